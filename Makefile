@@ -1,0 +1,111 @@
+# dutyd — build, tests, demo, install.  See README.md.
+.POSIX:
+.SUFFIXES:
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+B	?= build
+SAN	?=
+
+PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd
+CC	?= cc
+WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Werror
+CFLAGS	?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS	= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  -fno-omit-frame-pointer
+LDSAN	= -fsanitize=address,undefined
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -MMD -MP \
+	  -Idaemon -I$(B)/gen $(PKG_CFLAGS)
+LIBS	= $(PKG_LIBS) -lcsv -lm
+LDFLAGS	?=
+
+# Modules, lowest layer first (tests/layers.sh checks the includes).
+MODULES	= $(patsubst daemon/%.c,%,$(filter-out daemon/dutyd.c daemon/dutyctl.c,$(wildcard daemon/*.c daemon/channels/*.c)))
+LIBOBJS	= $(MODULES:%=$(B)/obj/%.o) $(B)/obj/migrations.o $(B)/obj/holidays.o
+UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+
+# Debian packages the build, the tests and the demo need.
+DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
+	libcurl4-openssl-dev libgmime-3.0-dev libssl-dev libjansson-dev \
+	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
+	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
+	clang libclang-rt-14-dev procps psmisc systemd
+
+all: $(B)/dutyd $(B)/dutyctl
+
+$(B)/obj/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/migrations.c: $(wildcard db/*.sql) tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh migrations $(sort $(wildcard db/*.sql)) > $@.tmp
+	mv $@.tmp $@
+
+$(B)/gen/holidays.c: data/holidays-cn.tsv tools/holidays.sh
+	@mkdir -p $(dir $@)
+	sh tools/holidays.sh data/holidays-cn.tsv > $@.tmp
+	mv $@.tmp $@
+
+$(B)/libdutyd.a: $(LIBOBJS)
+	rm -f $@
+	ar rcs $@ $(LIBOBJS)
+
+$(B)/dutyd: $(B)/obj/dutyd.o $(B)/libdutyd.a
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(B)/obj/dutyd.o $(B)/libdutyd.a $(LIBS)
+
+$(B)/dutyctl: $(B)/obj/dutyctl.o $(B)/libdutyd.a
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(B)/obj/dutyctl.o $(B)/libdutyd.a $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libdutyd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DUNIT_TESTING -DTOP_SRCDIR=\"$(CURDIR)\" \
+	    $(LDSAN) -o $@ $< $(B)/libdutyd.a $(LIBS) -lcmocka
+
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+units: all $(UNIT)
+
+# Unit tests, the layer check, then the integration tests against real servers.
+check-run: units
+	sh tests/layers.sh
+	sh tests/run-unit.sh $(UNIT)
+	sh tests/integration/run.sh $(B)
+
+check: deps
+	$(MAKE) check-run
+
+check-asan: deps
+	$(MAKE) B=build-asan SAN=1 check-run
+
+run: deps all
+	sh conf/demo/run.sh $(B)
+
+bench: deps all
+	sh bench/run.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/share/dutyd/templates \
+	    $(DESTDIR)$(PREFIX)/share/doc/dutyd
+	install -m 755 $(B)/dutyd $(DESTDIR)$(PREFIX)/sbin/dutyd
+	install -m 755 $(B)/dutyctl $(DESTDIR)$(PREFIX)/bin/dutyctl
+	install -m 644 conf/templates/* $(DESTDIR)$(PREFIX)/share/dutyd/templates/
+	install -m 644 conf/dutyd.conf $(DESTDIR)$(PREFIX)/share/doc/dutyd/dutyd.conf.example
+
+clean:
+	rm -rf build build-asan var
+
+.PHONY: all deps units check check-run check-asan run bench install clean
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/channels/*.d $(B)/tests/*.d)

@@ -1,0 +1,71 @@
+/*
+ * calendar: civil dates in the configured time zone and the official
+ * working-day calendar (weekends off, public holidays off, adjusted working
+ * days on), built in for the years the State Council has published
+ * (data/holidays-cn.tsv) and extendable from the config.  Periods (month,
+ * quarter, half, year).  The only module that turns instants into civil
+ * dates.  Must not read the clock: `now` always comes in as a parameter.
+ */
+#ifndef DUTYD_CALENDAR_H
+#define DUTYD_CALENDAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+
+struct cal;
+
+/*
+ * Build a calendar: built-in years plus `holidays` (extra days off) and
+ * `workdays` (extra working days) from the config; the config wins over
+ * the built-in table.  `tz` (IANA name, e.g. "Asia/Shanghai") is applied to
+ * the process once here (TZ); an unknown zone is DERR_CONFIG.
+ */
+struct cal *cal_new(const char *tz, const int32_t *holidays, size_t nholidays,
+	    const int32_t *workdays, size_t nworkdays, struct derr *);
+void	cal_free(struct cal *);
+
+/* True if `day` is a working day. */
+bool	cal_is_workday(const struct cal *, int32_t day);
+/* True if the official arrangement of `year` is known (built in or config). */
+bool	cal_year_known(const struct cal *, int year);
+/* Name of the holiday `day` belongs to ("春节"), or NULL. Borrowed. */
+const char *cal_holiday_name(const struct cal *, int32_t day);
+
+/*
+ * The day that is `n` working days after `day` (n > 0) or before (n < 0);
+ * `day` itself does not count.  n == 0 returns `day`.
+ */
+int32_t	cal_add_workdays(const struct cal *, int32_t day, int n);
+/* Working days in (from, to]; negative (-count in (to, from]) if to < from. */
+int	cal_workdays_between(const struct cal *, int32_t from, int32_t to);
+/* The latest working day <= `day`. */
+int32_t	cal_workday_on_or_before(const struct cal *, int32_t day);
+/* The earliest working day >= `day`. */
+int32_t	cal_workday_on_or_after(const struct cal *, int32_t day);
+
+/* Local civil day and minute of day of a Unix instant. */
+void	cal_civil(const struct cal *, int64_t now, int32_t *day, int *minute);
+/* The Unix instant of local `day` at `minute` (first one if ambiguous). */
+int64_t	cal_instant(const struct cal *, int32_t day, int minute);
+/* Offset of local time from UTC at `now`, in minutes (+480 in Shanghai). */
+int	cal_utc_offset(const struct cal *, int64_t now);
+
+struct cal_period {
+	enum cfg_period	 kind;
+	int32_t		 start;		/* first day, inclusive */
+	int32_t		 end;		/* last day, inclusive */
+	char		 label[16];	/* 2026-11, 2026Q4, 2026H2, 2026 */
+};
+
+/* The period of `kind` containing `day`. */
+void	cal_period_of(enum cfg_period, int32_t day, struct cal_period *);
+/* The period just before `p`. */
+void	cal_period_prev(const struct cal_period *, struct cal_period *);
+/* Parse a label ("2026-11", "2026Q4", "2026H2", "2026"); 0 or -1. */
+int	cal_period_parse(const char *, struct cal_period *);
+
+#endif

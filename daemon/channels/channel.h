@@ -1,0 +1,49 @@
+/*
+ * channel: the interface every delivery channel implements (smtp, maildir,
+ * later sms and webhooks).  A channel sends one rendered message and says
+ * how it went; it never touches the outbox or the database.  The outbox
+ * decides what an outcome means for the row (sent, retry, dead, unknown).
+ */
+#ifndef DUTYD_CHANNEL_H
+#define DUTYD_CHANNEL_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+/* One message, fully rendered. Strings are UTF-8 and borrowed. */
+struct channel_msg {
+	const char	*key;		/* outbox idempotency key */
+	const char	*to_addr;	/* email address (or phone for sms) */
+	const char	*to_name;	/* display name, may be NULL */
+	const char	*subject;
+	const char	*text;		/* text/plain body */
+	const char	*html;		/* text/html body, may be NULL */
+	const char	*message_id;	/* "<key-derived@host>" without <> */
+	int64_t		 date;		/* Unix seconds */
+	int		 utc_offset;	/* minutes east of UTC, for Date: */
+};
+
+enum channel_outcome {
+	CHANNEL_SENT,		/* the peer accepted it */
+	CHANNEL_TRANSIENT,	/* not sent; retry later */
+	CHANNEL_PERMANENT,	/* not sent; retrying will not help */
+	CHANNEL_UNKNOWN		/* may have been delivered; retry, may duplicate */
+};
+
+struct channel {
+	const char	*name;		/* "email", "maildir", ... */
+	void		*ctx;
+	/*
+	 * Send `msg`. Returns the outcome; on anything but CHANNEL_SENT, `err`
+	 * says why (e.g. "smtp: 450 mailbox busy"). `peer_id` (size 128)
+	 * receives the peer's id for the message if it gives one, else "".
+	 */
+	enum channel_outcome (*send)(void *ctx, const struct channel_msg *,
+	    char *peer_id, struct derr *);
+	/* End the batch: close connections kept open between sends. */
+	void		(*flush)(void *ctx);
+	void		(*free)(void *ctx);
+};
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * config: loads dutyd.conf (libconfig) and validates it completely into a
+ * plain, immutable `struct cfg`.  Nothing downstream re-checks values or
+ * knows defaults; libconfig types never leave config.c.  Every semantic
+ * error is collected (up to CFG_MAX_ERRORS) as "file:line: path: problem".
+ * This module must not open the database, the network or read templates.
+ */
+#ifndef DUTYD_CONFIG_H
+#define DUTYD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "util.h"
+
+#define CFG_MAX_ERRORS	50
+#define CFG_DEFAULT_PATH "/etc/dutyd/dutyd.conf"
+
+/* Person roles (bit set). */
+enum cfg_role {
+	CFG_ROLE_OFFICER = 1 << 0,	/* 责任人 */
+	CFG_ROLE_LEADER = 1 << 1,	/* 分管领导 */
+	CFG_ROLE_PRINCIPAL = 1 << 2,	/* 主要负责人 (书记) */
+	CFG_ROLE_ADMIN = 1 << 3		/* 办公室 */
+};
+
+struct cfg_person {
+	char		*key;		/* [a-z0-9_-]{1,32}, unique */
+	char		*name;		/* display name, unique */
+	char		*email;		/* NULL if none */
+	char		*phone;		/* E.164, NULL if none */
+	unsigned	 roles;		/* enum cfg_role bits */
+	struct strv	 leaders;	/* person keys: 分管领导 to escalate to */
+	bool		 disabled;
+};
+
+struct cfg_general {
+	char		*timezone;	/* IANA name, default Asia/Shanghai */
+	char		*database;	/* path of the SQLite file */
+	char		*templates;	/* directory of message templates */
+	char		*office;	/* office name shown in messages */
+	char		*log_level;	/* "info" by default */
+	int32_t		*holidays;	/* extra days off (sorted) */
+	size_t		 nholidays;
+	int32_t		*workdays;	/* extra adjusted working days (sorted) */
+	size_t		 nworkdays;
+};
+
+enum cfg_tls {
+	CFG_TLS_STARTTLS,	/* smtp:// or imap:// with STARTTLS required */
+	CFG_TLS_IMPLICIT,	/* smtps:// or imaps:// */
+	CFG_TLS_NONE		/* plain: only allowed to 127.0.0.1/localhost */
+};
+
+struct cfg_smtp {
+	bool		 enabled;	/* false: email goes to the maildir */
+	char		*url;		/* smtp://host:port or smtps://host:port */
+	enum cfg_tls	 tls;
+	char		*username;	/* NULL: no AUTH */
+	char		*password_file;	/* secret file, mode 0600 */
+	char		*from;		/* envelope and From address */
+	char		*from_name;	/* display name */
+	char		*ca_file;	/* extra CA bundle, NULL for system */
+	int		 connect_timeout; /* seconds */
+	int		 timeout;	/* seconds, whole transfer */
+};
+
+struct cfg_maildir {
+	char		*path;		/* NULL: disabled */
+};
+
+struct cfg_outbox {
+	int		 retry_min;	/* seconds, first retry (300) */
+	int		 retry_max;	/* seconds, cap of the backoff (4000) */
+	int		 give_up;	/* seconds after first attempt (432000) */
+	int		 batch;		/* messages per drain (100) */
+};
+
+enum cfg_channel {
+	CFG_CH_EMAIL = 1 << 0,
+	CFG_CH_SMS = 1 << 1,
+	CFG_CH_IM = 1 << 2
+};
+
+struct cfg_reminders {
+	int		 time;		/* minutes after midnight (09:00) */
+	bool		 working_days_only; /* true: only on working days */
+	int		*before;	/* working days before the deadline */
+	size_t		 nbefore;	/* default 7, 3, 1 */
+	bool		 due_day;	/* remind on the due day */
+	int		 overdue_every;	/* working days between repeats (2) */
+	int		 escalate_leader; /* working days overdue -> leaders (3) */
+	int		 escalate_principal; /* -> principals (10) */
+	int		 yellow;	/* working days left: yellow at <= (7) */
+	int		 red;		/* red at <= (3); overdue is red */
+	unsigned	 channels;	/* enum cfg_channel bits (email) */
+	unsigned	 sms_from;	/* SMS only from this many days before */
+};
+
+struct cfg_sms {
+	bool		 enabled;
+	char		*provider;	/* "aliyun" | "tencent" */
+	char		*endpoint;	/* https URL (a stand-in in tests) */
+	char		*access_key_id;
+	char		*secret_file;
+	char		*sign_name;
+	char		*sdk_app_id;	/* tencent only */
+	char		*region;
+	char		*template_reminder;
+	char		*template_overdue;
+	char		*ca_file;
+	int		 timeout;
+};
+
+struct cfg_im {
+	char		*name;
+	char		*type;		/* dingtalk | wecom | feishu | webhook */
+	char		*url;
+	char		*secret_file;	/* NULL: no signature */
+	struct strv	 kinds;		/* reminder, escalation, digest, duty */
+};
+
+struct cfg_mailbox {
+	bool		 enabled;
+	char		*url;		/* imaps://host/INBOX */
+	char		*username;
+	char		*password_file;
+	char		*ca_file;
+	int		 poll_interval;	/* seconds (600) */
+	int		 max_size;	/* bytes; larger: headers only */
+	bool		 mark_seen;
+	int		 answer_days;	/* working days to answer (15) */
+};
+
+enum cfg_period {
+	CFG_PERIOD_MONTH,
+	CFG_PERIOD_QUARTER,
+	CFG_PERIOD_HALF,
+	CFG_PERIOD_YEAR
+};
+
+struct cfg_duty {
+	char		*id;		/* [a-z0-9_-]{1,32} */
+	char		*title;
+	enum cfg_period	 period;
+	int		 at_least;
+	struct strv	 owners;	/* person keys */
+	struct strv	 targets;	/* free labels; empty: none */
+	int		*warn;		/* working days before period end */
+	size_t		 nwarn;		/* default 20, 10, 3 */
+	unsigned	 channels;
+	int		 late_days;	/* a closed period accepts logs for N days */
+};
+
+struct cfg_digest {
+	bool		 enabled;
+	int		 weekday;	/* 1 = Monday .. 7 */
+	int		 time;		/* minutes after midnight (08:30) */
+	struct strv	 to;		/* person keys */
+};
+
+struct cfg {
+	char			*path;		/* the file it came from */
+	struct cfg_general	 general;
+	struct cfg_person	*people;
+	size_t			 npeople;
+	struct cfg_smtp		 smtp;
+	struct cfg_maildir	 maildir;
+	struct cfg_outbox	 outbox;
+	struct cfg_reminders	 reminders;
+	struct cfg_sms		 sms;
+	struct cfg_im		*im;
+	size_t			 nim;
+	struct cfg_mailbox	 mailbox;
+	struct cfg_duty		*duties;
+	size_t			 nduties;
+	struct cfg_digest	 digest;
+};
+
+/*
+ * Load and validate `path`. On success returns a new cfg (free with
+ * cfg_free). On failure returns NULL and fills `errors` with one line per
+ * problem, each "file:line: path: problem (got value)"; `err` carries a
+ * one-line summary (DERR_CONFIG, or DERR_SYS if unreadable).
+ */
+struct cfg *cfg_load(const char *path, struct strv *errors, struct derr *);
+void	cfg_free(struct cfg *);
+
+/* Look a person up by key; NULL if absent. Borrowed pointer. */
+const struct cfg_person *cfg_person_get(const struct cfg *, const char *key);
+/* Look a person up by key or by display name; NULL if absent. */
+const struct cfg_person *cfg_person_find(const struct cfg *, const char *);
+const struct cfg_duty *cfg_duty_get(const struct cfg *, const char *id);
+
+/* One-line summary: "configuration OK: 8 people, 5 duties, ..." (caller frees). */
+char	*cfg_summary(const struct cfg *);
+
+#endif
