@@ -1,5 +1,4 @@
 # dutyd — build, tests, demo, install.  See README.md.
-.POSIX:
 .SUFFIXES:
 
 PREFIX	?= /usr/local

@@ -183,9 +183,25 @@ struct cfg {
  * Load and validate `path`. On success returns a new cfg (free with
  * cfg_free). On failure returns NULL and fills `errors` with one line per
  * problem, each "file:line: path: problem (got value)"; `err` carries a
- * one-line summary (DERR_CONFIG, or DERR_SYS if unreadable).
+ * one-line summary (DERR_CONFIG, or DERR_SYS if unreadable).  Lines come
+ * in file order; a syntax error is the only line ("file:7: syntax error").
+ * Besides single values it checks references between settings: leaders,
+ * owners and digest.to name people; a channel in use has a way out (email:
+ * smtp or maildir; sms: sms.enabled; im: an im entry).  Derived defaults:
+ * digest.to is every principal; sms endpoint and region follow provider.
  */
 struct cfg *cfg_load(const char *path, struct strv *errors, struct derr *);
+
+/*
+ * cfg_load with flags.  CFG_LOAD_NO_FILES skips the check that the secret
+ * and CA files named in the config exist (for validating a config meant
+ * for another machine, and for the shipped example); paths are still
+ * resolved.  Relative paths (database, templates, maildir, secret and CA
+ * files, @include) are taken from the directory of `path`.
+ */
+#define CFG_LOAD_NO_FILES	0x1
+struct cfg *cfg_load_flags(const char *path, unsigned flags,
+	    struct strv *errors, struct derr *);
 void	cfg_free(struct cfg *);
 
 /* Look a person up by key; NULL if absent. Borrowed pointer. */

@@ -23,17 +23,31 @@ derr_set(struct derr *err, enum derr_kind kind, bool transient,
 void
 derr_prefix(struct derr *err, const char *fmt, ...)
 {
-	char	 pre[256];
-	char	 old[256];
+	char	 buf[sizeof(err->msg)];
+	size_t	 n, m;
 	va_list	 ap;
+	int	 r;
 
 	if (err == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
+	r = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+	if (r < 0)
+		return;
+	n = strlen(buf);
+	/* "context: " then as much of the old message as still fits. */
+	if (n + 2 < sizeof(buf)) {
+		memcpy(buf + n, ": ", 2);
+		n += 2;
+		m = strnlen(err->msg, sizeof(err->msg));
+		if (m > sizeof(buf) - 1 - n)
+			m = sizeof(buf) - 1 - n;
+		memcpy(buf + n, err->msg, m);
+		n += m;
+	}
+	buf[n] = '\0';
+	memcpy(err->msg, buf, n + 1);
 }
 
 void

@@ -84,7 +84,18 @@ day_format(int32_t z, char *out)
 		return out;
 	}
 	day_to_ymd(z, &y, &m, &d);
-	snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
+	y = y < 0 ? 0 : y % 10000;
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
 	return out;
 }
 
@@ -189,4 +200,24 @@ measure_list_clear(struct measure_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+void
+notif_list_clear(struct notif_list *l)
+{
+	if (l == NULL)
+		return;
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+notif_list_push(struct notif_list *l, const struct notif *n)
+{
+	/* Grow by doubling: planning may emit many notifications. */
+	if ((l->n & (l->n - 1)) == 0)
+		l->v = xreallocarray(l->v, l->n == 0 ? 1 : l->n * 2,
+		    sizeof(*l->v));
+	l->v[l->n++] = *n;
 }

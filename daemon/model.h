@@ -69,4 +69,38 @@ struct measure_list {
 };
 void	measure_list_clear(struct measure_list *);
 
+/* One planned notification: a reminder stage of one item for one person. */
+enum notif_stage {
+	NOTIF_BEFORE,		/* N working days before the deadline */
+	NOTIF_DUE,		/* the due day */
+	NOTIF_OVERDUE		/* a repeat while overdue */
+};
+
+enum notif_colour {
+	NOTIF_GREEN,
+	NOTIF_YELLOW,
+	NOTIF_RED
+};
+
+struct notif {
+	char			 key[64];	/* e.g. item:42:before:3 */
+	int64_t			 item_id;
+	int32_t			 deadline;
+	int			 person;	/* index into cfg people */
+	int			 owner;		/* the responsible officer */
+	unsigned		 channel;	/* one CFG_CH_* bit */
+	enum notif_stage	 stage;
+	int			 days;		/* working days left, < 0 overdue */
+	enum notif_colour	 colour;
+	bool			 escalation;	/* sent to a leader */
+};
+
+struct notif_list {
+	struct notif	*v;
+	size_t		 n;
+};
+void	notif_list_clear(struct notif_list *);
+/* Append a copy of `n`. */
+void	notif_list_push(struct notif_list *, const struct notif *);
+
 #endif

@@ -1,0 +1,970 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "ledger.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define CLI_CSV_MAX	(8 * 1024 * 1024)
+
+struct cli {
+	const char	*path;
+	struct cfg	*cfg;
+	struct cal	*cal;
+	struct store	*store;
+	char		 who[128];
+	int64_t		 now;
+	int32_t		 today;
+	const char	*now_arg;
+};
+
+/* Options every subcommand may take; unused ones stay NULL/0. */
+struct cli_args {
+	const char	*owner, *problem, *problem_title, *code, *text;
+	const char	*deadline, *kind, *evidence, *reason, *status;
+	const char	*output;
+	int		 due_within;	/* -1: no filter */
+	int		 limit;
+	bool		 json, csv, overdue, all;
+	int		 argc;		/* positional arguments */
+	char		**argv;
+};
+
+static int
+fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+fail(int code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "dutyctl: %s\n", msg);
+	return code;
+}
+
+static int
+exit_code(const struct derr *err)
+{
+	switch (err->kind) {
+	case DERR_CONFIG: return EX_CONFIG;
+	case DERR_INPUT: return EX_DATAERR;
+	case DERR_DB: return err->transient ? EX_TEMPFAIL : EX_SOFTWARE;
+	case DERR_SYS: return EX_IOERR;
+	default: return EX_SOFTWARE;
+	}
+}
+
+static int
+fail_err(const struct derr *err)
+{
+	return fail(exit_code(err), "%s", err->msg);
+}
+
+/* The Unix user for the audit: "alice", or "root (sudo: alice)". */
+static void
+whoami(char *out, size_t n)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 b[1024];
+	const char	*sudo = getenv("SUDO_USER");
+
+	if (getpwuid_r(getuid(), &pw, b, sizeof(b), &res) != 0 || res == NULL)
+		snprintf(out, n, "uid %u", (unsigned)getuid());
+	else if (sudo != NULL && !str_has_ctl(sudo) && getuid() == 0)
+		snprintf(out, n, "%s (sudo: %.60s)", pw.pw_name, sudo);
+	else
+		snprintf(out, n, "%s", pw.pw_name);
+}
+
+static int
+load_cfg(struct cli *c)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	size_t		 i;
+
+	c->cfg = cfg_load(c->path, &errors, &err);
+	for (i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.v[i]);
+	strv_clear(&errors);
+	if (c->cfg == NULL)
+		return errors.n == 0 ? fail(EX_CONFIG, "%s", err.msg) :
+		    EX_CONFIG;
+	return 0;
+}
+
+/* "YYYY-MM-DD HH:MM" or "YYYY-MM-DD" (09:00) in the configured zone. */
+static int
+set_now(struct cli *c)
+{
+	int32_t	 day;
+	int	 min = 9 * 60;
+	char	 d[11];
+
+	if (c->now_arg != NULL) {
+		if (strlen(c->now_arg) < 10)
+			return fail(EX_USAGE, "--now: not \"YYYY-MM-DD HH:MM\" "
+			    "(got \"%s\")", c->now_arg);
+		memcpy(d, c->now_arg, 10);
+		d[10] = '\0';
+		if (day_parse(d, &day) < 0 || (c->now_arg[10] != '\0' &&
+		    (c->now_arg[10] != ' ' ||
+		    hhmm_parse(c->now_arg + 11, &min) < 0)))
+			return fail(EX_USAGE, "--now: not \"YYYY-MM-DD HH:MM\" "
+			    "(got \"%s\")", c->now_arg);
+		c->now = cal_instant(c->cal, day, min);
+	}
+	cal_civil(c->cal, c->now, &c->today, &min);
+	return 0;
+}
+
+static int
+open_all(struct cli *c)
+{
+	struct derr			 err = { 0 };
+	const struct cfg_general	*g;
+	int				 r;
+
+	if ((r = load_cfg(c)) != 0)
+		return r;
+	g = &c->cfg->general;
+	c->cal = cal_new(g->timezone, g->holidays, g->nholidays, g->workdays,
+	    g->nworkdays, &err);
+	if (c->cal == NULL)
+		return fail_err(&err);
+	if ((r = set_now(c)) != 0)
+		return r;
+	if ((c->store = store_open(g->database, &err)) == NULL)
+		return fail_err(&err);
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct cli_args *a)
+{
+	static const struct option lo[] = {
+		{ "owner", required_argument, NULL, 'O' },
+		{ "problem", required_argument, NULL, 'P' },
+		{ "problem-title", required_argument, NULL, 'T' },
+		{ "code", required_argument, NULL, 'C' },
+		{ "text", required_argument, NULL, 'x' },
+		{ "deadline", required_argument, NULL, 'D' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "evidence", required_argument, NULL, 'e' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "status", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "due-within", required_argument, NULL, 'w' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'v' },
+		{ "overdue", no_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 }
+	};
+	long long	 v;
+	int		 c;
+
+	memset(a, 0, sizeof(*a));
+	a->due_within = -1;
+	a->limit = 50;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'O': a->owner = optarg; break;
+		case 'P': a->problem = optarg; break;
+		case 'T': a->problem_title = optarg; break;
+		case 'C': a->code = optarg; break;
+		case 'x': a->text = optarg; break;
+		case 'D': a->deadline = optarg; break;
+		case 'k': a->kind = optarg; break;
+		case 'e': a->evidence = optarg; break;
+		case 'r': a->reason = optarg; break;
+		case 's': a->status = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 'j': a->json = true; break;
+		case 'v': a->csv = true; break;
+		case 'd': a->overdue = true; break;
+		case 'a': a->all = true; break;
+		case 'w':
+		case 'l':
+			if (str_to_ll(optarg, 0, 100000, &v) < 0)
+				return fail(EX_USAGE, "--%s: not a number "
+				    "(got \"%s\")", c == 'w' ? "due-within" :
+				    "limit", optarg);
+			*(c == 'w' ? &a->due_within : &a->limit) = (int)v;
+			break;
+		default:
+			return EX_USAGE;
+		}
+	}
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	return 0;
+}
+
+/* Print `s` padded with spaces to display width `w` (CJK counts 2). */
+static void
+put_cell(const char *s, size_t w)
+{
+	size_t	 sw = str_width(s);
+
+	fputs(s, stdout);
+	while (sw++ < w)
+		putchar(' ');
+	putchar(' ');
+}
+
+/* Copy at most `w` display columns of the first line of `s`, with "…". */
+static void
+clip(const char *s, size_t w, char *out, size_t n)
+{
+	size_t	 i = 0, o = 0, cw = 0, len;
+	char	 one[8];
+
+	while (s[i] != '\0' && s[i] != '\n' && o + 8 < n) {
+		len = 1;
+		while ((s[i + len] & 0xc0) == 0x80 && len < 4)
+			len++;
+		memcpy(one, s + i, len);
+		one[len] = '\0';
+		if (cw + str_width(one) > w - 1 && s[i + len] != '\0') {
+			memcpy(out + o, "…", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, one, len);
+		o += len;
+		cw += str_width(one);
+		i += len;
+	}
+	out[o] = '\0';
+}
+
+static void
+owners_names(const struct cli *c, const struct strv *owners, char *out,
+    size_t n)
+{
+	const struct cfg_person	*p;
+	size_t			 i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < owners->n && o < n; i++) {
+		p = cfg_person_get(c->cfg, owners->v[i]);
+		o += (size_t)snprintf(out + o, n - o, "%s%s", i ? "、" : "",
+		    p ? p->name : owners->v[i]);
+	}
+}
+
+static void
+time_left(const struct cli *c, const struct measure *m, char *out, size_t n)
+{
+	int	 wd;
+
+	if (m->status == MEASURE_DONE)
+		snprintf(out, n, "已销号");
+	else if (m->deadline == DAY_NONE)
+		snprintf(out, n, "%s", m->kind == MEASURE_ONGOING ?
+		    "长期坚持" : "无时限");
+	else if (m->deadline == c->today)
+		snprintf(out, n, "今天到期");
+	else if (m->deadline > c->today) {
+		wd = cal_workdays_between(c->cal, c->today, m->deadline);
+		snprintf(out, n, "剩%d个工作日", wd);
+	} else
+		snprintf(out, n, "逾期%d天", c->today - m->deadline);
+}
+
+static void
+print_table(const struct cli *c, const struct measure_list *l)
+{
+	char	 dl[11], left[64], own[256], text[256];
+	size_t	 i;
+
+	put_cell("编号", 10);
+	put_cell("状态", 6);
+	put_cell("时限", 10);
+	put_cell("剩余", 14);
+	put_cell("责任人", 14);
+	printf("整改措施\n");
+	for (i = 0; i < l->n; i++) {
+		const struct measure *m = &l->v[i];
+
+		put_cell(m->code, 10);
+		put_cell(m->status == MEASURE_DONE ? "已完成" : "未完成", 6);
+		put_cell(m->deadline == DAY_NONE ? "-" :
+		    day_format(m->deadline, dl), 10);
+		time_left(c, m, left, sizeof(left));
+		put_cell(left, 14);
+		owners_names(c, &m->owners, own, sizeof(own));
+		put_cell(own, 14);
+		clip(m->text, 48, text, sizeof(text));
+		printf("%s\n", text);
+	}
+	printf("共 %zu 项\n", l->n);
+}
+
+static int
+print_json(const struct measure_list *l)
+{
+	struct buf	 b;
+	struct derr	 err = { 0 };
+
+	buf_init(&b, 0);
+	if (ledger_export_json(l, &b, &err) < 0) {
+		buf_clear(&b);
+		return fail_err(&err);
+	}
+	fwrite(b.data, 1, b.len, stdout);
+	if (b.len > 0 && b.data[b.len - 1] != '\n')
+		putchar('\n');
+	buf_clear(&b);
+	return 0;
+}
+
+static int
+item_list(struct cli *c, struct cli_args *a)
+{
+	struct store_filter	 f;
+	struct measure_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	int			 st = -1, r;
+
+	if (a->status != NULL && (st = measure_status_parse(a->status)) < 0)
+		return fail(EX_USAGE, "--status: open or done (got \"%s\")",
+		    a->status);
+	memset(&f, 0, sizeof(f));
+	f.owner = a->owner;
+	if (a->owner != NULL && cfg_person_find(c->cfg, a->owner) != NULL)
+		f.owner = cfg_person_find(c->cfg, a->owner)->key;
+	f.problem = a->problem;
+	f.status = a->overdue || a->due_within >= 0 ? MEASURE_OPEN : st;
+	f.due_before = DAY_NONE;
+	if (a->overdue)
+		f.due_before = c->today - 1;
+	if (a->due_within >= 0)
+		f.due_before = c->today + a->due_within;
+	f.with_deadline = f.due_before != DAY_NONE;
+	if (store_measure_list(c->store, &f, &l, &err) < 0)
+		return fail_err(&err);
+	r = 0;
+	if (a->json)
+		r = print_json(&l);
+	else
+		print_table(c, &l);
+	measure_list_clear(&l);
+	return r;
+}
+
+static void
+print_measure(const struct cli *c, const struct measure *m)
+{
+	char	 d[11], left[64], own[256];
+	char	 when[64];
+	time_t	 t = (time_t)m->done_at;
+	struct tm tm;
+
+	owners_names(c, &m->owners, own, sizeof(own));
+	time_left(c, m, left, sizeof(left));
+	printf("编号:     %s\n问题:     %s %s\n措施:     %s\n责任人:   %s\n"
+	    "类型:     %s\n时限:     %s\n状态:     %s (%s)\n", m->code,
+	    m->problem_code, m->problem_title, m->text, own,
+	    measure_kind_label(m->kind), m->deadline == DAY_NONE ? "-" :
+	    day_format(m->deadline, d), m->status == MEASURE_DONE ?
+	    "已完成" : "未完成", left);
+	if (m->status == MEASURE_DONE) {
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		printf("销号:     %s 由 %s\n佐证:     %s\n", when,
+		    m->closed_by ? m->closed_by : "-",
+		    m->evidence ? m->evidence : "-");
+	}
+	if (m->reopened > 0)
+		printf("重新打开: %d 次\n", m->reopened);
+}
+
+static int
+need_code(const struct cli_args *a, const char *what)
+{
+	if (a->argc != 1)
+		return fail(EX_USAGE, "usage: dutyctl item %s CODE", what);
+	return 0;
+}
+
+static int
+item_show(struct cli *c, struct cli_args *a)
+{
+	struct measure		 m;
+	struct measure_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	int			 r;
+
+	if ((r = need_code(a, "show")) != 0)
+		return r;
+	if ((r = store_measure_get(c->store, a->argv[0], &m, &err)) < 0)
+		return fail_err(&err);
+	if (r == 0)
+		return fail(EX_DATAERR, "no measure %s (see dutyctl item list)",
+		    a->argv[0]);
+	if (a->json) {
+		l.v = &m;
+		l.n = 1;
+		r = print_json(&l);
+	} else
+		print_measure(c, &m);
+	measure_clear(&m);
+	return r;
+}
+
+/* Owners "zhang,李娜" -> keys; every one must be a known person. */
+static int
+parse_owners(const struct cli *c, const char *s, struct strv *out)
+{
+	const struct cfg_person	*p;
+	char			*copy = xstrdup(s), *tok, *save = NULL;
+	int			 r = 0;
+
+	for (tok = strtok_r(copy, ",、", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",、", &save)) {
+		str_trim(tok);
+		if (*tok == '\0')
+			continue;
+		if ((p = cfg_person_find(c->cfg, tok)) == NULL) {
+			r = fail(EX_DATAERR, "--owner: no person \"%s\" in %s",
+			    tok, c->path);
+			break;
+		}
+		if (!strv_has(out, p->key))
+			strv_push(out, p->key);
+	}
+	free(copy);
+	if (r == 0 && out->n == 0)
+		r = fail(EX_USAGE, "--owner: give at least one person");
+	return r;
+}
+
+/* Fill kind and deadline from --kind / --deadline. */
+static int
+parse_kind_deadline(const struct cli_args *a, struct measure *m)
+{
+	int	 k;
+
+	if (a->deadline != NULL && day_parse(a->deadline, &m->deadline) < 0)
+		return fail(EX_USAGE, "--deadline: not a date YYYY-MM-DD "
+		    "(got \"%s\")", a->deadline);
+	if (a->kind != NULL) {
+		if ((k = measure_kind_parse(a->kind)) < 0)
+			return fail(EX_USAGE, "--kind: 立行立改, 限期整改 or "
+			    "长期坚持 (got \"%s\")", a->kind);
+		m->kind = (enum measure_kind)k;
+	} else if (a->deadline != NULL)
+		m->kind = MEASURE_DEADLINE;
+	if (m->kind == MEASURE_ONGOING)
+		m->deadline = DAY_NONE;
+	if (m->kind == MEASURE_DEADLINE && m->deadline == DAY_NONE)
+		return fail(EX_USAGE, "a 限期整改 measure needs --deadline");
+	return 0;
+}
+
+static int
+check_text(const char *opt, const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			return fail(EX_DATAERR, "--%s: control characters are "
+			    "not allowed", opt);
+	if (!str_utf8_valid(s, strlen(s)))
+		return fail(EX_DATAERR, "--%s: not valid UTF-8", opt);
+	return 0;
+}
+
+static int
+item_add(struct cli *c, struct cli_args *a)
+{
+	struct measure	 m;
+	struct derr	 err = { 0 };
+	int		 r;
+
+	if (a->problem == NULL || a->code == NULL || a->text == NULL ||
+	    a->owner == NULL || (a->deadline == NULL && a->kind == NULL))
+		return fail(EX_USAGE, "usage: dutyctl item add --problem P "
+		    "[--problem-title T] --code C --text T --owner K[,K] "
+		    "(--deadline YYYY-MM-DD | --kind 长期坚持)");
+	memset(&m, 0, sizeof(m));
+	m.deadline = DAY_NONE;
+	m.kind = MEASURE_IMMEDIATE;
+	if ((r = check_text("text", a->text)) != 0 ||
+	    (r = check_text("code", a->code)) != 0 ||
+	    (r = parse_kind_deadline(a, &m)) != 0 ||
+	    (r = parse_owners(c, a->owner, &m.owners)) != 0) {
+		strv_clear(&m.owners);
+		return r;
+	}
+	m.problem_code = xstrdup(a->problem);
+	m.problem_title = xstrdup(a->problem_title ? a->problem_title : "");
+	m.code = xstrdup(a->code);
+	m.text = xstrdup(a->text);
+	r = store_measure_add(c->store, &m, c->who, c->now, &err);
+	measure_clear(&m);
+	if (r < 0)
+		return fail_err(&err);
+	printf("added %s\n", a->code);
+	return 0;
+}
+
+static int
+item_edit(struct cli *c, struct cli_args *a)
+{
+	struct measure	 m;
+	struct derr	 err = { 0 };
+	int		 r;
+
+	if ((r = need_code(a, "edit CODE [--text T] [--owner K] "
+	    "[--deadline D] [--kind K] and not")) != 0)
+		return r;
+	if ((r = store_measure_get(c->store, a->argv[0], &m, &err)) <= 0)
+		return r < 0 ? fail_err(&err) : fail(EX_DATAERR,
+		    "no measure %s", a->argv[0]);
+	if (a->text != NULL && (r = check_text("text", a->text)) == 0) {
+		free(m.text);
+		m.text = xstrdup(a->text);
+	}
+	if (r == 0 && a->owner != NULL) {
+		strv_clear(&m.owners);
+		r = parse_owners(c, a->owner, &m.owners);
+	}
+	if (r == 0 && (a->deadline != NULL || a->kind != NULL))
+		r = parse_kind_deadline(a, &m);
+	if (r == 0 && (r = store_measure_edit(c->store, &m, c->who, c->now,
+	    &err)) < 0)
+		r = fail_err(&err);
+	else if (r >= 0 && r <= 1)
+		printf(r == 1 ? "updated %s\n" : "%s unchanged\n", m.code), r = 0;
+	measure_clear(&m);
+	return r;
+}
+
+static int
+item_status(struct cli *c, struct cli_args *a, bool done)
+{
+	const char	*why = done ? a->evidence : a->reason;
+	struct derr	 err = { 0 };
+	int		 r;
+
+	if (a->argc != 1 || why == NULL || why[strspn(why, " \t")] == '\0')
+		return fail(EX_USAGE, done ?
+		    "usage: dutyctl item done CODE --evidence \"佐证材料\"" :
+		    "usage: dutyctl item reopen CODE --reason \"原因\"");
+	if ((r = check_text(done ? "evidence" : "reason", why)) != 0)
+		return r;
+	r = done ? store_measure_close(c->store, a->argv[0], why, c->who,
+	    c->now, &err) : store_measure_reopen(c->store, a->argv[0], why,
+	    c->who, c->now, &err);
+	if (r < 0)
+		return fail_err(&err);
+	if (r == 0)
+		printf("%s is already %s\n", a->argv[0], done ? "done" : "open");
+	else
+		printf("%s %s\n", a->argv[0], done ? "done (销号)" :
+		    "reopened");
+	return 0;
+}
+
+static int
+item_done(struct cli *c, struct cli_args *a)
+{
+	return item_status(c, a, true);
+}
+
+static int
+item_reopen(struct cli *c, struct cli_args *a)
+{
+	return item_status(c, a, false);
+}
+
+static int
+cmd_import(struct cli *c, struct cli_args *a)
+{
+	struct measure_list		 l = { 0 };
+	struct store_import_stats	 st;
+	struct derr			 err = { 0 };
+	char				*data;
+	size_t				 len;
+	int				 r;
+
+	if (a->argc != 1)
+		return fail(EX_USAGE, "usage: dutyctl import LEDGER.csv");
+	if (file_read(a->argv[0], CLI_CSV_MAX, &data, &len, &err) < 0)
+		return fail_err(&err);
+	r = ledger_parse_csv(data, len, c->cfg, &l, &err);
+	free(data);
+	if (r < 0) {
+		measure_list_clear(&l);
+		return fail(EX_DATAERR, "%s: %s (nothing was imported)",
+		    a->argv[0], err.msg);
+	}
+	r = store_ledger_import(c->store, &l, a->argv[0], c->who, c->now, &st,
+	    &err);
+	measure_list_clear(&l);
+	if (r < 0)
+		return fail(exit_code(&err), "%s: %s (nothing was imported)",
+		    a->argv[0], err.msg);
+	printf("%s: %d added, %d changed, %d closed, %d unchanged\n",
+	    a->argv[0], st.added, st.changed, st.closed, st.unchanged);
+	return 0;
+}
+
+static int
+write_out(const char *path, const struct buf *b)
+{
+	FILE	*f = stdout;
+
+	if (path != NULL && strcmp(path, "-") != 0 &&
+	    (f = fopen(path, "w")) == NULL)
+		return fail(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	fwrite(b->data ? b->data : "", 1, b->len, f);
+	if (f != stdout && fclose(f) != 0)
+		return fail(EX_IOERR, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int
+cmd_export(struct cli *c, struct cli_args *a)
+{
+	struct store_filter	 f;
+	struct measure_list	 l = { 0 };
+	struct buf		 b;
+	struct derr		 err = { 0 };
+	int			 r;
+
+	if (a->csv == a->json || a->argc != 0)
+		return fail(EX_USAGE, "usage: dutyctl export --csv|--json "
+		    "[-o FILE]");
+	memset(&f, 0, sizeof(f));
+	f.status = -1;
+	f.due_before = DAY_NONE;
+	if (store_measure_list(c->store, &f, &l, &err) < 0)
+		return fail_err(&err);
+	buf_init(&b, 0);
+	r = a->csv ? ledger_export_csv(&l, &b, &err) :
+	    ledger_export_json(&l, &b, &err);
+	measure_list_clear(&l);
+	r = r < 0 ? fail_err(&err) : write_out(a->output, &b);
+	buf_clear(&b);
+	return r;
+}
+
+static void
+fmt_time(const struct cli *c, int64_t t, char *out, size_t n)
+{
+	int32_t	 day;
+	int	 min;
+	char	 d[11];
+
+	if (t == 0) {
+		snprintf(out, n, "-");
+		return;
+	}
+	cal_civil(c->cal, t, &day, &min);
+	snprintf(out, n, "%s %02d:%02d", day_format(day, d), min / 60,
+	    min % 60);
+}
+
+static int
+outbox_list_cmd(struct cli *c, struct cli_args *a)
+{
+	struct outbox_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	char			 t[32], subj[128];
+	int			 st = -1;
+	size_t			 i;
+
+	if (a->status != NULL && (st = outbox_status_parse(a->status)) < 0)
+		return fail(EX_USAGE, "--status: pending, sending, sent, failed,"
+		    " dead or cancelled (got \"%s\")", a->status);
+	if (store_outbox_list(c->store, st, a->limit, &l, &err) < 0)
+		return fail_err(&err);
+	printf("%-6s %-9s %-7s %-8s %-3s %-16s %s\n", "ID", "STATUS",
+	    "CHANNEL", "TO", "TRY", "NEXT/SENT", "SUBJECT");
+	for (i = 0; i < l.n; i++) {
+		const struct outbox_row *r = &l.v[i];
+
+		fmt_time(c, r->status == OUTBOX_SENT ? r->sent_at :
+		    r->next_attempt_at, t, sizeof(t));
+		clip(r->subject, 40, subj, sizeof(subj));
+		printf("%-6lld %-9s %-7s %-8s %-3d %-16s %s%s\n",
+		    (long long)r->id, outbox_status_name(r->status),
+		    r->channel, r->person, r->attempts, t, subj,
+		    r->maybe_dup ? " [maybe duplicated]" : "");
+	}
+	printf("%zu row(s)\n", l.n);
+	outbox_list_clear(&l);
+	return 0;
+}
+
+static int
+outbox_id(const struct cli_args *a, const char *what, int64_t *id)
+{
+	long long	 v;
+
+	if (a->argc != 1 || str_to_ll(a->argv[0], 1, INT64_MAX, &v) < 0)
+		return fail(EX_USAGE, "usage: dutyctl outbox %s ID", what);
+	*id = v;
+	return 0;
+}
+
+static int
+outbox_show(struct cli *c, struct cli_args *a)
+{
+	struct outbox_row	 r;
+	struct derr		 err = { 0 };
+	char			 t1[32], t2[32], t3[32], to[160];
+	int64_t			 id = 0;
+	int			 k;
+
+	if ((k = outbox_id(a, "show", &id)) != 0)
+		return k;
+	if ((k = store_outbox_get(c->store, id, &r, &err)) <= 0)
+		return k < 0 ? fail_err(&err) : fail(EX_DATAERR,
+		    "no outbox row %lld", (long long)id);
+	fmt_time(c, r.created_at, t1, sizeof(t1));
+	fmt_time(c, r.next_attempt_at, t2, sizeof(t2));
+	fmt_time(c, r.sent_at, t3, sizeof(t3));
+	addr_mask(r.recipient, to, sizeof(to));
+	printf("id:          %lld\nkey:         %s\nstatus:      %s%s\n"
+	    "channel:     %s\nto:          %s <%s> (%s)\nsubject:     %s\n"
+	    "message-id:  <%s>\nattempts:    %d\ncreated:     %s\n"
+	    "next try:    %s\nsent:        %s\nlast error:  %s\n"
+	    "provider id: %s\n\n%s\n", (long long)r.id, r.key,
+	    outbox_status_name(r.status), r.maybe_dup ?
+	    " (may have been delivered twice)" : "", r.channel,
+	    r.recipient_name, r.recipient, r.person, r.subject, r.message_id,
+	    r.attempts, t1, t2, t3, r.last_error ? r.last_error : "-",
+	    r.provider_id ? r.provider_id : "-", r.body_text);
+	outbox_row_clear(&r);
+	return 0;
+}
+
+static int
+outbox_admin_cmd(struct cli *c, struct cli_args *a, bool retry)
+{
+	struct derr	 err = { 0 };
+	int64_t		 id = 0;
+	int		 k;
+
+	if ((k = outbox_id(a, retry ? "retry" : "cancel", &id)) != 0)
+		return k;
+	k = retry ? store_outbox_retry(c->store, id, c->who, c->now, &err) :
+	    store_outbox_cancel(c->store, id, c->who, c->now, &err);
+	if (k < 0)
+		return fail_err(&err);
+	if (k == 0)
+		return fail(EX_DATAERR, "outbox row %lld cannot be %s (no such "
+		    "row, or it is %s)", (long long)id, retry ? "retried" :
+		    "cancelled", retry ? "pending or sent" : "not waiting");
+	printf("outbox row %lld %s\n", (long long)id, retry ?
+	    "will be sent at the daemon's next wakeup" : "cancelled");
+	return 0;
+}
+
+static int
+outbox_retry_cmd(struct cli *c, struct cli_args *a)
+{
+	return outbox_admin_cmd(c, a, true);
+}
+
+static int
+outbox_cancel_cmd(struct cli *c, struct cli_args *a)
+{
+	return outbox_admin_cmd(c, a, false);
+}
+
+static int
+cmd_audit(struct cli *c, struct cli_args *a)
+{
+	struct store_audit_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	char			 t[32];
+	size_t			 i;
+
+	if (store_audit_list(c->store, a->limit, &l, &err) < 0)
+		return fail_err(&err);
+	for (i = 0; i < l.n; i++) {
+		fmt_time(c, l.v[i].at, t, sizeof(t));
+		printf("%s  %-16s %-14s %s\n", t, l.v[i].who, l.v[i].action,
+		    l.v[i].object);
+		if (l.v[i].before != NULL)
+			printf("    before: %s\n", l.v[i].before);
+		if (l.v[i].after != NULL)
+			printf("    after:  %s\n", l.v[i].after);
+	}
+	store_audit_list_clear(&l);
+	return 0;
+}
+
+static int
+cmd_status(struct cli *c, struct cli_args *a)
+{
+	struct derr	 err = { 0 };
+	int		 n[6];
+	char		*last = NULL;
+
+	(void)a;
+	if (store_outbox_counts(c->store, n, &err) < 0)
+		return fail_err(&err);
+	printf("database:    %s (schema %d)\n", c->cfg->general.database,
+	    store_schema_version(c->store));
+	printf("outbox:      %d pending, %d sending, %d sent, %d failed, "
+	    "%d dead, %d cancelled\n", n[0], n[1], n[2], n[3], n[4], n[5]);
+	if (store_state_get(c->store, "last_plan", &last, &err) > 0)
+		printf("last plan:   %s\n", last);
+	free(last);
+	return 0;
+}
+
+static int
+cmd_init(struct cli *c, struct cli_args *a)
+{
+	(void)a;
+	printf("database %s ready (schema version %d)\n",
+	    c->cfg->general.database, store_schema_version(c->store));
+	return 0;
+}
+
+typedef int (*cli_fn)(struct cli *, struct cli_args *);
+
+struct cli_cmd {
+	const char	*name;
+	const char	*sub;		/* NULL: no subcommand word */
+	cli_fn		 fn;
+	const char	*help;
+};
+
+static const struct cli_cmd cmds[] = {
+	{ "init", NULL, cmd_init, "create or upgrade the database" },
+	{ "import", NULL, cmd_import, "import LEDGER.csv (UTF-8 or GB18030)" },
+	{ "item", "list", item_list, "[--owner K] [--problem P] [--status S]"
+	    " [--overdue] [--due-within N] [--json]" },
+	{ "item", "show", item_show, "CODE [--json]" },
+	{ "item", "add", item_add, "--problem P [--problem-title T] --code C"
+	    " --text T --owner K (--deadline D | --kind K)" },
+	{ "item", "edit", item_edit, "CODE [--text T] [--owner K] "
+	    "[--deadline D] [--kind K]" },
+	{ "item", "done", item_done, "CODE --evidence E   (销号)" },
+	{ "item", "reopen", item_reopen, "CODE --reason R    (回头看)" },
+	{ "export", NULL, cmd_export, "--csv|--json [-o FILE]" },
+	{ "outbox", "list", outbox_list_cmd, "[--status S] [--limit N]" },
+	{ "outbox", "show", outbox_show, "ID" },
+	{ "outbox", "retry", outbox_retry_cmd, "ID" },
+	{ "outbox", "cancel", outbox_cancel_cmd, "ID" },
+	{ "audit", NULL, cmd_audit, "[--limit N]" },
+	{ "status", NULL, cmd_status, "database and outbox summary" },
+};
+
+void
+cli_usage(void)
+{
+	size_t	 i;
+
+	printf("usage: dutyctl [-c FILE] [--now \"YYYY-MM-DD HH:MM\"] "
+	    "COMMAND ...\n  check-config\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		printf("  %s%s%s %s\n", cmds[i].name, cmds[i].sub ? " " : "",
+		    cmds[i].sub ? cmds[i].sub : "", cmds[i].help);
+}
+
+static int
+check_config(const char *path)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	char		*sum;
+	size_t		 i;
+
+	cfg = cfg_load(path, &errors, &err);
+	for (i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.v[i]);
+	if (cfg == NULL) {
+		if (errors.n == 0)
+			fprintf(stderr, "dutyctl: %s\n", err.msg);
+		strv_clear(&errors);
+		return EX_CONFIG;
+	}
+	strv_clear(&errors);
+	sum = cfg_summary(cfg);
+	printf("%s\n", sum);
+	free(sum);
+	cfg_free(cfg);
+	return 0;
+}
+
+static const struct cli_cmd *
+find_cmd(int argc, char **argv, int *used)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[0], cmds[i].name) != 0)
+			continue;
+		if (cmds[i].sub == NULL) {
+			*used = 1;
+			return &cmds[i];
+		}
+		if (argc > 1 && strcmp(argv[1], cmds[i].sub) == 0) {
+			*used = 2;
+			return &cmds[i];
+		}
+	}
+	return NULL;
+}
+
+int
+cli_run(const char *path, int64_t now, const char *now_arg, int argc,
+    char **argv)
+{
+	const struct cli_cmd	*cmd;
+	struct cli_args		 a;
+	struct cli		 c;
+	int			 used = 0, r;
+
+	if (strcmp(argv[0], "check-config") == 0)
+		return check_config(path);
+	if ((cmd = find_cmd(argc, argv, &used)) == NULL) {
+		cli_usage();
+		return EX_USAGE;
+	}
+	/* getopt wants argv[0] to be a program name: keep the last word. */
+	if ((r = parse_args(argc - used + 1, argv + used - 1, &a)) != 0)
+		return r;
+	memset(&c, 0, sizeof(c));
+	c.path = path;
+	c.now = now;
+	c.now_arg = now_arg;
+	whoami(c.who, sizeof(c.who));
+	if ((r = open_all(&c)) == 0)
+		r = cmd->fn(&c, &a);
+	store_close(c.store);
+	cal_free(c.cal);
+	cfg_free(c.cfg);
+	return r;
+}

@@ -1,0 +1,23 @@
+/*
+ * cli: the dutyctl subcommands (check-config, init, import, item, export,
+ * outbox, audit, status).  Each subcommand is a table entry with one small
+ * handler; output goes to stdout, errors to stderr via log.  Reads the
+ * clock only through the `now` it is given.
+ */
+#ifndef DUTYD_CLI_H
+#define DUTYD_CLI_H
+
+#include <stdint.h>
+
+/*
+ * Run dutyctl with `argv` (argv[0] is the subcommand) on config `path`.
+ * `now` is the instant to act at (Unix seconds; from --now or the clock).
+ * Returns a sysexits.h code.
+ */
+int	cli_run(const char *path, int64_t now, const char *now_arg, int argc,
+	    char **argv);
+
+/* Print the subcommand summary to stdout. */
+void	cli_usage(void);
+
+#endif

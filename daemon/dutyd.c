@@ -1,0 +1,325 @@
+/*
+ * dutyd: the daemon.  main and wiring only: options, config, signals
+ * (signalfd, no handlers), the single-instance lock, sd_notify and the
+ * poll loop that calls engine_tick at the earliest next event.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "mime.h"
+#include "net.h"
+#include "util.h"
+
+/* The signal fd: the one global besides the logger's settings. */
+static int	sigfd = -1;
+
+struct opts {
+	const char	*config;
+	const char	*dry_run;
+	const char	*now;
+	bool		 check;
+	bool		 once;
+	int		 level;
+};
+
+struct run {
+	struct opts	 o;
+	struct engine	*engine;
+	int64_t		 clock_offset;	/* --now minus the real clock */
+	bool		 stop;
+	bool		 reload;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: dutyd [-c FILE] [-n|--check-config] [--once] "
+	    "[--now \"YYYY-MM-DD HH:MM\"] [--dry-run DIR] [-d]\n"
+	    "  -c, --config FILE   configuration (default %s)\n"
+	    "  -n, --check-config  validate the configuration and exit\n"
+	    "      --once          plan, send what is due, and exit\n"
+	    "      --now TIME      pretend the local time is TIME\n"
+	    "      --dry-run DIR   write every email to the maildir DIR\n"
+	    "  -d, --debug         log debug messages\n", CFG_DEFAULT_PATH);
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "now", required_argument, NULL, 't' },
+		{ "dry-run", required_argument, NULL, 'r' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 c;
+
+	memset(o, 0, sizeof(*o));
+	o->config = CFG_DEFAULT_PATH;
+	o->level = -1;
+	while ((c = getopt_long(argc, argv, "c:ndh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'n': o->check = true; break;
+		case 'o': o->once = true; break;
+		case 't': o->now = optarg; break;
+		case 'r': o->dry_run = optarg; break;
+		case 'd': o->level = LOGL_DEBUG; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(EX_USAGE);
+	}
+}
+
+static int64_t
+real_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* "YYYY-MM-DD HH:MM" in local time (TZ is set by the calendar). */
+static int64_t
+parse_now(const char *s)
+{
+	struct tm	 tm;
+	char		*end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d %H:%M", &tm);
+	if (end == NULL || *end != '\0') {
+		log_err("--now: not \"YYYY-MM-DD HH:MM\" (got \"%s\")", s);
+		exit(EX_USAGE);
+	}
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+static struct cfg *
+load_config(const char *path, bool quiet_ok)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	char		*sum;
+	size_t		 i;
+
+	cfg = cfg_load(path, &errors, &err);
+	for (i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.v[i]);
+	if (cfg == NULL && errors.n == 0)
+		log_err("%s", err.msg);
+	strv_clear(&errors);
+	if (cfg != NULL && !quiet_ok) {
+		sum = cfg_summary(cfg);
+		printf("%s\n", sum);
+		free(sum);
+	}
+	return cfg;
+}
+
+static void
+block_signals(void)
+{
+	struct sigaction sa;
+	sigset_t	 set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		log_crit("signals: %s", strerror(errno));
+		exit(EX_OSERR);
+	}
+	/* net sets CURLOPT_NOSIGNAL, so a dropped connection must not kill us. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Read pending signals into flags; never blocks. */
+static void
+read_signals(struct run *r)
+{
+	struct signalfd_siginfo	 si;
+
+	while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			r->reload = true;
+		else
+			r->stop = true;
+	}
+}
+
+static bool
+should_stop(void *arg)
+{
+	struct run	*r = arg;
+
+	read_signals(r);
+	return r->stop;
+}
+
+/* One daemon per database: an flock on DATABASE.lock held until exit. */
+static int
+take_lock(const char *db)
+{
+	char	*path = xasprintf("%s.lock", db);
+	int	 fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_crit("lock %s: %s", path, strerror(errno));
+		exit(EX_CANTCREAT);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_crit("another dutyd is already running on %s (lock %s "
+		    "is held): stop it first", db, path);
+		exit(EX_TEMPFAIL);
+	}
+	free(path);
+	return fd;
+}
+
+static void
+do_reload(struct run *r)
+{
+	struct cfg	*cfg;
+	struct derr	 err = { 0 };
+
+	r->reload = false;
+	sd_notify(0, "RELOADING=1");
+	log_notice("reloading %s", r->o.config);
+	cfg = load_config(r->o.config, true);
+	if (cfg == NULL)
+		log_err("reload: %s is invalid: keeping the running "
+		    "configuration", r->o.config);
+	else if (engine_reload(r->engine, cfg, &err) < 0)
+		log_err("reload: %s: keeping the running configuration",
+		    err.msg);
+	else
+		log_notice("reload: configuration updated");
+	sd_notify(0, "READY=1");
+}
+
+/* Sleep in poll until `next`, a signal, or half the watchdog interval. */
+static void
+wait_until(struct run *r, int64_t next, uint64_t wd_usec)
+{
+	struct pollfd	 p = { .fd = sigfd, .events = POLLIN };
+	int64_t		 ms = (next - (real_now() + r->clock_offset)) * 1000;
+
+	if (ms < 0)
+		ms = 0;
+	if (wd_usec > 0 && ms > (int64_t)(wd_usec / 2000))
+		ms = (int64_t)(wd_usec / 2000);
+	if (ms > INT32_MAX)
+		ms = INT32_MAX;
+	if (poll(&p, 1, (int)ms) < 0 && errno != EINTR)
+		log_err("poll: %s", strerror(errno));
+	read_signals(r);
+}
+
+static int
+loop(struct run *r)
+{
+	uint64_t	 wd = 0;
+	int64_t		 now, next;
+	int		 rc = 0;
+
+	if (sd_watchdog_enabled(0, &wd) <= 0)
+		wd = 0;
+	sd_notify(0, "READY=1");
+	log_notice("started: config %s", r->o.config);
+	while (!r->stop) {
+		now = real_now() + r->clock_offset;
+		rc = engine_tick(r->engine, now, &next);
+		if (r->o.once)
+			break;
+		sd_notifyf(0, "STATUS=next wakeup in %llds, outbox backlog %d",
+		    (long long)(next - now), engine_backlog(r->engine));
+		while (!r->stop && !r->reload &&
+		    real_now() + r->clock_offset < next) {
+			wait_until(r, next, wd);
+			if (wd > 0)
+				sd_notify(0, "WATCHDOG=1");
+		}
+		if (r->reload)
+			do_reload(r);
+	}
+	sd_notify(0, "STOPPING=1");
+	log_notice("stopping");
+	return r->o.once && rc < 0 ? EX_TEMPFAIL : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run		 r;
+	struct engine_opts	 eo;
+	struct derr		 err = { 0 };
+	struct cfg		*cfg;
+	int			 lvl, rc;
+
+	memset(&r, 0, sizeof(r));
+	parse_opts(argc, argv, &r.o);
+	log_init("dutyd", LOG_DEST_AUTO, LOGL_INFO);
+	block_signals();
+	if ((cfg = load_config(r.o.config, !r.o.check)) == NULL)
+		return EX_CONFIG;
+	if (r.o.check) {
+		cfg_free(cfg);
+		return 0;
+	}
+	lvl = r.o.level >= 0 ? r.o.level : log_level_parse(cfg->general.log_level);
+	log_init("dutyd", LOG_DEST_AUTO, lvl < 0 ? LOGL_INFO : lvl);
+	if (geteuid() == 0)
+		log_warn("running as root: dutyd needs no privilege; run it "
+		    "as its own user (see systemd/dutyd.service)");
+	net_global_init();
+	mime_global_init();
+	take_lock(cfg->general.database);
+	memset(&eo, 0, sizeof(eo));
+	eo.dry_run_dir = r.o.dry_run;
+	eo.stop = should_stop;
+	eo.stopctx = &r;
+	if ((r.engine = engine_new(cfg, &eo, &err)) == NULL) {
+		log_crit("%s", err.msg);
+		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
+	}
+	if (r.o.now != NULL)
+		r.clock_offset = parse_now(r.o.now) - real_now();
+	rc = loop(&r);
+	engine_free(r.engine);
+	mime_global_cleanup();
+	net_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * engine: one daemon tick.  Holds the daemon's state (config, calendar,
+ * store, channels), takes a snapshot of the store, runs plan, hands the
+ * result to outbox, drains the outbox and says when to wake up next.
+ * Reads no clock: `now` comes from dutyd.c.  Must not handle signals.
+ */
+#ifndef DUTYD_ENGINE_H
+#define DUTYD_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+
+struct engine;
+
+struct engine_opts {
+	const char	*dry_run_dir;	/* non-NULL: all email to this maildir */
+	bool		 (*stop)(void *);	/* asked between messages */
+	void		*stopctx;
+};
+
+/*
+ * Build the engine on `cfg` (taken: freed by engine_free or a reload):
+ * opens the calendar, the database (migrating it) and the channels; reads
+ * the SMTP password file. Returns NULL on error.
+ */
+struct engine *engine_new(struct cfg *cfg, const struct engine_opts *,
+	    struct derr *);
+void	engine_free(struct engine *);
+
+/*
+ * Swap in a new, already validated config (taken). On error the engine
+ * keeps the old one and `cfg` is freed.
+ */
+int	engine_reload(struct engine *, struct cfg *, struct derr *);
+
+/*
+ * One tick at `now`: plan, enqueue, drain. Sets *next to the next instant
+ * anything is due (plan time or outbox retry). Errors are logged here.
+ */
+int	engine_tick(struct engine *, int64_t now, int64_t *next);
+
+/* Counts for status lines: outbox rows pending+failed. */
+int	engine_backlog(struct engine *);
+
+#endif

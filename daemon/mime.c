@@ -1,0 +1,298 @@
+/*
+ * mime: outgoing mail with GMime 3.  See mime.h.
+ */
+#include "mime.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "err.h"
+#include "util.h"
+
+/* Real UTC offsets lie within -12:00 .. +14:00; allow a margin. */
+#define MIME_OFFSET_MAX		(15 * 60)
+#define MIME_MSGID_MAX		250
+
+/* Header text fields: no controls, valid UTF-8. */
+static const struct mime_text_field {
+	const char	*name;
+	size_t		 off;
+	bool		 required;
+} text_fields[] = {
+	{ "from name",	offsetof(struct mime_out, from_name),	false },
+	{ "to name",	offsetof(struct mime_out, to_name),	false },
+	{ "subject",	offsetof(struct mime_out, subject),	true },
+};
+
+static const struct mime_addr_field {
+	const char	*name;
+	size_t		 off;
+} addr_fields[] = {
+	{ "from address",	offsetof(struct mime_out, from_addr) },
+	{ "to address",		offsetof(struct mime_out, to_addr) },
+};
+
+static const char *
+field_get(const struct mime_out *m, size_t off)
+{
+	const char *const	*p;
+
+	p = (const char *const *)(const void *)((const char *)m + off);
+	return *p;
+}
+
+/* A msg-id "left@right" of printable ASCII, without <>, quotes, spaces. */
+static bool
+msgid_valid(const char *s)
+{
+	const unsigned char	*p;
+	size_t			 len;
+
+	if (s == NULL)
+		return false;
+	len = strlen(s);
+	if (len < 3 || len > MIME_MSGID_MAX || strchr(s, '@') == NULL)
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || strchr("<>()\\\",;[]", *p))
+			return false;
+	return true;
+}
+
+static int
+check_text_fields(const struct mime_out *m, struct derr *err)
+{
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
+		v = field_get(m, text_fields[i].off);
+		if (v == NULL && !text_fields[i].required)
+			continue;
+		if (v == NULL)
+			return derr_set(err, DERR_INPUT, false, "mime: no %s",
+			    text_fields[i].name);
+		if (str_has_ctl(v))
+			return derr_set(err, DERR_INPUT, false,
+			    "mime: %s contains a control character (CR, LF, "
+			    "...)", text_fields[i].name);
+		if (!str_utf8_valid(v, strlen(v)))
+			return derr_set(err, DERR_INPUT, false,
+			    "mime: %s is not valid UTF-8", text_fields[i].name);
+	}
+	return 0;
+}
+
+static int
+check_fields(const struct mime_out *m, struct derr *err)
+{
+	size_t	 i;
+
+	if (check_text_fields(m, err) == -1)
+		return -1;
+	for (i = 0; i < sizeof(addr_fields) / sizeof(addr_fields[0]); i++)
+		if (!addr_email_valid(field_get(m, addr_fields[i].off)))
+			return derr_set(err, DERR_INPUT, false,
+			    "mime: invalid %s", addr_fields[i].name);
+	if (!msgid_valid(m->message_id))
+		return derr_set(err, DERR_INPUT, false,
+		    "mime: invalid Message-ID");
+	if (m->text == NULL || !str_utf8_valid(m->text, strlen(m->text)))
+		return derr_set(err, DERR_INPUT, false,
+		    "mime: text body missing or not valid UTF-8");
+	if (m->html != NULL && !str_utf8_valid(m->html, strlen(m->html)))
+		return derr_set(err, DERR_INPUT, false,
+		    "mime: html body is not valid UTF-8");
+	if (m->utc_offset < -MIME_OFFSET_MAX || m->utc_offset > MIME_OFFSET_MAX)
+		return derr_set(err, DERR_INPUT, false,
+		    "mime: UTC offset out of range (got %d min)", m->utc_offset);
+	return 0;
+}
+
+/*
+ * The content of a text part. Base64 hides line ends from the writer's
+ * newline filter, so those parts get canonical CRLF here (RFC 2045 6.8).
+ */
+static void
+content_set(GMimePart *part, const char *text, bool crlf)
+{
+	GMimeStream		*mem, *filtered;
+	GMimeFilter		*filter;
+	GMimeDataWrapper	*content;
+
+	mem = g_mime_stream_mem_new();
+	if (crlf) {
+		filtered = g_mime_stream_filter_new(mem);
+		filter = g_mime_filter_unix2dos_new(FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+		g_object_unref(filter);
+		g_mime_stream_write_string(filtered, text);
+		g_mime_stream_flush(filtered);
+		g_object_unref(filtered);
+	} else {
+		g_mime_stream_write_string(mem, text);
+	}
+	g_mime_stream_reset(mem);
+	content = g_mime_data_wrapper_new_with_stream(mem,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, content);
+	g_object_unref(content);
+	g_object_unref(mem);
+}
+
+/* A UTF-8 text part; base64 or quoted-printable, whichever is shorter. */
+static GMimeObject *
+part_new(const char *subtype, const char *text)
+{
+	GMimeTextPart		*part;
+	GMimeContentEncoding	 enc;
+
+	part = g_mime_text_part_new_with_subtype(subtype);
+	content_set(GMIME_PART(part), text, false);
+	g_mime_text_part_set_charset(part, "utf-8");
+	enc = g_mime_part_get_best_content_encoding(GMIME_PART(part),
+	    GMIME_ENCODING_CONSTRAINT_7BIT);
+	/* 7bit allows 998-byte lines; QP keeps every line within 76. */
+	if (enc != GMIME_CONTENT_ENCODING_BASE64)
+		enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	else
+		content_set(GMIME_PART(part), text, true);
+	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
+	return GMIME_OBJECT(part);
+}
+
+static GMimeObject *
+body_new(const struct mime_out *m)
+{
+	GMimeMultipart	*alt;
+	GMimeObject	*part;
+
+	if (m->html == NULL)
+		return part_new("plain", m->text);
+	alt = g_mime_multipart_new_with_subtype("alternative");
+	part = part_new("plain", m->text);
+	g_mime_multipart_add(alt, part);
+	g_object_unref(part);
+	part = part_new("html", m->html);
+	g_mime_multipart_add(alt, part);
+	g_object_unref(part);
+	return GMIME_OBJECT(alt);
+}
+
+static void
+mailbox_add(GMimeMessage *msg, GMimeAddressType type, const char *name,
+    const char *addr)
+{
+	InternetAddress	*ia;
+
+	ia = internet_address_mailbox_new(name != NULL ? name : "", addr);
+	/* Without a charset GMime may pick a legacy one (e.g. gb2312). */
+	internet_address_set_charset(ia, "utf-8");
+	internet_address_list_add(g_mime_message_get_addresses(msg, type), ia);
+	g_object_unref(ia);
+}
+
+static int
+date_set(GMimeMessage *msg, int64_t date, int offset, struct derr *err)
+{
+	GTimeZone	*tz;
+	GDateTime	*utc, *local;
+
+	utc = g_date_time_new_from_unix_utc(date);
+	if (utc == NULL)
+		return derr_set(err, DERR_INPUT, false,
+		    "mime: date out of range");
+	tz = g_time_zone_new_offset((gint32)offset * 60);
+	local = g_date_time_to_timezone(utc, tz);
+	g_time_zone_unref(tz);
+	g_date_time_unref(utc);
+	if (local == NULL)
+		return derr_set(err, DERR_INPUT, false,
+		    "mime: date out of range");
+	g_mime_message_set_date(msg, local);
+	g_date_time_unref(local);
+	return 0;
+}
+
+static GMimeMessage *
+message_new(const struct mime_out *m, struct derr *err)
+{
+	GMimeMessage	*msg;
+	GMimeObject	*body;
+
+	msg = g_mime_message_new(TRUE);
+	mailbox_add(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from_addr);
+	mailbox_add(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to_addr);
+	g_mime_message_set_subject(msg, m->subject, "utf-8");
+	if (date_set(msg, m->date, m->utc_offset, err) == -1) {
+		g_object_unref(msg);
+		return NULL;
+	}
+	g_mime_message_set_message_id(msg, m->message_id);
+	g_mime_object_set_header(GMIME_OBJECT(msg), "MIME-Version", "1.0",
+	    NULL);
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+	    "auto-generated", NULL);
+	g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress",
+	    "All", NULL);
+	body = body_new(m);
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
+	return msg;
+}
+
+static int
+message_write(GMimeMessage *msg, bool lf, struct buf *out, struct derr *err)
+{
+	GMimeFormatOptions	*fo;
+	GMimeStream		*stream;
+	GByteArray		*bytes;
+	int			 rc;
+
+	fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, lf ?
+	    GMIME_NEWLINE_FORMAT_UNIX : GMIME_NEWLINE_FORMAT_DOS);
+	stream = g_mime_stream_mem_new();
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(msg), fo, stream) < 0) {
+		rc = derr_set(err, DERR_BUG, false, "cannot write message");
+	} else {
+		bytes = g_mime_stream_mem_get_byte_array(
+		    GMIME_STREAM_MEM(stream));
+		rc = buf_append(out, bytes->data, bytes->len, err);
+	}
+	g_object_unref(stream);
+	g_mime_format_options_free(fo);
+	return rc;
+}
+
+void
+mime_global_init(void)
+{
+	g_mime_init();
+}
+
+void
+mime_global_cleanup(void)
+{
+	g_mime_shutdown();
+}
+
+int
+mime_build(const struct mime_out *m, struct buf *out, struct derr *err)
+{
+	GMimeMessage	*msg;
+	int		 rc;
+
+	if (check_fields(m, err) == -1)
+		return -1;
+	msg = message_new(m, err);
+	if (msg == NULL)
+		return -1;
+	rc = message_write(msg, m->lf, out, err);
+	g_object_unref(msg);
+	if (rc == -1)
+		derr_prefix(err, "mime");
+	return rc;
+}

@@ -1,0 +1,79 @@
+/*
+ * net: the network through libcurl, the only module that includes curl.h.
+ * For now this is SMTP submission: one easy handle per batch, so that
+ * consecutive sends reuse one connection, TLS verification always on, and
+ * every failure classified as RELIABILITY.md measured it (ok, transient,
+ * permanent, or unknown = may have been delivered).  It must not build
+ * messages (that is mime) or decide about retries (that is the caller).
+ * Callers use it through `struct net_ops`, so tests can pass a fake.
+ */
+#ifndef DUTYD_NET_H
+#define DUTYD_NET_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct net_smtp_opts {
+	const char	*url;		/* smtp://host:port or smtps://host:port */
+	int		 tls;		/* enum cfg_tls */
+	const char	*username;	/* NULL: no AUTH */
+	const char	*password;	/* with username; copied by libcurl */
+	const char	*ca_file;	/* extra CA bundle, NULL: system store */
+	int		 connect_timeout; /* seconds */
+	int		 timeout;	/* seconds, whole transfer */
+};
+
+enum net_outcome {
+	NET_OK,		/* the server accepted the message (250 after DATA) */
+	NET_TRANSIENT,	/* not delivered; retrying later may succeed */
+	NET_PERMANENT,	/* not delivered; retrying will not help */
+	NET_UNKNOWN	/* data sent, reply lost: maybe delivered */
+};
+
+#define NET_REPLY_MAX	160
+
+struct net_result {
+	int		 curl_code;	/* CURLcode, 0 if libcurl never ran */
+	long		 response_code;	/* last SMTP reply code, 0 if none */
+	enum net_outcome outcome;
+	char		 reply[NET_REPLY_MAX];	/* last reply line, escaped */
+};
+
+/* One SMTP session; holds the connection between sends. Opaque. */
+struct net_smtp;
+
+struct net_ops {
+	/*
+	 * Prepare a session for `opts` (strings are copied). Nothing is sent
+	 * until the first send. Returns NULL with DERR_SYS or DERR_CONFIG.
+	 */
+	struct net_smtp	*(*smtp_new)(const struct net_smtp_opts *,
+			    struct derr *);
+	/*
+	 * Send `data` (`len` bytes, an RFC 5322 message with CRLF line ends;
+	 * libcurl does the dot-stuffing) from envelope sender `from` to the
+	 * `nrcpt` addresses in `rcpt`, reusing the open connection if any.
+	 * Every address is checked with addr_email_valid before any I/O.
+	 * Always fills `res`. Returns 0 if accepted (NET_OK), else -1 with
+	 * `err` set: DERR_INPUT for bad addresses, DERR_CONFIG for TLS
+	 * verification and login failures, DERR_PEER for SMTP replies,
+	 * DERR_NET otherwise; err->transient is true for NET_TRANSIENT
+	 * and NET_UNKNOWN.
+	 */
+	int		 (*smtp_send)(struct net_smtp *, const char *from,
+			    const char *const *rcpt, size_t nrcpt,
+			    const char *data, size_t len, struct net_result *,
+			    struct derr *);
+	/* Close the connection and free the session; NULL is a no-op. */
+	void		 (*smtp_free)(struct net_smtp *);
+};
+
+/* The real thing. */
+extern const struct net_ops net_curl_ops;
+
+/* curl_global_init / curl_global_cleanup; once, early in main. */
+void	net_global_init(void);
+void	net_global_cleanup(void);
+
+#endif

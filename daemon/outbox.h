@@ -1,0 +1,63 @@
+/*
+ * outbox: turns planned notifications into durable outbox rows (grouped:
+ * one message per person and channel per run, rendered from templates)
+ * and drains due rows through the channels with retries and backoff.
+ * Every row is committed before any network I/O; a row is 'sent' only
+ * after the peer accepted it; one commit per message.  Must not plan,
+ * and must not talk to the network except through `struct channel`.
+ */
+#ifndef DUTYD_OUTBOX_H
+#define DUTYD_OUTBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "channels/channel.h"
+#include "config.h"
+#include "model.h"
+#include "store.h"
+
+struct outbox_stats {
+	int	 enqueued;	/* messages (outbox rows) created */
+	int	 stages;	/* reminder stages newly carried by them */
+	int	 sent;
+	int	 failed;	/* will be retried */
+	int	 dead;
+	int	 unknown;	/* reply lost: retried, may duplicate */
+};
+
+/*
+ * Group `notifs` by (person, channel), drop stages already planned, render
+ * each group with the templates in cfg->general.templates and insert one
+ * outbox row per group, all in one transaction. Idempotent.
+ */
+int	outbox_enqueue(struct store *, const struct cfg *, const struct cal *,
+	    const struct notif_list *, int64_t now, struct outbox_stats *,
+	    struct derr *);
+
+/* The channel that carries rows of channel name `name` ("email"). */
+typedef struct channel *(*outbox_channel_fn)(void *ctx, const char *name);
+
+struct outbox_drain_opts {
+	outbox_channel_fn	 channel;	/* channel for a row */
+	void			*chctx;
+	bool			 (*stop)(void *);	/* may be NULL */
+	void			*stopctx;
+	int			 utc_offset;	/* minutes, for Date: */
+};
+
+/*
+ * Send up to cfg->batch due rows. `stop` is asked between messages; when
+ * it returns true the drain ends after the message in flight. Each
+ * attempt is logged once. Returns the number of rows attempted, or -1.
+ */
+int	outbox_drain(struct store *, const struct cfg_outbox *,
+	    const struct outbox_drain_opts *, int64_t now,
+	    struct outbox_stats *, struct derr *);
+
+/* Seconds to wait before attempt `attempts` + 1 of row `id`: doubling
+ * from retry_min to retry_max with +-10% jitter derived from the id. */
+int64_t	outbox_backoff(const struct cfg_outbox *, int64_t id, int attempts);
+
+#endif

@@ -1,0 +1,1295 @@
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+struct embedded_file {
+	const char	*name;
+	const char	*text;
+};
+extern const struct embedded_file migrations_files[];
+extern const size_t migrations_count;
+
+struct store {
+	sqlite3		*db;
+	int		 version;
+};
+
+#define BUSY_TIMEOUT_MS	10000
+
+static int
+db_err(struct store *s, struct derr *err, const char *what)
+{
+	int	 code = sqlite3_extended_errcode(s->db);
+	bool	 busy = (code & 0xff) == SQLITE_BUSY ||
+	    (code & 0xff) == SQLITE_LOCKED;
+
+	return derr_set(err, DERR_DB, busy, "%s: %s", what,
+	    sqlite3_errmsg(s->db));
+}
+
+static int
+exec_sql(struct store *s, const char *sql, struct derr *err)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		derr_set(err, DERR_DB, false, "%s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *
+prep(struct store *s, const char *sql, struct derr *err)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(s, err, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+/* Bind helpers: NULL strings bind as SQL NULL. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_day(sqlite3_stmt *st, int i, int32_t day)
+{
+	char	 b[11];
+
+	if (day == DAY_NONE)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, day_format(day, b), -1,
+		    SQLITE_TRANSIENT);
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(st, i);
+
+	return t == NULL ? NULL : xstrdup((const char *)t);
+}
+
+static int32_t
+col_day(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(st, i);
+	int32_t			 d;
+
+	if (t == NULL || day_parse((const char *)t, &d) < 0)
+		return DAY_NONE;
+	return d;
+}
+
+/* Step a statement that returns no row; finalizes it. */
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what,
+    struct derr *err)
+{
+	int	 rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		db_err(s, err, what);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_begin(struct store *s, struct derr *err)
+{
+	if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0) {
+		/* Another writer held the lock past the busy timeout. */
+		derr_prefix(err, "begin");
+		if (err != NULL)
+			err->transient = true;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct derr *err)
+{
+	if (exec_sql(s, "COMMIT", err) < 0) {
+		derr_prefix(err, "commit");
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		/* Nothing more to do if even the rollback fails. */
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+get_user_version(struct store *s, int *v, struct derr *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, "PRAGMA user_version", err)) == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_err(s, err, "user_version");
+	}
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+migrate(struct store *s, struct derr *err)
+{
+	char	 sql[64];
+	size_t	 i;
+
+	if (get_user_version(s, &s->version, err) < 0)
+		return -1;
+	if (s->version > (int)migrations_count)
+		return derr_set(err, DERR_DB, false,
+		    "the database has schema version %d but this dutyd knows "
+		    "only up to %zu: it was written by a newer dutyd; upgrade "
+		    "dutyd or restore a backup", s->version, migrations_count);
+	for (i = (size_t)s->version; i < migrations_count; i++) {
+		if (store_begin(s, err) < 0)
+			return -1;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+		if (exec_sql(s, migrations_files[i].text, err) < 0 ||
+		    exec_sql(s, sql, err) < 0) {
+			derr_prefix(err, "migration %s",
+			    migrations_files[i].name);
+			store_rollback(s);
+			return -1;
+		}
+		if (store_commit(s, err) < 0)
+			return -1;
+		s->version = (int)i + 1;
+	}
+	return 0;
+}
+
+static int
+configure(struct store *s, struct derr *err)
+{
+	int	 on = 1;
+
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, on, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
+	    NULL);
+	if (exec_sql(s, "PRAGMA foreign_keys = ON", err) < 0 ||
+	    exec_sql(s, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    exec_sql(s, "PRAGMA synchronous = FULL", err) < 0)
+		return -1;
+	return 0;
+}
+
+struct store *
+store_open(const char *path, struct derr *err)
+{
+	struct store	*s;
+	int		 rc;
+
+	s = xcalloc(1, sizeof(*s));
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		derr_set(err, DERR_DB, false, "%s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		store_close(s);
+		return NULL;
+	}
+	if (configure(s, err) < 0 || migrate(s, err) < 0) {
+		derr_prefix(err, "%s", path);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_schema_version(const struct store *s)
+{
+	return s->version;
+}
+
+int
+store_schema_latest(void)
+{
+	return (int)migrations_count;
+}
+
+/* ---- audit --------------------------------------------------------- */
+
+static int
+audit(struct store *s, const char *who, int64_t now, const char *action,
+    const char *object, const char *before, const char *after,
+    struct derr *err)
+{
+	static const char sql[] =
+	    "INSERT INTO audit (at, who, action, object, before, after) "
+	    "VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	bind_text(st, 2, who);
+	bind_text(st, 3, action);
+	bind_text(st, 4, object);
+	bind_text(st, 5, before);
+	bind_text(st, 6, after);
+	return step_done(s, st, "audit", err);
+}
+
+int
+store_audit_list(struct store *s, int limit, struct store_audit_list *out,
+    struct derr *err)
+{
+	static const char sql[] =
+	    "SELECT id, at, who, action, object, before, after FROM audit "
+	    "ORDER BY id DESC LIMIT ?";
+	sqlite3_stmt		*st;
+	struct store_audit	*a;
+	int			 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		a = &out->v[out->n++];
+		a->id = sqlite3_column_int64(st, 0);
+		a->at = sqlite3_column_int64(st, 1);
+		a->who = col_dup(st, 2);
+		a->action = col_dup(st, 3);
+		a->object = col_dup(st, 4);
+		a->before = col_dup(st, 5);
+		a->after = col_dup(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "audit list");
+	return 0;
+}
+
+void
+store_audit_list_clear(struct store_audit_list *l)
+{
+	size_t	 i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].who);
+		free(l->v[i].action);
+		free(l->v[i].object);
+		free(l->v[i].before);
+		free(l->v[i].after);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* ---- ledger -------------------------------------------------------- */
+
+static const char measure_cols[] =
+    "SELECT m.id, p.code, p.title, m.code, m.text, m.kind, m.deadline, "
+    "m.status, m.done_at, m.evidence, m.closed_by, m.reopened, "
+    "(SELECT group_concat(person, ',') FROM (SELECT person FROM "
+    "measure_owner o WHERE o.measure_id = m.id ORDER BY pos)) "
+    "FROM measure m JOIN problem p ON p.id = m.problem_id ";
+
+static void
+split_owners(const char *csv, struct strv *out)
+{
+	const char	*p = csv, *comma;
+	char		*tok;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		tok = comma ? xstrndup(p, (size_t)(comma - p)) : xstrdup(p);
+		strv_push(out, tok);
+		free(tok);
+		p = comma ? comma + 1 : NULL;
+	}
+}
+
+static void
+row_measure(sqlite3_stmt *st, struct measure *m)
+{
+	const unsigned char	*t;
+	int			 k;
+
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(st, 0);
+	m->problem_code = col_dup(st, 1);
+	m->problem_title = col_dup(st, 2);
+	m->code = col_dup(st, 3);
+	m->text = col_dup(st, 4);
+	t = sqlite3_column_text(st, 5);
+	k = t ? measure_kind_parse((const char *)t) : -1;
+	m->kind = k < 0 ? MEASURE_DEADLINE : (enum measure_kind)k;
+	m->deadline = col_day(st, 6);
+	t = sqlite3_column_text(st, 7);
+	m->status = t && strcmp((const char *)t, "done") == 0 ?
+	    MEASURE_DONE : MEASURE_OPEN;
+	m->done_at = sqlite3_column_int64(st, 8);
+	m->evidence = col_dup(st, 9);
+	m->closed_by = col_dup(st, 10);
+	m->reopened = sqlite3_column_int(st, 11);
+	split_owners((const char *)sqlite3_column_text(st, 12), &m->owners);
+}
+
+/* A one-line description of a measure for the audit's before/after. */
+static char *
+measure_describe(const struct measure *m)
+{
+	struct buf	 b;
+	char		 d[11];
+	size_t		 i;
+
+	buf_init(&b, 0);
+	buf_printf(&b, NULL, "problem=%s; code=%s; kind=%s; deadline=%s; "
+	    "status=%s; owners=", m->problem_code ? m->problem_code : "",
+	    m->code, measure_kind_name(m->kind), day_format(m->deadline, d),
+	    measure_status_name(m->status));
+	for (i = 0; i < m->owners.n; i++)
+		buf_printf(&b, NULL, "%s%s", i ? "," : "", m->owners.v[i]);
+	buf_printf(&b, NULL, "; text=%s", m->text ? m->text : "");
+	if (m->evidence != NULL)
+		buf_printf(&b, NULL, "; evidence=%s", m->evidence);
+	return buf_take(&b);
+}
+
+int
+store_measure_get(struct store *s, const char *code, struct measure *out,
+    struct derr *err)
+{
+	char		 sql[1024];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	snprintf(sql, sizeof(sql), "%sWHERE m.code = ?", measure_cols);
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_measure(st, out);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, err, "measure get");
+}
+
+int
+store_measure_get_id(struct store *s, int64_t id, struct measure *out,
+    struct derr *err)
+{
+	char		 sql[1024];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	snprintf(sql, sizeof(sql), "%sWHERE m.id = ?", measure_cols);
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		row_measure(st, out);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, err, "measure get");
+}
+
+int
+store_measure_scan(struct store *s,
+    int (*fn)(void *, const struct store_scan_row *), void *ctx,
+    struct derr *err)
+{
+	static const char sql[] =
+	    "SELECT m.id, m.deadline, m.kind, m.reopened, "
+	    "(SELECT group_concat(person, ',') FROM (SELECT person FROM "
+	    "measure_owner o WHERE o.measure_id = m.id ORDER BY pos)) "
+	    "FROM measure m WHERE m.status = 'open' AND m.deadline IS NOT NULL "
+	    "ORDER BY m.id";
+	struct store_scan_row	 r;
+	sqlite3_stmt		*st;
+	const unsigned char	*t;
+	int			 rc, k;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.deadline = col_day(st, 1);
+		t = sqlite3_column_text(st, 2);
+		k = t ? measure_kind_parse((const char *)t) : -1;
+		r.kind = k < 0 ? MEASURE_DEADLINE : (enum measure_kind)k;
+		r.reopened = sqlite3_column_int(st, 3);
+		t = sqlite3_column_text(st, 4);
+		r.owners = t ? (const char *)t : "";
+		if (fn(ctx, &r) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_err(s, err, "measure scan");
+	return 0;
+}
+
+int
+store_measure_list(struct store *s, const struct store_filter *f,
+    struct measure_list *out, struct derr *err)
+{
+	static const char where[] =
+	    "WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM measure_owner o "
+	    "WHERE o.measure_id = m.id AND o.person = ?1)) "
+	    "AND (?2 IS NULL OR p.code = ?2) AND (?3 IS NULL OR m.status = ?3) "
+	    "AND (?4 IS NULL OR m.deadline <= ?4) "
+	    "AND (?5 = 0 OR m.deadline IS NOT NULL) ORDER BY p.id, m.id";
+	char		 sql[2048];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	snprintf(sql, sizeof(sql), "%s%s", measure_cols, where);
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, f->owner);
+	bind_text(st, 2, f->problem);
+	bind_text(st, 3, f->status < 0 ? NULL :
+	    measure_status_name((enum measure_status)f->status));
+	bind_day(st, 4, f->due_before);
+	sqlite3_bind_int(st, 5, f->with_deadline);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		row_measure(st, &out->v[out->n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "measure list");
+	return 0;
+}
+
+/* The id of problem `code`, created (with `title`) if new. */
+static int
+problem_id(struct store *s, const char *code, const char *title,
+    int64_t *id, struct derr *err)
+{
+	static const char ins[] =
+	    "INSERT INTO problem (code, title) VALUES (?1, ?2) "
+	    "ON CONFLICT (code) DO UPDATE SET title = ?2 WHERE ?2 <> '' "
+	    "AND title <> ?2";
+	static const char sel[] = "SELECT id FROM problem WHERE code = ?";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, ins, err)) == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	bind_text(st, 2, title ? title : "");
+	if (step_done(s, st, "problem", err) < 0)
+		return -1;
+	if ((st = prep(s, sel, err)) == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_err(s, err, "problem id");
+	}
+	*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+owners_set(struct store *s, int64_t mid, const struct strv *owners,
+    struct derr *err)
+{
+	static const char del[] = "DELETE FROM measure_owner WHERE measure_id = ?";
+	static const char ins[] =
+	    "INSERT INTO measure_owner (measure_id, person, pos) VALUES (?, ?, ?)";
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	if ((st = prep(s, del, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, mid);
+	if (step_done(s, st, "owners", err) < 0)
+		return -1;
+	for (i = 0; i < owners->n; i++) {
+		if ((st = prep(s, ins, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, mid);
+		bind_text(st, 2, owners->v[i]);
+		sqlite3_bind_int(st, 3, (int)i);
+		if (step_done(s, st, "owner", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Insert one measure inside the caller's transaction. */
+static int
+measure_insert(struct store *s, const struct measure *m, const char *who,
+    int64_t now, struct derr *err)
+{
+	static const char sql[] =
+	    "INSERT INTO measure (problem_id, code, text, kind, deadline, "
+	    "status, done_at, evidence, closed_by, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+	int64_t		 pid;
+	char		*after;
+	bool		 done = m->status == MEASURE_DONE;
+	int		 r;
+
+	if (problem_id(s, m->problem_code, m->problem_title, &pid, err) < 0)
+		return -1;
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, pid);
+	bind_text(st, 2, m->code);
+	bind_text(st, 3, m->text);
+	bind_text(st, 4, measure_kind_name(m->kind));
+	bind_day(st, 5, m->deadline);
+	bind_text(st, 6, measure_status_name(m->status));
+	if (done)
+		sqlite3_bind_int64(st, 7, m->done_at ? m->done_at : now);
+	bind_text(st, 8, done ? (m->evidence ? m->evidence : "") : NULL);
+	bind_text(st, 9, done ? (m->closed_by ? m->closed_by : who) : NULL);
+	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_int64(st, 11, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		if ((sqlite3_extended_errcode(s->db)) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			return derr_set(err, DERR_INPUT, false,
+			    "measure %s already exists", m->code);
+		return db_err(s, err, "measure add");
+	}
+	sqlite3_finalize(st);
+	if (owners_set(s, sqlite3_last_insert_rowid(s->db), &m->owners,
+	    err) < 0)
+		return -1;
+	after = measure_describe(m);
+	r = audit(s, who, now, "measure.add", m->code, NULL, after, err);
+	free(after);
+	return r;
+}
+
+int
+store_measure_add(struct store *s, const struct measure *m, const char *who,
+    int64_t now, struct derr *err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	if (measure_insert(s, m, who, now, err) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static bool
+same_owners(const struct strv *a, const struct strv *b)
+{
+	size_t	 i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool
+measure_same(const struct measure *old, const struct measure *m)
+{
+	return same_str(old->text, m->text) && old->kind == m->kind &&
+	    old->deadline == m->deadline &&
+	    same_owners(&old->owners, &m->owners) &&
+	    (m->problem_title == NULL || *m->problem_title == '\0' ||
+	    same_str(old->problem_title, m->problem_title));
+}
+
+/* Update inside the caller's transaction; 1 changed, 0 same, -1 error. */
+static int
+measure_update(struct store *s, const struct measure *old,
+    const struct measure *m, const char *who, int64_t now, struct derr *err)
+{
+	static const char sql[] =
+	    "UPDATE measure SET text = ?, kind = ?, deadline = ?, "
+	    "updated_at = ? WHERE id = ?";
+	sqlite3_stmt	*st;
+	char		*before, *after;
+	int64_t		 pid;
+	int		 r;
+
+	if (measure_same(old, m))
+		return 0;
+	if (problem_id(s, old->problem_code, m->problem_title, &pid, err) < 0)
+		return -1;
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, m->text);
+	bind_text(st, 2, measure_kind_name(m->kind));
+	bind_day(st, 3, m->deadline);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, old->id);
+	if (step_done(s, st, "measure edit", err) < 0 ||
+	    owners_set(s, old->id, &m->owners, err) < 0)
+		return -1;
+	before = measure_describe(old);
+	after = measure_describe(m);
+	r = audit(s, who, now, "measure.edit", old->code, before, after, err);
+	free(before);
+	free(after);
+	return r < 0 ? -1 : 1;
+}
+
+int
+store_measure_edit(struct store *s, const struct measure *m, const char *who,
+    int64_t now, struct derr *err)
+{
+	struct measure	 old;
+	int		 r;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	r = store_measure_get(s, m->code, &old, err);
+	if (r == 0)
+		derr_set(err, DERR_INPUT, false, "no measure %s", m->code);
+	if (r > 0) {
+		r = measure_update(s, &old, m, who, now, err);
+		measure_clear(&old);
+	} else
+		r = -1;
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err) < 0 ? -1 : r;
+}
+
+/* Set status inside the caller's transaction; 1 changed, 0 already so. */
+static int
+measure_set_status(struct store *s, const char *code, bool done,
+    const char *text, const char *who, int64_t now, struct derr *err)
+{
+	static const char close_sql[] =
+	    "UPDATE measure SET status = 'done', done_at = ?, evidence = ?, "
+	    "closed_by = ?, updated_at = ? WHERE code = ? AND status = 'open'";
+	static const char open_sql[] =
+	    "UPDATE measure SET status = 'open', done_at = NULL, "
+	    "evidence = NULL, closed_by = NULL, reopened = reopened + 1, "
+	    "updated_at = ? WHERE code = ? AND status = 'done'";
+	sqlite3_stmt	*st;
+	struct measure	 old;
+	char		*before, *after;
+	int		 r;
+
+	if ((r = store_measure_get(s, code, &old, err)) <= 0)
+		return r < 0 ? -1 : derr_set(err, DERR_INPUT, false,
+		    "no measure %s", code);
+	if ((old.status == MEASURE_DONE) == done) {
+		measure_clear(&old);
+		return 0;
+	}
+	if ((st = prep(s, done ? close_sql : open_sql, err)) == NULL) {
+		measure_clear(&old);
+		return -1;
+	}
+	if (done) {
+		sqlite3_bind_int64(st, 1, now);
+		bind_text(st, 2, text);
+		bind_text(st, 3, who);
+		sqlite3_bind_int64(st, 4, now);
+		bind_text(st, 5, code);
+	} else {
+		sqlite3_bind_int64(st, 1, now);
+		bind_text(st, 2, code);
+	}
+	before = measure_describe(&old);
+	measure_clear(&old);
+	after = done ? xasprintf("status=done; evidence=%s", text) :
+	    xasprintf("status=open; reason=%s", text);
+	r = step_done(s, st, "measure status", err);
+	if (r == 0)
+		r = audit(s, who, now, done ? "measure.done" : "measure.reopen",
+		    code, before, after, err);
+	free(before);
+	free(after);
+	return r < 0 ? -1 : 1;
+}
+
+static int
+status_tx(struct store *s, const char *code, bool done, const char *text,
+    const char *who, int64_t now, struct derr *err)
+{
+	int	 r;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	r = measure_set_status(s, code, done, text, who, now, err);
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err) < 0 ? -1 : r;
+}
+
+int
+store_measure_close(struct store *s, const char *code, const char *evidence,
+    const char *who, int64_t now, struct derr *err)
+{
+	return status_tx(s, code, true, evidence, who, now, err);
+}
+
+int
+store_measure_reopen(struct store *s, const char *code, const char *reason,
+    const char *who, int64_t now, struct derr *err)
+{
+	return status_tx(s, code, false, reason, who, now, err);
+}
+
+/* Import one row inside the transaction. */
+static int
+import_one(struct store *s, const struct measure *m, const char *who,
+    int64_t now, struct store_import_stats *st, struct derr *err)
+{
+	struct measure	 old;
+	int		 r;
+
+	if ((r = store_measure_get(s, m->code, &old, err)) < 0)
+		return -1;
+	if (r == 0) {
+		st->added++;
+		return measure_insert(s, m, who, now, err);
+	}
+	r = measure_update(s, &old, m, who, now, err);
+	if (r > 0)
+		st->changed++;
+	if (r >= 0 && m->status == MEASURE_DONE && old.status == MEASURE_OPEN) {
+		r = measure_set_status(s, m->code, true, m->evidence ?
+		    m->evidence : "", who, now, err);
+		if (r > 0)
+			st->closed++;
+	} else if (r == 0)
+		st->unchanged++;
+	measure_clear(&old);
+	return r < 0 ? -1 : 0;
+}
+
+int
+store_ledger_import(struct store *s, const struct measure_list *l,
+    const char *source, const char *who, int64_t now,
+    struct store_import_stats *stats, struct derr *err)
+{
+	struct store_import_stats	 st = { 0 };
+	size_t				 i;
+	char				*after;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		if (import_one(s, &l->v[i], who, now, &st, err) < 0) {
+			derr_prefix(err, "measure %s", l->v[i].code);
+			store_rollback(s);
+			return -1;
+		}
+	}
+	after = xasprintf("source=%s; added=%d; changed=%d; closed=%d; "
+	    "unchanged=%d", source, st.added, st.changed, st.closed,
+	    st.unchanged);
+	if ((st.added || st.changed || st.closed) &&
+	    audit(s, who, now, "ledger.import", source, NULL, after, err) < 0) {
+		free(after);
+		store_rollback(s);
+		return -1;
+	}
+	free(after);
+	if (store_commit(s, err) < 0)
+		return -1;
+	*stats = st;
+	return 0;
+}
+
+/* ---- outbox -------------------------------------------------------- */
+
+static const char *const outbox_names[] = {
+	[OUTBOX_PENDING] = "pending", [OUTBOX_SENDING] = "sending",
+	[OUTBOX_SENT] = "sent", [OUTBOX_FAILED] = "failed",
+	[OUTBOX_DEAD] = "dead", [OUTBOX_CANCELLED] = "cancelled",
+};
+
+const char *
+outbox_status_name(enum outbox_status st)
+{
+	return outbox_names[st];
+}
+
+int
+outbox_status_parse(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(outbox_names) / sizeof(outbox_names[0]); i++)
+		if (strcmp(s, outbox_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+outbox_row_clear(struct outbox_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->key);
+	free(r->kind);
+	free(r->channel);
+	free(r->person);
+	free(r->recipient);
+	free(r->recipient_name);
+	free(r->subject);
+	free(r->body_text);
+	free(r->body_html);
+	free(r->message_id);
+	free(r->last_error);
+	free(r->provider_id);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+outbox_list_clear(struct outbox_list *l)
+{
+	size_t	 i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		outbox_row_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static const char outbox_cols[] =
+    "SELECT id, key, kind, channel, person, recipient, recipient_name, "
+    "subject, body_text, body_html, message_id, status, attempts, "
+    "maybe_dup, created_at, first_attempt_at, next_attempt_at, sent_at, "
+    "last_error, provider_id FROM outbox ";
+
+static void
+row_outbox(sqlite3_stmt *st, struct outbox_row *r)
+{
+	int	 k;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->key = col_dup(st, 1);
+	r->kind = col_dup(st, 2);
+	r->channel = col_dup(st, 3);
+	r->person = col_dup(st, 4);
+	r->recipient = col_dup(st, 5);
+	r->recipient_name = col_dup(st, 6);
+	r->subject = col_dup(st, 7);
+	r->body_text = col_dup(st, 8);
+	r->body_html = col_dup(st, 9);
+	r->message_id = col_dup(st, 10);
+	k = outbox_status_parse((const char *)sqlite3_column_text(st, 11));
+	r->status = k < 0 ? OUTBOX_PENDING : (enum outbox_status)k;
+	r->attempts = sqlite3_column_int(st, 12);
+	r->maybe_dup = sqlite3_column_int(st, 13) != 0;
+	r->created_at = sqlite3_column_int64(st, 14);
+	r->first_attempt_at = sqlite3_column_int64(st, 15);
+	r->next_attempt_at = sqlite3_column_int64(st, 16);
+	r->sent_at = sqlite3_column_int64(st, 17);
+	r->last_error = col_dup(st, 18);
+	r->provider_id = col_dup(st, 19);
+}
+
+static int
+outbox_query(struct store *s, const char *where, int64_t a, int64_t b,
+    struct outbox_list *out, struct derr *err)
+{
+	char		 sql[1024];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	snprintf(sql, sizeof(sql), "%s%s", outbox_cols, where);
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		row_outbox(st, &out->v[out->n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "outbox");
+	return 0;
+}
+
+int
+store_notif_exists(struct store *s, const char *key, const char *person,
+    const char *channel, struct derr *err)
+{
+	static const char sql[] = "SELECT 1 FROM notif WHERE key = ? AND "
+	    "person = ? AND channel = ?";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, key);
+	bind_text(st, 2, person);
+	bind_text(st, 3, channel);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, err, "notif");
+}
+
+int
+store_notif_add(struct store *s, const char *key, const char *person,
+    const char *channel, int64_t outbox_id, int64_t now, struct derr *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO notif (key, person, "
+	    "channel, outbox_id, created_at) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, key);
+	bind_text(st, 2, person);
+	bind_text(st, 3, channel);
+	sqlite3_bind_int64(st, 4, outbox_id);
+	sqlite3_bind_int64(st, 5, now);
+	return step_done(s, st, "notif add", err);
+}
+
+int
+store_outbox_insert(struct store *s, const struct outbox_row *r, int64_t *id,
+    struct derr *err)
+{
+	static const char sql[] =
+	    "INSERT OR IGNORE INTO outbox (key, kind, channel, person, "
+	    "recipient, recipient_name, subject, body_text, body_html, "
+	    "message_id, created_at, next_attempt_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, r->key);
+	bind_text(st, 2, r->kind);
+	bind_text(st, 3, r->channel);
+	bind_text(st, 4, r->person);
+	bind_text(st, 5, r->recipient);
+	bind_text(st, 6, r->recipient_name ? r->recipient_name : "");
+	bind_text(st, 7, r->subject ? r->subject : "");
+	bind_text(st, 8, r->body_text ? r->body_text : "");
+	bind_text(st, 9, r->body_html);
+	bind_text(st, 10, r->message_id);
+	sqlite3_bind_int64(st, 11, r->created_at);
+	sqlite3_bind_int64(st, 12, r->next_attempt_at);
+	if (step_done(s, st, "outbox insert", err) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 1;
+}
+
+int
+store_outbox_due(struct store *s, int64_t now, int limit,
+    struct outbox_list *out, struct derr *err)
+{
+	return outbox_query(s, "WHERE status IN ('pending', 'failed') AND "
+	    "next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+	    now, limit, out, err);
+}
+
+int
+store_outbox_list(struct store *s, int status, int limit,
+    struct outbox_list *out, struct derr *err)
+{
+	/* The status index follows enum outbox_status. */
+	return outbox_query(s, "WHERE ?1 < 0 OR status = CASE ?1 "
+	    "WHEN 0 THEN 'pending' WHEN 1 THEN 'sending' WHEN 2 THEN 'sent' "
+	    "WHEN 3 THEN 'failed' WHEN 4 THEN 'dead' ELSE 'cancelled' END "
+	    "ORDER BY id DESC LIMIT ?2", status, limit, out, err);
+}
+
+int
+store_outbox_get(struct store *s, int64_t id, struct outbox_row *out,
+    struct derr *err)
+{
+	struct outbox_list	 l = { 0 };
+
+	if (outbox_query(s, "WHERE id = ?1 AND ?2 = 0", id, 0, &l, err) < 0)
+		return -1;
+	if (l.n == 0)
+		return 0;
+	*out = l.v[0];
+	free(l.v);
+	return 1;
+}
+
+int
+store_outbox_next(struct store *s, int64_t *at, struct derr *err)
+{
+	static const char sql[] = "SELECT min(next_attempt_at) FROM outbox "
+	    "WHERE status IN ('pending', 'failed')";
+	sqlite3_stmt	*st;
+	int		 rc, found = 0;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*at = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_err(s, err, "outbox next");
+	return found;
+}
+
+static int
+mark_sending(struct store *s, int64_t id, int64_t now, struct derr *err)
+{
+	static const char sql[] = "UPDATE outbox SET status = 'sending', "
+	    "attempts = attempts + 1, first_attempt_at = "
+	    "coalesce(first_attempt_at, ?1) WHERE id = ?2 AND status IN "
+	    "('pending', 'failed')";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return step_done(s, st, "outbox sending", err);
+}
+
+int
+store_outbox_begin_send(struct store *s, int64_t id, int64_t now,
+    struct derr *err)
+{
+	return mark_sending(s, id, now, err);
+}
+
+int
+store_outbox_finish(struct store *s, int64_t id, const struct outbox_result *r,
+    int64_t next_id, int64_t now, struct derr *err)
+{
+	static const char sql[] = "UPDATE outbox SET status = ?1, "
+	    "maybe_dup = maybe_dup OR ?2, next_attempt_at = ?3, "
+	    "last_error = coalesce(?4, last_error), provider_id = ?5, "
+	    "sent_at = CASE WHEN ?1 = 'sent' THEN ?6 ELSE sent_at END "
+	    "WHERE id = ?7 AND status = 'sending'";
+	sqlite3_stmt	*st;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((st = prep(s, sql, err)) == NULL)
+		goto fail;
+	bind_text(st, 1, outbox_status_name(r->status));
+	sqlite3_bind_int(st, 2, r->maybe_dup);
+	sqlite3_bind_int64(st, 3, r->next_attempt_at);
+	bind_text(st, 4, r->error);
+	bind_text(st, 5, r->provider_id && *r->provider_id ?
+	    r->provider_id : NULL);
+	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 7, id);
+	if (step_done(s, st, "outbox finish", err) < 0)
+		goto fail;
+	if (next_id > 0 && mark_sending(s, next_id, now, err) < 0)
+		goto fail;
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_outbox_recover(struct store *s, int64_t now, struct derr *err)
+{
+	static const char sql[] = "UPDATE outbox SET status = 'pending', "
+	    "maybe_dup = 1, next_attempt_at = ?, last_error = "
+	    "'interrupted while sending: may have been delivered' "
+	    "WHERE status = 'sending'";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	if (step_done(s, st, "outbox recover", err) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+static int
+outbox_admin(struct store *s, int64_t id, const char *sql, const char *action,
+    const char *who, int64_t now, struct derr *err)
+{
+	sqlite3_stmt	*st;
+	char		 obj[32];
+	int		 n;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((st = prep(s, sql, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	if (step_done(s, st, action, err) < 0)
+		goto fail;
+	n = sqlite3_changes(s->db);
+	snprintf(obj, sizeof(obj), "outbox %lld", (long long)id);
+	if (n > 0 && audit(s, who, now, action, obj, NULL, NULL, err) < 0)
+		goto fail;
+	if (store_commit(s, err) < 0)
+		return -1;
+	return n > 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_outbox_retry(struct store *s, int64_t id, const char *who, int64_t now,
+    struct derr *err)
+{
+	return outbox_admin(s, id, "UPDATE outbox SET status = 'pending', "
+	    "next_attempt_at = ?1, first_attempt_at = NULL WHERE id = ?2 AND "
+	    "status IN ('failed', 'dead', 'cancelled')", "outbox.retry",
+	    who, now, err);
+}
+
+int
+store_outbox_cancel(struct store *s, int64_t id, const char *who, int64_t now,
+    struct derr *err)
+{
+	return outbox_admin(s, id, "UPDATE outbox SET status = 'cancelled', "
+	    "next_attempt_at = ?1 WHERE id = ?2 AND "
+	    "status IN ('pending', 'failed')", "outbox.cancel", who, now, err);
+}
+
+int
+store_outbox_counts(struct store *s, int counts[6], struct derr *err)
+{
+	static const char sql[] =
+	    "SELECT status, count(*) FROM outbox GROUP BY status";
+	sqlite3_stmt	*st;
+	int		 rc, k;
+
+	memset(counts, 0, 6 * sizeof(int));
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		k = outbox_status_parse((const char *)sqlite3_column_text(st,
+		    0));
+		if (k >= 0)
+			counts[k] = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "outbox counts");
+	return 0;
+}
+
+/* ---- daemon state -------------------------------------------------- */
+
+int
+store_state_get(struct store *s, const char *name, char **value,
+    struct derr *err)
+{
+	static const char sql[] = "SELECT value FROM daemon_state WHERE name = ?";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = col_dup(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, err, "state");
+}
+
+int
+store_state_set(struct store *s, const char *name, const char *value,
+    int64_t now, struct derr *err)
+{
+	static const char sql[] = "INSERT INTO daemon_state (name, value, "
+	    "updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE "
+	    "SET value = ?2, updated_at = ?3";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, name);
+	bind_text(st, 2, value);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "state set", err);
+}

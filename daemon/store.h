@@ -1,0 +1,230 @@
+/*
+ * store: the SQLite database.  Opens it (WAL, synchronous=FULL, foreign
+ * keys, busy timeout, defensive mode), applies the embedded migrations
+ * db/NNN-*.sql above PRAGMA user_version, and offers one function per
+ * query or mutation.  Every mutation runs in BEGIN IMMEDIATE ... COMMIT
+ * together with its audit row.  SQL lives here and nowhere else; sqlite3
+ * types never leave store.c.  Must not know about the network or config.
+ */
+#ifndef DUTYD_STORE_H
+#define DUTYD_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+
+struct store;
+
+/*
+ * Open (creating if needed) the database at `path` (":memory:" for tests)
+ * and migrate it. A database whose schema is newer than this program is
+ * refused (DERR_DB). Returns NULL on error.
+ */
+struct store *store_open(const char *path, struct derr *);
+void	store_close(struct store *);
+/* Schema version of the open database, and the newest this program knows. */
+int	store_schema_version(const struct store *);
+int	store_schema_latest(void);
+
+/* Explicit transactions for callers that group several calls (engine). */
+int	store_begin(struct store *, struct derr *);
+int	store_commit(struct store *, struct derr *);
+void	store_rollback(struct store *);
+
+/* ---- ledger -------------------------------------------------------- */
+
+struct store_filter {
+	const char	*owner;		/* person key, NULL: any */
+	const char	*problem;	/* problem code, NULL: any */
+	int		 status;	/* -1 any, else enum measure_status */
+	int32_t		 due_before;	/* DAY_NONE, else deadline <= day */
+	bool		 with_deadline;	/* only measures with a deadline */
+};
+
+/* Add one measure (creating its problem if new). Fails if the code exists. */
+int	store_measure_add(struct store *, const struct measure *,
+	    const char *who, int64_t now, struct derr *);
+/* Look a measure up by code: 1 found (fills *out), 0 absent, -1 error. */
+int	store_measure_get(struct store *, const char *code, struct measure *,
+	    struct derr *);
+/* Look a measure up by id: 1 found, 0 absent, -1 error. */
+int	store_measure_get_id(struct store *, int64_t id, struct measure *,
+	    struct derr *);
+
+/* A row of store_measure_scan: borrowed strings, valid during the call. */
+struct store_scan_row {
+	int64_t			 id;
+	int32_t			 deadline;
+	enum measure_kind	 kind;
+	int			 reopened;
+	const char		*owners;	/* comma-separated person keys */
+};
+
+/*
+ * Call `fn` for every open measure that has a deadline, without building
+ * a list (planning over a million rows). `fn` returns 0 to go on.
+ */
+int	store_measure_scan(struct store *,
+	    int (*fn)(void *, const struct store_scan_row *), void *,
+	    struct derr *);
+/* Measures matching `f`, ordered by problem then code. */
+int	store_measure_list(struct store *, const struct store_filter *,
+	    struct measure_list *, struct derr *);
+/*
+ * Replace text, owners, kind and deadline of measure `m->code` (other
+ * fields ignored). Returns 1 if changed, 0 if identical, -1 on error
+ * (DERR_INPUT if absent).
+ */
+int	store_measure_edit(struct store *, const struct measure *,
+	    const char *who, int64_t now, struct derr *);
+/* 销号: close with evidence. 1 closed, 0 already closed, -1 error. */
+int	store_measure_close(struct store *, const char *code,
+	    const char *evidence, const char *who, int64_t now, struct derr *);
+/* 回头看: reopen with a reason. 1 reopened, 0 already open, -1 error. */
+int	store_measure_reopen(struct store *, const char *code,
+	    const char *reason, const char *who, int64_t now, struct derr *);
+
+struct store_import_stats {
+	int	 added;
+	int	 changed;
+	int	 closed;
+	int	 unchanged;
+};
+
+/*
+ * Import a parsed ledger in one transaction: new codes are added, known
+ * ones updated when they differ, rows marked done close open measures.
+ * Importing the same ledger twice changes nothing. All or nothing.
+ */
+int	store_ledger_import(struct store *, const struct measure_list *,
+	    const char *source, const char *who, int64_t now,
+	    struct store_import_stats *, struct derr *);
+
+/* ---- audit --------------------------------------------------------- */
+
+struct store_audit {
+	int64_t	 id;
+	int64_t	 at;
+	char	*who;
+	char	*action;
+	char	*object;
+	char	*before;
+	char	*after;
+};
+
+struct store_audit_list {
+	struct store_audit	*v;
+	size_t			 n;
+};
+
+/* The newest `limit` audit rows, newest first. */
+int	store_audit_list(struct store *, int limit, struct store_audit_list *,
+	    struct derr *);
+void	store_audit_list_clear(struct store_audit_list *);
+
+/* ---- outbox -------------------------------------------------------- */
+
+enum outbox_status {
+	OUTBOX_PENDING,
+	OUTBOX_SENDING,
+	OUTBOX_SENT,
+	OUTBOX_FAILED,
+	OUTBOX_DEAD,
+	OUTBOX_CANCELLED
+};
+const char *outbox_status_name(enum outbox_status);
+int	outbox_status_parse(const char *);
+
+struct outbox_row {
+	int64_t			 id;
+	char			*key;
+	char			*kind;		/* reminder, digest, ... */
+	char			*channel;	/* email, sms, ... */
+	char			*person;	/* person key */
+	char			*recipient;	/* address or number */
+	char			*recipient_name;
+	char			*subject;
+	char			*body_text;
+	char			*body_html;	/* NULL if none */
+	char			*message_id;
+	enum outbox_status	 status;
+	int			 attempts;
+	bool			 maybe_dup;
+	int64_t			 created_at;
+	int64_t			 first_attempt_at;	/* 0 if none */
+	int64_t			 next_attempt_at;
+	int64_t			 sent_at;
+	char			*last_error;
+	char			*provider_id;
+};
+void	outbox_row_clear(struct outbox_row *);
+
+struct outbox_list {
+	struct outbox_row	*v;
+	size_t			 n;
+};
+void	outbox_list_clear(struct outbox_list *);
+
+/* Is stage `key` for (person, channel) already planned? 1 yes, 0 no, -1. */
+int	store_notif_exists(struct store *, const char *key,
+	    const char *person, const char *channel, struct derr *);
+/* Record stage `key` as carried by outbox row `outbox_id`. */
+int	store_notif_add(struct store *, const char *key, const char *person,
+	    const char *channel, int64_t outbox_id, int64_t now, struct derr *);
+/*
+ * INSERT OR IGNORE a new pending row (id, status, attempts ignored).
+ * Returns 1 and sets *id if inserted, 0 if the key existed.
+ */
+int	store_outbox_insert(struct store *, const struct outbox_row *,
+	    int64_t *id, struct derr *);
+/* Rows due at `now` (pending or failed, next_attempt_at <= now), oldest first. */
+int	store_outbox_due(struct store *, int64_t now, int limit,
+	    struct outbox_list *, struct derr *);
+/* Earliest next_attempt_at of a pending/failed row: 1 found, 0 none. */
+int	store_outbox_next(struct store *, int64_t *at, struct derr *);
+/* Mark row `id` sending (attempts + 1) before any network I/O. */
+int	store_outbox_begin_send(struct store *, int64_t id, int64_t now,
+	    struct derr *);
+
+struct outbox_result {
+	enum outbox_status	 status;	/* sent, failed or dead */
+	bool			 maybe_dup;	/* a reply was lost */
+	int64_t			 next_attempt_at;
+	const char		*error;		/* NULL if sent */
+	const char		*provider_id;
+};
+
+/*
+ * Record the result of the attempt on `id` and, when `next_id` > 0, mark
+ * that row sending in the same transaction (one commit per message).
+ */
+int	store_outbox_finish(struct store *, int64_t id,
+	    const struct outbox_result *, int64_t next_id, int64_t now,
+	    struct derr *);
+/* After a crash: rows left 'sending' go back to pending as maybe_dup. */
+int	store_outbox_recover(struct store *, int64_t now, struct derr *);
+/* Rows by status (-1: all), newest first, at most `limit`. */
+int	store_outbox_list(struct store *, int status, int limit,
+	    struct outbox_list *, struct derr *);
+/* One row by id: 1 found, 0 absent, -1. */
+int	store_outbox_get(struct store *, int64_t id, struct outbox_row *,
+	    struct derr *);
+/* Admin: retry now (failed/dead/cancelled -> pending) or cancel. 1/0/-1. */
+int	store_outbox_retry(struct store *, int64_t id, const char *who,
+	    int64_t now, struct derr *);
+int	store_outbox_cancel(struct store *, int64_t id, const char *who,
+	    int64_t now, struct derr *);
+/* Count of rows per status, indexed by enum outbox_status (6 entries). */
+int	store_outbox_counts(struct store *, int counts[6], struct derr *);
+
+/* ---- daemon state -------------------------------------------------- */
+
+/* A small key/value of daemon facts (last plan run, ...): 1/0/-1. */
+int	store_state_get(struct store *, const char *name, char **value,
+	    struct derr *);
+int	store_state_set(struct store *, const char *name, const char *value,
+	    int64_t now, struct derr *);
+
+#endif

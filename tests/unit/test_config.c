@@ -1,0 +1,444 @@
+/*
+ * Tests for config: the shipped example and the demo config load with the
+ * documented values, a minimal file gets every default, and each file in
+ * the corpus tests/data/conf/bad-*.conf fails with exactly the lines in its
+ * .expect file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/*
+ * libdutyd.a is built without UNIT_TESTING, so what it allocates comes from
+ * libc; freeing that through cmocka's test_free corrupts the heap.  Leaks
+ * are checked by LeakSanitizer under SAN=1 instead.
+ */
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+
+#include "config.h"
+#include "model.h"
+#include "util.h"
+
+#define CORPUS	TOP_SRCDIR "/tests/data/conf"
+
+static int32_t
+day(const char *s)
+{
+	int32_t	 d;
+
+	assert_int_equal(day_parse(s, &d), 0);
+	return d;
+}
+
+/* Load `path`, failing the test with every error line if it does not. */
+static struct cfg *
+load_ok(const char *path, unsigned flags)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	size_t		 i;
+
+	cfg = cfg_load_flags(path, flags, &errors, &err);
+	for (i = 0; i < errors.n; i++)
+		print_error("%s\n", errors.v[i]);
+	if (cfg == NULL)
+		fail_msg("%s", err.msg);
+	assert_int_equal(errors.n, 0);
+	strv_clear(&errors);
+	return cfg;
+}
+
+static char *
+dir_real(const char *d)
+{
+	char	*r = realpath(d, NULL);
+
+	assert_non_null(r);
+	return r;
+}
+
+static void
+test_config_example_parses(void **state)
+{
+	struct cfg		*cfg;
+	const struct cfg_person	*p;
+	const struct cfg_duty	*d;
+
+	(void)state;
+	cfg = load_ok(TOP_SRCDIR "/conf/dutyd.conf", CFG_LOAD_NO_FILES);
+	assert_string_equal(cfg->general.timezone, "Asia/Shanghai");
+	assert_string_equal(cfg->general.database, "/var/lib/dutyd/dutyd.db");
+	assert_string_equal(cfg->general.office, "共青团宁海县委员会");
+	assert_int_equal(cfg->general.nholidays, 1);
+	assert_int_equal(cfg->general.holidays[0], day("2027-01-01"));
+	assert_int_equal(cfg->general.workdays[0], day("2027-02-07"));
+	assert_int_equal(cfg->npeople, 4);
+	p = cfg_person_get(cfg, "zhang");
+	assert_non_null(p);
+	assert_string_equal(p->name, "张伟");
+	assert_string_equal(p->phone, "+8613800138000");
+	assert_int_equal(p->roles, CFG_ROLE_OFFICER);
+	assert_string_equal(p->leaders.v[0], "li");
+	assert_int_equal(cfg_person_get(cfg, "xu")->roles,
+	    CFG_ROLE_OFFICER | CFG_ROLE_ADMIN);
+	assert_null(cfg_person_get(cfg, "xu")->phone);
+	assert_true(cfg->smtp.enabled);
+	assert_int_equal(cfg->smtp.tls, CFG_TLS_IMPLICIT);
+	assert_string_equal(cfg->smtp.password_file, "/etc/dutyd/smtp.pass");
+	assert_string_equal(cfg->smtp.from_name, "团县委巡察整改办");
+	assert_int_equal(cfg->reminders.time, 9 * 60);
+	assert_int_equal(cfg->reminders.nbefore, 3);
+	assert_int_equal(cfg->reminders.before[2], 1);
+	assert_int_equal(cfg->reminders.channels, CFG_CH_EMAIL);
+	assert_int_equal(cfg->nim, 1);
+	assert_string_equal(cfg->im[0].kinds.v[1], "digest");
+	d = cfg_duty_get(cfg, "talks");
+	assert_non_null(d);
+	assert_int_equal(d->period, CFG_PERIOD_QUARTER);
+	assert_int_equal(d->nwarn, 3);
+	assert_int_equal(d->warn[0], 20);
+	assert_int_equal(d->targets.n, 3);
+	assert_int_equal(cfg->digest.weekday, 1);
+	assert_int_equal(cfg->digest.time, 8 * 60 + 30);
+	cfg_free(cfg);
+}
+
+/* Without CFG_LOAD_NO_FILES, each missing secret file is one error. */
+static void
+test_config_example_needs_secret_files(void **state)
+{
+	static const char *const want[] = {
+		"smtp.password_file: cannot access file: No such file or "
+		    "directory (got \"/etc/dutyd/smtp.pass\")",
+		"sms.secret_file: cannot access file: No such file or "
+		    "directory (got \"/etc/dutyd/sms.secret\")",
+		"im.[0].secret_file: cannot access file: No such file or "
+		    "directory (got \"/etc/dutyd/dingtalk.secret\")",
+		"mailbox.password_file: cannot access file: No such file or "
+		    "directory (got \"/etc/dutyd/imap.pass\")",
+	};
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	size_t		 i;
+
+	(void)state;
+	if (access("/etc/dutyd", F_OK) == 0)
+		skip();
+	assert_null(cfg_load(TOP_SRCDIR "/conf/dutyd.conf", &errors, &err));
+	assert_int_equal(err.kind, DERR_CONFIG);
+	assert_int_equal(errors.n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_non_null(strstr(errors.v[i], "/conf/dutyd.conf:"));
+		assert_non_null(strstr(errors.v[i], want[i]));
+	}
+	strv_clear(&errors);
+}
+
+static void
+test_config_demo_loads(void **state)
+{
+	struct cfg		*cfg;
+	const struct cfg_duty	*d;
+	char			*conf, *want, *sum;
+
+	(void)state;
+	cfg = load_ok(TOP_SRCDIR "/conf/demo.conf", 0);
+	conf = dir_real(TOP_SRCDIR "/conf");
+	want = xasprintf("%s/../var/demo.db", conf);
+	assert_string_equal(cfg->general.database, want);
+	free(want);
+	want = xasprintf("%s/templates", conf);
+	assert_string_equal(cfg->general.templates, want);
+	free(want);
+	want = xasprintf("%s/../var/outbox", conf);
+	assert_string_equal(cfg->maildir.path, want);
+	assert_false(cfg->smtp.enabled);
+	assert_int_equal(cfg->reminders.time, 0);
+	assert_false(cfg->reminders.working_days_only);
+	assert_int_equal(cfg->npeople, 10);
+	assert_int_equal(cfg->nduties, 6);
+	assert_string_equal(cfg_person_find(cfg, "王立群")->key, "wang");
+	assert_int_equal(cfg_person_get(cfg, "wang")->roles,
+	    CFG_ROLE_PRINCIPAL);
+	d = cfg_duty_get(cfg, "talks");
+	assert_int_equal(d->owners.n, 3);
+	assert_int_equal(cfg_person_get(cfg, d->owners.v[1])->roles,
+	    CFG_ROLE_LEADER);
+	assert_int_equal(cfg_duty_get(cfg, "dues")->period, CFG_PERIOD_MONTH);
+	assert_int_equal(cfg_duty_get(cfg, "party-lecture")->period,
+	    CFG_PERIOD_QUARTER);
+	assert_int_equal(cfg->digest.to.n, 1);
+	assert_string_equal(cfg->digest.to.v[0], "wang");
+	sum = cfg_summary(cfg);
+	free(want);
+	want = xasprintf("configuration OK: 10 people, 6 duties, email to "
+	    "maildir %s/../var/outbox, sms off, 0 im, mailbox off, "
+	    "database %s/../var/demo.db", conf, conf);
+	assert_string_equal(sum, want);
+	free(sum);
+	free(want);
+	free(conf);
+	cfg_free(cfg);
+}
+
+static void
+test_config_ok_minimal_defaults(void **state)
+{
+	struct cfg	*cfg;
+	char		*dir, *want;
+
+	(void)state;
+	cfg = load_ok(CORPUS "/ok-minimal.conf", 0);
+	dir = dir_real(CORPUS);
+	want = xasprintf("%s/min.db", dir);
+	assert_string_equal(cfg->general.database, want);
+	free(want);
+	free(dir);
+	assert_string_equal(cfg->general.timezone, "Asia/Shanghai");
+	assert_string_equal(cfg->general.templates,
+	    "/usr/local/share/dutyd/templates");
+	assert_null(cfg->general.office);
+	assert_string_equal(cfg->general.log_level, "info");
+	assert_int_equal(cfg->general.nholidays, 0);
+	assert_int_equal(cfg->people[0].roles, CFG_ROLE_PRINCIPAL);
+	assert_int_equal(cfg->people[1].roles, CFG_ROLE_OFFICER);
+	assert_false(cfg->people[1].disabled);
+	assert_null(cfg->people[1].phone);
+	assert_false(cfg->smtp.enabled);
+	assert_int_equal(cfg->smtp.connect_timeout, 10);
+	assert_int_equal(cfg->smtp.timeout, 60);
+	assert_int_equal(cfg->outbox.retry_min, 300);
+	assert_int_equal(cfg->outbox.retry_max, 4000);
+	assert_int_equal(cfg->outbox.give_up, 432000);
+	assert_int_equal(cfg->outbox.batch, 100);
+	assert_int_equal(cfg->reminders.time, 9 * 60);
+	assert_true(cfg->reminders.working_days_only);
+	assert_int_equal(cfg->reminders.nbefore, 3);
+	assert_int_equal(cfg->reminders.before[0], 7);
+	assert_int_equal(cfg->reminders.before[1], 3);
+	assert_int_equal(cfg->reminders.before[2], 1);
+	assert_true(cfg->reminders.due_day);
+	assert_int_equal(cfg->reminders.overdue_every, 2);
+	assert_int_equal(cfg->reminders.escalate_leader, 3);
+	assert_int_equal(cfg->reminders.escalate_principal, 10);
+	assert_int_equal(cfg->reminders.yellow, 7);
+	assert_int_equal(cfg->reminders.red, 3);
+	assert_int_equal(cfg->reminders.channels, CFG_CH_EMAIL);
+	assert_int_equal(cfg->reminders.sms_from, 1);
+	assert_false(cfg->sms.enabled);
+	assert_string_equal(cfg->sms.endpoint,
+	    "https://dysmsapi.aliyuncs.com/");
+	assert_int_equal(cfg->sms.timeout, 15);
+	assert_int_equal(cfg->nim, 0);
+	assert_false(cfg->mailbox.enabled);
+	assert_int_equal(cfg->mailbox.poll_interval, 600);
+	assert_int_equal(cfg->mailbox.max_size, 10485760);
+	assert_int_equal(cfg->mailbox.answer_days, 15);
+	assert_int_equal(cfg->nduties, 1);
+	assert_int_equal(cfg->duties[0].at_least, 1);
+	assert_int_equal(cfg->duties[0].nwarn, 3);
+	assert_int_equal(cfg->duties[0].warn[0], 20);
+	assert_int_equal(cfg->duties[0].warn[2], 3);
+	assert_int_equal(cfg->duties[0].channels, CFG_CH_EMAIL);
+	assert_int_equal(cfg->duties[0].late_days, 10);
+	assert_int_equal(cfg->duties[0].targets.n, 0);
+	assert_true(cfg->digest.enabled);
+	assert_int_equal(cfg->digest.weekday, 1);
+	assert_int_equal(cfg->digest.time, 8 * 60 + 30);
+	assert_int_equal(cfg->digest.to.n, 1);
+	assert_string_equal(cfg->digest.to.v[0], "boss");
+	cfg_free(cfg);
+}
+
+/* Values the example does not use: local relay, tencent, weekday 7. */
+static void
+test_config_ok_variants(void **state)
+{
+	struct cfg	*cfg;
+
+	(void)state;
+	cfg = load_ok(CORPUS "/ok-variants.conf", 0);
+	assert_int_equal(cfg->smtp.tls, CFG_TLS_NONE);
+	assert_string_equal(cfg->sms.endpoint, "http://127.0.0.1:8080/sms");
+	assert_string_equal(cfg->sms.region, "ap-guangzhou");
+	assert_string_equal(cfg->sms.template_overdue, "1234567");
+	assert_int_equal(cfg->reminders.channels, CFG_CH_EMAIL | CFG_CH_SMS |
+	    CFG_CH_IM);
+	assert_int_equal(cfg->reminders.before[0], 5);
+	assert_int_equal(cfg->reminders.before[1], 2);
+	assert_int_equal(cfg->digest.weekday, 7);
+	assert_int_equal(cfg->general.holidays[0], day("2027-01-01"));
+	assert_int_equal(cfg->general.holidays[1], day("2027-10-08"));
+	assert_int_equal(cfg->duties[0].period, CFG_PERIOD_HALF);
+	assert_int_equal(cfg->duties[1].period, CFG_PERIOD_YEAR);
+	assert_true(cfg->people[1].disabled);
+	cfg_free(cfg);
+}
+
+/* Read a .expect file into lines. */
+static void
+expect_read(const char *path, struct strv *lines)
+{
+	struct derr	 err = { 0 };
+	char		*text, *line, *nl;
+	size_t		 len;
+
+	if (file_read(path, 1 << 16, &text, &len, &err) == -1)
+		fail_msg("%s", err.msg);
+	for (line = text; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl == NULL)
+			fail_msg("%s: last line lacks a newline", path);
+		*nl = '\0';
+		strv_push(lines, line);
+	}
+	free(text);
+}
+
+/* Returns 0 if `conf` fails with exactly the lines of its .expect. */
+static int
+corpus_one(const char *conf)
+{
+	struct strv	 got = { 0 }, want = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	char		*expect;
+	size_t		 i;
+	int		 bad = 0;
+
+	expect = xasprintf("%.*s.expect", (int)(strlen(conf) - 5), conf);
+	expect_read(expect, &want);
+	cfg = cfg_load(conf, &got, &err);
+	if (cfg != NULL) {
+		print_error("%s: loaded, but should fail\n", conf);
+		cfg_free(cfg);
+		bad = 1;
+	}
+	for (i = 0; i < got.n || i < want.n; i++) {
+		if (i < got.n && i < want.n &&
+		    strcmp(got.v[i], want.v[i]) == 0)
+			continue;
+		print_error("%s line %zu:\n  want: %s\n  got:  %s\n", conf,
+		    i + 1, i < want.n ? want.v[i] : "(nothing)",
+		    i < got.n ? got.v[i] : "(nothing)");
+		bad = 1;
+	}
+	strv_clear(&got);
+	strv_clear(&want);
+	free(expect);
+	return bad;
+}
+
+static void
+test_config_bad_corpus(void **state)
+{
+	glob_t	 g;
+	size_t	 i;
+	int	 bad = 0, here;
+
+	(void)state;
+	/* Relative names, so the messages hold "bad-x.conf:LINE:". */
+	here = open(".", O_RDONLY | O_DIRECTORY);
+	assert_true(here >= 0);
+	assert_int_equal(chdir(CORPUS), 0);
+	assert_int_equal(glob("bad-*.conf", 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 20);
+	for (i = 0; i < g.gl_pathc; i++)
+		bad += corpus_one(g.gl_pathv[i]);
+	globfree(&g);
+	assert_int_equal(fchdir(here), 0);
+	close(here);
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_config_missing_file_is_sys_error(void **state)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_null(cfg_load(CORPUS "/no-such.conf", &errors, &err));
+	assert_int_equal(err.kind, DERR_SYS);
+	assert_non_null(strstr(err.msg, "No such file or directory"));
+	strv_clear(&errors);
+}
+
+/* 60 bad emails: 50 lines reported, the summary counts all of them. */
+static void
+test_config_error_cap(void **state)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	char		 path[] = "/tmp/test_config_XXXXXX";
+	FILE		*fp;
+	int		 fd, i;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fprintf(fp, "general = { database = \"x.db\"; };\npeople = (\n");
+	for (i = 0; i < 60; i++)
+		fprintf(fp, "%s{ key = \"p%d\"; name = \"P%d\"; "
+		    "email = \"bad%d\"; }\n", i > 0 ? "," : "", i, i, i);
+	fprintf(fp, ");\nmaildir = { path = \"o\"; };\n");
+	assert_int_equal(fclose(fp), 0);
+	assert_null(cfg_load(path, &errors, &err));
+	unlink(path);
+	assert_int_equal(errors.n, CFG_MAX_ERRORS);
+	assert_non_null(strstr(errors.v[0], ":3: people.[0].email: not an "
+	    "email address (got \"bad0\")"));
+	assert_non_null(strstr(err.msg, "60 errors (first 50 shown)"));
+	strv_clear(&errors);
+}
+
+static void
+test_config_lookups_absent(void **state)
+{
+	struct cfg	*cfg;
+
+	(void)state;
+	cfg = load_ok(CORPUS "/ok-minimal.conf", 0);
+	assert_null(cfg_person_get(cfg, "nobody"));
+	assert_null(cfg_person_get(cfg, "老板"));
+	assert_string_equal(cfg_person_find(cfg, "老板")->key, "boss");
+	assert_null(cfg_person_find(cfg, "nobody"));
+	assert_null(cfg_duty_get(cfg, "nothing"));
+	cfg_free(cfg);
+	cfg_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_example_parses),
+		cmocka_unit_test(test_config_example_needs_secret_files),
+		cmocka_unit_test(test_config_demo_loads),
+		cmocka_unit_test(test_config_ok_minimal_defaults),
+		cmocka_unit_test(test_config_ok_variants),
+		cmocka_unit_test(test_config_missing_file_is_sys_error),
+		cmocka_unit_test(test_config_error_cap),
+		cmocka_unit_test(test_config_lookups_absent),
+		cmocka_unit_test(test_config_bad_corpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,280 @@
+/*
+ * test_mime: build messages and read them back with GMime's parser, the
+ * way a mail client would.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+#include <cmocka.h>
+
+#include "mime.h"
+#include "util.h"
+
+/* 2026-03-31 09:00:00 +0800 */
+#define T_DATE	INT64_C(1774918800)
+
+static const struct mime_out base = {
+	.from_addr = "duty@office.example.cn",
+	.from_name = "县巡察整改办公室",
+	.to_addr = "zhang.san@example.cn",
+	.to_name = "张三",
+	.subject = "整改提醒：P01-3 还有 3 天到期",
+	.text = "张三同志：\n\n整改措施 P01-3 将于 2026年4月3日 到期。\n"
+	    ". a line that starts with a dot\n",
+	.html = "<p>张三同志：</p><p>整改措施 <b>P01-3</b> 将于 2026年4月3日 "
+	    "到期。</p>",
+	.message_id = "item.42.before.3@dutyd.example.cn",
+	.date = T_DATE,
+	.utc_offset = 480,
+};
+
+static GMimeMessage *
+parse(const struct buf *b)
+{
+	GMimeStream	*stream;
+	GMimeParser	*parser;
+	GMimeMessage	*msg;
+
+	stream = g_mime_stream_mem_new_with_buffer(b->data, b->len);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	assert_non_null(msg);
+	return msg;
+}
+
+static void
+build_ok(const struct mime_out *m, struct buf *b)
+{
+	struct derr	 err = { 0 };
+
+	buf_init(b, 1 << 20);
+	assert_int_equal(mime_build(m, b, &err), 0);
+}
+
+/* Text travels with CRLF line ends; the fixtures use LF. */
+static void
+drop_cr(char *s)
+{
+	char	*w = s;
+
+	for (; *s != '\0'; s++)
+		if (*s != '\r')
+			*w++ = *s;
+	*w = '\0';
+}
+
+static void
+assert_part_text(GMimeObject *part, const char *type, const char *want)
+{
+	char	*text;
+
+	assert_true(GMIME_IS_TEXT_PART(part));
+	assert_true(g_mime_content_type_is_type(
+	    g_mime_object_get_content_type(part), "text", type));
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+	drop_cr(text);
+	assert_string_equal(text, want);
+	g_free(text);
+}
+
+static void
+test_mime_roundtrip_chinese(void **state)
+{
+	struct buf	 b;
+	GMimeMessage	*msg;
+	InternetAddress	*from;
+	GMimeObject	*body;
+
+	(void)state;
+	build_ok(&base, &b);
+	msg = parse(&b);
+	assert_string_equal(g_mime_message_get_subject(msg), base.subject);
+	from = internet_address_list_get_address(
+	    g_mime_message_get_from(msg), 0);
+	assert_string_equal(internet_address_get_name(from), base.from_name);
+	assert_string_equal(internet_address_mailbox_get_addr(
+	    INTERNET_ADDRESS_MAILBOX(from)), base.from_addr);
+	assert_string_equal(g_mime_message_get_message_id(msg),
+	    base.message_id);
+	body = g_mime_message_get_mime_part(msg);
+	assert_true(GMIME_IS_MULTIPART(body));
+	assert_int_equal(g_mime_multipart_get_count(GMIME_MULTIPART(body)), 2);
+	assert_part_text(g_mime_multipart_get_part(GMIME_MULTIPART(body), 0),
+	    "plain", base.text);
+	assert_part_text(g_mime_multipart_get_part(GMIME_MULTIPART(body), 1),
+	    "html", base.html);
+	g_object_unref(msg);
+	buf_clear(&b);
+}
+
+static void
+test_mime_headers(void **state)
+{
+	struct buf	 b;
+	GMimeMessage	*msg;
+	GMimeObject	*o;
+
+	(void)state;
+	build_ok(&base, &b);
+	msg = parse(&b);
+	o = GMIME_OBJECT(msg);
+	assert_string_equal(g_mime_object_get_header(o, "Date"),
+	    "Tue, 31 Mar 2026 09:00:00 +0800");
+	assert_string_equal(g_mime_object_get_header(o, "Auto-Submitted"),
+	    "auto-generated");
+	assert_string_equal(g_mime_object_get_header(o,
+	    "X-Auto-Response-Suppress"), "All");
+	assert_string_equal(g_mime_object_get_header(o, "MIME-Version"),
+	    "1.0");
+	/* Headers travel as RFC 2047 words in UTF-8, never raw 8-bit. */
+	assert_non_null(strcasestr(b.data, "Subject: =?utf-8?b?"));
+	g_object_unref(msg);
+	buf_clear(&b);
+}
+
+static void
+test_mime_wire_format(void **state)
+{
+	struct buf	 b;
+	const char	*p, *line;
+	size_t		 i;
+
+	(void)state;
+	build_ok(&base, &b);
+	line = b.data;
+	for (i = 0; i < b.len; i++) {
+		assert_true((unsigned char)b.data[i] < 0x80);
+		if (b.data[i] != '\n')
+			continue;
+		assert_true(i > 0 && b.data[i - 1] == '\r');
+		p = b.data + i;
+		assert_true(p - line <= 78);
+		line = p + 1;
+	}
+	buf_clear(&b);
+}
+
+static void
+test_mime_text_only(void **state)
+{
+	struct mime_out	 m = base;
+	struct buf	 b;
+	GMimeMessage	*msg;
+
+	(void)state;
+	m.html = NULL;
+	m.to_name = NULL;
+	m.lf = true;
+	build_ok(&m, &b);
+	assert_null(strstr(b.data, "\r\n"));
+	msg = parse(&b);
+	assert_part_text(g_mime_message_get_mime_part(msg), "plain", m.text);
+	g_object_unref(msg);
+	buf_clear(&b);
+}
+
+static void
+expect_refused(const struct mime_out *m, const char *why)
+{
+	struct buf	 b;
+	struct derr	 err = { 0 };
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(mime_build(m, &b, &err), -1);
+	assert_int_equal(err.kind, DERR_INPUT);
+	assert_false(err.transient);
+	assert_non_null(strstr(err.msg, why));
+	buf_clear(&b);
+}
+
+static void
+test_mime_rejects_injection(void **state)
+{
+	struct mime_out	 m;
+
+	(void)state;
+	m = base;
+	m.subject = "hello\r\nBcc: victim@example.org";
+	expect_refused(&m, "subject");
+	m = base;
+	m.to_name = "张三\nBcc: victim@example.org";
+	expect_refused(&m, "to name");
+	m = base;
+	m.from_name = "x\x01y";
+	expect_refused(&m, "from name");
+	m = base;
+	m.to_addr = "a@b.org\r\nBcc: victim@example.org";
+	expect_refused(&m, "to address");
+	m = base;
+	m.message_id = "x@y>\r\nBcc: v@e.org";
+	expect_refused(&m, "Message-ID");
+}
+
+static void
+test_mime_rejects_bad_address(void **state)
+{
+	struct mime_out	 m;
+
+	(void)state;
+	m = base;
+	m.to_addr = "not-an-address";
+	expect_refused(&m, "to address");
+	m = base;
+	m.from_addr = "<duty@office.example.cn>";
+	expect_refused(&m, "from address");
+	m = base;
+	m.subject = "\xff\xfe";
+	expect_refused(&m, "UTF-8");
+}
+
+static void
+test_mime_respects_buf_max(void **state)
+{
+	struct buf	 b;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	buf_init(&b, 256);
+	assert_int_equal(mime_build(&base, &b, &err), -1);
+	assert_int_equal(err.kind, DERR_INPUT);
+	buf_clear(&b);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	mime_global_init();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	mime_global_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mime_roundtrip_chinese),
+		cmocka_unit_test(test_mime_headers),
+		cmocka_unit_test(test_mime_wire_format),
+		cmocka_unit_test(test_mime_text_only),
+		cmocka_unit_test(test_mime_rejects_injection),
+		cmocka_unit_test(test_mime_rejects_bad_address),
+		cmocka_unit_test(test_mime_respects_buf_max),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
