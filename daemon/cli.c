@@ -185,7 +185,7 @@ parse_args(int argc, char **argv, struct cli_args *a)
 	memset(a, 0, sizeof(*a));
 	a->due_within = -1;
 	a->limit = 50;
-	optind = 1;
+	optind = 0;	/* 0, not 1: main parsed with "+" (stop at words) */
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'O': a->owner = optarg; break;
@@ -497,6 +497,23 @@ check_text(const char *opt, const char *s)
 	return 0;
 }
 
+static bool
+problem_known(struct cli *c, const char *code)
+{
+	struct store_filter	 f;
+	struct measure_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	bool			 known;
+
+	memset(&f, 0, sizeof(f));
+	f.problem = code;
+	f.status = -1;
+	f.due_before = DAY_NONE;
+	known = store_measure_list(c->store, &f, &l, &err) == 0 && l.n > 0;
+	measure_list_clear(&l);
+	return known;
+}
+
 static int
 item_add(struct cli *c, struct cli_args *a)
 {
@@ -518,6 +535,11 @@ item_add(struct cli *c, struct cli_args *a)
 	    (r = parse_owners(c, a->owner, &m.owners)) != 0) {
 		strv_clear(&m.owners);
 		return r;
+	}
+	if (a->problem_title == NULL && !problem_known(c, a->problem)) {
+		strv_clear(&m.owners);
+		return fail(EX_USAGE, "problem %s is new: give its title with "
+		    "--problem-title", a->problem);
 	}
 	m.problem_code = xstrdup(a->problem);
 	m.problem_title = xstrdup(a->problem_title ? a->problem_title : "");

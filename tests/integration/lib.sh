@@ -1,0 +1,75 @@
+# Shared helpers for the integration tests (sourced).  Each test script
+# runs in its own temporary directory, starts the servers it needs on
+# 127.0.0.1 and stops them by PID when it exits.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+B=${B:-build}
+case "$B" in /*) ;; *) B="$TOP/$B" ;; esac
+DUTYD="$B/dutyd"
+DUTYCTL="$B/dutyctl"
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/dutyd-test.XXXXXX)
+chmod 700 "$T"
+PIDS=""
+PASS=0
+FAIL=0
+NAME=$(basename "$0" .sh)
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	if [ "$FAIL" = 0 ]; then rm -rf "$T"; else echo "(kept $T)"; fi
+}
+trap cleanup EXIT
+
+ok() { PASS=$((PASS + 1)); echo "ok   - $NAME: $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $NAME: $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# expect_eq DESCRIPTION WANT GOT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		not_ok "$1: want [$2] got [$3]"; fi
+}
+
+# expect_in DESCRIPTION NEEDLE FILE
+expect_in() {
+	if grep -qF -- "$2" "$3"; then ok "$1"; else
+		not_ok "$1: [$2] not in $3:"; sed 's/^/    | /' "$3" | head -20; fi
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_smtpd DIR PORT [smtpd.py options]: start and wait until it listens.
+start_smtpd() {
+	sd=$1; port=$2; shift 2
+	mkdir -p "$sd"
+	rm -f "$sd/pid"
+	$PY "$TOP/tests/integration/smtpd.py" --port "$port" --dir "$sd" \
+	    --pidfile "$sd/pid" "$@" >"$sd/stdout" 2>"$sd/stderr" &
+	SMTPD_PID=$!
+	PIDS="$PIDS $SMTPD_PID"
+	i=0
+	while [ ! -s "$sd/pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$sd/pid" ] || { echo "smtpd did not start:"; cat "$sd/stderr"; }
+}
+
+stop_pid() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	PIDS=$(echo "$PIDS" | sed "s/ $1\$//; s/ $1 / /")
+	return 0
+}
+
+finish() {
+	echo "$NAME: $PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ]
+}

@@ -1,0 +1,107 @@
+#!/bin/sh
+# dutyctl as the admin uses it: config check, init, import (UTF-8 and
+# GB18030), list, done/reopen with audit, export round trip, bad input.
+. "$(dirname "$0")/lib.sh"
+
+cat > "$T/dutyd.conf" <<CONF
+general = { database = "$T/duty.db"; templates = "$TOP/conf/templates"; };
+people = (
+	{ key = "zhang"; name = "张伟"; email = "zhangwei@example.org"; leaders = ["li"]; },
+	{ key = "li"; name = "李娜"; email = "lina@example.org"; roles = ["leader", "principal"]; }
+);
+maildir = { path = "$T/outbox"; };
+CONF
+C="$DUTYCTL -c $T/dutyd.conf --now 2026-11-30"
+
+$C check-config > "$T/out" 2>&1
+expect_in "check-config prints a summary" "configuration OK" "$T/out"
+
+printf 'general = { database = "x.db"; };\npeople = (\n { key = "a"; name = "A"; email = "foo"; }\n);\n' > "$T/bad.conf"
+$DUTYCTL -c "$T/bad.conf" check-config > "$T/out" 2>&1
+expect_eq "a broken config exits 78" 78 $?
+expect_in "a broken config names file:line and the setting" \
+    "bad.conf:3: people.[0].email" "$T/out"
+
+$C init > "$T/out" 2>&1
+expect_in "init creates the database" "schema version" "$T/out"
+
+cat > "$T/ledger.csv" <<'CSV'
+问题编号,问题,序号,整改措施,责任人,整改时限,完成情况
+一,理论联系实际成效不明显,（一）,"起草实施方案，并提交常委会研究",张伟,2026-12-02,
+,,（二）,"开展宣讲，""后浪""队伍
+建强",zhang、李娜,2026-11-20,未完成
+二,联系服务青年不够紧密,（一）,建立常态化机制,li,长期坚持,
+CSV
+$C import "$T/ledger.csv" > "$T/out" 2>&1
+expect_in "import adds the rows" "3 added" "$T/out"
+$C import "$T/ledger.csv" > "$T/out" 2>&1
+expect_in "re-import changes nothing" "0 added, 0 changed, 0 closed, 3 unchanged" "$T/out"
+
+$C item list > "$T/out" 2>&1
+expect_in "list shows the Chinese text" "起草实施方案" "$T/out"
+expect_in "list shows overdue days" "逾期10天" "$T/out"
+expect_in "list shows both owners by name" "张伟、李娜" "$T/out"
+$C item list --overdue --json > "$T/out.json" 2>&1
+n=$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d), d[0]["code"])' "$T/out.json" 2>&1)
+expect_eq "--overdue --json gives the overdue row" "1 一-二" "$n"
+
+$C item done 一-一 > "$T/out" 2>&1
+expect_eq "done without evidence is refused" 64 $?
+$C item done 一-一 --evidence "方案已印发（宁团〔2026〕12号）" > "$T/out" 2>&1
+expect_in "done closes the item" "done" "$T/out"
+$C item show 一-一 > "$T/out" 2>&1
+expect_in "show has the evidence" "宁团〔2026〕12号" "$T/out"
+$C item reopen 一-一 > "$T/out" 2>&1
+expect_eq "reopen without a reason is refused" 64 $?
+$C item reopen 一-一 --reason "回头看：方案未落实" > "$T/out" 2>&1
+expect_in "reopen opens it again" "reopened" "$T/out"
+$C audit > "$T/out" 2>&1
+expect_in "the audit names the Unix user" "$(id -un)" "$T/out"
+expect_in "the audit has the reopen with its reason" "回头看：方案未落实" "$T/out"
+
+# A bad row: nothing imported, the row and column named.
+cp "$T/ledger.csv" "$T/bad.csv"
+printf '三,新问题,（一）,措施,张伟,2026-13-45,\n' >> "$T/bad.csv"
+before=$(sqlite3 "$T/duty.db" 'select count(*) from measure')
+$C import "$T/bad.csv" > "$T/out" 2>&1
+expect_eq "a bad row fails the import" 65 $?
+expect_in "the error names row and column" "row 5, problem 三, column 整改时限" "$T/out"
+after=$(sqlite3 "$T/duty.db" 'select count(*) from measure')
+expect_eq "a failed import leaves the data as it was" "$before" "$after"
+
+printf '问题编号,问题,序号,整改措施,责任人,整改时限\n四,问题,（一）,措施,王五,2026-12-01\n' > "$T/unknown.csv"
+$C import "$T/unknown.csv" > "$T/out" 2>&1
+expect_in "an unknown owner is named" "王五" "$T/out"
+
+# GB18030, as Excel writes on Chinese Windows.
+printf '问题编号,问题,序号,整改措施,责任人,整改时限\n五,团费收缴不规范,（一）,开设团费账户收缴团费,李娜,2026-12-31\n' |
+    iconv -f UTF-8 -t GB18030 > "$T/gbk.csv"
+$C import "$T/gbk.csv" > "$T/out" 2>&1
+expect_in "a GB18030 ledger imports" "1 added" "$T/out"
+$C item show 五-一 > "$T/out" 2>&1
+expect_in "GB18030 text is stored as UTF-8" "开设团费账户收缴团费" "$T/out"
+
+# SQL-looking text round-trips.
+$C item add --problem 六 --code 六-一 --text "x" --owner zhang \
+    --deadline 2026-12-31 > "$T/out" 2>&1
+expect_in "a new problem needs its title" "--problem-title" "$T/out"
+$C item add --problem 六 --problem-title "测试问题" --code 六-一 --text "'); DROP TABLE measure; --" \
+    --owner zhang --deadline 2026-12-31 > "$T/out" 2>&1
+$C item show 六-一 > "$T/out" 2>&1
+expect_in "SQL-looking text is stored as text" "'); DROP TABLE measure; --" "$T/out"
+
+# Export, then import the export into a fresh database: the same ledger.
+$C export --csv -o "$T/export.csv" > "$T/out" 2>&1
+sed "s#$T/duty.db#$T/copy.db#" "$T/dutyd.conf" > "$T/copy.conf"
+$DUTYCTL -c "$T/copy.conf" import "$T/export.csv" > "$T/out" 2>&1
+expect_in "the export imports again" "5 added" "$T/out"
+a=$($C export --json | $PY -c 'import json,sys; print(sorted((r["code"],r["text"],r["deadline"],r["status"]) for r in json.load(sys.stdin)))')
+b=$($DUTYCTL -c "$T/copy.conf" --now 2026-11-30 export --json | $PY -c 'import json,sys; print(sorted((r["code"],r["text"],r["deadline"],r["status"]) for r in json.load(sys.stdin)))')
+expect_eq "export -> import round-trips every row" "$a" "$b"
+
+# A database written by a newer dutyd is refused.
+sqlite3 "$T/copy.db" 'PRAGMA user_version = 99'
+$DUTYCTL -c "$T/copy.conf" item list > "$T/out" 2>&1
+expect_in "a newer database is refused" "newer dutyd" "$T/out"
+
+finish
