@@ -306,7 +306,8 @@ main(int argc, char **argv)
 		    "as its own user (see systemd/dutyd.service)");
 	net_global_init();
 	mime_global_init();
-	take_lock(cfg->general.database);
+	if (r.o.dry_run == NULL)
+		take_lock(cfg->general.database);
 	memset(&eo, 0, sizeof(eo));
 	eo.dry_run_dir = r.o.dry_run;
 	eo.stop = should_stop;

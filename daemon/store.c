@@ -233,6 +233,34 @@ store_open(const char *path, struct derr *err)
 	return s;
 }
 
+struct store *
+store_open_copy(const char *path, struct derr *err)
+{
+	struct store	*s, *src;
+	sqlite3_backup	*bk;
+	int		 rc;
+
+	if ((src = store_open(path, err)) == NULL)
+		return NULL;
+	if ((s = store_open(":memory:", err)) == NULL) {
+		store_close(src);
+		return NULL;
+	}
+	bk = sqlite3_backup_init(s->db, "main", src->db, "main");
+	rc = bk ? sqlite3_backup_step(bk, -1) : SQLITE_ERROR;
+	if (bk != NULL)
+		sqlite3_backup_finish(bk);
+	store_close(src);
+	if (rc != SQLITE_DONE) {
+		derr_set(err, DERR_DB, false, "%s: copy: %s", path,
+		    sqlite3_errmsg(s->db));
+		store_close(s);
+		return NULL;
+	}
+	s->version = (int)migrations_count;
+	return s;
+}
+
 void
 store_close(struct store *s)
 {

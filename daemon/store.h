@@ -24,6 +24,11 @@ struct store;
  */
 struct store *store_open(const char *path, struct derr *);
 void	store_close(struct store *);
+/*
+ * Open an in-memory copy of the database at `path` (for dry runs: what is
+ * planned and "sent" there never reaches the real file).
+ */
+struct store *store_open_copy(const char *path, struct derr *);
 /* Schema version of the open database, and the newest this program knows. */
 int	store_schema_version(const struct store *);
 int	store_schema_latest(void);
