@@ -101,6 +101,13 @@ install: all
 	install -m 755 $(B)/dutyctl $(DESTDIR)$(PREFIX)/bin/dutyctl
 	install -m 644 conf/templates/* $(DESTDIR)$(PREFIX)/share/dutyd/templates/
 	install -m 644 conf/dutyd.conf $(DESTDIR)$(PREFIX)/share/doc/dutyd/dutyd.conf.example
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/dutyd/README.md
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	sed 's#/usr/local#$(PREFIX)#g' systemd/dutyd.service > \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/dutyd.service
+	install -m 644 systemd/dutyd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/dutyd.conf
+	install -m 644 systemd/dutyd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/dutyd.conf
 
 clean:
 	rm -rf build build-asan var

@@ -287,7 +287,10 @@ time_left(const struct cli *c, const struct measure *m, char *out, size_t n)
 		snprintf(out, n, "今天到期");
 	else if (m->deadline > c->today) {
 		wd = cal_workdays_between(c->cal, c->today, m->deadline);
-		snprintf(out, n, "剩%d个工作日", wd);
+		if (wd > 0)
+			snprintf(out, n, "剩%d个工作日", wd);
+		else
+			snprintf(out, n, "剩%d天", m->deadline - c->today);
 	} else
 		snprintf(out, n, "逾期%d天", c->today - m->deadline);
 }
@@ -313,7 +316,8 @@ print_table(const struct cli *c, const struct measure_list *l)
 		    day_format(m->deadline, dl), 10);
 		time_left(c, m, left, sizeof(left));
 		put_cell(left, 14);
-		owners_names(c, &m->owners, own, sizeof(own));
+		owners_names(c, &m->owners, text, sizeof(text));
+		clip(text, 14, own, sizeof(own));
 		put_cell(own, 14);
 		clip(m->text, 48, text, sizeof(text));
 		printf("%s\n", text);

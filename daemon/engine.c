@@ -30,8 +30,8 @@ email_channel(const struct cfg *cfg, const char *dry_run, struct derr *err)
 
 	if (dry_run != NULL || !cfg->smtp.enabled)
 		return maildir_channel_new(dry_run ? dry_run :
-		    cfg->maildir.path, cfg->smtp.from, cfg->smtp.from_name,
-		    err);
+		    cfg->maildir.path, cfg->smtp.from ? cfg->smtp.from :
+		    "dutyd@localhost.localdomain", cfg->smtp.from_name, err);
 	if (cfg->smtp.password_file != NULL &&
 	    secret_file_read(cfg->smtp.password_file, &pw, err) < 0)
 		return NULL;

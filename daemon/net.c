@@ -25,6 +25,7 @@ struct net_smtp {
 	CURL		*curl;
 	char		 errbuf[CURL_ERROR_SIZE];
 	char		 reply[NET_REPLY_MAX];	/* last reply line, escaped */
+	char		 refusal[NET_REPLY_MAX]; /* first 4xx/5xx line */
 	size_t		 written;		/* bytes seen by write_cb */
 	bool		 in_auth;		/* debug_cb: hide AUTH lines */
 };
@@ -114,7 +115,10 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	return size * nmemb;
 }
 
-/* Keep the last reply line, without CRLF, for messages and queue ids. */
+/*
+ * Keep the last reply line (the queue id is in the 250 after DATA) and
+ * the first refusal: after one, libcurl QUITs and "221 Bye" comes last.
+ */
 static size_t
 header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -129,6 +133,8 @@ header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 	memcpy(line, ptr, n);
 	line[n] = '\0';
 	log_escape(line, s->reply, sizeof(s->reply));
+	if (s->refusal[0] == '\0' && (line[0] == '4' || line[0] == '5'))
+		memcpy(s->refusal, s->reply, sizeof(s->refusal));
 	return size * nmemb;
 }
 
@@ -175,7 +181,7 @@ debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *ud)
 static int
 opt_fail(CURLcode rc, const char *what, struct derr *err)
 {
-	return derr_set(err, DERR_BUG, false, "net: cannot set %s: %s", what,
+	return derr_set(err, DERR_BUG, false, "cannot set %s: %s", what,
 	    curl_easy_strerror(rc));
 }
 
@@ -224,7 +230,7 @@ set_callbacks(struct net_smtp *s, struct derr *err)
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
 	    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb) !=
 	    CURLE_OK)
-		return derr_set(err, DERR_BUG, false, "net: cannot set "
+		return derr_set(err, DERR_BUG, false, "cannot set "
 		    "callbacks");
 	if (set_ptr(c, CURLOPT_WRITEDATA, s, "WRITEDATA", err) == -1 ||
 	    set_ptr(c, CURLOPT_HEADERDATA, s, "HEADERDATA", err) == -1 ||
@@ -234,7 +240,7 @@ set_callbacks(struct net_smtp *s, struct derr *err)
 	if (log_level_get() < LOGL_DEBUG)
 		return 0;
 	if (curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb) != CURLE_OK)
-		return derr_set(err, DERR_BUG, false, "net: cannot set "
+		return derr_set(err, DERR_BUG, false, "cannot set "
 		    "DEBUGFUNCTION");
 	if (set_ptr(c, CURLOPT_DEBUGDATA, s, "DEBUGDATA", err) == -1 ||
 	    set_long(c, CURLOPT_VERBOSE, 1L, "VERBOSE", err) == -1)
@@ -252,14 +258,14 @@ tls_mode(const struct net_smtp_opts *o, struct derr *err)
 			continue;
 		if (o->url == NULL || strncasecmp(o->url, tls_modes[i].scheme,
 		    strlen(tls_modes[i].scheme)) != 0) {
-			derr_set(err, DERR_CONFIG, false, "net: smtp.url must "
+			derr_set(err, DERR_CONFIG, false, "smtp.url must "
 			    "start with %s for this smtp.tls setting",
 			    tls_modes[i].scheme);
 			return NULL;
 		}
 		return &tls_modes[i];
 	}
-	derr_set(err, DERR_BUG, false, "net: unknown TLS mode %d", o->tls);
+	derr_set(err, DERR_BUG, false, "unknown TLS mode %d", o->tls);
 	return NULL;
 }
 
@@ -331,7 +337,7 @@ net_smtp_new(const struct net_smtp_opts *o, struct derr *err)
 	s->curl = curl_easy_init();
 	if (s->curl == NULL) {
 		free(s);
-		derr_set(err, DERR_SYS, true, "net: cannot create a curl handle");
+		derr_set(err, DERR_SYS, true, "cannot create a curl handle");
 		return NULL;
 	}
 	if (set_all(s, o, err) == -1) {
@@ -352,10 +358,15 @@ code_class(CURLcode code)
 	return NULL;
 }
 
+/* The server's refusal if there was one, else libcurl's sentence. */
 static const char *
-curl_why(const struct net_smtp *s, CURLcode code)
+curl_why(const struct net_smtp *s, const struct net_result *res)
 {
-	return s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(code);
+	if (res->response_code >= 400 && res->reply[0] != '\0')
+		return res->reply;
+	if (s->errbuf[0] != '\0')
+		return s->errbuf;
+	return curl_easy_strerror((CURLcode)res->curl_code);
 }
 
 /* Fill res->outcome and `err` from the CURLcode and the last reply. */
@@ -374,22 +385,22 @@ classify(const struct net_smtp *s, struct net_result *res, struct derr *err)
 		res->outcome = NET_UNKNOWN;
 		return derr_set(err, DERR_NET, true, "connection lost after "
 		    "the message was sent; it may have been delivered (%s)",
-		    curl_why(s, code));
+		    curl_why(s, res));
 	}
 	cc = code_class(code);
 	if (cc != NULL) {
 		res->outcome = cc->outcome;
 		return derr_set(err, cc->kind, cc->outcome == NET_TRANSIENT,
-		    "%s%s%s", curl_why(s, code), cc->hint != NULL ? "; " : "",
+		    "%s%s%s", curl_why(s, res), cc->hint != NULL ? "; " : "",
 		    cc->hint != NULL ? cc->hint : "");
 	}
 	if (r >= 400 && r <= 599) {
 		res->outcome = r < 500 ? NET_TRANSIENT : NET_PERMANENT;
 		return derr_set(err, DERR_PEER, r < 500, "server replied %s",
-		    s->reply[0] != '\0' ? s->reply : "with an error");
+		    res->reply[0] != '\0' ? res->reply : "with an error");
 	}
 	res->outcome = NET_TRANSIENT;
-	return derr_set(err, DERR_NET, true, "%s", curl_why(s, code));
+	return derr_set(err, DERR_NET, true, "%s", curl_why(s, res));
 }
 
 static int
@@ -420,13 +431,15 @@ perform(struct net_smtp *s, const char *from, struct curl_slist *to,
 		return -1;
 	s->errbuf[0] = '\0';
 	s->reply[0] = '\0';
+	s->refusal[0] = '\0';
 	s->written = 0;
 	s->in_auth = false;
 	res->curl_code = (int)curl_easy_perform(s->curl);
 	if (curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE,
 	    &res->response_code) != CURLE_OK)
 		res->response_code = 0;
-	memcpy(res->reply, s->reply, sizeof(res->reply));
+	memcpy(res->reply, res->curl_code != CURLE_OK && s->refusal[0] != '\0' ?
+	    s->refusal : s->reply, sizeof(res->reply));
 	/* The list and the upload die with this call; unhook them. */
 	if (set_ptr(s->curl, CURLOPT_MAIL_RCPT, NULL, "MAIL_RCPT", err) == -1 ||
 	    set_ptr(s->curl, CURLOPT_READDATA, NULL, "READDATA", err) == -1)

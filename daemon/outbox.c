@@ -40,7 +40,7 @@ static const char *const colour_labels[] = {
 
 static void
 item_value(struct rval *list, const struct cfg *cfg, const struct notif *n,
-    const struct measure *m)
+    const struct measure *m, int32_t today)
 {
 	struct rval	*v = rval_list_add_map(list);
 	char		 d[11];
@@ -52,10 +52,15 @@ item_value(struct rval *list, const struct cfg *cfg, const struct notif *n,
 	rval_map_set_str(v, "deadline", day_format(m->deadline, d));
 	rval_map_set_str(v, "kind", measure_kind_label(m->kind));
 	rval_map_set_str(v, "colour", colour_labels[n->colour]);
-	rval_map_set_bool(v, "overdue", n->days < 0);
-	rval_map_set_bool(v, "due_today", n->stage == NOTIF_DUE);
+	/* Working days for the stages; calendar days when none are left. */
+	rval_map_set_bool(v, "overdue", m->deadline < today);
+	rval_map_set_bool(v, "due_today", m->deadline == today);
 	rval_map_set_int(v, "days_left", n->days > 0 ? n->days : 0);
-	rval_map_set_int(v, "days_overdue", n->days < 0 ? -n->days : 0);
+	rval_map_set_int(v, "days_left_cal", m->deadline > today ?
+	    m->deadline - today : 0);
+	rval_map_set_int(v, "days_overdue", m->deadline < today ?
+	    today - m->deadline : 0);
+	rval_map_set_int(v, "workdays_overdue", n->days < 0 ? -n->days : 0);
 	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
 }
 
@@ -91,7 +96,8 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		    err)) <= 0)
 			return r < 0 ? -1 : derr_set(err, DERR_BUG, false,
 			    "measure %lld vanished", (long long)g->v[i].item_id);
-		item_value(g->v[i].escalation ? esc : own, cfg, &g->v[i], &m);
+		item_value(g->v[i].escalation ? esc : own, cfg, &g->v[i], &m,
+		    today);
 		if (g->v[i].escalation)
 			nesc++;
 		else

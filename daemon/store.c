@@ -1035,8 +1035,10 @@ int
 store_notif_add(struct store *s, const char *key, const char *person,
     const char *channel, int64_t outbox_id, int64_t now, struct derr *err)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO notif (key, person, "
-	    "channel, outbox_id, created_at) VALUES (?, ?, ?, ?, ?)";
+	/* Not OR IGNORE: that would also swallow NOT NULL violations. */
+	static const char sql[] = "INSERT INTO notif (key, person, channel, "
+	    "outbox_id, created_at) VALUES (?, ?, ?, ?, ?) "
+	    "ON CONFLICT (key, person, channel) DO NOTHING";
 	sqlite3_stmt	*st;
 
 	if ((st = prep(s, sql, err)) == NULL)
@@ -1053,11 +1055,16 @@ int
 store_outbox_insert(struct store *s, const struct outbox_row *r, int64_t *id,
     struct derr *err)
 {
+	/*
+	 * Ignore only a conflict on the key: OR IGNORE would also skip a row
+	 * that breaks NOT NULL or CHECK and report it as already planned.
+	 */
 	static const char sql[] =
-	    "INSERT OR IGNORE INTO outbox (key, kind, channel, person, "
+	    "INSERT INTO outbox (key, kind, channel, person, "
 	    "recipient, recipient_name, subject, body_text, body_html, "
 	    "message_id, created_at, next_attempt_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (key) DO NOTHING";
 	sqlite3_stmt	*st;
 
 	if ((st = prep(s, sql, err)) == NULL)

@@ -70,6 +70,11 @@ stop_pid() {
 }
 
 finish() {
+	# A sanitizer report in any program's output is a failure.
+	if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+	    "$T"/*.log "$T"/*.out 2>/dev/null; then
+		not_ok "sanitizer reports in the logs above"
+	fi
 	echo "$NAME: $PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]
 }

@@ -173,8 +173,9 @@ async def serve(args):
 
 def main():
     args = parse_args()
-    # aiosmtpd warns about its own deprecated attributes on every AUTH.
-    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    # aiosmtpd warns about its own deprecated attributes on every AUTH and
+    # logs a traceback for each refused TLS handshake: both are expected.
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
     os.makedirs(args.dir, exist_ok=True)
     asyncio.run(serve(args))
     return 0

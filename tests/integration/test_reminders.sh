@@ -76,7 +76,7 @@ expect_in "To has the person's name" "to=zhangwei@example.org to_name=张伟" "$
 expect_in "plain text and HTML alternatives" \
     "parts=text/plain,text/html auto=auto-generated" "$T/ok.txt"
 expect_in "the body names the measure" "起草青年发展型县域建设实施方案" "$T/ok.txt"
-expect_in "the body says how overdue" "【已逾期6个工作日】一-2" "$T/ok.txt"
+expect_in "the body says how overdue" "【已逾期10天】一-2" "$T/ok.txt"
 expect_in "the log says what was sent to whom" "outbox: sent" "$T/ok.log"
 $DUTYD -c "$T/ok.conf" --once --now "2026-11-30 15:00" > "$T/ok2.log" 2>&1
 expect_eq "planning again the same day sends nothing" 3 "$(count "$T/s1")"
