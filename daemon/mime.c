@@ -107,7 +107,8 @@ check_fields(const struct mime_out *m, struct derr *err)
 		    "mime: html body is not valid UTF-8");
 	if (m->utc_offset < -MIME_OFFSET_MAX || m->utc_offset > MIME_OFFSET_MAX)
 		return derr_set(err, DERR_INPUT, false,
-		    "mime: UTC offset out of range (got %d min)", m->utc_offset);
+		    "mime: UTC offset out of range (got %d min)",
+		    m->utc_offset);
 	return 0;
 }
 

@@ -15,11 +15,11 @@
 #include "err.h"
 
 struct net_smtp_opts {
-	const char	*url;		/* smtp://host:port or smtps://host:port */
+	const char	*url;		/* smtp:// or smtps://host:port */
 	int		 tls;		/* enum cfg_tls */
 	const char	*username;	/* NULL: no AUTH */
 	const char	*password;	/* with username; copied by libcurl */
-	const char	*ca_file;	/* extra CA bundle, NULL: system store */
+	const char	*ca_file;	/* CA bundle, NULL: the system's */
 	int		 connect_timeout; /* seconds */
 	int		 timeout;	/* seconds, whole transfer */
 };

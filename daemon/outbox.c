@@ -415,13 +415,21 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 	enum channel_outcome	 oc;
 	struct derr		 serr;
 	size_t			 i, j, nused = 0;
-	int			 r = -1;
+	int			 r = -1, marked = 0;
 
 	if (store_outbox_due(s, now, cfg->batch, &due, err) < 0)
 		return -1;
-	if (due.n > 0 && store_outbox_begin_send(s, due.v[0].id, now, err) < 0)
+	if (due.n > 0 && (marked = store_outbox_begin_send(s, due.v[0].id,
+	    now, err)) < 0)
 		goto out;
 	for (i = 0; i < due.n; i++) {
+		if (!marked) {
+			/* Cancelled (dutyctl) since the due query: skip it. */
+			if (i + 1 < due.n && (marked = store_outbox_begin_send(s,
+			    due.v[i + 1].id, now, err)) < 0)
+				goto out;
+			continue;
+		}
 		memset(&a, 0, sizeof(a));
 		a.cfg = cfg;
 		a.row = &due.v[i];
@@ -437,9 +445,10 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 		if (j == nused && ch != NULL && nused < 4)
 			used[nused++] = ch;
 		/* The result and the next row's "sending" share one commit. */
-		if (store_outbox_finish(s, due.v[i].id, &a.res,
+		marked = store_outbox_finish(s, due.v[i].id, &a.res,
 		    i + 1 < due.n && !(stop && stop(stopctx)) ?
-		    due.v[i + 1].id : 0, now, err) < 0)
+		    due.v[i + 1].id : 0, now, err);
+		if (marked < 0)
 			goto out;
 		if (stop != NULL && stop(stopctx))
 			break;

@@ -698,6 +698,7 @@ measure_update(struct store *s, const struct measure *old,
 	    "UPDATE measure SET text = ?, kind = ?, deadline = ?, "
 	    "updated_at = ? WHERE id = ?";
 	sqlite3_stmt	*st;
+	struct measure	 next;
 	char		*before, *after;
 	int64_t		 pid;
 	int		 r;
@@ -716,8 +717,17 @@ measure_update(struct store *s, const struct measure *old,
 	if (step_done(s, st, "measure edit", err) < 0 ||
 	    owners_set(s, old->id, &m->owners, err) < 0)
 		return -1;
+	/*
+	 * Describe the row as it now is, not `m`: the caller's problem,
+	 * status and evidence are ignored by the edit.
+	 */
+	next = *old;
+	next.text = m->text;
+	next.kind = m->kind;
+	next.deadline = m->deadline;
+	next.owners = m->owners;
 	before = measure_describe(old);
-	after = measure_describe(m);
+	after = measure_describe(&next);
 	r = audit(s, who, now, "measure.edit", old->code, before, after, err);
 	free(before);
 	free(after);
@@ -1145,6 +1155,7 @@ store_outbox_next(struct store *s, int64_t *at, struct derr *err)
 	return found;
 }
 
+/* 1 if row `id` was pending/failed and is now sending, 0 if not. */
 static int
 mark_sending(struct store *s, int64_t id, int64_t now, struct derr *err)
 {
@@ -1158,7 +1169,9 @@ mark_sending(struct store *s, int64_t id, int64_t now, struct derr *err)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
-	return step_done(s, st, "outbox sending", err);
+	if (step_done(s, st, "outbox sending", err) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
 }
 
 int
@@ -1174,10 +1187,12 @@ store_outbox_finish(struct store *s, int64_t id, const struct outbox_result *r,
 {
 	static const char sql[] = "UPDATE outbox SET status = ?1, "
 	    "maybe_dup = maybe_dup OR ?2, next_attempt_at = ?3, "
-	    "last_error = coalesce(?4, last_error), provider_id = ?5, "
+	    "last_error = CASE WHEN ?1 = 'sent' THEN NULL ELSE "
+	    "coalesce(?4, last_error) END, provider_id = ?5, "
 	    "sent_at = CASE WHEN ?1 = 'sent' THEN ?6 ELSE sent_at END "
 	    "WHERE id = ?7 AND status = 'sending'";
 	sqlite3_stmt	*st;
+	int		 next = 0;
 
 	if (store_begin(s, err) < 0)
 		return -1;
@@ -1193,9 +1208,9 @@ store_outbox_finish(struct store *s, int64_t id, const struct outbox_result *r,
 	sqlite3_bind_int64(st, 7, id);
 	if (step_done(s, st, "outbox finish", err) < 0)
 		goto fail;
-	if (next_id > 0 && mark_sending(s, next_id, now, err) < 0)
+	if (next_id > 0 && (next = mark_sending(s, next_id, now, err)) < 0)
 		goto fail;
-	return store_commit(s, err);
+	return store_commit(s, err) < 0 ? -1 : next;
 fail:
 	store_rollback(s);
 	return -1;

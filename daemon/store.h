@@ -74,7 +74,10 @@ struct store_scan_row {
 int	store_measure_scan(struct store *,
 	    int (*fn)(void *, const struct store_scan_row *), void *,
 	    struct derr *);
-/* Measures matching `f`, ordered by problem then code. */
+/*
+ * Measures matching `f`, in the order they were added (problem, then
+ * measure). Set status = -1 and due_before = DAY_NONE for "any".
+ */
 int	store_measure_list(struct store *, const struct store_filter *,
 	    struct measure_list *, struct derr *);
 /*
@@ -189,7 +192,10 @@ int	store_outbox_due(struct store *, int64_t now, int limit,
 	    struct outbox_list *, struct derr *);
 /* Earliest next_attempt_at of a pending/failed row: 1 found, 0 none. */
 int	store_outbox_next(struct store *, int64_t *at, struct derr *);
-/* Mark row `id` sending (attempts + 1) before any network I/O. */
+/*
+ * Mark row `id` sending (attempts + 1) before any network I/O. Returns 1,
+ * or 0 if the row is no longer pending/failed (cancelled meanwhile).
+ */
 int	store_outbox_begin_send(struct store *, int64_t id, int64_t now,
 	    struct derr *);
 
@@ -204,6 +210,7 @@ struct outbox_result {
 /*
  * Record the result of the attempt on `id` and, when `next_id` > 0, mark
  * that row sending in the same transaction (one commit per message).
+ * Returns 1 if `next_id` is now sending, 0 if not (or none), -1.
  */
 int	store_outbox_finish(struct store *, int64_t id,
 	    const struct outbox_result *, int64_t next_id, int64_t now,

@@ -64,7 +64,7 @@ list(const char *dir, struct strv *out)
 
 	d = opendir(dir);
 	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
+	for (e = readdir(d); e != NULL; e = readdir(d))
 		if (e->d_name[0] != '.')
 			strv_push(out, e->d_name);
 	closedir(d);

@@ -191,10 +191,9 @@ count(const char *hay, const char *needle)
 {
 	size_t	 n = 0;
 
-	while ((hay = strstr(hay, needle)) != NULL) {
+	for (hay = strstr(hay, needle); hay != NULL;
+	    hay = strstr(hay + 1, needle))
 		n++;
-		hay++;
-	}
 	return n;
 }
 
@@ -363,7 +362,8 @@ static void
 test_smtp_rcpt_4xx_is_transient(void **state)
 {
 	struct fixture	*f = *state;
-	char		*opts[] = { "--fail-rcpt", "*@busy.example.cn=451", NULL };
+	char		*opts[] = { "--fail-rcpt", "*@busy.example.cn=451",
+	    NULL };
 	struct derr	 err = { 0 };
 	char		 peer[128];
 
@@ -571,7 +571,8 @@ test_smtp_debug_log_hides_auth(void **state)
 	close(fd);
 	assert_int_equal(file_read(path, 1 << 20, &out, &len, &err), 0);
 	lib_free(path);
-	assert_non_null(strstr(out, "net: > MAIL FROM:<duty@office.example.cn>"));
+	assert_non_null(strstr(out,
+	    "net: > MAIL FROM:<duty@office.example.cn>"));
 	assert_non_null(strstr(out, "net: > AUTH (hidden)"));
 	assert_non_null(strstr(out, "net: < 235"));
 	/* PLAIN and LOGIN encodings of the password, and the password. */

@@ -416,6 +416,24 @@ test_store_measure_edit(void **state)
 	assert_int_equal(store_measure_edit(s, &m, "admin", NOW, &err), -1);
 	assert_int_equal(err.kind, DERR_INPUT);
 	assert_int_equal(audit_count(s), 4);
+
+	/*
+	 * Editing a closed measure: the audit shows the row as stored (done,
+	 * its evidence, its problem), not the caller's struct.
+	 */
+	assert_int_equal(store_measure_close(s, "P01-1", "纪要", "li", NOW,
+	    &err), 1);
+	mk(&m, NULL, "P01-1", "改后", zhang, 1, "2026-12-04");
+	assert_int_equal(store_measure_edit(s, &m, "admin", NOW, &err), 1);
+	assert_audit(s, 0, "admin", "measure.edit", "P01-1",
+	    "problem=P01; code=P01-1; kind=ongoing; deadline=; "
+	    "status=done; owners=li; text=新措施; evidence=纪要",
+	    "problem=P01; code=P01-1; kind=deadline; deadline=2026-12-04; "
+	    "status=done; owners=zhang; text=改后; evidence=纪要");
+	assert_int_equal(store_measure_get(s, "P01-1", &got, &err), 1);
+	assert_int_equal(got.status, MEASURE_DONE);
+	assert_string_equal(got.problem_code, "P01");
+	measure_clear(&got);
 	store_close(s);
 }
 
@@ -732,7 +750,7 @@ test_store_outbox_due_order(void **state)
 	assert_int_equal(l.n, 0);
 
 	/* Sending rows are not due; failed ones are, at their time. */
-	assert_int_equal(store_outbox_begin_send(s, b, NOW, &err), 0);
+	assert_int_equal(store_outbox_begin_send(s, b, NOW, &err), 1);
 	assert_int_equal(store_outbox_due(s, NOW + 500, 10, &l, &err), 0);
 	assert_int_equal(l.n, 3);
 	assert_int_equal(l.v[0].id, d);
@@ -761,7 +779,7 @@ test_store_outbox_send_chain(void **state)
 	b = outbox_add(s, "b", NOW);
 	c = outbox_add(s, "c", NOW);
 
-	assert_int_equal(store_outbox_begin_send(s, a, NOW + 1, &err), 0);
+	assert_int_equal(store_outbox_begin_send(s, a, NOW + 1, &err), 1);
 	get_row(s, a, &r);
 	assert_int_equal(r.status, OUTBOX_SENDING);
 	assert_int_equal(r.attempts, 1);
@@ -769,7 +787,7 @@ test_store_outbox_send_chain(void **state)
 	outbox_row_clear(&r);
 
 	/* a sent, b becomes sending in the same call. */
-	assert_int_equal(store_outbox_finish(s, a, &ok, b, NOW + 2, &err), 0);
+	assert_int_equal(store_outbox_finish(s, a, &ok, b, NOW + 2, &err), 1);
 	get_row(s, a, &r);
 	assert_int_equal(r.status, OUTBOX_SENT);
 	assert_int_equal(r.sent_at, NOW + 2);
@@ -785,7 +803,7 @@ test_store_outbox_send_chain(void **state)
 
 	/* b failed (transient), c next. */
 	assert_int_equal(store_outbox_finish(s, b, &soft, c, NOW + 3, &err),
-	    0);
+	    1);
 	get_row(s, b, &r);
 	assert_int_equal(r.status, OUTBOX_FAILED);
 	assert_string_equal(r.last_error, "451 try later");
@@ -805,7 +823,7 @@ test_store_outbox_send_chain(void **state)
 	outbox_row_clear(&r);
 
 	/* b's retry: attempts 2, first attempt kept. */
-	assert_int_equal(store_outbox_begin_send(s, b, NOW + 600, &err), 0);
+	assert_int_equal(store_outbox_begin_send(s, b, NOW + 600, &err), 1);
 	get_row(s, b, &r);
 	assert_int_equal(r.status, OUTBOX_SENDING);
 	assert_int_equal(r.attempts, 2);
@@ -843,7 +861,7 @@ test_store_outbox_recover(void **state)
 	a = outbox_add(s, "a", NOW);
 	b = outbox_add(s, "b", NOW);
 	assert_int_equal(store_outbox_recover(s, NOW, &err), 0);
-	assert_int_equal(store_outbox_begin_send(s, a, NOW, &err), 0);
+	assert_int_equal(store_outbox_begin_send(s, a, NOW, &err), 1);
 
 	/* The daemon died here. */
 	assert_int_equal(store_outbox_recover(s, NOW + 900, &err), 1);
@@ -866,7 +884,8 @@ test_store_outbox_recover(void **state)
 static void
 test_store_outbox_admin(void **state)
 {
-	struct outbox_result	 hard = { OUTBOX_DEAD, false, NOW, "550", NULL };
+	struct outbox_result	 hard = { OUTBOX_DEAD, false, NOW, "550",
+	    NULL };
 	struct outbox_row	 r;
 	struct outbox_list	 l = { 0 };
 	struct derr		 err = { 0 };
@@ -880,7 +899,7 @@ test_store_outbox_admin(void **state)
 	a = outbox_add(s, "a", NOW);
 	b = outbox_add(s, "b", NOW);
 	c = outbox_add(s, "c", NOW);
-	assert_int_equal(store_outbox_begin_send(s, a, NOW, &err), 0);
+	assert_int_equal(store_outbox_begin_send(s, a, NOW, &err), 1);
 	assert_int_equal(store_outbox_finish(s, a, &hard, 0, NOW, &err), 0);
 
 	/* Retry a dead row: pending again, due now, audited. */
@@ -909,7 +928,7 @@ test_store_outbox_admin(void **state)
 
 	/* A cancelled row can be retried; a sending one not cancelled. */
 	assert_int_equal(store_outbox_retry(s, b, "admin", NOW, &err), 1);
-	assert_int_equal(store_outbox_begin_send(s, c, NOW, &err), 0);
+	assert_int_equal(store_outbox_begin_send(s, c, NOW, &err), 1);
 	assert_int_equal(store_outbox_cancel(s, c, "li", NOW, &err), 0);
 	assert_int_equal(audit_count(s), 3);
 
