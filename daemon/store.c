@@ -426,18 +426,23 @@ measure_describe(const struct measure *m)
 	return buf_take(&b);
 }
 
-int
-store_measure_get(struct store *s, const char *code, struct measure *out,
-    struct derr *err)
+/* One measure by code (id ignored) or by id: 1 found, 0 absent, -1. */
+static int
+measure_one(struct store *s, const char *code, int64_t id,
+    struct measure *out, struct derr *err)
 {
 	char		 sql[1024];
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	snprintf(sql, sizeof(sql), "%sWHERE m.code = ?", measure_cols);
+	snprintf(sql, sizeof(sql), "%sWHERE %s", measure_cols,
+	    code != NULL ? "m.code = ?" : "m.id = ?");
 	if ((st = prep(s, sql, err)) == NULL)
 		return -1;
-	bind_text(st, 1, code);
+	if (code != NULL)
+		bind_text(st, 1, code);
+	else
+		sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		row_measure(st, out);
@@ -450,26 +455,17 @@ store_measure_get(struct store *s, const char *code, struct measure *out,
 }
 
 int
+store_measure_get(struct store *s, const char *code, struct measure *out,
+    struct derr *err)
+{
+	return measure_one(s, code, 0, out, err);
+}
+
+int
 store_measure_get_id(struct store *s, int64_t id, struct measure *out,
     struct derr *err)
 {
-	char		 sql[1024];
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	snprintf(sql, sizeof(sql), "%sWHERE m.id = ?", measure_cols);
-	if ((st = prep(s, sql, err)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		row_measure(st, out);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_err(s, err, "measure get");
+	return measure_one(s, NULL, id, out, err);
 }
 
 int
