@@ -468,37 +468,64 @@ store_measure_get_id(struct store *s, int64_t id, struct measure *out,
 	return measure_one(s, NULL, id, out, err);
 }
 
+/* Fill the fixed columns of a scan row. */
+static void
+scan_row(sqlite3_stmt *st, struct store_scan_row *r)
+{
+	const unsigned char	*t;
+	int			 k;
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->deadline = col_day(st, 1);
+	t = sqlite3_column_text(st, 2);
+	k = t ? measure_kind_parse((const char *)t) : -1;
+	r->kind = k < 0 ? MEASURE_DEADLINE : (enum measure_kind)k;
+	r->reopened = sqlite3_column_int(st, 3);
+}
+
 int
 store_measure_scan(struct store *s,
     int (*fn)(void *, const struct store_scan_row *), void *ctx,
     struct derr *err)
 {
+	/*
+	 * A plain join in rowid order (one row per owner), aggregated here:
+	 * a correlated group_concat per measure costs 2-3x more on 1M rows.
+	 */
 	static const char sql[] =
-	    "SELECT m.id, m.deadline, m.kind, m.reopened, "
-	    "(SELECT group_concat(person, ',') FROM (SELECT person FROM "
-	    "measure_owner o WHERE o.measure_id = m.id ORDER BY pos)) "
-	    "FROM measure m WHERE m.status = 'open' AND m.deadline IS NOT NULL "
-	    "ORDER BY m.id";
-	struct store_scan_row	 r;
+	    "SELECT m.id, m.deadline, m.kind, m.reopened, o.person "
+	    "FROM measure m NOT INDEXED JOIN measure_owner o "
+	    "ON o.measure_id = m.id WHERE m.status = 'open' AND "
+	    "m.deadline IS NOT NULL ORDER BY m.id";
+	struct store_scan_row	 r = { 0 };
+	struct buf		 owners;
 	sqlite3_stmt		*st;
-	const unsigned char	*t;
-	int			 rc, k;
+	int			 rc, stop = 0;
 
 	if ((st = prep(s, sql, err)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(st, 0);
-		r.deadline = col_day(st, 1);
-		t = sqlite3_column_text(st, 2);
-		k = t ? measure_kind_parse((const char *)t) : -1;
-		r.kind = k < 0 ? MEASURE_DEADLINE : (enum measure_kind)k;
-		r.reopened = sqlite3_column_int(st, 3);
-		t = sqlite3_column_text(st, 4);
-		r.owners = t ? (const char *)t : "";
-		if (fn(ctx, &r) != 0)
-			break;
+	buf_init(&owners, 0);
+	r.id = -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !stop) {
+		if (sqlite3_column_int64(st, 0) != r.id) {
+			if (r.id >= 0) {
+				r.owners = owners.data;
+				stop = fn(ctx, &r);
+			}
+			scan_row(st, &r);
+			buf_reset(&owners);
+		}
+		if (owners.len > 0)
+			buf_puts(&owners, ",", NULL);
+		buf_puts(&owners, (const char *)sqlite3_column_text(st, 4),
+		    NULL);
+	}
+	if (r.id >= 0 && !stop && rc == SQLITE_DONE) {
+		r.owners = owners.data;
+		fn(ctx, &r);
 	}
 	sqlite3_finalize(st);
+	buf_clear(&owners);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return db_err(s, err, "measure scan");
 	return 0;
