@@ -82,10 +82,10 @@ check-run: units
 	sh tests/integration/run.sh $(B)
 
 check: deps
-	$(MAKE) check-run
+	$(MAKE) --no-print-directory check-run
 
 check-asan: deps
-	$(MAKE) B=build-asan SAN=1 check-run
+	$(MAKE) --no-print-directory B=build-asan SAN=1 check-run
 
 run: deps all
 	sh conf/demo/run.sh $(B)
