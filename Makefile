@@ -23,7 +23,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -MMD -MP \
 LIBS	= $(PKG_LIBS) -lcsv -lm
 LDFLAGS	?=
 
-# Modules, lowest layer first (tests/layers.sh checks the includes).
+# Every daemon/ module goes into libdutyd.a (tests/layers.sh checks the
+# include layering).
 MODULES	= $(patsubst daemon/%.c,%,$(filter-out daemon/dutyd.c daemon/dutyctl.c,$(wildcard daemon/*.c daemon/channels/*.c)))
 LIBOBJS	= $(MODULES:%=$(B)/obj/%.o) $(B)/obj/migrations.o $(B)/obj/holidays.o
 UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))

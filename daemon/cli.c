@@ -93,21 +93,29 @@ whoami(char *out, size_t n)
 		snprintf(out, n, "%s", pw.pw_name);
 }
 
-static int
-load_cfg(struct cli *c)
+/* Load `path`, printing every configuration error; NULL if invalid. */
+static struct cfg *
+load_report(const char *path)
 {
 	struct strv	 errors = { 0 };
 	struct derr	 err = { 0 };
+	struct cfg	*cfg;
 	size_t		 i;
 
-	c->cfg = cfg_load(c->path, &errors, &err);
+	cfg = cfg_load(path, &errors, &err);
 	for (i = 0; i < errors.n; i++)
 		fprintf(stderr, "%s\n", errors.v[i]);
+	if (cfg == NULL)
+		fprintf(stderr, "dutyctl: %s\n", err.msg);
 	strv_clear(&errors);
-	if (c->cfg == NULL)
-		return errors.n == 0 ? fail(EX_CONFIG, "%s", err.msg) :
-		    EX_CONFIG;
-	return 0;
+	return cfg;
+}
+
+static int
+load_cfg(struct cli *c)
+{
+	c->cfg = load_report(c->path);
+	return c->cfg == NULL ? EX_CONFIG : 0;
 }
 
 /* "YYYY-MM-DD HH:MM" or "YYYY-MM-DD" (09:00) in the configured zone. */
@@ -921,22 +929,11 @@ cli_usage(void)
 static int
 check_config(const char *path)
 {
-	struct strv	 errors = { 0 };
-	struct derr	 err = { 0 };
 	struct cfg	*cfg;
 	char		*sum;
-	size_t		 i;
 
-	cfg = cfg_load(path, &errors, &err);
-	for (i = 0; i < errors.n; i++)
-		fprintf(stderr, "%s\n", errors.v[i]);
-	if (cfg == NULL) {
-		if (errors.n == 0)
-			fprintf(stderr, "dutyctl: %s\n", err.msg);
-		strv_clear(&errors);
+	if ((cfg = load_report(path)) == NULL)
 		return EX_CONFIG;
-	}
-	strv_clear(&errors);
 	sum = cfg_summary(cfg);
 	printf("%s\n", sum);
 	free(sum);

@@ -268,8 +268,5 @@ plan_run(const struct cfg *cfg, const struct cal *cal,
 	/* Sent or not, the next chance is the next send day's send time. */
 	out->next_run = cal_instant(cal, next_send_day(cfg, cal,
 	    minute < r->time ? today : today + 1), r->time);
-	if (!open && minute < r->time && (!r->working_days_only ||
-	    cal_is_workday(cal, today)))
-		out->next_run = cal_instant(cal, today, r->time);
 	return 0;
 }

@@ -182,7 +182,8 @@ int	store_notif_exists(struct store *, const char *key,
 int	store_notif_add(struct store *, const char *key, const char *person,
 	    const char *channel, int64_t outbox_id, int64_t now, struct derr *);
 /*
- * INSERT OR IGNORE a new pending row (id, status, attempts ignored).
+ * Insert a new pending row (id, status, attempts ignored) unless the key
+ * exists (ON CONFLICT DO NOTHING: other constraint failures are errors).
  * Returns 1 and sets *id if inserted, 0 if the key existed.
  */
 int	store_outbox_insert(struct store *, const struct outbox_row *,
