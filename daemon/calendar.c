@@ -509,6 +509,29 @@ cal_period_prev(const struct cal_period *p, struct cal_period *out)
 	cal_period_of(p->kind, p->start - 1, out);
 }
 
+void
+cal_period_name(const struct cal_period *p, char *out, size_t n)
+{
+	static const char *const q[] = { "一", "二", "三", "四" };
+	int	 y, m, d;
+
+	day_to_ymd(p->start, &y, &m, &d);
+	switch (p->kind) {
+	case CFG_PERIOD_MONTH:
+		snprintf(out, n, "%d年%d月", y, m);
+		break;
+	case CFG_PERIOD_QUARTER:
+		snprintf(out, n, "%d年第%s季度", y, q[(m - 1) / 3]);
+		break;
+	case CFG_PERIOD_HALF:
+		snprintf(out, n, "%d年%s半年", y, m < 7 ? "上" : "下");
+		break;
+	default:
+		snprintf(out, n, "%d年", y);
+		break;
+	}
+}
+
 static const struct cal_kind *
 cal_kind_by_tag(char tag)
 {

@@ -65,6 +65,8 @@ struct cal_period {
 void	cal_period_of(enum cfg_period, int32_t day, struct cal_period *);
 /* The period just before `p`. */
 void	cal_period_prev(const struct cal_period *, struct cal_period *);
+/* The period in Chinese: 2026年11月, 2026年第四季度, 2026年下半年, 2026年. */
+void	cal_period_name(const struct cal_period *, char *out, size_t n);
 /* Parse a label ("2026-11", "2026Q4", "2026H2", "2026"); 0 or -1. */
 int	cal_period_parse(const char *, struct cal_period *);
 

@@ -1230,6 +1230,36 @@ check_people(struct ld *ld, struct cfg *cfg)
 	}
 }
 
+/* Targets: non-empty, no ':' (used in keys), short, each once. */
+static void
+check_targets(struct ld *ld, const struct cfg_duty *d, size_t i)
+{
+	const char	*t, *what;
+	char		*ep;
+	size_t		 j, k;
+
+	for (j = 0; j < d->targets.n; j++) {
+		t = d->targets.v[j];
+		what = NULL;
+		if (t[0] == '\0')
+			what = "a target cannot be empty";
+		else if (strlen(t) > CFG_TARGET_MAX)
+			what = "a target is at most 60 bytes (20 Chinese "
+			    "characters)";
+		else if (strchr(t, ':') != NULL || !str_utf8_valid(t, strlen(t)) ||
+		    strpbrk(t, "\r\n\t") != NULL)
+			what = "a target cannot hold ':' or control characters";
+		for (k = 0; k < j && what == NULL; k++)
+			if (strcmp(d->targets.v[k], t) == 0)
+				what = "duplicate target";
+		if (what == NULL)
+			continue;
+		ep = xasprintf("duties.[%zu].targets.[%zu]", i, j);
+		ld_bad_path(ld, ep, what);
+		free(ep);
+	}
+}
+
 static void
 check_duties(struct ld *ld, struct cfg *cfg)
 {
@@ -1254,6 +1284,7 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
+		check_targets(ld, d, i);
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}

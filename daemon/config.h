@@ -16,6 +16,7 @@
 #include "util.h"
 
 #define CFG_MAX_ERRORS	50
+#define CFG_TARGET_MAX	60
 #define CFG_DEFAULT_PATH "/etc/dutyd/dutyd.conf"
 
 /* Person roles (bit set). */
@@ -147,7 +148,8 @@ struct cfg_duty {
 	enum cfg_period	 period;
 	int		 at_least;
 	struct strv	 owners;	/* person keys */
-	struct strv	 targets;	/* free labels; empty: none */
+	struct strv	 targets;	/* labels (<= CFG_TARGET_MAX bytes, no
+					 * ':'); empty: none */
 	int		*warn;		/* working days before period end */
 	size_t		 nwarn;		/* default 20, 10, 3 */
 	unsigned	 channels;

@@ -170,13 +170,65 @@ channel_for(void *arg, const char *name)
 static void
 log_unreachable(const struct engine *e, const struct plan_out *o)
 {
-	size_t	 i;
+	const struct plan_unreachable	*u;
+	size_t				 i;
 
-	for (i = 0; i < o->nunreachable; i++)
-		log_warn("plan: measure %lld: %s has no usable address or is "
-		    "disabled: reassign the measure",
-		    (long long)o->unreachable[i].item_id,
-		    e->cfg->people[o->unreachable[i].person].key);
+	for (i = 0; i < o->nunreachable; i++) {
+		u = &o->unreachable[i];
+		if (u->duty >= 0)
+			log_warn("plan: duty %s: %s has no usable address or "
+			    "is disabled: change the duty's owners",
+			    e->cfg->duties[u->duty].id,
+			    e->cfg->people[u->person].key);
+		else
+			log_warn("plan: measure %lld: %s has no usable address "
+			    "or is disabled: reassign the measure",
+			    (long long)u->item_id,
+			    e->cfg->people[u->person].key);
+	}
+}
+
+/*
+ * Duty counts for the current and previous periods, the records of
+ * periods closed since the oldest of those, and the day duties have been
+ * judged from (remembered on the first run: periods that ended before
+ * dutyd knew of them are not judged).
+ */
+static int
+snap_duties(struct engine *e, int64_t now, struct plan_snapshot *snap,
+    struct derr *err)
+{
+	struct cal_period	 r[PLAN_MAX_RANGES];
+	size_t			 i, n;
+	int32_t			 today, oldest;
+	int			 min, got;
+	char			*since = NULL, d[11];
+
+	snap->duties_since = DAY_NONE;
+	if (e->cfg->nduties == 0)
+		return 0;
+	cal_civil(e->cal, now, &today, &min);
+	if ((got = store_state_get(e->store, "duties_since", &since, err)) < 0)
+		return -1;
+	if (got == 0 || day_parse(since, &snap->duties_since) < 0) {
+		snap->duties_since = today;
+		if (store_state_set(e->store, "duties_since",
+		    day_format(today, d), now, err) < 0) {
+			free(since);
+			return -1;
+		}
+	}
+	free(since);
+	n = plan_duty_ranges(e->cfg, today, r);
+	oldest = today;
+	for (i = 0; i < n; i++) {
+		if (store_duty_counts(e->store, r[i].start, r[i].end,
+		    r[i].label, &snap->counts, err) < 0)
+			return -1;
+		if (r[i].start < oldest)
+			oldest = r[i].start;
+	}
+	return store_duty_closed(e->store, oldest, today, &snap->closed, err);
 }
 
 /* Remember the last planning run for dutyctl status. */
@@ -204,15 +256,21 @@ plan_enqueue(struct engine *e, int64_t now, int64_t *next_plan,
 	struct snap_ctx		 c = { e->cfg, &snap };
 	int			 r;
 
-	if (store_measure_scan(e->store, snap_row, &c, err) < 0)
+	if (store_measure_scan(e->store, snap_row, &c, err) < 0 ||
+	    snap_duties(e, now, &snap, err) < 0) {
+		plan_snapshot_clear(&snap);
 		return -1;
+	}
 	plan_run(e->cfg, e->cal, &snap, now, &out);
 	plan_snapshot_clear(&snap);
 	*next_plan = out.next_run;
 	log_unreachable(e, &out);
 	last_plan(e, now, &out);
-	r = outbox_enqueue(e->store, e->cfg, e->cal, &out.notifs, now, st,
-	    err);
+	if ((r = store_duty_close(e->store, &out.closes, now, err)) > 0)
+		log_info("plan: recorded %d duty result(s) of closed periods",
+		    r);
+	r = r < 0 ? -1 : outbox_enqueue(e->store, e->cfg, e->cal,
+	    &out.notifs, now, st, err);
 	plan_out_clear(&out);
 	return r;
 }

@@ -1047,3 +1047,40 @@ ledger_export_json(const struct measure_list *ml, struct buf *out,
 		rc = buf_puts(out, "\n", err);
 	return rc;
 }
+
+int
+ledger_json_records(const struct ledger_field *f, size_t nf, size_t nrec,
+    struct buf *out, struct derr *err)
+{
+	struct json_sink	 sink = { out, err, false };
+	json_t			*arr = json_array(), *o;
+	const struct ledger_field *x;
+	size_t			 r, i;
+	int			 rc = 0;
+
+	if (arr == NULL)
+		return derr_set(err, DERR_SYS, false, "jansson: out of memory");
+	for (r = 0; rc == 0 && r < nrec; r++) {
+		if ((o = json_object()) == NULL ||
+		    json_array_append_new(arr, o) != 0) {
+			rc = derr_set(err, DERR_SYS, false,
+			    "jansson: out of memory");
+			break;
+		}
+		for (i = 0; i < nf; i++) {
+			x = &f[r * nf + i];
+			if (json_object_set_new(o, x->key, x->str ?
+			    json_string(x->str) : json_integer(x->num)) != 0)
+				rc = derr_set(err, DERR_SYS, false,
+				    "jansson: cannot store %s", x->key);
+		}
+	}
+	if (rc == 0 && json_dump_callback(arr, json_sink_put, &sink,
+	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		rc = sink.full ? -1 : derr_set(err, DERR_SYS, false,
+		    "jansson: cannot write JSON");
+	json_decref(arr);
+	if (rc == 0)
+		rc = buf_puts(out, "\n", err);
+	return rc;
+}

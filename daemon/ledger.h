@@ -91,4 +91,18 @@ int	ledger_export_csv(const struct measure_list *, struct buf *out,
 int	ledger_export_json(const struct measure_list *, struct buf *out,
 	    struct derr *err);
 
+/* One field of a flat JSON record: a string, or (str NULL) a number. */
+struct ledger_field {
+	const char	*key;
+	const char	*str;
+	long long	 num;
+};
+
+/*
+ * Append `nrec` records of `nf` fields each (f[rec * nf + i]) to `out` as
+ * a JSON array of objects, for dutyctl's --json listings.  Returns 0/-1.
+ */
+int	ledger_json_records(const struct ledger_field *f, size_t nf,
+	    size_t nrec, struct buf *out, struct derr *err);
+
 #endif

@@ -221,3 +221,49 @@ notif_list_push(struct notif_list *l, const struct notif *n)
 		    sizeof(*l->v));
 	l->v[l->n++] = *n;
 }
+
+void
+duty_tally_list_clear(struct duty_tally_list *l)
+{
+	size_t	 i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].duty);
+		free(l->v[i].person);
+		free(l->v[i].target);
+		free(l->v[i].title);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+duty_tally_list_push(struct duty_tally_list *l, const struct duty_tally *t)
+{
+	struct duty_tally	*n;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	n = &l->v[l->n++];
+	*n = *t;
+	n->duty = xstrdup(t->duty);
+	n->person = xstrdup(t->person);
+	n->target = xstrdup(t->target ? t->target : "");
+	n->title = t->title ? xstrdup(t->title) : NULL;
+}
+
+const struct duty_tally *
+duty_tally_find(const struct duty_tally_list *l, const char *duty,
+    const char *person, const char *target, int32_t start)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].start == start && strcmp(l->v[i].duty, duty) == 0 &&
+		    strcmp(l->v[i].person, person) == 0 &&
+		    strcmp(l->v[i].target, target ? target : "") == 0)
+			return &l->v[i];
+	return NULL;
+}

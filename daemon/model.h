@@ -69,7 +69,17 @@ struct measure_list {
 };
 void	measure_list_clear(struct measure_list *);
 
-/* One planned notification: a reminder stage of one item for one person. */
+/*
+ * One planned notification for one person: a reminder stage of an item, a
+ * warning that a standing duty's quota is not met yet, or the news that a
+ * closed period fell short.
+ */
+enum notif_what {
+	NOTIF_ITEM,		/* a ledger measure */
+	NOTIF_DUTY,		/* an unmet duty quota, period still open */
+	NOTIF_SHORTFALL		/* a duty period closed short (to leaders) */
+};
+
 enum notif_stage {
 	NOTIF_BEFORE,		/* N working days before the deadline */
 	NOTIF_DUE,		/* the due day */
@@ -82,10 +92,13 @@ enum notif_colour {
 	NOTIF_RED
 };
 
+#define NOTIF_KEY_MAX	192
+
 struct notif {
-	char			 key[64];	/* e.g. item:42:before:3 */
+	char			 key[NOTIF_KEY_MAX];	/* item:42:before:3 */
+	enum notif_what		 what;
 	int64_t			 item_id;
-	int32_t			 deadline;
+	int32_t			 deadline;	/* duties: the period's end */
 	int			 person;	/* index into cfg people */
 	int			 owner;		/* the responsible officer */
 	unsigned		 channel;	/* one CFG_CH_* bit */
@@ -93,6 +106,14 @@ struct notif {
 	int			 days;		/* working days left, < 0 overdue */
 	enum notif_colour	 colour;
 	bool			 escalation;	/* sent to a leader */
+	/* Duties only: cfg duty index, index in its targets (-1: none),
+	 * occurrences counted, quota, period label and first day. */
+	int			 duty;
+	int			 target;
+	int			 done;
+	int			 required;
+	char			 period[16];
+	int32_t			 period_start;
 };
 
 struct notif_list {
@@ -102,5 +123,33 @@ struct notif_list {
 void	notif_list_clear(struct notif_list *);
 /* Append a copy of `n`. */
 void	notif_list_push(struct notif_list *, const struct notif *);
+
+/*
+ * Occurrences of a duty counted for one owner (and target) over one
+ * period, or the record kept when that period closed.
+ */
+struct duty_tally {
+	char		*duty;		/* duty id */
+	char		*person;	/* person key */
+	char		*target;	/* "" if none */
+	char		 period[16];	/* label: 2026-11, 2026Q4, 2026H2, 2026 */
+	int32_t		 start, end;	/* the period's days, inclusive */
+	int		 done;		/* live occurrences, or done at close */
+	int		 required;	/* closed records: the quota then */
+	char		*title;		/* closed records: the duty's title then */
+};
+
+struct duty_tally_list {
+	struct duty_tally	*v;
+	size_t			 n;
+};
+void	duty_tally_list_clear(struct duty_tally_list *);
+/* Append a tally, taking copies of its strings. */
+void	duty_tally_list_push(struct duty_tally_list *,
+	    const struct duty_tally *);
+/* The tally of (duty, person, target) over the period starting `start`. */
+const struct duty_tally *duty_tally_find(const struct duty_tally_list *,
+	    const char *duty, const char *person, const char *target,
+	    int32_t start);
 
 #endif

@@ -25,13 +25,17 @@ notif_cmp(const void *a, const void *b)
 		return x->person < y->person ? -1 : 1;
 	if (x->channel != y->channel)
 		return x->channel < y->channel ? -1 : 1;
+	if (x->what != y->what)
+		return x->what < y->what ? -1 : 1;
 	if (x->escalation != y->escalation)
 		return x->escalation ? 1 : -1;
 	if (x->deadline != y->deadline)
 		return x->deadline < y->deadline ? -1 : 1;
 	if (x->item_id != y->item_id)
 		return x->item_id < y->item_id ? -1 : 1;
-	return 0;
+	if (x->duty != y->duty)
+		return x->duty < y->duty ? -1 : 1;
+	return strcmp(x->key, y->key);
 }
 
 static const char *const colour_labels[] = {
@@ -64,6 +68,35 @@ item_value(struct rval *list, const struct cfg *cfg, const struct notif *n,
 	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
 }
 
+/* An unmet duty quota (warning) or a closed period's shortfall. */
+static void
+duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
+{
+	const struct cfg_duty	*d = &cfg->duties[n->duty];
+	struct rval		*v = rval_list_add_map(list);
+	struct cal_period	 p;
+	char			 b[11], name[32];
+
+	rval_map_set_str(v, "id", d->id);
+	rval_map_set_str(v, "title", d->title);
+	rval_map_set_str(v, "target", n->target >= 0 ?
+	    d->targets.v[n->target] : "");
+	rval_map_set_str(v, "period", n->period);
+	if (cal_period_parse(n->period, &p) == 0) {
+		cal_period_name(&p, name, sizeof(name));
+		rval_map_set_str(v, "period_name", name);
+	}
+	rval_map_set_str(v, "period_start", day_format(n->period_start, b));
+	rval_map_set_str(v, "period_end", day_format(n->deadline, b));
+	rval_map_set_int(v, "done", n->done);
+	rval_map_set_int(v, "required", n->required);
+	rval_map_set_int(v, "missing", n->required - n->done);
+	rval_map_set_int(v, "days_left", n->days > 0 ? n->days : 0);
+	rval_map_set_bool(v, "last_day", n->days <= 0);
+	rval_map_set_str(v, "colour", colour_labels[n->colour]);
+	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
+}
+
 struct group {
 	const struct notif	*v;	/* a run of notifs: same person, channel */
 	size_t			 n;
@@ -75,10 +108,10 @@ static int
 group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
     const struct group *g, int64_t now, struct rval *ctx, struct derr *err)
 {
-	struct rval	*own, *esc;
+	struct rval	*own, *esc, *duties, *shorts;
 	struct measure	 m;
 	size_t		 i;
-	int		 nown = 0, nesc = 0, r;
+	int		 nown = 0, nesc = 0, nduty = 0, nshort = 0, r;
 	int32_t		 today;
 	int		 minute;
 	char		 d[11];
@@ -89,9 +122,17 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_str(ctx, "today", day_format(today, d));
 	own = rval_map_set_list(ctx, "items");
 	esc = rval_map_set_list(ctx, "escalations");
+	duties = rval_map_set_list(ctx, "duties");
+	shorts = rval_map_set_list(ctx, "shortfalls");
 	for (i = 0; i < g->n; i++) {
 		if (!g->fresh[i])
 			continue;
+		if (g->v[i].what != NOTIF_ITEM) {
+			duty_value(g->v[i].what == NOTIF_DUTY ? duties :
+			    shorts, cfg, &g->v[i]);
+			*(g->v[i].what == NOTIF_DUTY ? &nduty : &nshort) += 1;
+			continue;
+		}
 		if ((r = store_measure_get_id(st, g->v[i].item_id, &m,
 		    err)) <= 0)
 			return r < 0 ? -1 : derr_set(err, DERR_BUG, false,
@@ -108,6 +149,10 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_int(ctx, "escalation_count", nesc);
 	rval_map_set_bool(ctx, "has_items", nown > 0);
 	rval_map_set_bool(ctx, "has_escalations", nesc > 0);
+	rval_map_set_int(ctx, "duty_count", nduty);
+	rval_map_set_int(ctx, "shortfall_count", nshort);
+	rval_map_set_bool(ctx, "has_duties", nduty > 0);
+	rval_map_set_bool(ctx, "has_shortfalls", nshort > 0);
 	return 0;
 }
 

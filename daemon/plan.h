@@ -28,16 +28,28 @@ struct plan_item {
 	uint16_t	 reopened;
 };
 
+/*
+ * What planning reads: open measures with a deadline, the occurrences of
+ * duties counted over the current and previous period of each duty kind
+ * (plan_duty_ranges says which), and the records of closed periods.
+ */
 struct plan_snapshot {
 	struct plan_item	*v;
 	size_t			 n;
+	struct duty_tally_list	 counts;
+	struct duty_tally_list	 closed;
+	int32_t			 duties_since;	/* judge periods ending on or
+						 * after this day (DAY_NONE:
+						 * none) */
 };
 void	plan_snapshot_clear(struct plan_snapshot *);
 void	plan_snapshot_push(struct plan_snapshot *, const struct plan_item *);
 
-/* People who should hear about an item but cannot (no address, disabled). */
+/* People who should hear about an item or duty but cannot (no address,
+ * disabled). */
 struct plan_unreachable {
-	int64_t		 item_id;
+	int64_t		 item_id;	/* 0 for a duty */
+	int		 duty;		/* cfg duty index, -1 for an item */
 	int		 person;
 };
 
@@ -46,6 +58,7 @@ struct plan_out {
 	struct plan_unreachable	*unreachable;
 	size_t			 nunreachable;
 	int64_t			 next_run;	/* next instant worth planning */
+	struct duty_tally_list	 closes;	/* periods that closed: record */
 };
 void	plan_out_clear(struct plan_out *);
 
@@ -55,6 +68,57 @@ void	plan_out_clear(struct plan_out *);
  */
 int	plan_run(const struct cfg *, const struct cal *,
 	    const struct plan_snapshot *, int64_t now, struct plan_out *);
+
+/*
+ * The periods whose occurrences planning needs (the current and previous
+ * period of each kind the duties use), at most PLAN_MAX_RANGES; returns
+ * how many were written to `out`.
+ */
+#define PLAN_MAX_RANGES	8
+size_t	plan_duty_ranges(const struct cfg *, int32_t today,
+	    struct cal_period *out);
+
+/* One cell of the compliance matrix: duty x owner (x target) x period. */
+enum duty_state {
+	DUTY_MET,		/* done >= required */
+	DUTY_OPEN,		/* not yet, no warning yet */
+	DUTY_WARN,		/* not yet, inside the warning lead times */
+	DUTY_URGENT,		/* not yet, at the last lead time */
+	DUTY_SHORT		/* the period closed short */
+};
+
+struct duty_cell {
+	int			 duty;		/* cfg index */
+	const char		*person;	/* person key (borrowed) */
+	const char		*target;	/* "" if none (borrowed) */
+	struct cal_period	 period;
+	int			 done;
+	int			 required;
+	bool			 closed;	/* the period is over */
+	bool			 recorded;	/* from the closed record */
+	int			 days_left;	/* working days to the end */
+	enum duty_state		 state;
+};
+
+struct duty_cells {
+	struct duty_cell	*v;
+	size_t			 n;
+};
+void	duty_cells_clear(struct duty_cells *);
+
+/*
+ * The compliance matrix of every configured duty over its periods that
+ * overlap `within` (NULL: the period containing `today`).  Open periods
+ * count against the current config; closed periods that were recorded
+ * keep the owners and quota they had.  The snapshot must hold the counts
+ * of those periods (and their records).  Strings borrow from cfg/snap.
+ */
+void	plan_duty_cells(const struct cfg *, const struct cal *, int32_t today,
+	    const struct cal_period *within, const struct plan_snapshot *,
+	    struct duty_cells *);
+/* Labels for enum duty_state in Chinese ("已完成", ...). */
+const char *duty_state_label(enum duty_state);
+const char *duty_state_name(enum duty_state);	/* "met", ... */
 
 /* The colour of an item with `days` working days left (< 0: overdue). */
 enum notif_colour plan_colour(const struct cfg_reminders *, int days);

@@ -132,6 +132,63 @@ int	store_audit_list(struct store *, int limit, struct store_audit_list *,
 	    struct derr *);
 void	store_audit_list_clear(struct store_audit_list *);
 
+/* ---- duties -------------------------------------------------------- */
+
+/* One logged occurrence of a standing duty (a talk, a meeting, ...). */
+struct occurrence {
+	int64_t		 id;
+	char		*duty;
+	char		*person;	/* who did it */
+	char		*target;	/* "" if the duty has no targets */
+	int32_t		 day;
+	char		*period;	/* label of the duty's period then */
+	char		*note;
+	char		*evidence;
+	char		*logged_by;
+	int64_t		 logged_at;
+	char		*late_reason;	/* NULL unless logged late */
+	int64_t		 removed_at;	/* 0 unless removed (unlog) */
+	char		*removed_reason;
+};
+void	occurrence_clear(struct occurrence *);
+
+struct occurrence_list {
+	struct occurrence	*v;
+	size_t			 n;
+};
+void	occurrence_list_clear(struct occurrence_list *);
+
+/* Log an occurrence (id ignored; *id set), audited as `who`. */
+int	store_occurrence_add(struct store *, const struct occurrence *,
+	    const char *who, int64_t now, int64_t *id, struct derr *);
+/*
+ * Remove occurrence `id` with a reason (kept, marked removed; audited).
+ * Returns 1, or 0 if there is no such occurrence or it is already removed.
+ */
+int	store_occurrence_remove(struct store *, int64_t id, const char *reason,
+	    const char *who, int64_t now, struct derr *);
+/* One occurrence: 1 found, 0 absent, -1. */
+int	store_occurrence_get(struct store *, int64_t id, struct occurrence *,
+	    struct derr *);
+/* Occurrences of `duty` (NULL: all) with days in [from, to], by day;
+ * removed ones only if `removed`. */
+int	store_occurrence_list(struct store *, const char *duty, int32_t from,
+	    int32_t to, bool removed, struct occurrence_list *, struct derr *);
+
+/*
+ * Append to `out` the live occurrences counted per duty, person and target
+ * over [start, end], each tally labelled `period`.
+ */
+int	store_duty_counts(struct store *, int32_t start, int32_t end,
+	    const char *period, struct duty_tally_list *out, struct derr *);
+/* Append the records of closed periods that ended in [from, to]. */
+int	store_duty_closed(struct store *, int32_t from, int32_t to,
+	    struct duty_tally_list *out, struct derr *);
+/* Record closed periods (existing records are kept as they are), in one
+ * transaction. Returns the number of new records. */
+int	store_duty_close(struct store *, const struct duty_tally_list *,
+	    int64_t now, struct derr *);
+
 /* ---- outbox -------------------------------------------------------- */
 
 enum outbox_status {

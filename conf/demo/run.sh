@@ -17,5 +17,14 @@ sh conf/demo/mkledger.sh conf/demo/ledger.csv.in var/demo-ledger.csv
 "$B/dutyctl" -c conf/demo.conf import var/demo-ledger.csv
 echo "--- the ledger (dutyctl -c conf/demo.conf item list):"
 "$B/dutyctl" -c conf/demo.conf item list
+# Some standing duties already done this period (谈心谈话, 研究部署).
+"$B/dutyctl" -c conf/demo.conf duty log talks --by chen --target 办公室 \
+    --note "与办公室全体干部谈心谈话" >/dev/null
+"$B/dutyctl" -c conf/demo.conf duty log talks --by li --target 青少年部 \
+    --note "听取青少年部整改进展，谈心谈话" >/dev/null
+"$B/dutyctl" -c conf/demo.conf duty log lianzheng-study --by wang \
+    --note "书记办公会专题研究党风廉政建设工作" --evidence "会议纪要" >/dev/null
+echo "--- standing duties this period (dutyctl -c conf/demo.conf duty status):"
+"$B/dutyctl" -c conf/demo.conf duty status
 echo "--- starting dutyd (Ctrl-C to stop); mail goes to var/outbox/new/"
 exec "$B/dutyd" -c conf/demo.conf
