@@ -486,6 +486,23 @@ put_strv(struct ld *ld, const struct field *f, const struct cval *v,
 	strv_push(sv, v->str);
 }
 
+/* A duty target: a short label without ':' (it is part of keys). */
+static void
+put_target(struct ld *ld, const struct field *f, const struct cval *v,
+    void *obj)
+{
+	if (strlen(v->str) > CFG_TARGET_MAX) {
+		ld_bad(ld, v, "a target is at most 60 bytes (20 Chinese "
+		    "characters)");
+		return;
+	}
+	if (strchr(v->str, ':') != NULL) {
+		ld_bad(ld, v, "a target cannot hold ':'");
+		return;
+	}
+	put_strv(ld, f, v, obj);
+}
+
 static void
 put_key(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 {
@@ -878,7 +895,7 @@ static const struct field duty_tab[] = {
 	I("at_least", T, at_least, 1, 1000, "1"),
 	{ .key = "owners", .kind = F_ARRAY, .elem = F_STR, .required = true,
 	    .fn = put_strv, .off = offsetof(T, owners) },
-	ARR("targets", F_STR, put_strv, T, targets, NULL),
+	ARR("targets", F_STR, put_target, T, targets, NULL),
 	IARR("warn", T, warn, nwarn, 1, 365, "20,10,3"),
 	ARR("channels", F_STR, put_channel, T, channels, "email"),
 	I("late_days", T, late_days, 0, 365, "10"),
@@ -1230,36 +1247,6 @@ check_people(struct ld *ld, struct cfg *cfg)
 	}
 }
 
-/* Targets: non-empty, no ':' (used in keys), short, each once. */
-static void
-check_targets(struct ld *ld, const struct cfg_duty *d, size_t i)
-{
-	const char	*t, *what;
-	char		*ep;
-	size_t		 j, k;
-
-	for (j = 0; j < d->targets.n; j++) {
-		t = d->targets.v[j];
-		what = NULL;
-		if (t[0] == '\0')
-			what = "a target cannot be empty";
-		else if (strlen(t) > CFG_TARGET_MAX)
-			what = "a target is at most 60 bytes (20 Chinese "
-			    "characters)";
-		else if (strchr(t, ':') != NULL || !str_utf8_valid(t, strlen(t)) ||
-		    strpbrk(t, "\r\n\t") != NULL)
-			what = "a target cannot hold ':' or control characters";
-		for (k = 0; k < j && what == NULL; k++)
-			if (strcmp(d->targets.v[k], t) == 0)
-				what = "duplicate target";
-		if (what == NULL)
-			continue;
-		ep = xasprintf("duties.[%zu].targets.[%zu]", i, j);
-		ld_bad_path(ld, ep, what);
-		free(ep);
-	}
-}
-
 static void
 check_duties(struct ld *ld, struct cfg *cfg)
 {
@@ -1284,7 +1271,6 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
-		check_targets(ld, d, i);
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}

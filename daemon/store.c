@@ -1063,7 +1063,7 @@ store_occurrence_remove(struct store *s, int64_t id, const char *reason,
 	static const char sql[] =
 	    "UPDATE occurrence SET removed_at = ?, removed_reason = ? "
 	    "WHERE id = ? AND removed_at IS NULL";
-	struct occurrence	 o;
+	struct occurrence	 o = { 0 };
 	sqlite3_stmt		*st;
 	char			*before, obj[64];
 	int			 r;
