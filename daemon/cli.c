@@ -984,6 +984,7 @@ print_cells(const struct cli *c, const struct duty_cells *cells)
 	};
 	const struct duty_cell	*x;
 	const struct cfg_duty	*d;
+	struct cal_period	 per;
 	bool			 tty = isatty(STDOUT_FILENO);
 	char			 title[128], pname[32], cnt[32], end[11];
 	size_t			 i;
@@ -1000,7 +1001,10 @@ print_cells(const struct cli *c, const struct duty_cells *cells)
 		d = &c->cfg->duties[x->duty];
 		clip(d->title, 30, title, sizeof(title));
 		put_cell(title, 30);
-		cal_period_name(&x->period, pname, sizeof(pname));
+		if (cal_period_parse(x->period, &per) == 0)
+			cal_period_name(&per, pname, sizeof(pname));
+		else
+			snprintf(pname, sizeof(pname), "%s", x->period);
 		put_cell(pname, 16);
 		put_cell(person_name(c, x->person), 12);
 		put_cell(*x->target ? x->target : "-", 12);
@@ -1010,7 +1014,7 @@ print_cells(const struct cli *c, const struct duty_cells *cells)
 		    duty_state_label(x->state));
 		if (!x->closed && x->state != DUTY_MET)
 			printf("（%s截止，剩%d个工作日）",
-			    day_format(x->period.end, end), x->days_left);
+			    day_format(x->end, end), x->days_left);
 		printf("%s\n", tty && *ansi[x->state] ? "\033[0m" : "");
 		met += x->state == DUTY_MET;
 	}
@@ -1041,11 +1045,11 @@ print_cells_json(const struct cli *c, const struct duty_cells *cells)
 		    c->cfg->duties[x->duty].id, 0 };
 		o[1] = (struct ledger_field){ "title",
 		    c->cfg->duties[x->duty].title, 0 };
-		o[2] = (struct ledger_field){ "period", x->period.label, 0 };
+		o[2] = (struct ledger_field){ "period", x->period, 0 };
 		o[3] = (struct ledger_field){ "start",
-		    day_format(x->period.start, days[i][0]), 0 };
+		    day_format(x->start, days[i][0]), 0 };
 		o[4] = (struct ledger_field){ "end",
-		    day_format(x->period.end, days[i][1]), 0 };
+		    day_format(x->end, days[i][1]), 0 };
 		o[5] = (struct ledger_field){ "person", x->person, 0 };
 		o[6] = (struct ledger_field){ "target", x->target, 0 };
 		o[7] = (struct ledger_field){ "done", NULL, x->done };

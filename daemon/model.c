@@ -267,3 +267,34 @@ duty_tally_find(const struct duty_tally_list *l, const char *duty,
 			return &l->v[i];
 	return NULL;
 }
+
+void
+duty_cells_clear(struct duty_cells *c)
+{
+	if (c == NULL)
+		return;
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+static const char *const duty_state_names[] = {
+	[DUTY_MET] = "met", [DUTY_OPEN] = "open", [DUTY_WARN] = "warn",
+	[DUTY_URGENT] = "urgent", [DUTY_SHORT] = "short"
+};
+static const char *const duty_state_labels[] = {
+	[DUTY_MET] = "已完成", [DUTY_OPEN] = "进行中", [DUTY_WARN] = "待完成",
+	[DUTY_URGENT] = "临近期限", [DUTY_SHORT] = "未完成"
+};
+
+const char *
+duty_state_name(enum duty_state s)
+{
+	return duty_state_names[s];
+}
+
+const char *
+duty_state_label(enum duty_state s)
+{
+	return duty_state_labels[s];
+}

@@ -124,6 +124,39 @@ void	notif_list_clear(struct notif_list *);
 /* Append a copy of `n`. */
 void	notif_list_push(struct notif_list *, const struct notif *);
 
+/* One cell of the compliance matrix: duty x owner (x target) x period. */
+enum duty_state {
+	DUTY_MET,		/* done >= required */
+	DUTY_OPEN,		/* not yet, no warning yet */
+	DUTY_WARN,		/* not yet, inside the warning lead times */
+	DUTY_URGENT,		/* not yet, at the last lead time */
+	DUTY_SHORT		/* the period closed short */
+};
+
+struct duty_cell {
+	int			 duty;		/* cfg index */
+	const char		*person;	/* person key (borrowed) */
+	const char		*target;	/* "" if none (borrowed) */
+	char			 period[16];	/* label, e.g. 2026Q4 */
+	int32_t			 start, end;	/* its days, inclusive */
+	int			 done;
+	int			 required;
+	bool			 closed;	/* the period is over */
+	bool			 recorded;	/* from the closed record */
+	int			 days_left;	/* working days to the end */
+	enum duty_state		 state;
+};
+
+struct duty_cells {
+	struct duty_cell	*v;
+	size_t			 n;
+};
+void	duty_cells_clear(struct duty_cells *);
+
+/* Labels for enum duty_state in Chinese ("已完成", ...). */
+const char *duty_state_label(enum duty_state);
+const char *duty_state_name(enum duty_state);	/* "met", ... */
+
 /*
  * Occurrences of a duty counted for one owner (and target) over one
  * period, or the record kept when that period closed.

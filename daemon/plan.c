@@ -267,37 +267,6 @@ plan_item(const struct cfg *cfg, const struct cal *cal, int32_t today,
 
 /* ---- standing duties ------------------------------------------------ */
 
-void
-duty_cells_clear(struct duty_cells *c)
-{
-	if (c == NULL)
-		return;
-	free(c->v);
-	c->v = NULL;
-	c->n = 0;
-}
-
-static const char *const duty_state_names[] = {
-	[DUTY_MET] = "met", [DUTY_OPEN] = "open", [DUTY_WARN] = "warn",
-	[DUTY_URGENT] = "urgent", [DUTY_SHORT] = "short"
-};
-static const char *const duty_state_labels[] = {
-	[DUTY_MET] = "已完成", [DUTY_OPEN] = "进行中", [DUTY_WARN] = "待完成",
-	[DUTY_URGENT] = "临近期限", [DUTY_SHORT] = "未完成"
-};
-
-const char *
-duty_state_name(enum duty_state s)
-{
-	return duty_state_names[s];
-}
-
-const char *
-duty_state_label(enum duty_state s)
-{
-	return duty_state_labels[s];
-}
-
 size_t
 plan_duty_ranges(const struct cfg *cfg, int32_t today, struct cal_period *out)
 {
@@ -376,7 +345,9 @@ period_cells(const struct cfg *cfg, const struct cal *cal, int32_t today,
 
 	memset(&c, 0, sizeof(c));
 	c.duty = di;
-	c.period = *p;
+	memcpy(c.period, p->label, sizeof(c.period));
+	c.start = p->start;
+	c.end = p->end;
 	c.closed = p->end < today;
 	c.days_left = c.closed ? 0 : cal_workdays_between(cal,
 	    today > p->start ? today : p->start, p->end);

@@ -78,34 +78,6 @@ int	plan_run(const struct cfg *, const struct cal *,
 size_t	plan_duty_ranges(const struct cfg *, int32_t today,
 	    struct cal_period *out);
 
-/* One cell of the compliance matrix: duty x owner (x target) x period. */
-enum duty_state {
-	DUTY_MET,		/* done >= required */
-	DUTY_OPEN,		/* not yet, no warning yet */
-	DUTY_WARN,		/* not yet, inside the warning lead times */
-	DUTY_URGENT,		/* not yet, at the last lead time */
-	DUTY_SHORT		/* the period closed short */
-};
-
-struct duty_cell {
-	int			 duty;		/* cfg index */
-	const char		*person;	/* person key (borrowed) */
-	const char		*target;	/* "" if none (borrowed) */
-	struct cal_period	 period;
-	int			 done;
-	int			 required;
-	bool			 closed;	/* the period is over */
-	bool			 recorded;	/* from the closed record */
-	int			 days_left;	/* working days to the end */
-	enum duty_state		 state;
-};
-
-struct duty_cells {
-	struct duty_cell	*v;
-	size_t			 n;
-};
-void	duty_cells_clear(struct duty_cells *);
-
 /*
  * The compliance matrix of every configured duty over its periods that
  * overlap `within` (NULL: the period containing `today`).  Open periods
@@ -116,9 +88,6 @@ void	duty_cells_clear(struct duty_cells *);
 void	plan_duty_cells(const struct cfg *, const struct cal *, int32_t today,
 	    const struct cal_period *within, const struct plan_snapshot *,
 	    struct duty_cells *);
-/* Labels for enum duty_state in Chinese ("已完成", ...). */
-const char *duty_state_label(enum duty_state);
-const char *duty_state_name(enum duty_state);	/* "met", ... */
 
 /* The colour of an item with `days` working days left (< 0: overdue). */
 enum notif_colour plan_colour(const struct cfg_reminders *, int days);
