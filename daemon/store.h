@@ -331,7 +331,7 @@ struct mailbox_state {
 	int64_t		 last_ok;	/* last successful poll, 0: never */
 	int64_t		 next_poll;	/* 0: as soon as possible */
 	int		 failures;	/* consecutive failed polls */
-	char		 last_result[160];	/* "3 new" or the error */
+	char		 last_result[256];	/* "ok: 3 new ..." or the error */
 };
 
 /* 1 found (fills *out), 0 never polled (*out zeroed), -1 error. */
