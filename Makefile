@@ -116,3 +116,27 @@ clean:
 .PHONY: all deps units check check-run check-asan run bench install clean
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/channels/*.d $(B)/tests/*.d)
+
+# libFuzzer target for the incoming-mail parser (clang, libclang-rt-14-dev).
+# `make fuzz` runs it for FUZZ_TIME seconds on tests/fuzz/corpus/mime;
+# crashing inputs land in $(B)/fuzz and belong in the corpus once fixed.
+FUZZ_TIME ?= 60
+FUZZ_SRC = daemon/mime.c daemon/util.c daemon/err.c daemon/log.c
+$(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -Idaemon \
+	    $(shell pkg-config --cflags gmime-3.0) -o $@ \
+	    tests/fuzz/fuzz_mime.c $(FUZZ_SRC) $(shell pkg-config --libs gmime-3.0)
+
+fuzz: $(B)/fuzz/fuzz_mime
+	@mkdir -p $(B)/fuzz/work
+	$(B)/fuzz/fuzz_mime -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(B)/fuzz/ \
+	    $(B)/fuzz/work tests/fuzz/corpus/mime
+
+fuzz-replay: $(B)/fuzz/fuzz_mime
+	$(B)/fuzz/fuzz_mime -runs=0 tests/fuzz/corpus/mime
+
+.PHONY: fuzz fuzz-replay

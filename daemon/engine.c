@@ -8,6 +8,7 @@
 #include "channels/maildir.h"
 #include "channels/smtp.h"
 #include "log.h"
+#include "mailbox.h"
 #include "net.h"
 #include "outbox.h"
 #include "plan.h"
@@ -20,7 +21,22 @@ struct engine {
 	struct channel		*email;
 	struct engine_opts	 opts;
 	bool			 recovered;
+	char			*imap_pw;	/* mailbox password, or NULL */
 };
+
+/* The mailbox password, read at start and on reload; NULL if unused. */
+static int
+mailbox_secret(const struct cfg *cfg, char **pw, struct derr *err)
+{
+	*pw = NULL;
+	if (!cfg->mailbox.enabled || cfg->mailbox.password_file == NULL)
+		return 0;
+	if (secret_file_read(cfg->mailbox.password_file, pw, err) < 0) {
+		derr_prefix(err, "mailbox.password_file");
+		return -1;
+	}
+	return 0;
+}
 
 static struct channel *
 email_channel(const struct cfg *cfg, const char *dry_run, struct derr *err)
@@ -68,7 +84,8 @@ engine_new(struct cfg *cfg, const struct engine_opts *opts, struct derr *err)
 	    (e->store = e->opts.dry_run_dir != NULL ?
 	    store_open_copy(cfg->general.database, err) :
 	    store_open(cfg->general.database, err)) == NULL ||
-	    (e->email = email_channel(cfg, e->opts.dry_run_dir, err)) == NULL) {
+	    (e->email = email_channel(cfg, e->opts.dry_run_dir, err)) == NULL ||
+	    mailbox_secret(cfg, &e->imap_pw, err) < 0) {
 		engine_free(e);
 		return NULL;
 	}
@@ -84,6 +101,7 @@ engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	channel_free(e->email);
+	xfree_secret(e->imap_pw);
 	store_close(e->store);
 	cal_free(e->cal);
 	cfg_free(e->cfg);
@@ -95,6 +113,7 @@ engine_reload(struct engine *e, struct cfg *cfg, struct derr *err)
 {
 	struct cal	*cal;
 	struct channel	*ch;
+	char		*pw;
 
 	if (strcmp(cfg->general.database, e->cfg->general.database) != 0) {
 		cfg_free(cfg);
@@ -110,6 +129,14 @@ engine_reload(struct engine *e, struct cfg *cfg, struct derr *err)
 		cfg_free(cfg);
 		return -1;
 	}
+	if (mailbox_secret(cfg, &pw, err) < 0) {
+		channel_free(ch);
+		cal_free(cal);
+		cfg_free(cfg);
+		return -1;
+	}
+	xfree_secret(e->imap_pw);
+	e->imap_pw = pw;
 	channel_free(e->email);
 	cal_free(e->cal);
 	cfg_free(e->cfg);
@@ -300,6 +327,33 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	return 0;
 }
 
+/*
+ * Poll the feedback mailbox when it is due and bring *next forward to
+ * the next poll. Server trouble is mailbox's to log; a db error is ours.
+ */
+static int
+mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
+{
+	struct mailbox_opts	 o;
+	struct mailbox_stats	 st;
+	int64_t			 at;
+
+	if (!e->cfg->mailbox.enabled || e->opts.dry_run_dir != NULL)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.cfg = &e->cfg->mailbox;
+	o.password = e->imap_pw;
+	o.net = &net_imap_curl_ops;
+	o.stop = e->opts.stop;
+	o.stopctx = e->opts.stopctx;
+	if (mailbox_poll(e->store, &o, now, &st, err) < 0 ||
+	    mailbox_next(e->store, o.cfg, now, &at, err) < 0)
+		return -1;
+	if (at < *next)
+		*next = at <= now ? now + 1 : at;
+	return 0;
+}
+
 int
 engine_tick(struct engine *e, int64_t now, int64_t *next)
 {
@@ -326,6 +380,8 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 	*next = next_plan;
 	if (store_outbox_next(e->store, &retry, &err) > 0 && retry < *next)
 		*next = retry <= now ? now + 1 : retry;
+	if (mailbox_tick(e, now, next, &err) < 0)
+		goto fail;
 	return 0;
 fail:
 	log_err("engine: %s", err.msg);

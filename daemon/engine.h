@@ -37,8 +37,9 @@ void	engine_free(struct engine *);
 int	engine_reload(struct engine *, struct cfg *, struct derr *);
 
 /*
- * One tick at `now`: plan, enqueue, drain. Sets *next to the next instant
- * anything is due (plan time or outbox retry). Errors are logged here.
+ * One tick at `now`: plan, enqueue, drain, and poll the feedback mailbox
+ * when due. Sets *next to the next instant anything is due (plan time,
+ * outbox retry or mailbox poll). Errors are logged here.
  */
 int	engine_tick(struct engine *, int64_t now, int64_t *next);
 

@@ -297,3 +297,561 @@ mime_build(const struct mime_out *m, struct buf *out, struct derr *err)
 		derr_prefix(err, "mime");
 	return rc;
 }
+
+/* ---- parsing incoming mail ----------------------------------------- */
+
+/* Decoded text parts larger than this are cut before the excerpt is made. */
+#define MIME_TEXT_MAX		(1024 * 1024)
+#define MIME_FIELD_MAX		2000
+#define MIME_NAME_MAX		255
+
+/* Charset labels senders put on GBK text: all read as GB18030. */
+static const char *const gb_labels[] = {
+	"gb2312", "gbk", "x-gbk", "cp936", "euc-cn", "x-euc-cn", "gb_2312-80",
+	"csgb2312", NULL
+};
+
+static const char *
+charset_fix(const char *cs)
+{
+	size_t	 i;
+
+	if (cs == NULL)
+		return NULL;
+	for (i = 0; gb_labels[i] != NULL; i++)
+		if (g_ascii_strcasecmp(cs, gb_labels[i]) == 0)
+			return "GB18030";
+	return cs;
+}
+
+/*
+ * Rewrite the charset label of every encoded-word ("=?gb2312?B?...?=",
+ * also "=?gb2312*zh?") that names a GB charset, so GMime decodes it as
+ * GB18030. Only the label between "=?" and the next '?' or '*' changes.
+ */
+static char *
+relabel_words(const char *s)
+{
+	GString		*g = g_string_sized_new(strlen(s) + 16);
+	const char	*p = s, *q, *end;
+	char		 label[32];
+	size_t		 n;
+
+	while ((q = strstr(p, "=?")) != NULL) {
+		g_string_append_len(g, p, q - p + 2);
+		q += 2;
+		end = q;
+		while (*end != '\0' && *end != '?' && *end != '*' &&
+		    end - q < (ptrdiff_t)sizeof(label))
+			end++;
+		n = (size_t)(end - q);
+		if (n < sizeof(label) && (*end == '?' || *end == '*')) {
+			memcpy(label, q, n);
+			label[n] = '\0';
+			if (charset_fix(label) != label) {
+				g_string_append(g, "GB18030");
+				q = end;
+			}
+		}
+		p = q;
+	}
+	g_string_append(g, p);
+	return g_string_free(g, FALSE);
+}
+
+/* Next character of valid UTF-8 (g_utf8_next_char casts const away). */
+static const char *
+utf8_next(const char *p)
+{
+	unsigned char	 c = (unsigned char)*p;
+
+	if (c < 0x80)
+		return p + 1;
+	if (c >= 0xf0)
+		return p + 4;
+	if (c >= 0xe0)
+		return p + 3;
+	return p + 2;
+}
+
+/*
+ * Make `s` (taken) safe to store and show: valid UTF-8, controls and
+ * runs of whitespace become one space, trimmed, at most `max` bytes cut
+ * on a character boundary. Returns a malloc'd string.
+ */
+static char *
+clean_text(char *s, size_t max)
+{
+	gchar		*valid;
+	struct buf	 b;
+	const char	*p;
+	bool		 space = false;
+	size_t		 clen;
+
+	valid = g_utf8_make_valid(s != NULL ? s : "", -1);
+	g_free(s);
+	buf_init(&b, 0);
+	buf_puts(&b, "", NULL);
+	for (p = valid; *p != '\0'; p = utf8_next(p)) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ') {
+			space = b.len > 0;
+			continue;
+		}
+		clen = (size_t)(utf8_next(p) - p);
+		if (b.len + clen + (space ? 1 : 0) > max)
+			break;
+		if (space)
+			buf_append(&b, " ", 1, NULL);
+		space = false;
+		buf_append(&b, p, clen, NULL);
+	}
+	g_free(valid);
+	return buf_take(&b);
+}
+
+/* Cut `s` (malloc'd) to `chars` characters, adding "…" when cut. */
+static char *
+excerpt_cut(char *s, size_t chars)
+{
+	const char	*p = s;
+	char		*out;
+	size_t		 i;
+
+	for (i = 0; i < chars && *p != '\0'; i++)
+		p = utf8_next(p);
+	if (*p == '\0')
+		return s;
+	out = xasprintf("%.*s…", (int)(p - s), s);
+	free(s);
+	return out;
+}
+
+static GMimeParserOptions *
+parse_options(void)
+{
+	static const char *fallback[] = { "UTF-8", "GB18030", NULL };
+	GMimeParserOptions	*o = g_mime_parser_options_new();
+
+	g_mime_parser_options_set_fallback_charsets(o, fallback);
+	g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+	return o;
+}
+
+/* The unfolded raw value of header `name` with GB labels fixed, or NULL. */
+static char *
+header_raw(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList	*hl = g_mime_object_get_header_list(obj);
+	GMimeHeader	*h;
+	const char	*raw;
+	char		*unfolded, *fixed;
+
+	h = g_mime_header_list_get_header(hl, name);
+	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
+		return NULL;
+	unfolded = g_mime_utils_header_unfold(raw);
+	fixed = relabel_words(unfolded);
+	g_free(unfolded);
+	return fixed;
+}
+
+static char *
+subject_get(GMimeObject *obj, GMimeParserOptions *o)
+{
+	char	*raw, *dec;
+
+	raw = header_raw(obj, "Subject");
+	if (raw == NULL)
+		return xstrdup("");
+	dec = g_mime_utils_header_decode_text(o, raw);
+	g_free(raw);
+	return clean_text(dec, MIME_FIELD_MAX);
+}
+
+static char *
+from_format(InternetAddress *ia)
+{
+	const char	*name = internet_address_get_name(ia);
+	const char	*addr;
+
+	if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+		return g_strdup(name != NULL ? name : "");
+	addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+	if (name == NULL || *name == '\0')
+		return g_strdup(addr != NULL ? addr : "");
+	return g_strdup_printf("%s <%s>", name, addr != NULL ? addr : "");
+}
+
+static char *
+from_get(GMimeObject *obj, GMimeParserOptions *o)
+{
+	InternetAddressList	*l;
+	char			*raw, *out;
+
+	raw = header_raw(obj, "From");
+	if (raw == NULL)
+		return xstrdup("");
+	l = internet_address_list_parse(o, raw);
+	if (l != NULL && internet_address_list_length(l) > 0)
+		out = from_format(internet_address_list_get_address(l, 0));
+	else
+		out = g_mime_utils_header_decode_text(o, raw);
+	if (l != NULL)
+		g_object_unref(l);
+	g_free(raw);
+	return clean_text(out, MIME_FIELD_MAX);
+}
+
+/* msg-id without <>, printable ASCII, or NULL. */
+static char *
+msgid_get(GMimeMessage *msg)
+{
+	const char	*id = g_mime_message_get_message_id(msg);
+
+	if (id == NULL || !msgid_valid(id))
+		return NULL;
+	return xstrdup(id);
+}
+
+/* The raw header block: up to the first empty line. */
+static size_t
+header_len(const char *data, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		if (data[i + 1] == '\n')
+			return i + 1;
+		if (data[i + 1] == '\r' && i + 2 < len && data[i + 2] == '\n')
+			return i + 1;
+	}
+	return len;
+}
+
+/* Lines that start with Content-Type:, a bound on parts and nesting. */
+static size_t
+count_parts(const char *data, size_t len)
+{
+	static const char	 ct[] = "content-type:";
+	size_t			 i, n = 0;
+
+	for (i = 0; i + sizeof(ct) - 1 <= len; i++) {
+		if (i > 0 && data[i - 1] != '\n')
+			continue;
+		if (g_ascii_strncasecmp(data + i, ct, sizeof(ct) - 1) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* Decoded (transfer encoding and charset) text of a part, as UTF-8. */
+static char *
+part_text(GMimePart *part)
+{
+	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
+	GMimeStream		*mem, *filt;
+	GMimeFilter		*f;
+	GByteArray		*ba;
+	const char		*cs;
+	char			*s;
+
+	if (dw == NULL)
+		return xstrdup("");
+	mem = g_mime_stream_mem_new();
+	filt = g_mime_stream_filter_new(mem);
+	cs = charset_fix(g_mime_object_get_content_type_parameter(
+	    GMIME_OBJECT(part), "charset"));
+	if (cs != NULL && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(cs, "us-ascii") != 0 &&
+	    (f = g_mime_filter_charset_new(cs, "UTF-8")) != NULL) {
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filt), f);
+		g_object_unref(f);
+	}
+	g_mime_data_wrapper_write_to_stream(dw, filt);
+	g_mime_stream_flush(filt);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	s = xstrndup((const char *)ba->data,
+	    ba->len > MIME_TEXT_MAX ? MIME_TEXT_MAX : ba->len);
+	g_object_unref(filt);
+	g_object_unref(mem);
+	if (!g_utf8_validate(s, -1, NULL) && cs == NULL) {
+		/* Unlabelled 8-bit text: GB18030 is the likely sender. */
+		gchar *conv = g_convert_with_fallback(s, -1, "UTF-8",
+		    "GB18030", "?", NULL, NULL, NULL);
+		if (conv != NULL) {
+			free(s);
+			s = xstrdup(conv);
+			g_free(conv);
+		}
+	}
+	return s;
+}
+
+struct walk {
+	GMimePart	*plain;
+	GMimePart	*html;
+	struct strv	*attachments;
+};
+
+static void
+walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
+{
+	struct walk		*w = data;
+	GMimeContentType	*ct;
+	const char		*fn;
+	char			*name;
+
+	(void)parent;
+	if (!GMIME_IS_PART(obj))
+		return;
+	ct = g_mime_object_get_content_type(obj);
+	fn = g_mime_part_get_filename(GMIME_PART(obj));
+	if (fn != NULL || g_mime_part_is_attachment(GMIME_PART(obj))) {
+		name = clean_text(g_strdup(fn != NULL ? fn : "(未命名)"),
+		    MIME_NAME_MAX);
+		strv_push(w->attachments, name);
+		free(name);
+		return;
+	}
+	if (ct == NULL || g_ascii_strcasecmp(
+	    g_mime_content_type_get_media_type(ct), "text") != 0)
+		return;
+	if (w->plain == NULL && g_mime_content_type_is_type(ct, "text",
+	    "plain"))
+		w->plain = GMIME_PART(obj);
+	else if (w->html == NULL && g_mime_content_type_is_type(ct, "text",
+	    "html"))
+		w->html = GMIME_PART(obj);
+}
+
+static char *
+excerpt_get(struct walk *w)
+{
+	struct buf	 b;
+	char		*t, *s;
+
+	if (w->plain != NULL) {
+		t = part_text(w->plain);
+	} else if (w->html != NULL) {
+		t = part_text(w->html);
+		buf_init(&b, MIME_TEXT_MAX);
+		mime_html_text(t, strlen(t), &b);
+		free(t);
+		t = buf_take(&b);
+	} else {
+		return xstrdup("");
+	}
+	s = clean_text(g_strdup(t), MIME_TEXT_MAX);
+	free(t);
+	return excerpt_cut(s, MIME_EXCERPT_MAX);
+}
+
+static const struct mime_entity {
+	const char	*name;
+	const char	*text;
+} entities[] = {
+	{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" },
+	{ "apos", "'" }, { "nbsp", " " }, { "ldquo", "“" }, { "rdquo", "”" },
+	{ "lsquo", "‘" }, { "rsquo", "’" }, { "mdash", "—" }, { "hellip", "…" },
+	{ "middot", "·" }, { "copy", "©" },
+};
+
+/* Tags whose content is not text. */
+static const char *const skip_tags[] = { "script", "style", "head",
+	"title", NULL };
+/* Tags that end a line of text. */
+static const char *const block_tags[] = { "br", "p", "div", "tr", "li",
+	"h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", NULL };
+
+static bool
+tag_in(const char *name, const char *const *list)
+{
+	size_t	 i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (g_ascii_strcasecmp(name, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Decode the entity at `s` (after '&'); returns bytes consumed, 0 if none. */
+static size_t
+entity(const char *s, size_t len, struct buf *out)
+{
+	char		 name[12], u[8];
+	size_t		 n, i;
+	unsigned long	 cp;
+	char		*end;
+
+	for (n = 0; n < len && n < sizeof(name) - 1 && s[n] != ';'; n++)
+		name[n] = s[n];
+	if (n >= len || s[n] != ';' || n == 0)
+		return 0;
+	name[n] = '\0';
+	if (name[0] == '#') {
+		cp = name[1] == 'x' || name[1] == 'X' ?
+		    strtoul(name + 2, &end, 16) : strtoul(name + 1, &end, 10);
+		if (*end != '\0' || cp == 0 || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		buf_append(out, u, (size_t)g_unichar_to_utf8((gunichar)cp, u),
+		    NULL);
+		return n + 1;
+	}
+	for (i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
+		if (strcmp(name, entities[i].name) == 0) {
+			buf_puts(out, entities[i].text, NULL);
+			return n + 1;
+		}
+	return 0;
+}
+
+/* The tag at html[i] == '<': its name into `name`, returns index after '>'. */
+static size_t
+tag_read(const char *html, size_t len, size_t i, char *name, size_t nlen,
+    bool *closing)
+{
+	size_t	 n = 0;
+
+	i++;
+	*closing = i < len && html[i] == '/';
+	if (*closing)
+		i++;
+	while (i < len && n < nlen - 1 && g_ascii_isalnum(html[i]))
+		name[n++] = html[i++];
+	name[n] = '\0';
+	while (i < len && html[i] != '>')
+		i++;
+	return i < len ? i + 1 : len;
+}
+
+/* Index just past the "</name ...>" that ends a skipped element, or len. */
+static size_t
+skip_to_end(const char *html, size_t len, size_t i, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	for (; i + n + 2 <= len; i++) {
+		if (html[i] != '<' || html[i + 1] != '/' ||
+		    g_ascii_strncasecmp(html + i + 2, name, n) != 0)
+			continue;
+		while (i < len && html[i] != '>')
+			i++;
+		return i < len ? i + 1 : len;
+	}
+	return len;
+}
+
+void
+mime_html_text(const char *html, size_t len, struct buf *out)
+{
+	char	 name[16];
+	bool	 closing;
+	size_t	 i = 0, n;
+
+	while (i < len) {
+		if (html[i] == '<') {
+			i = tag_read(html, len, i, name, sizeof(name),
+			    &closing);
+			if (!closing && tag_in(name, skip_tags))
+				i = skip_to_end(html, len, i, name);
+			else if (tag_in(name, block_tags))
+				buf_append(out, "\n", 1, NULL);
+			continue;
+		}
+		if (html[i] == '&' && (n = entity(html + i + 1, len - i - 1,
+		    out)) > 0) {
+			i += n + 1;
+			continue;
+		}
+		if (buf_append(out, html + i, 1, NULL) < 0)
+			return;
+		i++;
+	}
+}
+
+static void
+msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
+    struct mime_msg *out)
+{
+	GDateTime	*d = g_mime_message_get_date(msg);
+
+	out->subject = subject_get(GMIME_OBJECT(msg), o);
+	out->from = from_get(GMIME_OBJECT(msg), o);
+	out->message_id = msgid_get(msg);
+	if (d != NULL) {
+		out->date = g_date_time_to_unix(d);
+	} else {
+		out->date = arrival;
+		out->date_flagged = true;
+	}
+}
+
+static GMimeMessage *
+parse_message(const char *data, size_t len, GMimeParserOptions *o)
+{
+	GMimeStream	*stream;
+	GMimeParser	*parser;
+	GMimeMessage	*msg;
+
+	stream = g_mime_stream_mem_new_with_buffer(data, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, o);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return msg;
+}
+
+int
+mime_parse(const char *data, size_t len, int64_t arrival,
+    struct mime_msg *out, struct derr *err)
+{
+	GMimeParserOptions	*o;
+	GMimeMessage		*msg;
+	struct walk		 w = { 0 };
+	size_t			 hlen = header_len(data, len);
+	bool			 headers_only;
+
+	memset(out, 0, sizeof(*out));
+	headers_only = count_parts(data, len) > MIME_PARTS_MAX;
+	o = parse_options();
+	msg = parse_message(data, headers_only ? hlen : len, o);
+	if (msg == NULL) {
+		g_mime_parser_options_free(o);
+		return derr_set(err, DERR_INPUT, false, "mime: not a message "
+		    "(no header could be read)");
+	}
+	out->header_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)data, hlen);
+	msg_fields(msg, o, arrival, out);
+	w.attachments = &out->attachments;
+	if (headers_only) {
+		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分），"
+		    "只保存了信头", MIME_PARTS_MAX);
+		out->excerpt = xstrdup("");
+	} else {
+		g_mime_message_foreach(msg, walk_part, &w);
+		out->excerpt = excerpt_get(&w);
+	}
+	g_object_unref(msg);
+	g_mime_parser_options_free(o);
+	return 0;
+}
+
+void
+mime_msg_clear(struct mime_msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->subject);
+	free(m->from);
+	free(m->message_id);
+	g_free(m->header_hash);
+	free(m->excerpt);
+	strv_clear(&m->attachments);
+	free(m->note);
+	memset(m, 0, sizeof(*m));
+}

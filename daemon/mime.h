@@ -5,7 +5,11 @@
  * quoted-printable, so no line is longer than 76 characters.  Every field
  * is validated before GMime sees it; this module must not paste header
  * text together, send anything or touch the disk.
- * XXX parsing incoming mail (for mailbox) belongs here too and is missing.
+ *
+ * It also parses incoming mail (mime_parse) for the feedback mailbox:
+ * hostile input is expected, so every step is bounded (MIME structure,
+ * decoded text, excerpt) and nothing in a message can make it fail other
+ * than a malformed buffer it cannot even read as headers.
  */
 #ifndef DUTYD_MIME_H
 #define DUTYD_MIME_H
@@ -47,5 +51,46 @@ void	mime_global_cleanup(void);
  * message after an error.
  */
 int	mime_build(const struct mime_out *m, struct buf *out, struct derr *);
+
+/* One incoming message, decoded. All strings UTF-8 without controls. */
+struct mime_msg {
+	char		*subject;	/* decoded Subject, "" if none */
+	char		*from;		/* "Name <addr>" or "addr", "" if none */
+	char		*message_id;	/* without <>, NULL if none or invalid */
+	char		*header_hash;	/* SHA-256 hex of the raw header block */
+	int64_t		 date;		/* Date in Unix seconds UTC */
+	bool		 date_flagged;	/* Date missing or garbage: arrival */
+	char		*excerpt;	/* text/plain, else text of the HTML */
+	struct strv	 attachments;	/* file names (decoded) */
+	char		*note;		/* what could not be read, or NULL */
+};
+
+/* Longest excerpt kept, in characters (whitespace runs count as one). */
+#define MIME_EXCERPT_MAX	500
+/* More Content-Type lines than this: the body is not parsed (headers only). */
+#define MIME_PARTS_MAX		200
+
+/*
+ * Parse the RFC 5322 message `data` (`len` bytes, any line ends) into
+ * `out`. `arrival` (Unix seconds) stands in for a missing or unparsable
+ * Date, which sets date_flagged. Subject and From are decoded from RFC
+ * 2047 in any charset iconv knows; GB2312, GBK and EUC-CN labels are read
+ * as GB18030, and raw 8-bit header text as UTF-8 or else GB18030. The
+ * excerpt comes from the first text/plain part that is not an attachment,
+ * else from the first text/html part with tags, scripts and styles
+ * removed. Over MIME_PARTS_MAX parts only the headers are read and `note`
+ * says so. Returns 0 (out filled, free with mime_msg_clear) or -1 with
+ * DERR_INPUT if `data` holds no header at all.
+ */
+int	mime_parse(const char *data, size_t len, int64_t arrival,
+	    struct mime_msg *out, struct derr *);
+void	mime_msg_clear(struct mime_msg *);
+
+/*
+ * Text of an HTML fragment: tags removed, script/style content dropped,
+ * block tags and <br> become line breaks, entities decoded. Appends to
+ * `out` (bounded by its maximum; hitting it just stops). For tests.
+ */
+void	mime_html_text(const char *html, size_t len, struct buf *out);
 
 #endif

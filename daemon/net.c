@@ -496,3 +496,588 @@ net_global_cleanup(void)
 {
 	curl_global_cleanup();
 }
+
+/* ---- IMAP ----------------------------------------------------------- */
+
+/* pingpong keeps a whole line in this buffer; longer lines are clipped. */
+#define IMAP_BUFFER_SIZE	(1024L * 1024L)
+/* Room for protocol lines around a literal, and for a UID listing. */
+#define IMAP_RESP_SLACK		(64 * 1024)
+#define IMAP_LIST_MAX_BYTES	(16 * 1024 * 1024)
+#define IMAP_MAILBOX_MAX	200
+
+struct net_imap {
+	CURL			*curl;
+	struct net_imap_opts	 o;	/* strings below are owned copies */
+	char			*base;	/* scheme://host:port/ */
+	char			*mailbox;
+	struct buf		 resp;	/* header stream of one command */
+	char			 errbuf[CURL_ERROR_SIZE];
+	bool			 quiet;	/* debug: do not log lines in */
+	bool			 broken; /* out of step: reconnect */
+	struct net_imap_box	 box;
+};
+
+static size_t
+imap_header_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct net_imap	*s = ud;
+
+	if (buf_append(&s->resp, ptr, size * nmemb, NULL) < 0)
+		return 0;
+	return size * nmemb;
+}
+
+/* Untagged lines arrive in the header stream too. */
+static size_t
+imap_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	(void)ptr;
+	(void)ud;
+	return size * nmemb;
+}
+
+/* Commands worth tracing; LOGIN and AUTHENTICATE carry secrets. */
+static bool
+imap_cmd_loggable(const char *data, size_t size)
+{
+	static const char *const ok[] = { "CAPABILITY", "ID ", "EXAMINE ",
+		"SELECT ", "UID ", "LOGOUT", "STARTTLS", NULL };
+	const char	*sp = memchr(data, ' ', size);
+	size_t		 i, rest;
+
+	if (sp == NULL)
+		return false;
+	rest = size - (size_t)(sp + 1 - data);
+	for (i = 0; ok[i] != NULL; i++)
+		if (rest >= strlen(ok[i]) &&
+		    strncmp(sp + 1, ok[i], strlen(ok[i])) == 0)
+			return true;
+	return false;
+}
+
+static int
+imap_debug_cb(CURL *c, curl_infotype type, char *data, size_t size, void *ud)
+{
+	struct net_imap	*s = ud;
+
+	(void)c;
+	if (type == CURLINFO_TEXT)
+		debug_line("*", data, size);
+	else if (type == CURLINFO_HEADER_OUT)
+		debug_line(">", imap_cmd_loggable(data, size) ? data :
+		    "(command hidden)", imap_cmd_loggable(data, size) ? size :
+		    16);
+	else if (type == CURLINFO_HEADER_IN && !s->quiet)
+		debug_line("<", data, size);
+	return 0;
+}
+
+static bool
+host_is_loopback(const char *url)
+{
+	static const char *const hosts[] = { "127.0.0.1", "localhost",
+		"[::1]", NULL };
+	const char	*h = strstr(url, "://");
+	size_t		 i, n;
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	for (i = 0; hosts[i] != NULL; i++) {
+		n = strlen(hosts[i]);
+		if (strncasecmp(h, hosts[i], n) == 0 &&
+		    (h[n] == ':' || h[n] == '/' || h[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* A mailbox name we can put in a quoted string as it is. */
+static bool
+mailbox_name_ok(const char *m)
+{
+	const unsigned char	*p;
+
+	if (*m == '\0' || strlen(m) > IMAP_MAILBOX_MAX)
+		return false;
+	for (p = (const unsigned char *)m; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			return false;
+	return true;
+}
+
+/* Split url into base "scheme://authority/" and the decoded mailbox. */
+static int
+imap_split_url(struct net_imap *s, const char *url, struct derr *err)
+{
+	const char	*a = strstr(url, "://"), *slash;
+	char		*dec;
+	int		 n;
+
+	if (a == NULL || str_has_ctl(url))
+		return derr_set(err, DERR_CONFIG, false, "mailbox.url: not "
+		    "an imap:// or imaps:// URL");
+	slash = strchr(a + 3, '/');
+	if (slash == NULL) {
+		s->base = xasprintf("%s/", url);
+		s->mailbox = xstrdup("INBOX");
+		return 0;
+	}
+	s->base = xstrndup(url, (size_t)(slash - url) + 1);
+	dec = curl_easy_unescape(s->curl, slash + 1, 0, &n);
+	if (dec == NULL)
+		return derr_set(err, DERR_SYS, true, "out of memory");
+	if (n < 0 || strlen(dec) != (size_t)n) {
+		curl_free(dec);
+		return derr_set(err, DERR_CONFIG, false, "mailbox.url: the "
+		    "mailbox name holds a NUL byte");
+	}
+	s->mailbox = xstrdup(*dec != '\0' ? dec : "INBOX");
+	curl_free(dec);
+	if (!mailbox_name_ok(s->mailbox))
+		return derr_set(err, DERR_CONFIG, false, "mailbox.url: "
+		    "mailbox names must be printable ASCII without quotes "
+		    "(got a %zu-byte name)", strlen(s->mailbox));
+	return 0;
+}
+
+static int
+imap_set_tls(struct net_imap *s, struct derr *err)
+{
+	CURL	*c = s->curl;
+	bool	 imaps = strncasecmp(s->o.url, "imaps://", 8) == 0;
+	long	 use_ssl;
+
+	if (!imaps && strncasecmp(s->o.url, "imap://", 7) != 0)
+		return derr_set(err, DERR_CONFIG, false, "mailbox.url must "
+		    "start with imaps:// or imap://");
+	/* imap:// means STARTTLS, except to this machine (test servers). */
+	use_ssl = imaps ? CURLUSESSL_ALL : host_is_loopback(s->o.url) ?
+	    CURLUSESSL_NONE : CURLUSESSL_ALL;
+	if (set_str(c, CURLOPT_PROTOCOLS_STR, imaps ? "imaps" : "imap",
+	    "PROTOCOLS_STR", err) == -1 ||
+	    set_long(c, CURLOPT_USE_SSL, use_ssl, "USE_SSL", err) == -1 ||
+	    set_long(c, CURLOPT_SSL_VERIFYPEER, 1L, "VERIFYPEER", err) == -1 ||
+	    set_long(c, CURLOPT_SSL_VERIFYHOST, 2L, "VERIFYHOST", err) == -1 ||
+	    set_long(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2,
+	    "SSLVERSION", err) == -1)
+		return -1;
+	if (s->o.ca_file != NULL &&
+	    set_str(c, CURLOPT_CAINFO, s->o.ca_file, "CAINFO", err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+imap_setup(struct net_imap *s, struct derr *err)
+{
+	CURL	*c = s->curl;
+	long	 low = s->o.timeout < NET_LOW_SPEED_TIME ? s->o.timeout :
+	    NET_LOW_SPEED_TIME;
+
+	if (imap_set_tls(s, err) == -1 ||
+	    set_str(c, CURLOPT_URL, s->base, "URL", err) == -1 ||
+	    set_long(c, CURLOPT_NOSIGNAL, 1L, "NOSIGNAL", err) == -1 ||
+	    set_long(c, CURLOPT_FOLLOWLOCATION, 0L, "FOLLOWLOCATION",
+	    err) == -1 ||
+	    set_long(c, CURLOPT_BUFFERSIZE, IMAP_BUFFER_SIZE, "BUFFERSIZE",
+	    err) == -1 ||
+	    set_long(c, CURLOPT_CONNECTTIMEOUT, s->o.connect_timeout,
+	    "CONNECTTIMEOUT", err) == -1 ||
+	    set_long(c, CURLOPT_TIMEOUT, s->o.timeout, "TIMEOUT", err) == -1 ||
+	    set_long(c, CURLOPT_LOW_SPEED_LIMIT, 1L, "LOW_SPEED_LIMIT",
+	    err) == -1 ||
+	    set_long(c, CURLOPT_LOW_SPEED_TIME, low, "LOW_SPEED_TIME",
+	    err) == -1 ||
+	    set_str(c, CURLOPT_USERNAME, s->o.username, "USERNAME", err) == -1 ||
+	    set_str(c, CURLOPT_PASSWORD, s->o.password != NULL ?
+	    s->o.password : "", "PASSWORD", err) == -1 ||
+	    set_ptr(c, CURLOPT_ERRORBUFFER, s->errbuf, "ERRORBUFFER",
+	    err) == -1)
+		return -1;
+	if (curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, imap_header_cb) !=
+	    CURLE_OK || curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
+	    imap_write_cb) != CURLE_OK)
+		return derr_set(err, DERR_BUG, false, "cannot set callbacks");
+	if (set_ptr(c, CURLOPT_HEADERDATA, s, "HEADERDATA", err) == -1 ||
+	    set_ptr(c, CURLOPT_WRITEDATA, s, "WRITEDATA", err) == -1)
+		return -1;
+	if (log_level_get() < LOGL_DEBUG)
+		return 0;
+	if (curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, imap_debug_cb) !=
+	    CURLE_OK)
+		return derr_set(err, DERR_BUG, false, "cannot set DEBUG");
+	if (set_ptr(c, CURLOPT_DEBUGDATA, s, "DEBUGDATA", err) == -1 ||
+	    set_long(c, CURLOPT_VERBOSE, 1L, "VERBOSE", err) == -1)
+		return -1;
+	return 0;
+}
+
+static const struct net_code_class imap_classes[] = {
+	{ CURLE_PEER_FAILED_VERIFICATION, NET_PERMANENT, DERR_CONFIG,
+	    "server certificate not trusted; set mailbox.ca_file to the CA "
+	    "that signed it" },
+	{ CURLE_SSL_CACERT_BADFILE, NET_PERMANENT, DERR_CONFIG,
+	    "cannot use the CA bundle; check mailbox.ca_file" },
+	{ CURLE_USE_SSL_FAILED, NET_PERMANENT, DERR_CONFIG,
+	    "server does not offer STARTTLS; use imaps://" },
+	{ CURLE_LOGIN_DENIED, NET_PERMANENT, DERR_CONFIG,
+	    "login denied; check mailbox.username and mailbox.password_file "
+	    "(126.com/163.com want the 授权码, not the web password)" },
+	{ CURLE_UNSUPPORTED_PROTOCOL, NET_PERMANENT, DERR_CONFIG,
+	    "check mailbox.url" },
+	{ CURLE_URL_MALFORMAT, NET_PERMANENT, DERR_CONFIG,
+	    "check mailbox.url" },
+};
+
+/* The last line of the response (the tagged reply), escaped. */
+static void
+imap_last_line(const struct net_imap *s, char *out, size_t n)
+{
+	const char	*end, *p;
+	char		 line[NET_REPLY_MAX];
+	size_t		 len;
+
+	out[0] = '\0';
+	if (s->resp.len == 0)
+		return;
+	end = s->resp.data + s->resp.len;
+	while (end > s->resp.data && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	p = end;
+	while (p > s->resp.data && p[-1] != '\n')
+		p--;
+	len = (size_t)(end - p);
+	if (len >= sizeof(line))
+		len = sizeof(line) - 1;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	log_escape(line, out, n);
+}
+
+static int
+imap_fail(struct net_imap *s, CURLcode rc, const char *cmd, struct derr *err)
+{
+	char	 last[NET_REPLY_MAX];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(imap_classes) / sizeof(imap_classes[0]); i++)
+		if (imap_classes[i].code == rc)
+			return derr_set(err, imap_classes[i].kind, false,
+			    "%s; %s", s->errbuf[0] ? s->errbuf :
+			    curl_easy_strerror(rc), imap_classes[i].hint);
+	if (rc == CURLE_QUOTE_ERROR) {
+		imap_last_line(s, last, sizeof(last));
+		return derr_set(err, DERR_PEER, true, "%s refused: %s", cmd,
+		    last);
+	}
+	return derr_set(err, DERR_NET, true, "%s: %s", cmd, s->errbuf[0] ?
+	    s->errbuf : curl_easy_strerror(rc));
+}
+
+/* Run one command; `*fresh` says whether it needed a new connection. */
+static int
+imap_perform(struct net_imap *s, const char *cmd, bool *fresh,
+    struct derr *err)
+{
+	CURLcode	 rc;
+	long		 conns = 0;
+
+	buf_reset(&s->resp);
+	s->errbuf[0] = '\0';
+	if (set_str(s->curl, CURLOPT_CUSTOMREQUEST, cmd, "CUSTOMREQUEST",
+	    err) == -1 ||
+	    set_long(s->curl, CURLOPT_FRESH_CONNECT, s->broken ? 1L : 0L,
+	    "FRESH_CONNECT", err) == -1)
+		return -1;
+	s->broken = false;
+	rc = curl_easy_perform(s->curl);
+	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns) !=
+	    CURLE_OK)
+		conns = 0;
+	*fresh = conns > 0;
+	if (rc != CURLE_OK)
+		return imap_fail(s, rc, cmd, err);
+	return 0;
+}
+
+/* The number after `key` in line [p, end), or -1. */
+static int64_t
+line_number(const char *p, const char *end, const char *key)
+{
+	size_t		 klen = strlen(key);
+	int64_t		 v = 0;
+	int		 digits = 0;
+
+	for (; p + klen < end; p++) {
+		if (strncasecmp(p, key, klen) != 0)
+			continue;
+		p += klen;
+		while (p < end && *p >= '0' && *p <= '9' && digits < 18) {
+			v = v * 10 + (*p++ - '0');
+			digits++;
+		}
+		return digits > 0 ? v : -1;
+	}
+	return -1;
+}
+
+static void
+parse_box(const struct net_imap *s, struct net_imap_box *box)
+{
+	const char	*p = s->resp.data, *end = p + s->resp.len, *eol;
+	int64_t		 v;
+
+	memset(box, 0, sizeof(*box));
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if (end - p < 2 || p[0] != '*' || p[1] != ' ')
+			continue;
+		if ((v = line_number(p, eol, "[UIDVALIDITY ")) >= 0)
+			box->uidvalidity = v;
+		else if ((v = line_number(p, eol, "[UIDNEXT ")) >= 0)
+			box->uidnext = v;
+		else if (memmem(p, (size_t)(eol - p), " EXISTS", 7) != NULL)
+			box->exists = strtoll(p + 2, NULL, 10);
+	}
+}
+
+/* ID (RFC 2971), then EXAMINE or SELECT: what every new connection needs. */
+static int
+imap_session_start(struct net_imap *s, struct derr *err)
+{
+	static const char id_cmd[] = "ID (\"name\" \"dutyd\" \"version\" "
+	    "\"1.0\" \"vendor\" \"dutyd\" \"support-email\" "
+	    "\"postmaster@localhost\")";
+	struct derr	 idle = { 0 };
+	char		*cmd;
+	bool		 fresh;
+	int		 r;
+
+	/* Servers without ID refuse it; that is not our problem. */
+	if (imap_perform(s, id_cmd, &fresh, &idle) == -1 &&
+	    idle.kind != DERR_PEER) {
+		*err = idle;
+		return -1;
+	}
+	cmd = xasprintf("%s \"%s\"", s->o.read_write ? "SELECT" : "EXAMINE",
+	    s->mailbox);
+	r = imap_perform(s, cmd, &fresh, err);
+	free(cmd);
+	if (r == -1)
+		return -1;
+	parse_box(s, &s->box);
+	if (s->box.uidvalidity <= 0)
+		return derr_set(err, DERR_PEER, true, "mailbox %s: the server "
+		    "sent no UIDVALIDITY", s->mailbox);
+	return 0;
+}
+
+/*
+ * Run `cmd` in the open mailbox. A new connection (the server closed
+ * the old one, or it was out of step) has no mailbox open: ID and
+ * EXAMINE again, check UIDVALIDITY, and repeat the command once.
+ */
+static int
+imap_command(struct net_imap *s, const char *cmd, struct derr *err)
+{
+	struct net_imap_box	 was = s->box;
+	bool			 fresh = false;
+	int			 r;
+
+	r = imap_perform(s, cmd, &fresh, err);
+	if (!fresh)
+		return r;
+	if (imap_session_start(s, err) == -1)
+		return -1;
+	if (s->box.uidvalidity != was.uidvalidity)
+		return derr_set(err, DERR_PEER, true, "UIDVALIDITY changed "
+		    "during the poll");
+	return imap_perform(s, cmd, &fresh, err);
+}
+
+static void
+net_imap_free(struct net_imap *s)
+{
+	if (s == NULL)
+		return;
+	curl_easy_cleanup(s->curl);
+	buf_clear(&s->resp);
+	free(s->base);
+	free(s->mailbox);
+	xfree_secret((char *)(uintptr_t)s->o.password);
+	free((char *)(uintptr_t)s->o.url);
+	free((char *)(uintptr_t)s->o.username);
+	free((char *)(uintptr_t)s->o.ca_file);
+	free(s);
+}
+
+static struct net_imap *
+net_imap_open(const struct net_imap_opts *o, struct net_imap_box *box,
+    struct derr *err)
+{
+	struct net_imap	*s = xcalloc(1, sizeof(*s));
+
+	s->o = *o;
+	s->o.url = xstrdup(o->url);
+	s->o.username = xstrdup(o->username != NULL ? o->username : "");
+	s->o.password = o->password != NULL ? xstrdup(o->password) : NULL;
+	s->o.ca_file = o->ca_file != NULL ? xstrdup(o->ca_file) : NULL;
+	buf_init(&s->resp, o->max_size + IMAP_RESP_SLACK > IMAP_LIST_MAX_BYTES ?
+	    o->max_size + IMAP_RESP_SLACK : IMAP_LIST_MAX_BYTES);
+	s->curl = curl_easy_init();
+	if (s->curl == NULL) {
+		net_imap_free(s);
+		derr_set(err, DERR_SYS, true, "cannot create a curl handle");
+		return NULL;
+	}
+	if (imap_split_url(s, o->url, err) == -1 || imap_setup(s, err) == -1 ||
+	    imap_session_start(s, err) == -1) {
+		net_imap_free(s);
+		return NULL;
+	}
+	*box = s->box;
+	return s;
+}
+
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct net_imap_msg	*x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+void
+net_imap_list_clear(struct net_imap_list *l)
+{
+	if (l == NULL)
+		return;
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+net_imap_list(struct net_imap *s, int64_t after, size_t max,
+    struct net_imap_list *out, struct derr *err)
+{
+	const char	*p, *end, *eol;
+	char		*cmd;
+	int64_t		 uid, size;
+	int		 r;
+
+	cmd = xasprintf("UID FETCH %lld:* (UID RFC822.SIZE)",
+	    (long long)after + 1);
+	r = imap_command(s, cmd, err);
+	free(cmd);
+	if (r == -1)
+		return -1;
+	p = s->resp.data;
+	end = p + s->resp.len;
+	for (; p < end && out->n < max; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if (end - p < 2 || p[0] != '*' || p[1] != ' ' ||
+		    memmem(p, (size_t)(eol - p), " FETCH (", 8) == NULL)
+			continue;
+		uid = line_number(p, eol, "UID ");
+		size = line_number(p, eol, "RFC822.SIZE ");
+		/* "n:*" always returns the last message, even if old. */
+		if (uid <= after || size < 0)
+			continue;
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		out->v[out->n].uid = uid;
+		out->v[out->n++].size = size;
+	}
+	if (out->n > 0)
+		qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
+	return 0;
+}
+
+/*
+ * Find "* n FETCH (... {size}" in the header stream and copy the literal.
+ * 1 copied, 0 no literal (message gone or NIL), -1 short or too big.
+ */
+static int
+take_literal(struct net_imap *s, int64_t uid, struct buf *out,
+    struct derr *err)
+{
+	const char	*p = s->resp.data, *end = p + s->resp.len, *eol, *b;
+	int64_t		 n;
+
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			return 0;
+		if (p[0] != '*' || eol - p < 4 || eol[-1] != '\r' ||
+		    eol[-2] != '}' || line_number(p, eol, "UID ") != uid)
+			continue;
+		b = eol - 2;
+		while (b > p && b[-1] >= '0' && b[-1] <= '9')
+			b--;
+		if (b == p || b[-1] != '{' || eol - 2 - b > 12)
+			continue;
+		n = strtoll(b, NULL, 10);
+		if ((size_t)n > s->o.max_size + IMAP_RESP_SLACK)
+			return derr_set(err, DERR_INPUT, false, "message "
+			    "UID %lld is larger than mailbox.max_size",
+			    (long long)uid);
+		if (n > end - (eol + 1)) {
+			s->broken = true;
+			return derr_set(err, DERR_PEER, true, "message UID "
+			    "%lld: the response ended %lld bytes into a "
+			    "%lld-byte message (a line in it looked like the "
+			    "end of the response); reconnecting",
+			    (long long)uid, (long long)(end - eol - 1),
+			    (long long)n);
+		}
+		return buf_append(out, eol + 1, (size_t)n, err) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
+static int
+net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
+    struct buf *out, struct derr *err)
+{
+	char	*cmd;
+	int	 r;
+
+	cmd = xasprintf("UID FETCH %lld (UID BODY.PEEK[%s])", (long long)uid,
+	    headers_only ? "HEADER" : "");
+	s->quiet = true;
+	r = imap_command(s, cmd, err);
+	s->quiet = false;
+	free(cmd);
+	if (r == -1) {
+		/* A refused FETCH leaves the session usable. */
+		return -1;
+	}
+	return take_literal(s, uid, out, err);
+}
+
+static int
+net_imap_seen(struct net_imap *s, int64_t uid, struct derr *err)
+{
+	char	*cmd;
+	int	 r;
+
+	cmd = xasprintf("UID STORE %lld +FLAGS.SILENT (\\Seen)",
+	    (long long)uid);
+	r = imap_command(s, cmd, err);
+	free(cmd);
+	return r;
+}
+
+const struct net_imap_ops net_imap_curl_ops = {
+	.imap_open = net_imap_open,
+	.imap_list = net_imap_list,
+	.imap_fetch = net_imap_fetch,
+	.imap_seen = net_imap_seen,
+	.imap_free = net_imap_free,
+};

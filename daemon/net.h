@@ -6,13 +6,29 @@
  * permanent, or unknown = may have been delivered).  It must not build
  * messages (that is mime) or decide about retries (that is the caller).
  * Callers use it through `struct net_ops`, so tests can pass a fake.
+ *
+ * IMAP (for the feedback mailbox) is one session on one easy handle, so
+ * every command reuses the logged-in connection.  All commands are
+ * CURLOPT_CUSTOMREQUEST with a URL that names no mailbox, so libcurl
+ * sends them as they are (no SELECT of its own): ID right after login,
+ * then EXAMINE (read-only) or SELECT, UID FETCH ... BODY.PEEK[].  For a
+ * custom command libcurl (7.88) hands untagged lines to the write
+ * callback and *every* response line, literal bytes included, to the
+ * header callback; it does not know about literals.  So net reads the
+ * header stream and takes the literal by its {size} count.  A message
+ * line that looks like the command's tag ends libcurl's read early: the
+ * literal then comes up short, the session is marked out of step and the
+ * next command runs on a fresh connection.
  */
 #ifndef DUTYD_NET_H
 #define DUTYD_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
+#include "util.h"
 
 struct net_smtp_opts {
 	const char	*url;		/* smtp:// or smtps://host:port */
@@ -68,6 +84,71 @@ struct net_ops {
 	/* Close the connection and free the session; NULL is a no-op. */
 	void		 (*smtp_free)(struct net_smtp *);
 };
+
+struct net_imap_opts {
+	const char	*url;		/* imap[s]://host[:port]/MAILBOX */
+	const char	*username;
+	const char	*password;	/* copied by libcurl */
+	const char	*ca_file;	/* CA bundle, NULL: the system's */
+	int		 connect_timeout; /* seconds */
+	int		 timeout;	/* seconds, per command */
+	bool		 read_write;	/* SELECT (to mark \Seen), else EXAMINE */
+	size_t		 max_size;	/* largest literal accepted, bytes */
+};
+
+/* What EXAMINE/SELECT said about the mailbox. */
+struct net_imap_box {
+	int64_t		 uidvalidity;
+	int64_t		 uidnext;	/* 0 if the server did not say */
+	int64_t		 exists;
+};
+
+struct net_imap_msg {
+	int64_t		 uid;
+	int64_t		 size;		/* RFC822.SIZE */
+};
+
+struct net_imap_list {
+	struct net_imap_msg	*v;
+	size_t			 n;
+};
+void	net_imap_list_clear(struct net_imap_list *);
+
+/* One IMAP session. Opaque. */
+struct net_imap;
+
+struct net_imap_ops {
+	/*
+	 * Connect, log in, send ID, open the mailbox (EXAMINE, or SELECT
+	 * with read_write) and fill `box`. Returns NULL with `err`: DERR_
+	 * CONFIG for login, TLS and URL problems (permanent), DERR_NET or
+	 * DERR_PEER (transient) otherwise.
+	 */
+	struct net_imap	*(*imap_open)(const struct net_imap_opts *,
+			    struct net_imap_box *box, struct derr *);
+	/*
+	 * UIDs above `after` with their sizes, ascending, at most `max`
+	 * (UID FETCH after+1:* (UID RFC822.SIZE)). 0 or -1.
+	 */
+	int		 (*imap_list)(struct net_imap *, int64_t after,
+			    size_t max, struct net_imap_list *, struct derr *);
+	/*
+	 * Append message `uid` to `out` (BODY.PEEK[], or BODY.PEEK[HEADER]
+	 * with headers_only). Returns 1, 0 if the message is gone, -1 with
+	 * DERR_PEER when the response was cut short (the session then
+	 * reconnects for the next command) or DERR_INPUT when the message
+	 * is larger than max_size.
+	 */
+	int		 (*imap_fetch)(struct net_imap *, int64_t uid,
+			    bool headers_only, struct buf *out, struct derr *);
+	/* UID STORE uid +FLAGS.SILENT (\Seen); needs read_write. 0 or -1. */
+	int		 (*imap_seen)(struct net_imap *, int64_t uid,
+			    struct derr *);
+	/* Log out, close and free; NULL is a no-op. */
+	void		 (*imap_free)(struct net_imap *);
+};
+
+extern const struct net_imap_ops net_imap_curl_ops;
 
 /* The real thing. */
 extern const struct net_ops net_curl_ops;

@@ -289,6 +289,115 @@ int	store_outbox_cancel(struct store *, int64_t id, const char *who,
 /* Count of rows per status, indexed by enum outbox_status (6 entries). */
 int	store_outbox_counts(struct store *, int counts[6], struct derr *);
 
+/* ---- feedback (意见箱) --------------------------------------------- */
+
+enum feedback_status {
+	FEEDBACK_NEW,
+	FEEDBACK_ASSIGNED,
+	FEEDBACK_ANSWERED,
+	FEEDBACK_CLOSED
+};
+const char *feedback_status_name(enum feedback_status);
+int	feedback_status_parse(const char *);
+
+/* One feedback message. Strings are owned (feedback_clear). */
+struct feedback {
+	int64_t			 id;
+	char			*source;	/* imap, phone, manual */
+	int64_t			 uidvalidity;	/* 0 unless imap */
+	int64_t			 uid;
+	char			*message_id;	/* NULL if none */
+	char			*header_hash;	/* NULL unless imap */
+	char			*sender;
+	char			*subject;
+	int64_t			 date;		/* Unix seconds UTC */
+	bool			 date_flagged;	/* date is the arrival time */
+	char			*excerpt;
+	char			*attachments;	/* names, one per line */
+	char			*note;		/* NULL: nothing to note */
+	int64_t			 size;		/* bytes on the server, 0 */
+	enum feedback_status	 status;
+	char			*assignee;	/* person key, NULL */
+	int32_t			 answer_deadline; /* DAY_NONE if none */
+	char			*answer;	/* NULL until answered */
+	int64_t			 assigned_at;	/* 0 if never */
+	int64_t			 answered_at;	/* 0 if never */
+	char			*answered_by;
+	int64_t			 received_at;
+};
+void	feedback_clear(struct feedback *);
+
+struct feedback_list {
+	struct feedback	*v;
+	size_t		 n;
+};
+void	feedback_list_clear(struct feedback_list *);
+
+/*
+ * Insert one feedback row (id, status and answer fields ignored: it is
+ * new) with its audit row, inside the caller's transaction (store_begin).
+ * A row whose message_id, or header_hash when it has no Message-ID, is
+ * already stored is not inserted (the same mail read again after a
+ * UIDVALIDITY change). Returns 1 and sets *id if inserted, 0 if it was a
+ * duplicate, -1 on error (DERR_DB).
+ */
+int	store_feedback_insert(struct store *, const struct feedback *,
+	    const char *who, int64_t now, int64_t *id, struct derr *);
+/* store_feedback_insert in its own transaction (dutyctl feedback add). */
+int	store_feedback_add(struct store *, const struct feedback *,
+	    const char *who, int64_t now, int64_t *id, struct derr *);
+/* One row by id: 1 found (fills *out), 0 absent, -1 error. */
+int	store_feedback_get(struct store *, int64_t id, struct feedback *,
+	    struct derr *);
+
+struct feedback_filter {
+	int		 status;	/* -1 any, else enum feedback_status */
+	int64_t		 since;		/* received_at >= since; 0: any */
+	int32_t		 overdue_on;	/* DAY_NONE, else unanswered (new or
+					   assigned) with answer_deadline <
+					   this day */
+	int		 limit;		/* 0: no limit */
+};
+
+/*
+ * Feedback matching `f`, oldest first (received_at, then id). For the
+ * digest: new since the last digest is { -1, since, DAY_NONE, 0 };
+ * unanswered past the deadline is { -1, 0, today, 0 }.
+ */
+int	store_feedback_list(struct store *, const struct feedback_filter *,
+	    struct feedback_list *, struct derr *);
+/*
+ * Assign feedback `id` to person `assignee` with an answer deadline
+ * (status new/assigned -> assigned), audited. 1 done, 0 unchanged (same
+ * assignee and deadline), -1: DERR_INPUT if absent or already answered.
+ */
+int	store_feedback_assign(struct store *, int64_t id, const char *assignee,
+	    int32_t deadline, const char *who, int64_t now, struct derr *);
+/*
+ * Record the answer to feedback `id` (status -> answered), audited.
+ * 1 done, -1: DERR_INPUT if absent or already answered/closed.
+ */
+int	store_feedback_answer(struct store *, int64_t id, const char *answer,
+	    const char *who, int64_t now, struct derr *);
+
+/* Poll state of one mailbox (its URL). */
+struct mailbox_state {
+	int64_t		 uidvalidity;	/* 0: never polled */
+	int64_t		 last_uid;	/* highest UID stored */
+	int64_t		 last_poll;	/* 0: never */
+	int64_t		 last_ok;	/* last successful poll, 0: never */
+	int64_t		 next_poll;	/* 0: as soon as possible */
+	int		 failures;	/* consecutive failed polls */
+	char		 last_result[256];	/* "ok: 3 new ..." or the error */
+};
+
+/* 1 found (fills *out), 0 never polled (*out zeroed), -1 error. */
+int	store_mailbox_get(struct store *, const char *mailbox,
+	    struct mailbox_state *, struct derr *);
+/* Insert or replace the state of `mailbox` (no audit: daemon bookkeeping). */
+int	store_mailbox_set(struct store *, const char *mailbox,
+	    const struct mailbox_state *, struct derr *);
+
 /* ---- daemon state -------------------------------------------------- */
 
 /* A small key/value of daemon facts (last plan run, ...): 1/0/-1. */

@@ -1,0 +1,355 @@
+/*
+ * mailbox: the feedback mailbox poll.  See mailbox.h.
+ */
+#include "mailbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "mime.h"
+#include "util.h"
+
+/* One poll in progress. */
+struct poll {
+	struct store			*store;
+	const struct mailbox_opts	*o;
+	struct net_imap			*imap;
+	struct mailbox_state		 st;
+	struct mailbox_stats		*stats;
+	int64_t				 now;
+	int				 pending;	/* rows in the open tx */
+	bool				 in_tx;
+};
+
+static int64_t
+backoff(const struct cfg_mailbox *c, int failures)
+{
+	int64_t	 d = c->poll_interval;
+	int	 i;
+
+	for (i = 1; i < failures && d < MAILBOX_BACKOFF_MAX; i++)
+		d *= 2;
+	if (d > MAILBOX_BACKOFF_MAX)
+		d = MAILBOX_BACKOFF_MAX;
+	return d < c->poll_interval ? c->poll_interval : d;
+}
+
+int
+mailbox_next(struct store *s, const struct cfg_mailbox *c, int64_t now,
+    int64_t *at, struct derr *err)
+{
+	struct mailbox_state	 st;
+
+	if (store_mailbox_get(s, c->url, &st, err) < 0)
+		return -1;
+	*at = st.next_poll > now ? st.next_poll : now;
+	return 0;
+}
+
+static char *
+join_names(const struct strv *v)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < v->n; i++) {
+		if (i > 0)
+			buf_puts(&b, "\n", NULL);
+		buf_puts(&b, v->v[i], NULL);
+	}
+	return buf_take(&b);
+}
+
+/* A feedback row from a parsed message (strings borrowed from `m`). */
+static void
+row_from(struct feedback *f, const struct poll *p, int64_t uid, int64_t size,
+    struct mime_msg *m)
+{
+	memset(f, 0, sizeof(*f));
+	f->source = (char *)(uintptr_t)"imap";
+	f->uidvalidity = p->st.uidvalidity;
+	f->uid = uid;
+	f->message_id = m->message_id;
+	f->header_hash = m->header_hash;
+	f->sender = m->from;
+	f->subject = m->subject;
+	f->date = m->date;
+	f->date_flagged = m->date_flagged;
+	f->excerpt = m->excerpt;
+	f->attachments = join_names(&m->attachments);
+	f->note = m->note;
+	f->size = size;
+	f->received_at = p->now;
+	f->answer_deadline = DAY_NONE;
+}
+
+static int
+tx_begin(struct poll *p, struct derr *err)
+{
+	if (p->in_tx)
+		return 0;
+	if (store_begin(p->store, err) < 0)
+		return -1;
+	p->in_tx = true;
+	p->pending = 0;
+	return 0;
+}
+
+/* Commit the open batch together with the state (last UID) it reached. */
+static int
+tx_commit(struct poll *p, struct derr *err)
+{
+	if (!p->in_tx)
+		return 0;
+	p->in_tx = false;
+	if (store_mailbox_set(p->store, p->o->cfg->url, &p->st, err) < 0) {
+		store_rollback(p->store);
+		return -1;
+	}
+	return store_commit(p->store, err);
+}
+
+static int
+store_msg(struct poll *p, int64_t uid, int64_t size, struct mime_msg *m,
+    struct derr *err)
+{
+	struct feedback	 f;
+	int64_t		 id = 0;
+	char		 subj[96];
+	int		 r;
+
+	row_from(&f, p, uid, size, m);
+	if (tx_begin(p, err) < 0) {
+		free(f.attachments);
+		return -1;
+	}
+	r = store_feedback_insert(p->store, &f, "dutyd", p->now, &id, err);
+	free(f.attachments);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		p->stats->duplicates++;
+	else
+		p->stats->stored++;
+	log_debug("mailbox: uid=%lld %s id=%lld subject=%s", (long long)uid,
+	    r ? "stored" : "duplicate", (long long)id,
+	    log_escape(m->subject, subj, sizeof(subj)));
+	p->st.last_uid = uid;
+	if (++p->pending >= MAILBOX_COMMIT_EVERY)
+		return tx_commit(p, err);
+	return 0;
+}
+
+/* A message we could not read at all still becomes a row, with why. */
+static int
+store_unreadable(struct poll *p, int64_t uid, int64_t size, const char *why,
+    struct derr *err)
+{
+	struct mime_msg	 m;
+	int		 r;
+
+	memset(&m, 0, sizeof(m));
+	m.subject = xstrdup("");
+	m.from = xstrdup("");
+	m.excerpt = xstrdup("");
+	m.header_hash = NULL;
+	m.date = p->now;
+	m.date_flagged = true;
+	m.note = xasprintf("无法读取这封邮件（UID %lld）：%s", (long long)uid,
+	    why);
+	p->stats->unreadable++;
+	r = store_msg(p, uid, size, &m, err);
+	free(m.subject);
+	free(m.from);
+	free(m.excerpt);
+	free(m.note);
+	return r;
+}
+
+static int
+fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
+    struct derr *err)
+{
+	const struct cfg_mailbox	*c = p->o->cfg;
+	struct mime_msg			 m;
+	struct derr			 ferr = { 0 };
+	bool				 big = msg->size > c->max_size;
+	int				 r, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		buf_reset(raw);
+		r = p->o->net->imap_fetch(p->imap, msg->uid, big, raw, &ferr);
+		if (r >= 0 || ferr.kind != DERR_PEER)
+			break;
+	}
+	if (r == 0)
+		return 0;		/* expunged meanwhile */
+	if (r < 0 && ferr.kind == DERR_NET) {
+		*err = ferr;		/* the connection is gone */
+		return -2;
+	}
+	if (r < 0)
+		return store_unreadable(p, msg->uid, msg->size, ferr.msg, err);
+	if (mime_parse(raw->data, raw->len, p->now, &m, &ferr) < 0)
+		return store_unreadable(p, msg->uid, msg->size, ferr.msg, err);
+	if (big && m.note == NULL)
+		m.note = xasprintf("邮件过大（%lld 字节，上限 %d 字节），只保存"
+		    "了信头", (long long)msg->size, c->max_size);
+	r = store_msg(p, msg->uid, msg->size, &m, err);
+	mime_msg_clear(&m);
+	if (r == 0 && c->mark_seen &&
+	    p->o->net->imap_seen(p->imap, msg->uid, &ferr) < 0)
+		log_warn("mailbox: cannot mark uid=%lld seen: %s",
+		    (long long)msg->uid, ferr.msg);
+	return r;
+}
+
+/* Fetch and store every listed message; -2 when the server went away. */
+static int
+fetch_all(struct poll *p, const struct net_imap_list *l, struct derr *err)
+{
+	struct buf	 raw;
+	size_t		 i;
+	int		 r = 0;
+
+	buf_init(&raw, (size_t)p->o->cfg->max_size + 65536);
+	for (i = 0; i < l->n && r >= 0; i++) {
+		if (p->o->stop != NULL && p->o->stop(p->o->stopctx))
+			break;
+		r = fetch_one(p, &l->v[i], &raw, err);
+	}
+	buf_clear(&raw);
+	return r;
+}
+
+static void
+record_failure(struct poll *p, const struct derr *e)
+{
+	const struct cfg_mailbox	*c = p->o->cfg;
+	int64_t				 wait;
+
+	p->stats->failed = true;
+	p->st.failures++;
+	wait = backoff(c, p->st.failures);
+	p->st.next_poll = p->now + wait;
+	p->st.last_poll = p->now;
+	snprintf(p->st.last_result, sizeof(p->st.last_result), "%s", e->msg);
+	if (e->kind == DERR_CONFIG)
+		log_err("mailbox: poll failed (fix the config): %s "
+		    "failures=%d retry_in=%llds", e->msg, p->st.failures,
+		    (long long)wait);
+	else
+		log_warn("mailbox: poll failed (transient): %s failures=%d "
+		    "retry_in=%llds", e->msg, p->st.failures, (long long)wait);
+}
+
+static void
+record_success(struct poll *p)
+{
+	const struct mailbox_stats	*s = p->stats;
+
+	p->st.failures = 0;
+	p->st.last_poll = p->st.last_ok = p->now;
+	p->st.next_poll = p->now + p->o->cfg->poll_interval;
+	snprintf(p->st.last_result, sizeof(p->st.last_result),
+	    "ok: %d new, %d duplicate(s), %d unreadable", s->stored,
+	    s->duplicates, s->unreadable);
+	log_info("mailbox: poll ok: %d new, %d duplicate(s), %d unreadable "
+	    "uidvalidity=%lld last_uid=%lld", s->stored, s->duplicates,
+	    s->unreadable, (long long)p->st.uidvalidity,
+	    (long long)p->st.last_uid);
+}
+
+static int
+open_session(struct poll *p, struct net_imap_box *box, struct derr *err)
+{
+	const struct cfg_mailbox	*c = p->o->cfg;
+	struct net_imap_opts		 no;
+
+	memset(&no, 0, sizeof(no));
+	no.url = c->url;
+	no.username = c->username;
+	no.password = p->o->password;
+	no.ca_file = c->ca_file;
+	no.connect_timeout = 30;
+	no.timeout = 120;
+	no.read_write = c->mark_seen;
+	no.max_size = (size_t)c->max_size;
+	p->imap = p->o->net->imap_open(&no, box, err);
+	if (p->imap == NULL)
+		return -1;
+	if (box->uidvalidity != p->st.uidvalidity) {
+		if (p->st.uidvalidity != 0)
+			log_notice("mailbox: UIDVALIDITY changed (%lld -> "
+			    "%lld): reading the mailbox again, skipping "
+			    "what is stored", (long long)p->st.uidvalidity,
+			    (long long)box->uidvalidity);
+		p->st.uidvalidity = box->uidvalidity;
+		p->st.last_uid = 0;
+	}
+	return 0;
+}
+
+/* The network part; -1 = server/network trouble in `nerr`, -2 = db. */
+static int
+poll_server(struct poll *p, struct derr *nerr, struct derr *err)
+{
+	struct net_imap_box	 box;
+	struct net_imap_list	 l = { 0 };
+	int			 r;
+
+	if (open_session(p, &box, nerr) < 0)
+		return -1;
+	/* UIDNEXT says nothing is new: the poll is over. */
+	if (box.uidnext > 0 && box.uidnext <= p->st.last_uid + 1)
+		return 0;
+	if (p->o->net->imap_list(p->imap, p->st.last_uid, MAILBOX_POLL_MAX,
+	    &l, nerr) < 0)
+		return -1;
+	p->stats->listed = (int)l.n;
+	r = fetch_all(p, &l, err);
+	net_imap_list_clear(&l);
+	if (r == -2) {
+		*nerr = *err;
+		return -1;
+	}
+	return r < 0 ? -2 : 0;
+}
+
+int
+mailbox_poll(struct store *s, const struct mailbox_opts *o, int64_t now,
+    struct mailbox_stats *stats, struct derr *err)
+{
+	struct poll	 p;
+	struct derr	 nerr = { 0 };
+	int		 r;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(&p, 0, sizeof(p));
+	p.store = s;
+	p.o = o;
+	p.stats = stats;
+	p.now = now;
+	if (store_mailbox_get(s, o->cfg->url, &p.st, err) < 0)
+		return -1;
+	if (p.st.next_poll > now)
+		return 0;
+	r = poll_server(&p, &nerr, err);
+	if (r == -2) {
+		if (p.in_tx)
+			store_rollback(s);
+		o->net->imap_free(p.imap);
+		return -1;
+	}
+	if (r == -1)
+		record_failure(&p, &nerr);
+	else
+		record_success(&p);
+	o->net->imap_free(p.imap);
+	if (p.in_tx)
+		return tx_commit(&p, err) < 0 ? -1 : 1;
+	return store_mailbox_set(s, o->cfg->url, &p.st, err) < 0 ? -1 : 1;
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Build the feedback-mailbox corpus: NN-name.eml and NN-name.expect.
+
+Run from this directory; the output is committed, so this is only needed
+to change the corpus.  Each .expect holds the fields dutyd must store,
+one "field: value" a line (see tests/unit/test_mime.c).
+"""
+import base64, quopri, email.utils
+
+def b(cs, text):
+    return "=?%s?B?%s?=" % (cs, base64.b64encode(text.encode(cs if cs != "gb2312" else "gb18030")).decode())
+
+def q(cs, text):
+    raw = text.encode(cs)
+    out = "".join(chr(c) if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else "=%02X" % c for c in raw)
+    return "=?%s?Q?%s?=" % (cs, out)
+
+def b64(data):
+    s = base64.b64encode(data).decode()
+    return "\n".join(s[i:i + 76] for i in range(0, len(s), 76))
+
+def qp(data):
+    return quopri.encodestring(data).decode()
+
+def ts(d):
+    return int(email.utils.mktime_tz(email.utils.parsedate_tz(d)))
+
+def write(name, head, body, expect):
+    msg = (head.strip("\n") + "\n\n" + body).replace("\n", "\r\n")
+    open(name + ".eml", "wb").write(msg.encode("utf-8"))
+    with open(name + ".expect", "w", encoding="utf-8") as f:
+        for k in ("subject", "from", "date", "excerpt", "attachments", "message_id"):
+            f.write("%s: %s\n" % (k, expect.get(k, "")))
+
+D1 = "Tue, 24 Nov 2026 09:15:00 +0800"
+# 1. GB2312 label on GBK text (镕 is not in GB2312), B words split.
+subj = "关于朱镕基路段路灯不亮的反映"
+write("01-gb2312-b",
+    "From: %s\n <resident1@126.com>\nTo: nhtxw2013@126.com\nSubject: %s\n %s\nDate: %s\n"
+    "Message-ID: <m01@126.com>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"gb2312\"\n"
+    "Content-Transfer-Encoding: base64" % (b("gb2312", "李镕"), b("gb2312", subj[:6]), b("gb2312", subj[6:]), D1),
+    b64("镕基路 3 号路灯坏了两周，\n请尽快修理。\n".encode("gb18030")) + "\n",
+    {"subject": subj, "from": "李镕 <resident1@126.com>", "date": ts(D1),
+     "excerpt": "镕基路 3 号路灯坏了两周， 请尽快修理。", "message_id": "m01@126.com"})
+
+# 2. GBK, Q words split across lines, quoted-printable body.
+D2 = "Wed, 25 Nov 2026 20:01:02 +0800"
+subj = "整改公示中电话号码有误"
+write("02-gbk-q",
+    "From: \"%s\" <citizen@163.com>\nSubject: %s\n\t%s\nDate: %s\nMessage-ID: <m02@163.com>\n"
+    "MIME-Version: 1.0\nContent-Type: text/plain; charset=GBK\nContent-Transfer-Encoding: quoted-printable"
+    % (q("gbk", "王芳"), q("gbk", subj[:5]), q("gbk", subj[5:]), D2),
+    qp("公示里的监督电话 0735-1234567 打不通。\n".encode("gbk")),
+    {"subject": subj, "from": "王芳 <citizen@163.com>", "date": ts(D2),
+     "excerpt": "公示里的监督电话 0735-1234567 打不通。", "message_id": "m02@163.com"})
+
+# 3. GB18030 with a four-byte character (㐀 U+3400).
+D3 = "Thu, 26 Nov 2026 08:00:00 +0000"
+subj = "生僻字㐀测试"
+write("03-gb18030",
+    "From: %s <gb@example.cn>\nSubject: %s\nDate: %s\nMessage-ID: <m03@example.cn>\n"
+    "MIME-Version: 1.0\nContent-Type: text/plain; charset=gb18030\nContent-Transfer-Encoding: base64"
+    % (b("gb18030", "赵㐀"), b("gb18030", subj), D3),
+    b64("姓名里有㐀字。\n".encode("gb18030")) + "\n",
+    {"subject": subj, "from": "赵㐀 <gb@example.cn>", "date": ts(D3),
+     "excerpt": "姓名里有㐀字。", "message_id": "m03@example.cn"})
+
+# 4. Big5 (traditional), Q subject, QP body.
+D4 = "Fri, 27 Nov 2026 10:30:00 +0800"
+subj = "意見箱反映問題"
+write("04-big5",
+    "From: %s <tw@example.tw>\nSubject: %s\nDate: %s\nMessage-ID: <m04@example.tw>\n"
+    "MIME-Version: 1.0\nContent-Type: text/plain; charset=big5\nContent-Transfer-Encoding: quoted-printable"
+    % (b("big5", "陳先生"), q("big5", subj), D4),
+    qp("請問整改進度如何？\n".encode("big5")),
+    {"subject": subj, "from": "陳先生 <tw@example.tw>", "date": ts(D4),
+     "excerpt": "請問整改進度如何？", "message_id": "m04@example.tw"})
+
+# 5. UTF-8, multipart/alternative: text/plain wins over HTML.
+D5 = "Sat, 28 Nov 2026 07:05:09 +0800"
+subj = "建议：每月公开一次整改进展"
+write("05-utf8-alternative",
+    "From: %s <u8@example.org>\nSubject: %s\n %s\nDate: %s\nMessage-ID: <m05@example.org>\n"
+    "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"ALT\""
+    % (q("utf-8", "刘洋"), b("utf-8", subj[:3]), q("utf-8", subj[3:]), D5),
+    "--ALT\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+    + qp("纯文本：希望每月公开。\n".encode()) + "\n--ALT\nContent-Type: text/html; charset=utf-8\n\n"
+    "<p>HTML 版本</p>\n--ALT--\n",
+    {"subject": subj, "from": "刘洋 <u8@example.org>", "date": ts(D5),
+     "excerpt": "纯文本：希望每月公开。", "message_id": "m05@example.org"})
+
+# 6. HTML only, with style, script, entities and <br>.
+D6 = "Sun, 29 Nov 2026 12:00:00 +0800"
+html = ("<html><head><title>t</title><style>p{color:red}</style></head><body>"
+        "<script>alert('x')</script><p>村里&nbsp;道路&lt;破损&gt;严重</p>"
+        "<div>已&#x7ecf;反映&#27425;三次&amp;无人管</div></body></html>")
+write("06-html-only",
+    "From: anon@example.net\nSubject: %s\nDate: %s\nMessage-ID: <m06@example.net>\n"
+    "MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64"
+    % (b("utf-8", "道路破损"), D6),
+    b64(html.encode()) + "\n",
+    {"subject": "道路破损", "from": "anon@example.net", "date": ts(D6),
+     "excerpt": "村里 道路<破损>严重 已经反映次三次&无人管", "message_id": "m06@example.net"})
+
+# 7. multipart/mixed with attachments: RFC 2231 and RFC 2047 names.
+D7 = "Mon, 30 Nov 2026 09:00:00 +0800"
+write("07-mixed-attachments",
+    "From: %s <photo@example.com>\nSubject: =?utf-8?B?%s?=\nDate: %s\nMessage-ID: <m07@example.com>\n"
+    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"MIX\""
+    % (b("utf-8", "周敏"), base64.b64encode("附照片".encode()).decode(), D7),
+    "preamble\n--MIX\nContent-Type: text/plain; charset=utf-8\n\n见附件照片。\n"
+    "--MIX\nContent-Type: image/jpeg\nContent-Disposition: attachment; filename*=UTF-8''%E7%8E%B0%E5%9C%BA.jpg\n"
+    "Content-Transfer-Encoding: base64\n\n/9j/4AAQ\n"
+    "--MIX\nContent-Type: application/pdf; name=\"" + b("gb2312", "说明.pdf") + "\"\n"
+    "Content-Disposition: attachment; filename=\"" + b("gb2312", "说明.pdf") + "\"\n"
+    "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--MIX--\n",
+    {"subject": "附照片", "from": "周敏 <photo@example.com>", "date": ts(D7),
+     "excerpt": "见附件照片。", "attachments": "现场.jpg|说明.pdf", "message_id": "m07@example.com"})
+
+# 8. No Date, no Message-ID: arrival time (flagged), header hash.
+write("08-no-date",
+    "From: nodate@example.com\nSubject: no date here\nContent-Type: text/plain",
+    "Body without a date.\n",
+    {"subject": "no date here", "from": "nodate@example.com", "date": "flagged",
+     "excerpt": "Body without a date.", "message_id": ""})
+
+# 9. Broken headers: garbage Date, raw 8-bit GBK subject, a line
+# without a colon, an unterminated encoded word, multipart without its
+# closing boundary.
+raw = ("From: =?utf-8?B?5byg5LiJ <broken@example.com>\nSubject: ".encode()
+       + "原始八位标题".encode("gbk")
+       + b"\nDate: the day before yesterday\nThis line has no colon\nMessage-ID: <m09@example.com>\n"
+       b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\n"
+       b"Content-Type: text/plain; charset=utf-8\n\n" + "断开的邮件\n".encode() + b"--B\nContent-Type: text/plain\n\nno end")
+open("09-broken.eml", "wb").write(raw.replace(b"\n", b"\r\n"))
+with open("09-broken.expect", "w", encoding="utf-8") as f:
+    f.write("subject: 原始八位标题\nfrom: =?utf-8?B?5byg5LiJ <broken@example.com>\ndate: flagged\n"
+            "excerpt: 断开的邮件\nattachments: \nmessage_id: m09@example.com\n")
+
+# 10. Oversized: over the test's max_size (65536); stored as headers + note.
+D10 = "Tue, 01 Dec 2026 09:00:00 +0800"
+write("10-oversized",
+    "From: big@example.com\nSubject: %s\nDate: %s\nMessage-ID: <m10@example.com>\n"
+    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"BIG\"" % (b("utf-8", "大附件"), D10),
+    "--BIG\nContent-Type: text/plain; charset=utf-8\n\nsee attachment\n--BIG\n"
+    "Content-Type: application/octet-stream\nContent-Disposition: attachment; filename=big.bin\n"
+    "Content-Transfer-Encoding: base64\n\n" + b64(bytes(range(256)) * 400) + "\n--BIG--\n",
+    {"subject": "大附件", "from": "big@example.com", "date": ts(D10),
+     "excerpt": "see attachment", "attachments": "big.bin", "message_id": "m10@example.com"})

@@ -1,0 +1,226 @@
+/*
+ * test_mimeparse: mime_parse on the feedback-mailbox corpus in
+ * tests/data/mail (every NN-name.eml against its NN-name.expect), plus
+ * hostile shapes: no header at all, deep nesting, the HTML stripper.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+
+#include <cmocka.h>
+
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+
+#include "mime.h"
+#include "util.h"
+
+#define CORPUS	TOP_SRCDIR "/tests/data/mail"
+#define ARRIVAL	INT64_C(1796000000)
+
+/* The value of "field: value" in the .expect text, "" if absent. */
+static void
+expect_get(const char *text, const char *field, char *out, size_t n)
+{
+	char		 key[32];
+	const char	*p, *eol;
+
+	snprintf(key, sizeof(key), "\n%s: ", field);
+	out[0] = '\0';
+	p = strstr(text, key);
+	if (p == NULL && strncmp(text, key + 1, strlen(key + 1)) == 0)
+		p = text - 1;
+	if (p == NULL)
+		return;
+	p += strlen(key);
+	eol = strchr(p, '\n');
+	snprintf(out, n, "%.*s", (int)(eol ? eol - p : (long)strlen(p)), p);
+}
+
+static void
+join(const struct strv *v, char *out, size_t n)
+{
+	size_t	 i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < v->n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s%s",
+		    i > 0 ? "|" : "", v->v[i]);
+}
+
+static void
+check_one(const char *name)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	char		 path[512], want[1024], got[1024], *eml, *exp;
+	size_t		 len, elen;
+
+	snprintf(path, sizeof(path), "%s/%s.eml", CORPUS, name);
+	assert_int_equal(file_read(path, 1 << 22, &eml, &len, &err), 0);
+	snprintf(path, sizeof(path), "%s/%s.expect", CORPUS, name);
+	assert_int_equal(file_read(path, 1 << 16, &exp, &elen, &err), 0);
+	if (mime_parse(eml, len, ARRIVAL, &m, &err) != 0)
+		fail_msg("%s: %s", name, err.msg);
+	expect_get(exp, "subject", want, sizeof(want));
+	printf("# %s\n", name);
+	assert_string_equal(m.subject, want);
+	expect_get(exp, "from", want, sizeof(want));
+	assert_string_equal(m.from, want);
+	expect_get(exp, "excerpt", want, sizeof(want));
+	assert_string_equal(m.excerpt, want);
+	expect_get(exp, "attachments", want, sizeof(want));
+	join(&m.attachments, got, sizeof(got));
+	assert_string_equal(got, want);
+	expect_get(exp, "message_id", want, sizeof(want));
+	assert_string_equal(m.message_id ? m.message_id : "", want);
+	expect_get(exp, "date", want, sizeof(want));
+	if (strcmp(want, "flagged") == 0) {
+		assert_true(m.date_flagged);
+		assert_int_equal(m.date, ARRIVAL);
+	} else {
+		assert_false(m.date_flagged);
+		snprintf(got, sizeof(got), "%lld", (long long)m.date);
+		assert_string_equal(got, want);
+	}
+	assert_int_equal(strlen(m.header_hash), 64);
+	mime_msg_clear(&m);
+	free(eml);
+	free(exp);
+}
+
+static void
+test_mimeparse_corpus(void **state)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 name[256];
+	size_t		 n, count = 0;
+
+	(void)state;
+	d = opendir(CORPUS);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".eml") != 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 4), de->d_name);
+		check_one(name);
+		count++;
+	}
+	closedir(d);
+	assert_true(count >= 10);
+}
+
+static void
+test_mimeparse_no_header(void **state)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	/* GMime reads nearly anything as a message; it must not crash. */
+	if (mime_parse("", 0, ARRIVAL, &m, &err) == 0) {
+		assert_true(m.date_flagged);
+		mime_msg_clear(&m);
+	}
+	if (mime_parse("\r\n\r\n\x01\xff", 6, ARRIVAL, &m, &err) == 0) {
+		assert_string_equal(m.subject, "");
+		mime_msg_clear(&m);
+	}
+}
+
+static void
+test_mimeparse_deep_nesting_headers_only(void **state)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	struct buf	 b;
+	int		 i;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "From: deep@example.com\r\nSubject: deep\r\n", NULL);
+	for (i = 0; i < 5000; i++)
+		buf_printf(&b, NULL, "Content-Type: multipart/mixed; "
+		    "boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, &m, &err), 0);
+	assert_string_equal(m.subject, "deep");
+	assert_string_equal(m.excerpt, "");
+	assert_non_null(m.note);
+	assert_non_null(strstr(m.note, "只保存了信头"));
+	mime_msg_clear(&m);
+	buf_clear(&b);
+}
+
+static void
+test_mimeparse_html_text(void **state)
+{
+	static const char html[] = "<b>a</b>&lt;<br>b<script>x<y</script>"
+	    "&#20013;&#x6587;&bogus; <STYLE>p{}</STYLE>c&";
+	struct buf	 b;
+
+	(void)state;
+	buf_init(&b, 0);
+	mime_html_text(html, sizeof(html) - 1, &b);
+	assert_string_equal(b.data, "a<\nb中文&bogus; c&");
+	buf_clear(&b);
+}
+
+static void
+test_mimeparse_long_excerpt_cut(void **state)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	struct buf	 b;
+	int		 i;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "Subject: long\r\nContent-Type: text/plain; "
+	    "charset=utf-8\r\n\r\n", NULL);
+	for (i = 0; i < 2000; i++)
+		buf_puts(&b, "长", NULL);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, &m, &err), 0);
+	/* 500 characters of 3 bytes, and the ellipsis (3 bytes). */
+	assert_int_equal(strlen(m.excerpt), MIME_EXCERPT_MAX * 3 + 3);
+	mime_msg_clear(&m);
+	buf_clear(&b);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	mime_global_init();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	mime_global_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mimeparse_corpus),
+		cmocka_unit_test(test_mimeparse_no_header),
+		cmocka_unit_test(test_mimeparse_deep_nesting_headers_only),
+		cmocka_unit_test(test_mimeparse_html_text),
+		cmocka_unit_test(test_mimeparse_long_excerpt_cut),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
