@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "digest.h"
 #include "ledger.h"
 #include "log.h"
 #include "plan.h"
@@ -36,8 +37,8 @@ struct cli {
 struct cli_args {
 	const char	*owner, *problem, *problem_title, *code, *text;
 	const char	*deadline, *kind, *evidence, *reason, *status;
-	const char	*output, *by, *target, *date, *note, *period;
-	bool		 late;
+	const char	*output, *by, *target, *date, *note, *period, *to;
+	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */
 	int		 limit;
 	bool		 json, csv, overdue, all;
@@ -193,6 +194,9 @@ parse_args(int argc, char **argv, struct cli_args *a)
 		{ "note", required_argument, NULL, 'n' },
 		{ "period", required_argument, NULL, 'p' },
 		{ "late", no_argument, NULL, 'L' },
+		{ "to", required_argument, NULL, 'u' },
+		{ "html", no_argument, NULL, 'H' },
+		{ "plain", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long	 v;
@@ -225,6 +229,9 @@ parse_args(int argc, char **argv, struct cli_args *a)
 		case 'n': a->note = optarg; break;
 		case 'p': a->period = optarg; break;
 		case 'L': a->late = true; break;
+		case 'u': a->to = optarg; break;
+		case 'H': a->html = true; break;
+		case 'X': a->plain = true; break;
 		case 'w':
 		case 'l':
 			if (str_to_ll(optarg, 0, 100000, &v) < 0)
@@ -1288,6 +1295,79 @@ duty_history(struct cli *c, struct cli_args *a)
 	return 0;
 }
 
+/* ---- digest ---------------------------------------------------------- */
+
+static int
+digest_preview(struct cli *c, struct cli_args *a)
+{
+	struct plan_snapshot	 snap = { 0 };
+	struct duty_cells	 cells = { 0 };
+	struct digest_in	 in;
+	struct digest_msg	 msg;
+	struct derr		 err = { 0 };
+	const struct cfg_person	*p;
+	char			*at = NULL, week[16];
+	long long		 since;
+	int64_t			 next;
+	bool			 this_week;
+	int			 r;
+
+	if (a->argc != 0 || (a->html && a->plain))
+		return fail(EX_USAGE, "usage: dutyctl digest preview "
+		    "[--html|--text] [--to KEY]");
+	if (a->to != NULL) {
+		if ((p = cfg_person_find(c->cfg, a->to)) == NULL)
+			return fail(EX_DATAERR, "--to: unknown person \"%s\"",
+			    a->to);
+	} else if (c->cfg->digest.to.n == 0 || (p = cfg_person_get(c->cfg,
+	    c->cfg->digest.to.v[0])) == NULL)
+		return fail(EX_CONFIG, "nobody to preview for: set digest.to "
+		    "in %s, or give --to KEY", c->path);
+	memset(&in, 0, sizeof(in));
+	in.cfg = c->cfg;
+	in.cal = c->cal;
+	in.now = c->now;
+	in.since = c->now - 7 * 86400;
+	/* What this week's digest showed, or what the next one will. */
+	digest_due(c->cfg, c->cal, c->now, week, &next);
+	if (store_state_get(c->store, "digest_week", &at, &err) < 0)
+		return fail_err(&err);
+	this_week = at != NULL && strcmp(at, week) == 0;
+	free(at);
+	at = NULL;
+	if (store_state_get(c->store, this_week ? "digest_since" :
+	    "digest_at", &at, &err) < 0)
+		return fail_err(&err);
+	if (at != NULL && str_to_ll(at, 0, c->now, &since) == 0)
+		in.since = since;
+	free(at);
+	if ((r = duty_snapshot(c, NULL, &snap)) == 0 &&
+	    (r = store_duty_closed(c->store, c->today - 400, c->today,
+	    &snap.closed, &err)) < 0)
+		r = fail_err(&err);
+	if (r == 0) {
+		plan_duty_cells(c->cfg, c->cal, c->today, NULL, &snap, &cells);
+		in.cells = &cells;
+		in.closed = &snap.closed;
+		if (digest_build(c->store, &in, p->key, &msg, &err) < 0)
+			r = fail_err(&err);
+		else {
+			if (a->html)
+				printf("%s\n", msg.html);
+			else if (a->plain)
+				printf("%s\n", msg.text);
+			else
+				printf("Subject: %s\nTo: %s <%s>\n\n%s\n",
+				    msg.subject, p->name, p->email ? p->email :
+				    "no email", msg.text);
+			digest_msg_clear(&msg);
+		}
+	}
+	duty_cells_clear(&cells);
+	plan_snapshot_clear(&snap);
+	return r;
+}
+
 typedef int (*cli_fn)(struct cli *, struct cli_args *);
 
 struct cli_cmd {
@@ -1321,6 +1401,8 @@ static const struct cli_cmd cmds[] = {
 	    "--note N [--evidence E] [--late --reason R]" },
 	{ "duty", "unlog", duty_unlog, "OCCURRENCE --reason R" },
 	{ "duty", "history", duty_history, "[ID] [--period P] [--all]" },
+	{ "digest", "preview", digest_preview, "[--html|--text] [--to KEY]   "
+	    "(this week's digest, not sent)" },
 	{ "audit", NULL, cmd_audit, "[--limit N]" },
 	{ "status", NULL, cmd_status, "database and outbox summary" },
 };
@@ -1376,10 +1458,11 @@ int
 cli_run(const char *path, int64_t now, const char *now_arg, int argc,
     char **argv)
 {
+	static char		 plain_opt[] = "--plain";
 	const struct cli_cmd	*cmd;
 	struct cli_args		 a;
 	struct cli		 c;
-	int			 used = 0, r;
+	int			 used = 0, r, i;
 
 	if (strcmp(argv[0], "check-config") == 0)
 		return check_config(path);
@@ -1387,6 +1470,10 @@ cli_run(const char *path, int64_t now, const char *now_arg, int argc,
 		cli_usage();
 		return EX_USAGE;
 	}
+	/* digest preview --text means the plain part, not "--text T". */
+	for (i = used; strcmp(cmd->name, "digest") == 0 && i < argc; i++)
+		if (strcmp(argv[i], "--text") == 0)
+			argv[i] = plain_opt;
 	/* getopt wants argv[0] to be a program name: keep the last word. */
 	if ((r = parse_args(argc - used + 1, argv + used - 1, &a)) != 0)
 		return r;

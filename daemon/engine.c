@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "digest.h"
 #include "channels/maildir.h"
 #include "channels/smtp.h"
 #include "log.h"
@@ -354,6 +355,94 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	return 0;
 }
 
+/*
+ * The week's digest, once per ISO week (daemon_state digest_week; the
+ * outbox key digest:<person>:email:<week> guards a crash in between).
+ * Feedback is "new" since the previous digest (or 7 days).  Returns the
+ * number of digests queued.
+ */
+static int
+digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
+{
+	struct plan_snapshot	 snap = { 0 };
+	struct duty_cells	 cells = { 0 };
+	struct digest_in	 in;
+	struct digest_msg	 msg;
+	char			 week[16], key[96], v[256], d[11];
+	char			*at = NULL, *done = NULL;
+	int64_t			 due_next;
+	long long		 since;
+	int32_t			 today;
+	size_t			 i;
+	int			 r = 0, q = 0, min;
+
+	if (!digest_due(e->cfg, e->cal, now, week, &due_next)) {
+		if (e->cfg->digest.enabled && due_next < *next)
+			*next = due_next;
+		return 0;
+	}
+	if (due_next < *next)
+		*next = due_next;
+	if (store_state_get(e->store, "digest_week", &done, err) < 0)
+		return -1;
+	if (done != NULL && strcmp(done, week) == 0) {
+		free(done);
+		return 0;
+	}
+	free(done);
+	memset(&in, 0, sizeof(in));
+	in.cfg = e->cfg;
+	in.cal = e->cal;
+	in.now = now;
+	in.since = now - 7 * 86400;
+	if (store_state_get(e->store, "digest_at", &at, err) < 0)
+		return -1;
+	if (at != NULL && str_to_ll(at, 0, now, &since) == 0)
+		in.since = since;
+	free(at);
+	if (snap_duties(e, now, &snap, err) < 0) {
+		plan_snapshot_clear(&snap);
+		return -1;
+	}
+	cal_civil(e->cal, now, &today, &min);
+	plan_duty_cells(e->cfg, e->cal, today, NULL, &snap, &cells);
+	in.cells = &cells;
+	in.closed = &snap.closed;
+	for (i = 0; r == 0 && i < e->cfg->digest.to.n; i++) {
+		const char *to = e->cfg->digest.to.v[i];
+
+		if ((r = digest_build(e->store, &in, to, &msg, err)) < 0)
+			break;
+		snprintf(key, sizeof(key), "digest:%s:email:%s", to, week);
+		r = outbox_enqueue_email(e->store, e->cfg, "digest", key, to,
+		    msg.subject, msg.text, msg.html, now, err);
+		digest_msg_clear(&msg);
+		if (r < 0 && err->kind == DERR_CONFIG) {
+			log_warn("digest: %s", err->msg);
+			r = 0;
+			continue;
+		}
+		q += r > 0;
+		r = r < 0 ? -1 : 0;
+	}
+	duty_cells_clear(&cells);
+	plan_snapshot_clear(&snap);
+	if (r < 0)
+		return -1;
+	snprintf(key, sizeof(key), "%lld", (long long)now);
+	snprintf(v, sizeof(v), "%lld", (long long)in.since);
+	if (store_state_set(e->store, "digest_since", v, now, err) < 0 ||
+	    store_state_set(e->store, "digest_week", week, now, err) < 0 ||
+	    store_state_set(e->store, "digest_at", key, now, err) < 0)
+		return -1;
+	snprintf(v, sizeof(v), "%s, %s %02d:%02d, %d queued", week,
+	    day_format(today, d), min / 60, min % 60, q);
+	if (store_state_set(e->store, "last_digest", v, now, err) < 0)
+		return -1;
+	log_info("digest: %s: %d digest(s) queued", week, q);
+	return q;
+}
+
 int
 engine_tick(struct engine *e, int64_t now, int64_t *next)
 {
@@ -378,10 +467,13 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 	if (drain(e, now, &st, &err) < 0)
 		goto fail;
 	*next = next_plan;
+	if (mailbox_tick(e, now, next, &err) < 0 ||
+	    (r = digest_tick(e, now, next, &err)) < 0)
+		goto fail;
+	if (r > 0 && drain(e, now, &st, &err) < 0)
+		goto fail;
 	if (store_outbox_next(e->store, &retry, &err) > 0 && retry < *next)
 		*next = retry <= now ? now + 1 : retry;
-	if (mailbox_tick(e, now, next, &err) < 0)
-		goto fail;
 	return 0;
 fail:
 	log_err("engine: %s", err.msg);

@@ -1,5 +1,6 @@
 #include "outbox.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,37 @@ outbox_enqueue(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		return -1;
 	}
 	return store_commit(st, err);
+}
+
+int
+outbox_enqueue_email(struct store *st, const struct cfg *cfg,
+    const char *kind, const char *key, const char *person,
+    const char *subject, const char *text, const char *html, int64_t now,
+    struct derr *err)
+{
+	const struct cfg_person	*p = cfg_person_get(cfg, person);
+	struct outbox_row	 row = { 0 };
+	int64_t			 id;
+	int			 r;
+
+	if (p == NULL || p->email == NULL || p->disabled)
+		return derr_set(err, DERR_CONFIG, false, "%s: %s has no email "
+		    "address or is disabled", key, person);
+	row.key = (char *)(uintptr_t)key;
+	row.kind = (char *)(uintptr_t)kind;
+	row.channel = (char *)(uintptr_t)"email";
+	row.person = p->key;
+	row.recipient = p->email;
+	row.recipient_name = p->name;
+	row.subject = (char *)(uintptr_t)subject;
+	row.body_text = (char *)(uintptr_t)text;
+	row.body_html = (char *)(uintptr_t)html;
+	row.message_id = message_id(key, cfg->smtp.from);
+	row.created_at = now;
+	row.next_attempt_at = now;
+	r = store_outbox_insert(st, &row, &id, err);
+	free(row.message_id);
+	return r;
 }
 
 int64_t

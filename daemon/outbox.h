@@ -36,6 +36,16 @@ int	outbox_enqueue(struct store *, const struct cfg *, const struct cal *,
 	    const struct notif_list *, int64_t now, struct outbox_stats *,
 	    struct derr *);
 
+/*
+ * Queue one ready-made email (the weekly digest) for `person` under `key`.
+ * Returns 1 if queued, 0 if a row with that key exists, -1 (DERR_CONFIG if
+ * the person has no usable address).
+ */
+int	outbox_enqueue_email(struct store *, const struct cfg *,
+	    const char *kind, const char *key, const char *person,
+	    const char *subject, const char *text, const char *html,
+	    int64_t now, struct derr *);
+
 /* The channel that carries rows of channel name `name` ("email"). */
 typedef struct channel *(*outbox_channel_fn)(void *ctx, const char *name);
 

@@ -20,6 +20,7 @@ people = (
 );
 smtp = { enabled = true; url = "smtp://127.0.0.1:$P"; starttls = false;
 	from = "duty@example.org"; from_name = "巡察整改办"; };
+digest = { enabled = false; };	# tested in test_digest.sh
 duties = (
 	{ id = "talks"; title = "分管领导对联系科室开展谈心谈话";
 	  period = "quarter"; at_least = 1; owners = [ "chen" ];

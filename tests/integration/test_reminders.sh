@@ -27,6 +27,7 @@ smtp = { enabled = true; url = "smtp://127.0.0.1:$2"; username = "dutyd";
 	from_name = "巡察整改办"; ca_file = "$3"; connect_timeout = 3;
 	timeout = 10; };
 outbox = { retry_min = 60; retry_max = 600; give_up = 86400; };
+digest = { enabled = false; };	# tested in test_digest.sh
 CONF
 }
 

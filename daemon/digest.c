@@ -1,0 +1,569 @@
+#include "digest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define DIGEST_TEXT_MAX		(4 * 1024 * 1024)
+#define DIGEST_LIST_MAX		200	/* rows per section, then "…and N more" */
+#define DIGEST_EXCERPT		120	/* characters of a feedback excerpt */
+#define DIGEST_BAR		10	/* cells of a text progress bar */
+
+void
+digest_msg_clear(struct digest_msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->subject);
+	free(m->text);
+	free(m->html);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The Monday of `day`'s ISO week, and its ISO year and week number. */
+static int32_t
+iso_week(int32_t day, int *year, int *week)
+{
+	int32_t	 mon = day - (day_weekday(day) - 1), jan4, mon1;
+	int	 y, m, d;
+
+	day_to_ymd(mon + 3, &y, &m, &d);	/* the Thursday decides */
+	jan4 = day_from_ymd(y, 1, 4);
+	mon1 = jan4 - (day_weekday(jan4) - 1);
+	*year = y;
+	*week = (mon - mon1) / 7 + 1;
+	return mon;
+}
+
+/* The instant this week's digest is due (week of Monday `mon`). */
+static int64_t
+due_at(const struct cfg *cfg, const struct cal *cal, int32_t mon)
+{
+	int32_t	 d = mon + cfg->digest.weekday - 1, w;
+
+	for (w = d; w <= mon + 6 && !cal_is_workday(cal, w); w++)
+		;
+	return cal_instant(cal, w <= mon + 6 ? w : d, cfg->digest.time);
+}
+
+bool
+digest_due(const struct cfg *cfg, const struct cal *cal, int64_t now,
+    char week[16], int64_t *next)
+{
+	int32_t	 today, mon;
+	int	 minute, y, w;
+	int64_t	 at;
+
+	cal_civil(cal, now, &today, &minute);
+	mon = iso_week(today, &y, &w);
+	snprintf(week, 16, "%04d-W%02d", y, w);
+	at = due_at(cfg, cal, mon);
+	*next = now < at ? at : due_at(cfg, cal, mon + 7);
+	return cfg->digest.enabled && now >= at;
+}
+
+/* Whitespace runs become one space; at most `max` characters, then "…". */
+static char *
+excerpt(const char *s, size_t max)
+{
+	char	*out = xmalloc(strlen(s) + 4), *o = out;
+	size_t	 chars = 0, len;
+	bool	 space = false;
+
+	while (*s != '\0' && chars < max) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			space = o != out;
+			s++;
+			continue;
+		}
+		if (space) {
+			*o++ = ' ';
+			chars++;
+			space = false;
+		}
+		for (len = 1; (s[len] & 0xc0) == 0x80 && len < 4; len++)
+			;
+		memcpy(o, s, len);
+		o += len;
+		s += len;
+		chars++;
+	}
+	if (*s != '\0') {
+		memcpy(o, "…", 3);
+		o += 3;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+owner_names(const struct cfg *cfg, const struct strv *owners, struct buf *b)
+{
+	const struct cfg_person	*p;
+	size_t			 i;
+
+	buf_reset(b);
+	for (i = 0; i < owners->n; i++) {
+		p = cfg_person_get(cfg, owners->v[i]);
+		buf_puts(b, i ? "、" : "", NULL);
+		buf_puts(b, p ? p->name : owners->v[i], NULL);
+	}
+}
+
+static const char *
+person_name(const struct cfg *cfg, const char *key)
+{
+	const struct cfg_person	*p = key ? cfg_person_get(cfg, key) : NULL;
+
+	return p ? p->name : key ? key : "";
+}
+
+static void
+fmt_local(const struct cal *cal, int64_t t, char *out, size_t n)
+{
+	int32_t	 d;
+	int	 min;
+	char	 b[11];
+
+	cal_civil(cal, t, &d, &min);
+	snprintf(out, n, "%s %02d:%02d", day_format(d, b), min / 60, min % 60);
+}
+
+struct ledger_sums {
+	int	 total, done, overdue, due_soon, unreachable;
+};
+
+static void
+measure_row(struct rval *list, const struct cfg *cfg, const struct cal *cal,
+    const struct measure *m, int32_t today, struct buf *b)
+{
+	struct rval	*v = rval_list_add_map(list);
+	char		 d[11];
+
+	rval_map_set_str(v, "code", m->code);
+	rval_map_set_str(v, "problem_code", m->problem_code);
+	rval_map_set_str(v, "problem_title", m->problem_title);
+	rval_map_set_str(v, "text", m->text);
+	owner_names(cfg, &m->owners, b);
+	rval_map_set_str(v, "owners", b->data ? b->data : "");
+	rval_map_set_str(v, "deadline", day_format(m->deadline, d));
+	rval_map_set_int(v, "days_overdue", today - m->deadline);
+	rval_map_set_int(v, "days_left", m->deadline - today);
+	rval_map_set_int(v, "workdays_left", m->deadline > today ?
+	    cal_workdays_between(cal, today, m->deadline) : 0);
+	rval_map_set_bool(v, "due_today", m->deadline == today);
+}
+
+/* Descending by days overdue: the oldest deadline first. */
+static int
+by_deadline(const void *a, const void *b)
+{
+	const struct measure *const	*x = a, *const *y = b;
+
+	if ((*x)->deadline != (*y)->deadline)
+		return (*x)->deadline < (*y)->deadline ? -1 : 1;
+	return strcmp((*x)->code, (*y)->code);
+}
+
+static void
+more(struct rval *ctx, const char *key, size_t n)
+{
+	rval_map_set_int(ctx, key, n > DIGEST_LIST_MAX ?
+	    (int64_t)(n - DIGEST_LIST_MAX) : 0);
+}
+
+static void
+problem_row(struct rval *list, const struct measure *first, int done,
+    int total)
+{
+	struct rval	*v = rval_list_add_map(list);
+	char		 bar[DIGEST_BAR * 3 + 1], *p = bar;
+	int		 pct = total ? done * 100 / total : 0, i;
+
+	rval_map_set_str(v, "code", first->problem_code);
+	rval_map_set_str(v, "title", first->problem_title);
+	rval_map_set_int(v, "done", done);
+	rval_map_set_int(v, "total", total);
+	rval_map_set_int(v, "percent", pct);
+	rval_map_set_int(v, "bar_done", pct);
+	rval_map_set_int(v, "bar_rest", 100 - pct);
+	rval_map_set_bool(v, "complete", done == total);
+	for (i = 0; i < DIGEST_BAR; i++) {
+		memcpy(p, i < (done * DIGEST_BAR + total / 2) / (total ? total : 1)
+		    ? "■" : "□", 3);
+		p += 3;
+	}
+	*p = '\0';
+	rval_map_set_str(v, "bar", bar);
+}
+
+/* People who own open measures but cannot be reached by email. */
+static void
+unreachable_rows(struct rval *ctx, const struct cfg *cfg,
+    const struct measure_list *l, struct ledger_sums *s)
+{
+	struct rval		*list = rval_map_set_list(ctx, "unreachable"), *v;
+	const struct cfg_person	*p;
+	struct strv		 seen = { 0 };
+	size_t			 i, j, k;
+	int			 n;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].status != MEASURE_OPEN)
+			continue;
+		for (j = 0; j < l->v[i].owners.n; j++) {
+			const char *key = l->v[i].owners.v[j];
+
+			p = cfg_person_get(cfg, key);
+			if ((p != NULL && !p->disabled && p->email != NULL) ||
+			    strv_has(&seen, key))
+				continue;
+			strv_push(&seen, key);
+			for (k = i, n = 0; k < l->n; k++)
+				n += l->v[k].status == MEASURE_OPEN &&
+				    strv_has(&l->v[k].owners, key);
+			v = rval_list_add_map(list);
+			rval_map_set_str(v, "name", p ? p->name : key);
+			rval_map_set_str(v, "why", p == NULL ? "不在配置的人员中" :
+			    p->disabled ? "已停用" : "没有邮箱");
+			rval_map_set_int(v, "count", n);
+			s->unreachable++;
+		}
+	}
+	strv_clear(&seen);
+	rval_map_set_bool(ctx, "has_unreachable", s->unreachable > 0);
+}
+
+static int
+ledger_part(struct store *st, const struct digest_in *in, int32_t today,
+    struct rval *ctx, struct derr *err)
+{
+	const struct cfg	*cfg = in->cfg;
+	struct store_filter	 f = { NULL, NULL, -1, DAY_NONE, false };
+	struct measure_list	 l = { 0 };
+	const struct measure	**over, **soon;
+	struct rval		*list;
+	struct ledger_sums	 s = { 0 };
+	struct buf		 b;
+	size_t			 i, j, no = 0, ns = 0;
+	int			 done, pct;
+
+	if (store_measure_list(st, &f, &l, err) < 0)
+		return -1;
+	buf_init(&b, 0);
+	over = xcalloc(l.n + 1, sizeof(*over));
+	soon = xcalloc(l.n + 1, sizeof(*soon));
+	list = rval_map_set_list(ctx, "problems");
+	for (i = 0; i < l.n; i = j) {
+		for (j = i, done = 0; j < l.n &&
+		    strcmp(l.v[j].problem_code, l.v[i].problem_code) == 0; j++)
+			done += l.v[j].status == MEASURE_DONE;
+		problem_row(list, &l.v[i], done, (int)(j - i));
+		s.done += done;
+	}
+	for (i = 0; i < l.n; i++) {
+		const struct measure *m = &l.v[i];
+
+		if (m->status != MEASURE_OPEN || m->deadline == DAY_NONE ||
+		    m->kind == MEASURE_ONGOING)
+			continue;
+		if (m->deadline < today)
+			over[no++] = m;
+		else if (m->deadline - today <= DIGEST_DUE_DAYS)
+			soon[ns++] = m;
+	}
+	qsort(over, no, sizeof(*over), by_deadline);
+	qsort(soon, ns, sizeof(*soon), by_deadline);
+	list = rval_map_set_list(ctx, "overdue");
+	for (i = 0; i < no && i < DIGEST_LIST_MAX; i++)
+		measure_row(list, cfg, in->cal, over[i], today, &b);
+	list = rval_map_set_list(ctx, "due_soon");
+	for (i = 0; i < ns && i < DIGEST_LIST_MAX; i++)
+		measure_row(list, cfg, in->cal, soon[i], today, &b);
+	more(ctx, "overdue_more", no);
+	more(ctx, "due_soon_more", ns);
+	s.total = (int)l.n;
+	pct = s.total ? s.done * 100 / s.total : 0;
+	rval_map_set_int(ctx, "total", s.total);
+	rval_map_set_int(ctx, "done", s.done);
+	rval_map_set_int(ctx, "open", s.total - s.done);
+	rval_map_set_int(ctx, "percent", pct);
+	rval_map_set_int(ctx, "overdue_count", (int64_t)no);
+	rval_map_set_int(ctx, "due_soon_count", (int64_t)ns);
+	rval_map_set_int(ctx, "due_days", DIGEST_DUE_DAYS);
+	rval_map_set_bool(ctx, "has_overdue", no > 0);
+	rval_map_set_bool(ctx, "has_due_soon", ns > 0);
+	rval_map_set_bool(ctx, "has_problems", l.n > 0);
+	unreachable_rows(ctx, cfg, &l, &s);
+	free(over);
+	free(soon);
+	buf_clear(&b);
+	measure_list_clear(&l);
+	return 0;
+}
+
+static const char *
+state_colour(enum duty_state s)
+{
+	switch (s) {
+	case DUTY_MET:
+		return "#2e7d32";
+	case DUTY_OPEN:
+		return "#555555";
+	case DUTY_WARN:
+		return "#b26a00";
+	default:
+		return "#c62828";
+	}
+}
+
+static void
+period_name(const char *label, char *out, size_t n)
+{
+	struct cal_period	 p;
+
+	if (cal_period_parse(label, &p) == 0)
+		cal_period_name(&p, out, n);
+	else
+		snprintf(out, n, "%s", label);
+}
+
+static void
+duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
+{
+	const struct cfg	*cfg = in->cfg;
+	const struct cfg_duty	*d;
+	const struct duty_cell	*c;
+	const struct duty_tally	*r;
+	struct cal_period	 cur, prev;
+	struct rval		*list, *v;
+	char			 name[32];
+	size_t			 i, j;
+	int			 met = 0, nshort = 0;
+
+	list = rval_map_set_list(ctx, "duties");
+	for (i = 0; in->cells != NULL && i < in->cells->n; i++) {
+		c = &in->cells->v[i];
+		v = rval_list_add_map(list);
+		rval_map_set_str(v, "title", cfg->duties[c->duty].title);
+		period_name(c->period, name, sizeof(name));
+		rval_map_set_str(v, "period_name", name);
+		rval_map_set_str(v, "owner", person_name(cfg, c->person));
+		rval_map_set_str(v, "target", c->target);
+		rval_map_set_int(v, "done", c->done);
+		rval_map_set_int(v, "required", c->required);
+		rval_map_set_str(v, "state", duty_state_label(c->state));
+		rval_map_set_str(v, "colour", state_colour(c->state));
+		rval_map_set_bool(v, "met", c->state == DUTY_MET);
+		rval_map_set_int(v, "days_left", c->days_left);
+		met += c->state == DUTY_MET;
+	}
+	rval_map_set_bool(ctx, "has_duties", in->cells && in->cells->n > 0);
+	rval_map_set_int(ctx, "duty_total", in->cells ? (int64_t)in->cells->n :
+	    0);
+	rval_map_set_int(ctx, "duty_met", met);
+	/* The last closed period of each duty: its shortfalls. */
+	list = rval_map_set_list(ctx, "shortfalls");
+	for (i = 0; i < cfg->nduties && in->closed != NULL; i++) {
+		d = &cfg->duties[i];
+		cal_period_of(d->period, today, &cur);
+		cal_period_prev(&cur, &prev);
+		for (j = 0; j < in->closed->n; j++) {
+			r = &in->closed->v[j];
+			if (r->start != prev.start || r->done >= r->required ||
+			    strcmp(r->duty, d->id) != 0)
+				continue;
+			v = rval_list_add_map(list);
+			rval_map_set_str(v, "title", r->title ? r->title :
+			    d->title);
+			period_name(r->period, name, sizeof(name));
+			rval_map_set_str(v, "period_name", name);
+			rval_map_set_str(v, "owner", person_name(cfg, r->person));
+			rval_map_set_str(v, "target", r->target);
+			rval_map_set_int(v, "done", r->done);
+			rval_map_set_int(v, "required", r->required);
+			nshort++;
+		}
+	}
+	rval_map_set_bool(ctx, "has_shortfalls", nshort > 0);
+	rval_map_set_int(ctx, "shortfall_count", nshort);
+}
+
+static int
+feedback_part(struct store *st, const struct digest_in *in, int32_t today,
+    struct rval *ctx, struct derr *err)
+{
+	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0 };
+	struct feedback_filter	 fover = { -1, 0, today, 0 };
+	struct feedback_list	 l = { 0 };
+	struct rval		*list, *v;
+	char			 t[32], d[11], *ex;
+	size_t			 i;
+
+	if (store_feedback_list(st, &fnew, &l, err) < 0)
+		return -1;
+	list = rval_map_set_list(ctx, "feedback_new");
+	for (i = 0; i < l.n && i < DIGEST_LIST_MAX; i++) {
+		const struct feedback *f = &l.v[i];
+
+		v = rval_list_add_map(list);
+		rval_map_set_int(v, "id", f->id);
+		rval_map_set_str(v, "sender", f->sender);
+		fmt_local(in->cal, f->date ? f->date : f->received_at, t,
+		    sizeof(t));
+		rval_map_set_str(v, "date", t);
+		rval_map_set_str(v, "subject", *f->subject ? f->subject :
+		    "（无主题）");
+		ex = excerpt(f->excerpt, DIGEST_EXCERPT);
+		rval_map_set_str(v, "excerpt", ex);
+		free(ex);
+		rval_map_set_str(v, "source", strcmp(f->source, "phone") == 0 ?
+		    "电话" : strcmp(f->source, "imap") == 0 ? "邮件" : "登记");
+		rval_map_set_bool(v, "has_attachments", f->attachments &&
+		    *f->attachments);
+	}
+	rval_map_set_int(ctx, "feedback_new_count", (int64_t)l.n);
+	rval_map_set_bool(ctx, "has_feedback_new", l.n > 0);
+	more(ctx, "feedback_new_more", l.n);
+	feedback_list_clear(&l);
+	if (store_feedback_list(st, &fover, &l, err) < 0)
+		return -1;
+	list = rval_map_set_list(ctx, "feedback_overdue");
+	for (i = 0; i < l.n && i < DIGEST_LIST_MAX; i++) {
+		const struct feedback *f = &l.v[i];
+
+		v = rval_list_add_map(list);
+		rval_map_set_int(v, "id", f->id);
+		rval_map_set_str(v, "subject", *f->subject ? f->subject :
+		    "（无主题）");
+		rval_map_set_str(v, "assignee", f->assignee ?
+		    person_name(in->cfg, f->assignee) : "未分派");
+		rval_map_set_str(v, "deadline", day_format(f->answer_deadline,
+		    d));
+		rval_map_set_int(v, "days_overdue", today - f->answer_deadline);
+	}
+	rval_map_set_int(ctx, "feedback_overdue_count", (int64_t)l.n);
+	rval_map_set_bool(ctx, "has_feedback_overdue", l.n > 0);
+	feedback_list_clear(&l);
+	return 0;
+}
+
+static int
+delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
+    struct derr *err)
+{
+	static const int	 which[] = { OUTBOX_FAILED, OUTBOX_DEAD };
+	struct outbox_list	 l = { 0 };
+	struct mailbox_state	 mb;
+	struct rval		*list, *v;
+	char			 t[32];
+	size_t			 i, k;
+	int			 n = 0, r;
+
+	list = rval_map_set_list(ctx, "delivery");
+	for (k = 0; k < 2; k++) {
+		if (store_outbox_list(st, which[k], DIGEST_LIST_MAX, &l,
+		    err) < 0)
+			return -1;
+		for (i = 0; i < l.n; i++) {
+			const struct outbox_row *o = &l.v[i];
+
+			/* Dead rows stay; show those of the last week. */
+			if (o->status == OUTBOX_DEAD && o->created_at <
+			    in->since)
+				continue;
+			v = rval_list_add_map(list);
+			rval_map_set_str(v, "person", person_name(in->cfg,
+			    o->person));
+			rval_map_set_str(v, "channel", o->channel);
+			rval_map_set_str(v, "status", o->status == OUTBOX_DEAD ?
+			    "已放弃" : "重试中");
+			rval_map_set_int(v, "attempts", o->attempts);
+			rval_map_set_str(v, "error", o->last_error ?
+			    o->last_error : "");
+			rval_map_set_int(v, "id", o->id);
+			n++;
+		}
+		outbox_list_clear(&l);
+	}
+	rval_map_set_bool(ctx, "has_delivery", n > 0);
+	rval_map_set_int(ctx, "delivery_count", n);
+	rval_map_set_bool(ctx, "mailbox_enabled", in->cfg->mailbox.enabled);
+	if (!in->cfg->mailbox.enabled)
+		return 0;
+	if ((r = store_mailbox_get(st, in->cfg->mailbox.url, &mb, err)) < 0)
+		return -1;
+	v = rval_map_set_map(ctx, "mailbox");
+	if (r == 0 || mb.last_poll == 0)
+		rval_map_set_str(v, "last_poll", "从未");
+	else {
+		fmt_local(in->cal, mb.last_poll, t, sizeof(t));
+		rval_map_set_str(v, "last_poll", t);
+	}
+	rval_map_set_str(v, "last_result", mb.last_result);
+	rval_map_set_int(v, "failures", mb.failures);
+	rval_map_set_bool(v, "failing", mb.failures > 0);
+	return 0;
+}
+
+static int
+render_part(const struct cfg *cfg, const char *name, const struct rval *ctx,
+    enum render_escape esc, char **out, struct derr *err)
+{
+	struct buf	 b;
+
+	buf_init(&b, DIGEST_TEXT_MAX);
+	if (render_file(cfg->general.templates, name, ctx, esc, &b, err) < 0) {
+		buf_clear(&b);
+		return -1;
+	}
+	*out = str_trim(buf_take(&b));
+	return 0;
+}
+
+int
+digest_build(struct store *st, const struct digest_in *in, const char *to,
+    struct digest_msg *msg, struct derr *err)
+{
+	struct rval	*ctx = rval_map_new();
+	int32_t		 today, mon;
+	int		 minute, y, w, r = -1;
+	char		 b[64], d1[11];
+
+	memset(msg, 0, sizeof(*msg));
+	cal_civil(in->cal, in->now, &today, &minute);
+	mon = iso_week(today, &y, &w);
+	rval_map_set_str(ctx, "office", in->cfg->general.office);
+	rval_map_set_str(ctx, "name", person_name(in->cfg, to));
+	rval_map_set_str(ctx, "today", day_format(today, d1));
+	snprintf(b, sizeof(b), "%04d-W%02d", y, w);
+	rval_map_set_str(ctx, "week", b);
+	{
+		int	 y1, m1, dd1, y2, m2, dd2;
+
+		day_to_ymd(mon, &y1, &m1, &dd1);
+		day_to_ymd(mon + 6, &y2, &m2, &dd2);
+		snprintf(b, sizeof(b), "%d年第%d周（%d月%d日—%d月%d日）", y, w,
+		    m1, dd1, m2, dd2);
+		rval_map_set_str(ctx, "week_name", b);
+	}
+	fmt_local(in->cal, in->since, b, sizeof(b));
+	rval_map_set_str(ctx, "since", b);
+	duty_part(in, today, ctx);
+	if (ledger_part(st, in, today, ctx, err) == 0 &&
+	    feedback_part(st, in, today, ctx, err) == 0 &&
+	    delivery_part(st, in, ctx, err) == 0 &&
+	    render_part(in->cfg, "digest.subject.txt", ctx, RENDER_NONE,
+	    &msg->subject, err) == 0 &&
+	    render_part(in->cfg, "digest.txt", ctx, RENDER_NONE, &msg->text,
+	    err) == 0 &&
+	    render_part(in->cfg, "digest.html", ctx, RENDER_HTML, &msg->html,
+	    err) == 0)
+		r = 0;
+	rval_free(ctx);
+	if (r < 0)
+		digest_msg_clear(msg);
+	return r;
+}

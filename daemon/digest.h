@@ -1,0 +1,57 @@
+/*
+ * digest: the leader's weekly digest.  Reads the ledger, feedback, the
+ * outbox and the mailbox state from the store, takes the duty matrix from
+ * the caller (planning computes it), and renders digest.subject.txt,
+ * digest.txt and digest.html: overdue measures first, then progress per
+ * problem, what falls due in the next 14 days, duties, feedback and
+ * delivery health.  Decides when the week's digest is due.  Must not
+ * send, plan reminders or touch the network.
+ */
+#ifndef DUTYD_DIGEST_H
+#define DUTYD_DIGEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "model.h"
+#include "render.h"
+#include "store.h"
+
+#define DIGEST_DUE_DAYS	14	/* "due soon": the next 14 calendar days */
+
+struct digest_in {
+	const struct cfg		*cfg;
+	const struct cal		*cal;
+	int64_t				 now;
+	int64_t				 since;	/* feedback received since */
+	const struct duty_cells		*cells;	/* duties, current periods */
+	const struct duty_tally_list	*closed; /* records of recent closes */
+};
+
+/* The message, rendered. */
+struct digest_msg {
+	char	*subject;
+	char	*text;
+	char	*html;
+};
+void	digest_msg_clear(struct digest_msg *);
+
+/*
+ * Build and render the digest for person `to` (a key in cfg).  Returns 0,
+ * or -1 with `err` (a store or template error).
+ */
+int	digest_build(struct store *, const struct digest_in *, const char *to,
+	    struct digest_msg *, struct derr *);
+
+/*
+ * The ISO week label of `now` ("2026-W48") and whether this week's digest
+ * is due: at digest.time on digest.weekday, or on the first working day
+ * after it within the week when that day is off.  *next is the next
+ * instant after `now` the digest will be due (for the daemon's sleep).
+ */
+bool	digest_due(const struct cfg *, const struct cal *, int64_t now,
+	    char week[16], int64_t *next);
+
+#endif
