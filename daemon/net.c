@@ -776,6 +776,23 @@ imap_fail(struct net_imap *s, CURLcode rc, const char *cmd, struct derr *err)
 	    s->errbuf : curl_easy_strerror(rc));
 }
 
+/*
+ * Drop the connection that is out of step: a new handle has an empty
+ * connection cache (FRESH_CONNECT would leave the old one there to be
+ * picked up again).
+ */
+static int
+imap_new_handle(struct net_imap *s, struct derr *err)
+{
+	curl_easy_cleanup(s->curl);
+	s->curl = curl_easy_init();
+	if (s->curl == NULL)
+		return derr_set(err, DERR_SYS, true, "cannot create a curl "
+		    "handle");
+	s->broken = false;
+	return imap_setup(s, err);
+}
+
 /* Run one command; `*fresh` says whether it needed a new connection. */
 static int
 imap_perform(struct net_imap *s, const char *cmd, bool *fresh,
@@ -786,12 +803,11 @@ imap_perform(struct net_imap *s, const char *cmd, bool *fresh,
 
 	buf_reset(&s->resp);
 	s->errbuf[0] = '\0';
-	if (set_str(s->curl, CURLOPT_CUSTOMREQUEST, cmd, "CUSTOMREQUEST",
-	    err) == -1 ||
-	    set_long(s->curl, CURLOPT_FRESH_CONNECT, s->broken ? 1L : 0L,
-	    "FRESH_CONNECT", err) == -1)
+	if (s->broken && imap_new_handle(s, err) == -1)
 		return -1;
-	s->broken = false;
+	if (set_str(s->curl, CURLOPT_CUSTOMREQUEST, cmd, "CUSTOMREQUEST",
+	    err) == -1)
+		return -1;
 	rc = curl_easy_perform(s->curl);
 	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &conns) !=
 	    CURLE_OK)

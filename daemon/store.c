@@ -1888,10 +1888,10 @@ feedback_for_change(struct store *s, int64_t id, struct feedback *f,
 		return derr_set(err, DERR_INPUT, false, "no feedback %lld",
 		    (long long)id);
 	if (f->status == FEEDBACK_ANSWERED || f->status == FEEDBACK_CLOSED) {
+		derr_set(err, DERR_INPUT, false, "feedback %lld is already %s",
+		    (long long)id, feedback_status_name(f->status));
 		feedback_clear(f);
-		return derr_set(err, DERR_INPUT, false, "feedback %lld is "
-		    "already %s", (long long)id,
-		    feedback_status_name(f->status));
+		return -1;
 	}
 	return 0;
 }
