@@ -209,10 +209,12 @@ log_unreachable(const struct engine *e, const struct plan_out *o)
 			    e->cfg->duties[u->duty].id,
 			    e->cfg->people[u->person].key);
 		else
-			log_warn("plan: measure %lld: %s has no usable address "
-			    "or is disabled: reassign the measure",
+			log_warn("plan: %s %lld: %s has no usable address "
+			    "or is disabled: reassign %s",
+			    u->feedback ? "feedback" : "measure",
 			    (long long)u->item_id,
-			    e->cfg->people[u->person].key);
+			    e->cfg->people[u->person].key, u->feedback ?
+			    "it (dutyctl feedback assign)" : "the measure");
 	}
 }
 
@@ -259,6 +261,41 @@ snap_duties(struct engine *e, int64_t now, struct plan_snapshot *snap,
 	return store_duty_closed(e->store, oldest, today, &snap->closed, err);
 }
 
+/* Assigned feedback awaits its answer: reminded like a measure. */
+static int
+snap_feedback(struct engine *e, struct plan_snapshot *snap, struct derr *err)
+{
+	struct feedback_filter	 f = { FEEDBACK_ASSIGNED, 0, DAY_NONE, 0 };
+	struct feedback_list	 l = { 0 };
+	const struct cfg_person	*p;
+	struct plan_item	 it;
+	size_t			 i;
+
+	if (store_feedback_list(e->store, &f, &l, err) < 0)
+		return -1;
+	for (i = 0; i < l.n; i++) {
+		if (l.v[i].answer_deadline == DAY_NONE || l.v[i].assignee ==
+		    NULL)
+			continue;
+		if ((p = cfg_person_get(e->cfg, l.v[i].assignee)) == NULL) {
+			log_warn("plan: feedback %lld: assignee %s is not in "
+			    "the config", (long long)l.v[i].id,
+			    l.v[i].assignee);
+			continue;
+		}
+		memset(&it, 0, sizeof(it));
+		it.id = l.v[i].id;
+		it.deadline = l.v[i].answer_deadline;
+		it.kind = MEASURE_DEADLINE;
+		it.owners[0] = (uint16_t)(p - e->cfg->people);
+		it.nowners = 1;
+		it.feedback = 1;
+		plan_snapshot_push(snap, &it);
+	}
+	feedback_list_clear(&l);
+	return 0;
+}
+
 /* Remember the last planning run for dutyctl status. */
 static void
 last_plan(struct engine *e, int64_t now, const struct plan_out *o)
@@ -285,6 +322,7 @@ plan_enqueue(struct engine *e, int64_t now, int64_t *next_plan,
 	int			 r;
 
 	if (store_measure_scan(e->store, snap_row, &c, err) < 0 ||
+	    snap_feedback(e, &snap, err) < 0 ||
 	    snap_duties(e, now, &snap, err) < 0) {
 		plan_snapshot_clear(&snap);
 		return -1;

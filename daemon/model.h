@@ -76,6 +76,7 @@ void	measure_list_clear(struct measure_list *);
  */
 enum notif_what {
 	NOTIF_ITEM,		/* a ledger measure */
+	NOTIF_FEEDBACK,		/* assigned feedback awaiting its answer */
 	NOTIF_DUTY,		/* an unmet duty quota, period still open */
 	NOTIF_SHORTFALL		/* a duty period closed short (to leaders) */
 };

@@ -98,6 +98,34 @@ duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
 	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
 }
 
+/* Assigned feedback awaiting its answer. */
+static int
+feedback_value(struct store *st, struct rval *list, const struct cfg *cfg,
+    const struct notif *n, int32_t today, struct derr *err)
+{
+	struct feedback	 f;
+	struct rval	*v;
+	char		 d[11];
+	int		 r;
+
+	if ((r = store_feedback_get(st, n->item_id, &f, err)) <= 0)
+		return r < 0 ? -1 : derr_set(err, DERR_BUG, false,
+		    "feedback %lld vanished", (long long)n->item_id);
+	v = rval_list_add_map(list);
+	rval_map_set_int(v, "id", f.id);
+	rval_map_set_str(v, "sender", f.sender);
+	rval_map_set_str(v, "subject", *f.subject ? f.subject : "（无主题）");
+	rval_map_set_str(v, "deadline", day_format(f.answer_deadline, d));
+	rval_map_set_bool(v, "overdue", f.answer_deadline < today);
+	rval_map_set_bool(v, "due_today", f.answer_deadline == today);
+	rval_map_set_int(v, "days_left", n->days > 0 ? n->days : 0);
+	rval_map_set_int(v, "days_overdue", f.answer_deadline < today ?
+	    today - f.answer_deadline : 0);
+	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
+	feedback_clear(&f);
+	return 0;
+}
+
 struct group {
 	const struct notif	*v;	/* a run of notifs: same person, channel */
 	size_t			 n;
@@ -109,10 +137,11 @@ static int
 group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
     const struct group *g, int64_t now, struct rval *ctx, struct derr *err)
 {
-	struct rval	*own, *esc, *duties, *shorts;
+	struct rval	*own, *esc, *duties, *shorts, *fown, *fesc;
 	struct measure	 m;
 	size_t		 i;
 	int		 nown = 0, nesc = 0, nduty = 0, nshort = 0, r;
+	int		 nfown = 0, nfesc = 0;
 	int32_t		 today;
 	int		 minute;
 	char		 d[11];
@@ -124,10 +153,19 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	own = rval_map_set_list(ctx, "items");
 	esc = rval_map_set_list(ctx, "escalations");
 	duties = rval_map_set_list(ctx, "duties");
+	fown = rval_map_set_list(ctx, "feedback");
+	fesc = rval_map_set_list(ctx, "feedback_escalations");
 	shorts = rval_map_set_list(ctx, "shortfalls");
 	for (i = 0; i < g->n; i++) {
 		if (!g->fresh[i])
 			continue;
+		if (g->v[i].what == NOTIF_FEEDBACK) {
+			if (feedback_value(st, g->v[i].escalation ? fesc :
+			    fown, cfg, &g->v[i], today, err) < 0)
+				return -1;
+			*(g->v[i].escalation ? &nfesc : &nfown) += 1;
+			continue;
+		}
 		if (g->v[i].what != NOTIF_ITEM) {
 			duty_value(g->v[i].what == NOTIF_DUTY ? duties :
 			    shorts, cfg, &g->v[i]);
@@ -150,6 +188,10 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_int(ctx, "escalation_count", nesc);
 	rval_map_set_bool(ctx, "has_items", nown > 0);
 	rval_map_set_bool(ctx, "has_escalations", nesc > 0);
+	rval_map_set_int(ctx, "feedback_count", nfown);
+	rval_map_set_int(ctx, "feedback_escalation_count", nfesc);
+	rval_map_set_bool(ctx, "has_feedback", nfown > 0);
+	rval_map_set_bool(ctx, "has_feedback_escalations", nfesc > 0);
 	rval_map_set_int(ctx, "duty_count", nduty);
 	rval_map_set_int(ctx, "shortfall_count", nshort);
 	rval_map_set_bool(ctx, "has_duties", nduty > 0);

@@ -117,20 +117,25 @@ reachable(const struct cfg_person *p, unsigned ch)
 }
 
 static void
-flag_unreachable(struct plan_out *o, int64_t item, int duty, int person)
+flag_unreachable(struct plan_out *o, int64_t item, int duty, int person,
+    bool feedback)
 {
-	size_t	 i;
+	struct plan_unreachable	*u;
+	size_t			 i;
 
 	for (i = 0; i < o->nunreachable; i++)
 		if (o->unreachable[i].item_id == item &&
 		    o->unreachable[i].duty == duty &&
-		    o->unreachable[i].person == person)
+		    o->unreachable[i].person == person &&
+		    o->unreachable[i].feedback == feedback)
 			return;
 	o->unreachable = xreallocarray(o->unreachable, o->nunreachable + 1,
 	    sizeof(*o->unreachable));
-	o->unreachable[o->nunreachable].item_id = item;
-	o->unreachable[o->nunreachable].duty = duty;
-	o->unreachable[o->nunreachable++].person = person;
+	u = &o->unreachable[o->nunreachable++];
+	u->item_id = item;
+	u->duty = duty;
+	u->person = person;
+	u->feedback = feedback;
 }
 
 /*
@@ -181,7 +186,7 @@ emit_person(struct emit *e, int person, int owner, bool escalation)
 
 	memset(&n, 0, sizeof(n));
 	memcpy(n.key, e->key, sizeof(n.key));
-	n.what = NOTIF_ITEM;
+	n.what = e->it->feedback ? NOTIF_FEEDBACK : NOTIF_ITEM;
 	n.item_id = e->it->id;
 	n.deadline = e->it->deadline;
 	n.owner = owner;
@@ -193,7 +198,8 @@ emit_person(struct emit *e, int person, int owner, bool escalation)
 	n.target = -1;
 	if (!push_channels(e->cfg, e->out, &n, person, r->channels) &&
 	    !escalation)
-		flag_unreachable(e->out, e->it->id, -1, person);
+		flag_unreachable(e->out, e->it->id, -1, person,
+		    e->it->feedback);
 }
 
 static bool
@@ -253,11 +259,13 @@ plan_item(const struct cfg *cfg, const struct cal *cal, int32_t today,
 	e.st = &st;
 	e.out = out;
 	if (it->reopened > 0)
-		snprintf(e.key, sizeof(e.key), "item:%lldr%u:%s",
-		    (long long)it->id, it->reopened, st.suffix);
+		snprintf(e.key, sizeof(e.key), "%s:%lldr%u:%s",
+		    it->feedback ? "feedback" : "item", (long long)it->id,
+		    it->reopened, st.suffix);
 	else
-		snprintf(e.key, sizeof(e.key), "item:%lld:%s",
-		    (long long)it->id, st.suffix);
+		snprintf(e.key, sizeof(e.key), "%s:%lld:%s",
+		    it->feedback ? "feedback" : "item", (long long)it->id,
+		    st.suffix);
 	for (i = 0; i < it->nowners; i++)
 		emit_person(&e, it->owners[i], it->owners[i], false);
 	if (st.stage == NOTIF_OVERDUE)
@@ -456,7 +464,7 @@ duty_warn(const struct cfg *cfg, const struct cal *cal, int32_t today, int di,
 			memcpy(n.period, cur.label, sizeof(n.period));
 			n.period_start = cur.start;
 			if (!push_channels(cfg, out, &n, owner, d->channels))
-				flag_unreachable(out, 0, di, owner);
+				flag_unreachable(out, 0, di, owner, false);
 		}
 	}
 }

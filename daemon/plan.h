@@ -10,6 +10,7 @@
 #ifndef DUTYD_PLAN_H
 #define DUTYD_PLAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "calendar.h"
@@ -18,7 +19,11 @@
 
 #define PLAN_MAX_OWNERS	8
 
-/* A compact row of the snapshot: an open measure with a deadline. */
+/*
+ * A compact row of the snapshot: an open measure with a deadline, or
+ * (feedback set) assigned feedback with its answer deadline, reminded
+ * through the same stages under keys feedback:ID:...
+ */
 struct plan_item {
 	int64_t		 id;
 	int32_t		 deadline;
@@ -26,6 +31,7 @@ struct plan_item {
 	uint8_t		 nowners;
 	uint8_t		 kind;		/* enum measure_kind */
 	uint16_t	 reopened;
+	uint8_t		 feedback;	/* 1: a feedback row, not a measure */
 };
 
 /*
@@ -51,6 +57,7 @@ struct plan_unreachable {
 	int64_t		 item_id;	/* 0 for a duty */
 	int		 duty;		/* cfg duty index, -1 for an item */
 	int		 person;
+	bool		 feedback;	/* item_id is a feedback id */
 };
 
 struct plan_out {

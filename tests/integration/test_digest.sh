@@ -93,4 +93,24 @@ expect_in "feedback already reported is not new again" "自2026-11-30 08:30以�
 expect_in "it is the week 50 digest" "2026年第50周" "$T/m2.txt"
 expect_in "December's duty is inside its 20-day lead time" "[待完成] 团费收缴：徐静，2026年12月 0/1次" "$T/m2.txt"
 
+# --- assigned feedback goes through the reminder stages ------------------
+sed -i 's/^reminders = { channels = \[ \]; };$//' "$T/g.conf"
+$C "2026-12-07 09:00" feedback assign 1 --owner xu --deadline 2026-12-09 > "$T/out" 2>&1
+expect_in "feedback assigned with a deadline" "" "$T/out"
+n=$(ls "$T/s" | grep -c eml)
+$DUTYD -c "$T/g.conf" --once --now "2026-12-09 09:00" > "$T/d4.log" 2>&1
+$PY "$TOP/tests/integration/mailcheck.py" --body $(ls -t "$T"/s/*.eml | head -n $(( $(ls "$T/s" | grep -c eml) - n ))) > "$T/m4.txt"
+expect_in "the assignee hears on the due day" "【今天到期】意见#1：团费收缴通知不及时" "$T/m4.txt"
+expect_in "in the same email as their items" "subject=【整改提醒】徐静，您有2项整改措施需要关注，1项常态化工作本期尚未完成，1条群众意见待答复" "$T/m4.txt"
+expect_eq "the stage is keyed per feedback" 1 \
+    "$(sqlite3 "$T/g.db" "select count(*) from notif where key = 'feedback:1:due' and person = 'xu'")"
+$DUTYD -c "$T/g.conf" --once --now "2026-12-14 09:00" > "$T/d5.log" 2>&1
+expect_eq "overdue feedback climbs to the leader" 1 \
+    "$(sqlite3 "$T/g.db" "select count(*) from notif where key like 'feedback:1:overdue:%' and person = 'chen'")"
+$C "2026-12-14 10:00" feedback answer 1 --text "已通知各村团支部" >/dev/null
+m=$(ls "$T/s" | grep -c eml)
+$DUTYD -c "$T/g.conf" --once --now "2026-12-16 09:00" > "$T/d6.log" 2>&1
+expect_eq "answered feedback is not reminded" 0 \
+    "$(sqlite3 "$T/g.db" "select count(*) from notif where key like 'feedback:1:overdue:2026-12-16%'")"
+
 finish
