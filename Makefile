@@ -34,7 +34,8 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libcurl4-openssl-dev libgmime-3.0-dev libssl-dev libjansson-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
-	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin
+	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
+	fetchmail
 
 all: $(B)/dutyd $(B)/dutyctl
 

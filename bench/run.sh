@@ -59,3 +59,5 @@ echo "idle_rss $((rss / 1024)).$(((rss % 1024) * 10 / 1024)) MiB"
 echo "idle_private $((priv / 1024)).$(((priv % 1024) * 10 / 1024)) MiB"
 kill "$dpid"
 wait "$dpid" 2>/dev/null || true
+# Feedback mailbox: 10,000 mails from a local dovecot, dutyd vs fetchmail.
+sh bench/mailbox.sh "$B"

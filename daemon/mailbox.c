@@ -196,9 +196,9 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	if (mime_parse(raw->data, raw->len, p->now, &m, &ferr) < 0)
 		return store_unreadable(p, msg->uid, msg->size, ferr.msg, err);
 	if (big && m.note == NULL)
-		m.note = xasprintf("邮件过大（%lld 字节，上限 %d 字节），只保存"
-		    "了信头", (long long)msg->size, c->max_size);
-	r = store_msg(p, msg->uid, msg->size, &m, err);
+		m.note = xasprintf("邮件超过 %d 字节的上限（mailbox.max_size），"
+		    "只保存了信头", c->max_size);
+	r = store_msg(p, msg->uid, big ? 0 : (int64_t)raw->len, &m, err);
 	mime_msg_clear(&m);
 	if (r == 0 && c->mark_seen &&
 	    p->o->net->imap_seen(p->imap, msg->uid, &ferr) < 0)

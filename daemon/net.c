@@ -515,6 +515,7 @@ struct net_imap {
 	char			 errbuf[CURL_ERROR_SIZE];
 	bool			 quiet;	/* debug: do not log lines in */
 	bool			 broken; /* out of step: reconnect */
+	bool			 too_large; /* libcurl refused the response */
 	struct net_imap_box	 box;
 };
 
@@ -767,6 +768,14 @@ imap_fail(struct net_imap *s, CURLcode rc, const char *cmd, struct derr *err)
 			return derr_set(err, imap_classes[i].kind, false,
 			    "%s; %s", s->errbuf[0] ? s->errbuf :
 			    curl_easy_strerror(rc), imap_classes[i].hint);
+	if (rc == CURLE_RECV_ERROR &&
+	    strncmp(s->errbuf, "Too large response", 18) == 0) {
+		/* libcurl gave up mid-response: the connection is unusable. */
+		s->too_large = true;
+		s->broken = true;
+		return derr_set(err, DERR_PEER, false, "%s: %s", cmd,
+		    s->errbuf);
+	}
 	if (rc == CURLE_QUOTE_ERROR) {
 		imap_last_line(s, last, sizeof(last));
 		return derr_set(err, DERR_PEER, true, "%s refused: %s", cmd,
@@ -977,42 +986,103 @@ net_imap_list_clear(struct net_imap_list *l)
 	l->n = 0;
 }
 
+/* UIDs searched per command: keeps the one "* SEARCH" line short. */
+#define IMAP_SEARCH_SPAN	10000
+/* Literal bytes per FETCH: libcurl caps a response at 300 KB of lines. */
+#define IMAP_CHUNK_MAX		(200 * 1024)
+#define IMAP_CHUNK_MIN		1024
+
+/* Append the UIDs > after of the "* SEARCH" line to `out` (big = 1). */
+static void
+parse_search(const struct net_imap *s, int64_t after, int big, size_t max,
+    struct net_imap_list *out)
+{
+	const char	*p = s->resp.data, *end = p + s->resp.len, *eol;
+	char		*q;
+	long long	 uid;
+
+	for (; p < end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		if (eol - p < 8 || strncmp(p, "* SEARCH", 8) != 0)
+			continue;
+		for (p += 8; p < eol && out->n < max; p = q) {
+			while (p < eol && *p == ' ')
+				p++;
+			uid = strtoll(p, &q, 10);
+			if (q == p)
+				break;
+			if (uid <= after)
+				continue;
+			out->v = xreallocarray(out->v, out->n + 1,
+			    sizeof(*out->v));
+			out->v[out->n].uid = uid;
+			out->v[out->n++].size = big;
+		}
+	}
+}
+
+static int
+msg_find(const struct net_imap_list *l, int64_t uid)
+{
+	size_t	 lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (l->v[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && l->v[lo].uid == uid ? (int)lo : -1;
+}
+
+/*
+ * libcurl hands each untagged line of a custom command to the client in
+ * a way that costs more than the line itself against its 300 KB header
+ * limit, so a UID FETCH listing of a few hundred messages fails.  UID
+ * SEARCH answers with one line: the new UIDs, then those LARGER than
+ * max_size (marked with size 1 until their size is asked for).
+ */
 static int
 net_imap_list(struct net_imap *s, int64_t after, size_t max,
     struct net_imap_list *out, struct derr *err)
 {
-	const char	*p, *end, *eol;
-	char		*cmd;
-	int64_t		 uid, size;
-	int		 r;
+	struct net_imap_list	 big = { 0 };
+	int64_t			 lo = after + 1, hi;
+	char			*cmd;
+	size_t			 i;
+	int			 r = 0, k;
 
-	cmd = xasprintf("UID FETCH %lld:* (UID RFC822.SIZE)",
-	    (long long)after + 1);
+	do {
+		hi = lo + IMAP_SEARCH_SPAN - 1;
+		if (s->box.uidnext == 0 || hi >= s->box.uidnext - 1)
+			cmd = xasprintf("UID SEARCH UID %lld:*", (long long)lo);
+		else
+			cmd = xasprintf("UID SEARCH UID %lld:%lld",
+			    (long long)lo, (long long)hi);
+		r = imap_command(s, cmd, err);
+		free(cmd);
+		if (r == 0)
+			parse_search(s, after, 0, max, out);
+		lo = hi + 1;
+	} while (r == 0 && out->n < max && s->box.uidnext != 0 &&
+	    lo < s->box.uidnext);
+	if (r == -1 || out->n == 0)
+		return r;
+	qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
+	cmd = xasprintf("UID SEARCH UID %lld:* LARGER %zu", (long long)after + 1,
+	    s->o.max_size);
 	r = imap_command(s, cmd, err);
 	free(cmd);
-	if (r == -1)
-		return -1;
-	p = s->resp.data;
-	end = p + s->resp.len;
-	for (; p < end && out->n < max; p = eol + 1) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (eol == NULL)
-			eol = end;
-		if (end - p < 2 || p[0] != '*' || p[1] != ' ' ||
-		    memmem(p, (size_t)(eol - p), " FETCH (", 8) == NULL)
-			continue;
-		uid = line_number(p, eol, "UID ");
-		size = line_number(p, eol, "RFC822.SIZE ");
-		/* "n:*" always returns the last message, even if old. */
-		if (uid <= after || size < 0)
-			continue;
-		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
-		out->v[out->n].uid = uid;
-		out->v[out->n++].size = size;
-	}
-	if (out->n > 0)
-		qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
-	return 0;
+	if (r == 0)
+		parse_search(s, after, 1, max, &big);
+	for (i = 0; r == 0 && i < big.n; i++)
+		if ((k = msg_find(out, big.v[i].uid)) >= 0)
+			out->v[k].size = (int64_t)s->o.max_size + 1;
+	net_imap_list_clear(&big);
+	return r;
 }
 
 /*
@@ -1057,24 +1127,55 @@ take_literal(struct net_imap *s, int64_t uid, struct buf *out,
 	return 0;
 }
 
+/* One partial FETCH of `len` bytes from `off`: 1, 0 (no more), -1. */
 static int
-net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
-    struct buf *out, struct derr *err)
+fetch_chunk(struct net_imap *s, int64_t uid, bool headers_only, size_t off,
+    size_t len, struct buf *out, struct derr *err)
 {
 	char	*cmd;
 	int	 r;
 
-	cmd = xasprintf("UID FETCH %lld (UID BODY.PEEK[%s])", (long long)uid,
-	    headers_only ? "HEADER" : "");
+	cmd = xasprintf("UID FETCH %lld (UID BODY.PEEK[%s]<%zu.%zu>)",
+	    (long long)uid, headers_only ? "HEADER" : "", off, len);
 	s->quiet = true;
 	r = imap_command(s, cmd, err);
 	s->quiet = false;
 	free(cmd);
-	if (r == -1) {
-		/* A refused FETCH leaves the session usable. */
+	if (r == -1)
 		return -1;
-	}
 	return take_literal(s, uid, out, err);
+}
+
+/*
+ * The message in partial FETCHes, so no response passes libcurl's limit.
+ * Lines starting with "* " cost libcurl far more than their length: when
+ * a chunk is refused as too large, ask again for a sixteenth of it.
+ */
+static int
+net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
+    struct buf *out, struct derr *err)
+{
+	size_t	 chunk = IMAP_CHUNK_MAX, before;
+	int	 r;
+
+	for (;;) {
+		before = out->len;
+		r = fetch_chunk(s, uid, headers_only, out->len, chunk, out,
+		    err);
+		if (r == -1 && s->too_large && chunk > IMAP_CHUNK_MIN) {
+			s->too_large = false;
+			chunk /= 16;
+			if (chunk < IMAP_CHUNK_MIN)
+				chunk = IMAP_CHUNK_MIN;
+			continue;
+		}
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			return out->len > 0 ? 1 : 0;
+		if (out->len - before < chunk)
+			return 1;
+	}
 }
 
 static int

@@ -105,7 +105,7 @@ struct net_imap_box {
 
 struct net_imap_msg {
 	int64_t		 uid;
-	int64_t		 size;		/* RFC822.SIZE */
+	int64_t		 size;		/* > max_size: too big; else 0 */
 };
 
 struct net_imap_list {
@@ -127,8 +127,8 @@ struct net_imap_ops {
 	struct net_imap	*(*imap_open)(const struct net_imap_opts *,
 			    struct net_imap_box *box, struct derr *);
 	/*
-	 * UIDs above `after` with their sizes, ascending, at most `max`
-	 * (UID FETCH after+1:* (UID RFC822.SIZE)). 0 or -1.
+	 * UIDs above `after`, ascending, at most `max`; those LARGER than
+	 * max_size have size max_size + 1 (UID SEARCH). 0 or -1.
 	 */
 	int		 (*imap_list)(struct net_imap *, int64_t after,
 			    size_t max, struct net_imap_list *, struct derr *);

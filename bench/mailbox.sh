@@ -1,0 +1,97 @@
+#!/bin/sh
+# Feedback mailbox fetch benchmark (called by bench/run.sh): 10,000 mails
+# of about 3 KB in a local dovecot, fetched by `dutyd --once` (IMAP, MIME
+# parsing, SQLite) and by fetchmail (IMAP, written to a BSMTP file) from
+# the same mailbox in the same run.  Prints NAME VALUE UNIT lines.
+set -eu
+B=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+case "$B" in /*) ;; *) B="$top/$B" ;; esac
+N=${MAILBOX_BENCH_N:-10000}
+PY=/usr/bin/python3
+PIDS=""
+T=$(mktemp -d /tmp/dutyd-bench-mbox.XXXXXX)
+chmod 700 "$T"
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+. "$top/tests/integration/dovecot.sh"
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+P=$(free_port)
+start_dovecot "$T/dc" "$P"
+$PY - "$T/dc/home/Maildir/cur" "$N" <<'PY'
+import base64, os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+text = ("您好：我是县城关镇居民，反映第N号问题，小区门口道路破损多年，"
+        "雨天积水严重，希望有关部门尽快整改。谢谢！\n" * 12)
+for i in range(1, n + 1):
+    body = base64.encodebytes(text.replace("N", str(i)).encode()).decode()
+    m = ("From: =?utf-8?B?%s?= <r%d@example.cn>\r\nTo: feedback@example.cn\r\n"
+         "Subject: =?utf-8?B?%s?=\r\nDate: Tue, 01 Dec 2026 09:%02d:%02d +0800\r\n"
+         "Message-ID: <bench%d@example.cn>\r\nMIME-Version: 1.0\r\n"
+         "Content-Type: text/plain; charset=utf-8\r\n"
+         "Content-Transfer-Encoding: base64\r\n\r\n%s" % (
+             base64.b64encode(("居民%d" % i).encode()).decode(), i,
+             base64.b64encode(("反映道路破损问题 %d" % i).encode()).decode(),
+             i // 60 % 60, i % 60, i, body.replace("\n", "\r\n")))
+    with open(os.path.join(d, "%d.bench:2," % i), "w") as f:
+        f.write(m)
+PY
+chmod -R a+rX "$T/dc/home/Maildir/cur"
+size=$(du -sk "$T/dc/home/Maildir/cur" | cut -f1)
+# Let dovecot build its index first, so neither client pays for it.
+doveadm -c "$DOVECOT_CONF" mailbox status -u feedback messages INBOX >/dev/null
+
+printf 'secret-pw\n' > "$T/imap.pass"
+chmod 600 "$T/imap.pass"
+cat > "$T/bench.conf" <<CONF
+general = { database = "$T/bench.db"; templates = "$top/conf/templates"; };
+people = ( { key = "zhang"; name = "张伟"; email = "zhangwei@example.org";
+	roles = ["principal"]; } );
+maildir = { path = "$T/md"; };
+mailbox = { enabled = true; url = "imap://127.0.0.1:$P/INBOX";
+	username = "feedback"; password_file = "$T/imap.pass"; };
+CONF
+"$B/dutyctl" -c "$T/bench.conf" init >/dev/null
+
+cat > "$T/fetchmailrc" <<RC
+set no bouncemail
+poll 127.0.0.1 protocol imap port $P auth password
+	user "feedback" password "secret-pw" is "$(id -un)" here
+	keep fetchall no rewrite
+	bsmtp "$T/fetchmail.bsmtp"
+RC
+chmod 600 "$T/fetchmailrc"
+
+$PY - "$B/dutyd" "$T/bench.conf" "$T/fetchmailrc" "$T" "$N" <<'PY'
+import subprocess, sys, time, sqlite3, os
+dutyd, conf, rc, t, n = sys.argv[1:6]
+n = int(n)
+s = time.monotonic()
+subprocess.run([dutyd, "-c", conf, "--once", "--now", "2026-12-01 10:00"],
+    check=True, stderr=open(os.path.join(t, "dutyd.log"), "w"))
+dw = time.monotonic() - s
+got = sqlite3.connect(os.path.join(t, "bench.db")).execute(
+    "SELECT count(*) FROM feedback").fetchone()[0]
+if got != n:
+    sys.exit("dutyd stored %d of %d" % (got, n))
+env = dict(os.environ, HOME=t, FETCHMAILHOME=t)
+s = time.monotonic()
+subprocess.run(["fetchmail", "-f", rc, "--nodetach", "--nosyslog",
+    "--idfile", os.path.join(t, "fetchids"), "--sslproto", "", "--silent"],
+    env=env, check=False, stdout=subprocess.DEVNULL,
+    stderr=open(os.path.join(t, "fetchmail.log"), "w"))
+fw = time.monotonic() - s
+fm = open(os.path.join(t, "fetchmail.bsmtp"), "rb").read().count(b"\r\nMAIL FROM:") + \
+    (1 if open(os.path.join(t, "fetchmail.bsmtp"), "rb").read().startswith(b"MAIL FROM:") else 0)
+if fm != n:
+    sys.exit("fetchmail fetched %d of %d (see %s)" % (fm, n,
+        open(os.path.join(t, "fetchmail.log")).read()[-500:]))
+print("mailbox_fetch_dutyd %.0f msg/s" % (n / dw))
+print("mailbox_fetch_dutyd_wall %.2f s" % dw)
+print("mailbox_fetch_fetchmail %.0f msg/s" % (n / fw))
+print("mailbox_fetch_ratio %.2f x" % (fw / dw))
+PY
+echo "mailbox_bench_size $((size / 1024)) MiB"
