@@ -55,7 +55,8 @@ fail(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "dutyctl: %s\n", msg);
+	/* Through the logger: a CSV cell or argument cannot forge lines. */
+	log_err("%s", msg);
 	return code;
 }
 
