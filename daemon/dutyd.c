@@ -180,16 +180,20 @@ should_stop(void *arg)
 	return r->stop;
 }
 
-/* One daemon per database: an flock on DATABASE.lock held until exit. */
-static void
+/*
+ * One daemon per database: an flock on DATABASE.lock held until exit.
+ * Returns 0, or the exit status after logging why not.
+ */
+static int
 take_lock(const char *db)
 {
 	struct derr	 err = { 0 };
 
 	if (store_lock(db, &err) < 0) {
 		log_crit("%s", err.msg);
-		exit(err.kind == DERR_SYS ? EX_CANTCREAT : EX_TEMPFAIL);
+		return err.kind == DERR_SYS ? EX_CANTCREAT : EX_TEMPFAIL;
 	}
+	return 0;
 }
 
 static void
@@ -287,10 +291,13 @@ main(int argc, char **argv)
 	if (geteuid() == 0)
 		log_warn("running as root: dutyd needs no privilege; run it "
 		    "as its own user (see systemd/dutyd.service)");
+	rc = r.o.dry_run == NULL ? take_lock(cfg->general.database) : 0;
+	if (rc != 0) {
+		cfg_free(cfg);
+		return rc;
+	}
 	net_global_init();
 	mime_global_init();
-	if (r.o.dry_run == NULL)
-		take_lock(cfg->general.database);
 	memset(&eo, 0, sizeof(eo));
 	eo.dry_run_dir = r.o.dry_run;
 	eo.stop = should_stop;
