@@ -35,7 +35,7 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
-	fetchmail
+	fetchmail man-db groff-base mandoc
 
 all: $(B)/dutyd $(B)/dutyctl
 
@@ -110,6 +110,11 @@ install: all
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/dutyd.service
 	install -m 644 systemd/dutyd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/dutyd.conf
 	install -m 644 systemd/dutyd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/dutyd.conf
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 644 man/dutyctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/dutyctl.1
+	install -m 644 man/dutyd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/dutyd.conf.5
+	install -m 644 man/dutyd.8 $(DESTDIR)$(PREFIX)/share/man/man8/dutyd.8
 
 clean:
 	rm -rf build build-asan var

@@ -44,7 +44,7 @@ struct cli_args {
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */
 	int		 limit;
-	bool		 json, csv, overdue, all;
+	bool		 json, csv, overdue, all, force;
 	int		 argc;		/* positional arguments */
 	char		**argv;
 };
@@ -61,7 +61,8 @@ fail(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "dutyctl: %s\n", msg);
+	/* Through the logger: a CSV cell or argument cannot forge lines. */
+	log_err("%s", msg);
 	return code;
 }
 
@@ -99,28 +100,10 @@ whoami(char *out, size_t n)
 		snprintf(out, n, "%s", pw.pw_name);
 }
 
-/* Load `path`, printing every configuration error; NULL if invalid. */
-static struct cfg *
-load_report(const char *path)
-{
-	struct strv	 errors = { 0 };
-	struct derr	 err = { 0 };
-	struct cfg	*cfg;
-	size_t		 i;
-
-	cfg = cfg_load(path, &errors, &err);
-	for (i = 0; i < errors.n; i++)
-		fprintf(stderr, "%s\n", errors.v[i]);
-	if (cfg == NULL)
-		fprintf(stderr, "dutyctl: %s\n", err.msg);
-	strv_clear(&errors);
-	return cfg;
-}
-
 static int
 load_cfg(struct cli *c)
 {
-	c->cfg = load_report(c->path);
+	c->cfg = cfg_report(c->path);
 	return c->cfg == NULL ? EX_CONFIG : 0;
 }
 
@@ -202,6 +185,7 @@ parse_args(int argc, char **argv, struct cli_args *a)
 		{ "plain", no_argument, NULL, 'X' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "subject", required_argument, NULL, 'S' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long long	 v;
@@ -239,6 +223,7 @@ parse_args(int argc, char **argv, struct cli_args *a)
 		case 'X': a->plain = true; break;
 		case 'F': a->from = optarg; break;
 		case 'S': a->subject = optarg; break;
+		case 'f': a->force = true; break;
 		case 'w':
 		case 'l':
 			if (str_to_ll(optarg, 0, 100000, &v) < 0)
@@ -883,23 +868,93 @@ cmd_audit(struct cli *c, struct cli_args *a)
 	return 0;
 }
 
+/* "name:  value" of a daemon_state entry, or "never". */
+static int
+status_state(struct cli *c, const char *label, const char *name)
+{
+	struct derr	 err = { 0 };
+	char		*v = NULL;
+	int		 k;
+
+	if ((k = store_state_get(c->store, name, &v, &err)) < 0)
+		return fail_err(&err);
+	printf("%-13s%s\n", label, k > 0 ? v : "never");
+	free(v);
+	return 0;
+}
+
+static int
+status_daemon(struct cli *c)
+{
+	struct derr	 err = { 0 };
+	long		 pid = 0;
+	int		 k;
+
+	if ((k = store_lock_owner(c->cfg->general.database, &pid, &err)) < 0)
+		return fail_err(&err);
+	if (k == 0)
+		printf("daemon:      not running\n");
+	else if (pid > 0)
+		printf("daemon:      running (pid %ld)\n", pid);
+	else
+		printf("daemon:      running\n");
+	return 0;
+}
+
+static int
+status_mailbox(struct cli *c)
+{
+	struct derr	 err = { 0 };
+	char		 t[32], *res = NULL;
+	int64_t		 at = 0;
+	int		 k;
+
+	if ((k = store_mailbox_last(c->store, &at, &res, &err)) < 0)
+		return fail_err(&err);
+	if (k == 0) {
+		printf("mailbox:     never polled\n");
+		return 0;
+	}
+	fmt_time(c, at, t, sizeof(t));
+	printf("mailbox:     last poll %s: %s\n", t, res ? res : "-");
+	free(res);
+	return 0;
+}
+
 static int
 cmd_status(struct cli *c, struct cli_args *a)
 {
 	struct derr	 err = { 0 };
-	int		 n[6];
-	char		*last = NULL;
+	int		 n[6], r;
 
 	(void)a;
 	if (store_outbox_counts(c->store, n, &err) < 0)
 		return fail_err(&err);
+	if ((r = status_daemon(c)) != 0)
+		return r;
 	printf("database:    %s (schema %d)\n", c->cfg->general.database,
 	    store_schema_version(c->store));
+	if ((r = status_state(c, "last plan:", "last_plan")) != 0 ||
+	    (r = status_state(c, "next wakeup:", "next_wakeup")) != 0)
+		return r;
 	printf("outbox:      %d pending, %d sending, %d sent, %d failed, "
 	    "%d dead, %d cancelled\n", n[0], n[1], n[2], n[3], n[4], n[5]);
-	if (store_state_get(c->store, "last_plan", &last, &err) > 0)
-		printf("last plan:   %s\n", last);
-	free(last);
+	if ((r = status_mailbox(c)) != 0)
+		return r;
+	return status_state(c, "last digest:", "last_digest");
+}
+
+static int
+cmd_backup(struct cli *c, struct cli_args *a)
+{
+	struct derr	 err = { 0 };
+
+	if (a->argc != 1)
+		return fail(EX_USAGE, "usage: dutyctl backup FILE [--force]");
+	if (store_backup(c->store, a->argv[0], a->force, &err) < 0)
+		return fail_err(&err);
+	printf("database %s backed up to %s\n", c->cfg->general.database,
+	    a->argv[0]);
 	return 0;
 }
 
@@ -1671,7 +1726,8 @@ static const struct cli_cmd cmds[] = {
 	{ "digest", "preview", digest_preview, "[--html|--text] [--to KEY]   "
 	    "(this week's digest, not sent)" },
 	{ "audit", NULL, cmd_audit, "[--limit N]" },
-	{ "status", NULL, cmd_status, "database and outbox summary" },
+	{ "status", NULL, cmd_status, "daemon, planning, outbox, mailbox" },
+	{ "backup", NULL, cmd_backup, "FILE [--force]   (online copy)" },
 };
 
 void
@@ -1692,7 +1748,7 @@ check_config(const char *path)
 	struct cfg	*cfg;
 	char		*sum;
 
-	if ((cfg = load_report(path)) == NULL)
+	if ((cfg = cfg_report(path)) == NULL)
 		return EX_CONFIG;
 	sum = cfg_summary(cfg);
 	printf("%s\n", sum);

@@ -396,6 +396,41 @@ put_file(struct ld *ld, const struct field *f, const struct cval *v,
 	*AT(obj, f->off, char *) = p;
 }
 
+/*
+ * A secret file: a path (as put_file), or "credential:NAME" for a systemd
+ * credential (LoadCredential=NAME:/etc/dutyd/...), read from
+ * $CREDENTIALS_DIRECTORY/NAME.  Without that variable (dutyctl, a shell)
+ * the value is kept as written and only the daemon's read fails.
+ */
+static void
+put_secret(struct ld *ld, const struct field *f, const struct cval *v,
+    void *obj)
+{
+	const char	*name = v->str + strlen(SECRET_CREDENTIAL);
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
+	struct cval	 rv = *v;
+	char		*p;
+
+	if (strncmp(v->str, SECRET_CREDENTIAL, strlen(SECRET_CREDENTIAL)) != 0) {
+		put_file(ld, f, v, obj);
+		return;
+	}
+	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 64 ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") != strlen(name)) {
+		ld_bad(ld, v, "not a credential name like credential:smtp.pass");
+		return;
+	}
+	if (dir == NULL || dir[0] != '/') {
+		put_str(ld, f, v, obj);
+		return;
+	}
+	p = xasprintf("%s/%s", dir, name);
+	rv.str = p;
+	put_file(ld, f, &rv, obj);
+	free(p);
+}
+
 static void
 put_tz(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 {
@@ -800,7 +835,7 @@ static const struct field smtp_tab[] = {
 	{ .key = "starttls", .kind = F_BOOL, .def = "true",
 	    .fn = put_starttls },
 	S("username", put_str, T, username, NULL, false),
-	S("password_file", put_file, T, password_file, NULL, false),
+	S("password_file", put_secret, T, password_file, NULL, false),
 	S("from", put_email, T, from, NULL, false),
 	S("from_name", put_str, T, from_name, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
@@ -849,7 +884,7 @@ static const struct field sms_tab[] = {
 	S("provider", put_provider, T, provider, NULL, false),
 	S("endpoint", put_https_url, T, endpoint, NULL, false),
 	S("access_key_id", put_str, T, access_key_id, NULL, false),
-	S("secret_file", put_file, T, secret_file, NULL, false),
+	S("secret_file", put_secret, T, secret_file, NULL, false),
 	S("sign_name", put_str, T, sign_name, NULL, false),
 	S("sdk_app_id", put_str, T, sdk_app_id, NULL, false),
 	S("region", put_str, T, region, NULL, false),
@@ -866,7 +901,7 @@ static const struct field im_tab[] = {
 	S("name", put_key, T, name, NULL, true),
 	S("type", put_im_type, T, type, NULL, true),
 	S("url", put_https_url, T, url, NULL, true),
-	S("secret_file", put_file, T, secret_file, NULL, false),
+	S("secret_file", put_secret, T, secret_file, NULL, false),
 	ARR("kinds", F_STR, put_im_kind, T, kinds, "escalation,digest"),
 	END
 };
@@ -877,7 +912,7 @@ static const struct field mailbox_tab[] = {
 	BOOL("enabled", T, enabled, "false"),
 	S("url", put_imap_url, T, url, NULL, false),
 	S("username", put_str, T, username, NULL, false),
-	S("password_file", put_file, T, password_file, NULL, false),
+	S("password_file", put_secret, T, password_file, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("poll_interval", T, poll_interval, 30, DAY_S, "600"),
 	I("max_size", T, max_size, 1024, 100 * 1024 * 1024, "10485760"),
@@ -1457,9 +1492,31 @@ check_general(struct ld *ld, struct cfg *cfg)
 		}
 }
 
+/*
+ * ssh's rule for keys: a file that holds a secret must not be readable by
+ * group or others.  The only secret written inline is a robot webhook URL
+ * (its token is in the URL: whoever has it can post to the group).
+ */
+static void
+check_file_mode(struct ld *ld, struct cfg *cfg)
+{
+	struct stat	 st;
+
+	/* Last, and only for a file that is otherwise valid. */
+	if ((ld->flags & CFG_LOAD_NO_FILES) || cfg->nim == 0 || ld->nerrs > 0 ||
+	    stat(ld->file, &st) == -1 || (st.st_mode & 077) == 0)
+		return;
+	ld_push(ld, 0, xasprintf("%s: holds secrets (im.[0].url: a robot "
+	    "webhook address is its access token) but has mode %04o: it "
+	    "must not be readable by group or others (run: chmod 600 %s, "
+	    "and chown it to the user dutyd runs as)", ld->file,
+	    (unsigned)(st.st_mode & 07777), ld->file));
+}
+
 static void (*const check_tab[])(struct ld *, struct cfg *) = {
 	check_general, check_people, check_duties, check_digest, check_smtp,
 	check_sms, check_mailbox, check_im, check_channels, check_reminders,
+	check_file_mode,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1578,6 +1635,23 @@ struct cfg *
 cfg_load(const char *path, struct strv *errors, struct derr *err)
 {
 	return cfg_load_flags(path, 0, errors, err);
+}
+
+struct cfg *
+cfg_report(const char *path)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	size_t		 i;
+
+	cfg = cfg_load(path, &errors, &err);
+	for (i = 0; i < errors.n; i++)
+		log_err("%s", errors.v[i]);
+	if (cfg == NULL)
+		log_err("%s", err.msg);
+	strv_clear(&errors);
+	return cfg;
 }
 
 /* ------------------------------------------------------------------ */

@@ -195,6 +195,10 @@ struct cfg {
 struct cfg *cfg_load(const char *path, struct strv *errors, struct derr *);
 
 /*
+ * A secret file setting (password_file, secret_file) may read
+ * "credential:NAME" (SECRET_CREDENTIAL): the systemd credential NAME,
+ * resolved against $CREDENTIALS_DIRECTORY when that is set.
+ *
  * cfg_load with flags.  CFG_LOAD_NO_FILES skips the check that the secret
  * and CA files named in the config exist (for validating a config meant
  * for another machine, and for the shipped example); paths are still
@@ -205,6 +209,13 @@ struct cfg *cfg_load(const char *path, struct strv *errors, struct derr *);
 struct cfg *cfg_load_flags(const char *path, unsigned flags,
 	    struct strv *errors, struct derr *);
 void	cfg_free(struct cfg *);
+
+/*
+ * cfg_load, logging every error line and then the summary at err (the
+ * one reporter for dutyd, dutyd -n, reload and dutyctl).  NULL if invalid.
+ */
+struct cfg *cfg_report(const char *path);
+
 
 /* Look a person up by key; NULL if absent. Borrowed pointer. */
 const struct cfg_person *cfg_person_get(const struct cfg *, const char *key);

@@ -4,14 +4,12 @@
  * poll loop that calls engine_tick at the earliest next event.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sysexits.h>
 #include <time.h>
@@ -24,6 +22,7 @@
 #include "log.h"
 #include "mime.h"
 #include "net.h"
+#include "store.h"
 #include "util.h"
 
 /* The signal fd: the one global besides the logger's settings. */
@@ -121,21 +120,14 @@ parse_now(const char *s)
 	return (int64_t)mktime(&tm);
 }
 
+/* Load and validate; every error is logged.  NULL if invalid. */
 static struct cfg *
 load_config(const char *path, bool quiet_ok)
 {
-	struct strv	 errors = { 0 };
-	struct derr	 err = { 0 };
 	struct cfg	*cfg;
 	char		*sum;
-	size_t		 i;
 
-	cfg = cfg_load(path, &errors, &err);
-	for (i = 0; i < errors.n; i++)
-		fprintf(stderr, "%s\n", errors.v[i]);
-	if (cfg == NULL && errors.n == 0)
-		log_err("%s", err.msg);
-	strv_clear(&errors);
+	cfg = cfg_report(path);
 	if (cfg != NULL && !quiet_ok) {
 		sum = cfg_summary(cfg);
 		printf("%s\n", sum);
@@ -188,25 +180,20 @@ should_stop(void *arg)
 	return r->stop;
 }
 
-/* One daemon per database: an flock on DATABASE.lock held until exit. */
+/*
+ * One daemon per database: an flock on DATABASE.lock held until exit.
+ * Returns 0, or the exit status after logging why not.
+ */
 static int
 take_lock(const char *db)
 {
-	char	*path = xasprintf("%s.lock", db);
-	int	 fd;
+	struct derr	 err = { 0 };
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_crit("lock %s: %s", path, strerror(errno));
-		exit(EX_CANTCREAT);
+	if (store_lock(db, &err) < 0) {
+		log_crit("%s", err.msg);
+		return err.kind == DERR_SYS ? EX_CANTCREAT : EX_TEMPFAIL;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		log_crit("another dutyd is already running on %s (lock %s "
-		    "is held): stop it first", db, path);
-		exit(EX_TEMPFAIL);
-	}
-	free(path);
-	return fd;
+	return 0;
 }
 
 static void
@@ -304,10 +291,13 @@ main(int argc, char **argv)
 	if (geteuid() == 0)
 		log_warn("running as root: dutyd needs no privilege; run it "
 		    "as its own user (see systemd/dutyd.service)");
+	rc = r.o.dry_run == NULL ? take_lock(cfg->general.database) : 0;
+	if (rc != 0) {
+		cfg_free(cfg);
+		return rc;
+	}
 	net_global_init();
 	mime_global_init();
-	if (r.o.dry_run == NULL)
-		take_lock(cfg->general.database);
 	memset(&eo, 0, sizeof(eo));
 	eo.dry_run_dir = r.o.dry_run;
 	eo.stop = should_stop;

@@ -312,6 +312,22 @@ last_plan(struct engine *e, int64_t now, const struct plan_out *o)
 		log_warn("engine: %s", err.msg);
 }
 
+/* Remember when the daemon will wake up next, for dutyctl status. */
+static void
+next_wakeup(struct engine *e, int64_t now, int64_t next)
+{
+	struct derr	 err = { 0 };
+	char		 v[32], d[11];
+	int32_t		 day;
+	int		 min;
+
+	cal_civil(e->cal, next, &day, &min);
+	snprintf(v, sizeof(v), "%s %02d:%02d", day_format(day, d), min / 60,
+	    min % 60);
+	if (store_state_set(e->store, "next_wakeup", v, now, &err) < 0)
+		log_warn("engine: %s", err.msg);
+}
+
 static int
 plan_enqueue(struct engine *e, int64_t now, int64_t *next_plan,
     struct outbox_stats *st, struct derr *err)
@@ -512,6 +528,7 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 		goto fail;
 	if (store_outbox_next(e->store, &retry, &err) > 0 && retry < *next)
 		*next = retry <= now ? now + 1 : retry;
+	next_wakeup(e, now, *next);
 	return 0;
 fail:
 	log_err("engine: %s", err.msg);

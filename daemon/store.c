@@ -1,8 +1,13 @@
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -2107,4 +2112,166 @@ store_state_set(struct store *s, const char *name, const char *value,
 	bind_text(st, 2, value);
 	sqlite3_bind_int64(st, 3, now);
 	return step_done(s, st, "state set", err);
+}
+
+/* ---- mailbox state, backup, the daemon lock ------------------------ */
+
+int
+store_mailbox_last(struct store *s, int64_t *at, char **result,
+    struct derr *err)
+{
+	static const char sql[] = "SELECT last_poll, last_result FROM "
+	    "mailbox_state WHERE last_poll IS NOT NULL ORDER BY last_poll "
+	    "DESC LIMIT 1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*at = sqlite3_column_int64(st, 0);
+		*result = col_dup(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, err, "mailbox state");
+}
+
+/* Copy every page of `s` into the open database `to`, in steps. */
+static int
+backup_copy(struct store *s, sqlite3 *to, struct derr *err)
+{
+	sqlite3_backup	*b;
+	int		 rc;
+
+	b = sqlite3_backup_init(to, "main", s->db, "main");
+	if (b == NULL)
+		return derr_set(err, DERR_DB, false, "%s", sqlite3_errmsg(to));
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(50);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		return derr_set(err, DERR_DB, false, "%s", sqlite3_errstr(rc));
+	/* One self-contained file: no -wal beside the copy. */
+	if (sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return derr_set(err, DERR_DB, false, "%s", sqlite3_errmsg(to));
+	return 0;
+}
+
+int
+store_backup(struct store *s, const char *dest, bool force, struct derr *err)
+{
+	sqlite3		*to = NULL;
+	char		*tmp;
+	struct stat	 st;
+	int		 r;
+
+	if (!force && lstat(dest, &st) == 0)
+		return derr_set(err, DERR_INPUT, false, "%s exists: not "
+		    "overwritten (use --force to replace it)", dest);
+	tmp = xasprintf("%s.tmp-%ld", dest, (long)getpid());
+	(void)unlink(tmp);	/* a leftover of a killed backup, if any */
+	if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		r = derr_set(err, DERR_SYS, false, "%s: %s", tmp,
+		    to ? sqlite3_errmsg(to) : "cannot open");
+		goto out;
+	}
+	r = backup_copy(s, to, err);
+out:
+	if (to != NULL && sqlite3_close(to) != SQLITE_OK && r == 0)
+		r = derr_set(err, DERR_DB, false, "close %s", tmp);
+	if (r == 0 && rename(tmp, dest) < 0)
+		r = derr_set(err, DERR_SYS, false, "rename %s to %s: %s", tmp,
+		    dest, strerror(errno));
+	if (r < 0) {
+		(void)unlink(tmp);
+		derr_prefix(err, "backup to %s", dest);
+	}
+	free(tmp);
+	return r;
+}
+
+/* Read the pid a daemon wrote into its lock file; 0 if none yet. */
+static long
+lock_pid(int fd)
+{
+	char		 b[24];
+	ssize_t		 n;
+	long long	 v;
+
+	n = pread(fd, b, sizeof(b) - 1, 0);
+	if (n <= 0)
+		return 0;
+	b[n] = '\0';
+	str_trim(b);
+	return str_to_ll(b, 1, INT32_MAX, &v) == 0 ? (long)v : 0;
+}
+
+int
+store_lock(const char *db, struct derr *err)
+{
+	char	*path = xasprintf("%s.lock", db);
+	char	 b[24];
+	long	 pid;
+	int	 fd, n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		derr_set(err, DERR_SYS, false, "lock %s: %s", path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		pid = lock_pid(fd);
+		derr_set(err, DERR_INPUT, true, "another dutyd (pid %ld) is "
+		    "already running on %s (it holds %s): stop it first",
+		    pid, db, path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	n = snprintf(b, sizeof(b), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, b, (size_t)n, 0) != n) {
+		derr_set(err, DERR_SYS, false, "lock %s.lock: %s", db,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+store_lock_owner(const char *db, long *pid, struct derr *err)
+{
+	char	*path = xasprintf("%s.lock", db);
+	int	 fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		r = derr_set(err, DERR_SYS, false, "lock %s: %s", path,
+		    strerror(errno));
+	free(path);
+	if (fd < 0)
+		return r;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		(void)flock(fd, LOCK_UN);	/* nobody held it */
+	else if (errno == EWOULDBLOCK) {
+		*pid = lock_pid(fd);
+		r = 1;
+	} else
+		r = derr_set(err, DERR_SYS, false, "lock %s.lock: %s", db,
+		    strerror(errno));
+	close(fd);
+	return r;
 }

@@ -406,4 +406,37 @@ int	store_state_get(struct store *, const char *name, char **value,
 int	store_state_set(struct store *, const char *name, const char *value,
 	    int64_t now, struct derr *);
 
+/*
+ * Names other modules write for dutyctl status: "last_plan" (engine),
+ * "next_wakeup" (engine), "last_digest" (digest): free text, local time.
+ */
+
+/* ---- mailbox state, backup, the daemon lock ------------------------ */
+
+/*
+ * The most recent mailbox poll: 1 (sets *at, Unix seconds, and *result,
+ * caller frees; NULL if none recorded), 0 never polled, -1 DERR_DB.
+ */
+int	store_mailbox_last(struct store *, int64_t *at, char **result,
+	    struct derr *);
+
+/*
+ * Copy the open database to the file `dest` with SQLite's online backup
+ * (safe while the daemon writes), as one self-contained file (rollback
+ * journal mode), written to a temporary name and renamed into place.
+ * Refuses an existing `dest` unless `force` (DERR_INPUT). -1 on error.
+ */
+int	store_backup(struct store *, const char *dest, bool force,
+	    struct derr *);
+
+/*
+ * One daemon per database: take an exclusive flock on `db`.lock and write
+ * our pid into it.  Returns the descriptor, to keep open until exit, or -1:
+ * DERR_INPUT (transient) naming the pid when another process holds it,
+ * DERR_SYS when the file cannot be opened.
+ */
+int	store_lock(const char *db, struct derr *);
+/* Is a daemon holding `db`.lock? 1 yes (*pid, 0 if unknown), 0 no, -1. */
+int	store_lock_owner(const char *db, long *pid, struct derr *);
+
 #endif

@@ -473,6 +473,12 @@ secret_file_read(const char *path, char **out, struct derr *err)
 	char		*s;
 	size_t		 len;
 
+	if (strncmp(path, SECRET_CREDENTIAL, strlen(SECRET_CREDENTIAL)) == 0)
+		return derr_set(err, DERR_CONFIG, false, "secret %s: "
+		    "$CREDENTIALS_DIRECTORY is not set: start dutyd from its "
+		    "systemd unit with LoadCredential=%s:/etc/dutyd/%s",
+		    path, path + strlen(SECRET_CREDENTIAL),
+		    path + strlen(SECRET_CREDENTIAL));
 	if (stat(path, &st) < 0)
 		return derr_set(err, DERR_CONFIG, false,
 		    "secret file %s: %s", path, strerror(errno));

@@ -87,6 +87,9 @@ class Handler:
             self.log("refused data code=%d %s" %
                      (self.args.fail_data, self.conn(server, session)))
             return reply(self.args.fail_data)
+        if self.args.delay:
+            # A slow server: the message is in flight for this long.
+            await asyncio.sleep(self.args.delay)
         self.count += 1
         path = os.path.join(self.args.dir, "%d.eml" % self.count)
         with open(path + ".tmp", "wb") as f:
@@ -124,6 +127,8 @@ def parse_args():
     p.add_argument("--fail-data", type=int, default=0)
     p.add_argument("--drop-after-data", action="store_true")
     p.add_argument("--fail-first", type=int, default=0)
+    p.add_argument("--delay", type=float, default=0,
+                   help="seconds to wait before answering DATA")
     return p.parse_args()
 
 

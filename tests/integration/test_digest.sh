@@ -92,6 +92,8 @@ $PY "$TOP/tests/integration/mailcheck.py" --body $(ls -t "$T"/s/*.eml | head -1)
 expect_in "feedback already reported is not new again" "自2026-11-30 08:30以来新收0条" "$T/m2.txt"
 expect_in "it is the week 50 digest" "2026年第50周" "$T/m2.txt"
 expect_in "December's duty is inside its 20-day lead time" "[待完成] 团费收缴：徐静，2026年12月 0/1次" "$T/m2.txt"
+$C "2026-12-07 09:00" status > "$T/st.txt" 2>&1
+expect_in "dutyctl status shows the last digest" "2026-W50, 2026-12-07 08:30, 2 queued" "$T/st.txt"
 
 # --- assigned feedback goes through the reminder stages ------------------
 sed -i 's/^reminders = { channels = \[ \]; };$//' "$T/g.conf"

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -272,6 +273,8 @@ test_config_ok_variants(void **state)
 	struct cfg	*cfg;
 
 	(void)state;
+	/* It holds a robot URL: the checkout's 0644 would be refused. */
+	assert_int_equal(chmod(CORPUS "/ok-variants.conf", 0600), 0);
 	cfg = load_ok(CORPUS "/ok-variants.conf", 0);
 	assert_int_equal(cfg->smtp.tls, CFG_TLS_NONE);
 	assert_string_equal(cfg->sms.endpoint, "http://127.0.0.1:8080/sms");
@@ -425,6 +428,137 @@ test_config_lookups_absent(void **state)
 	cfg_free(NULL);
 }
 
+/* Write `text` to a fresh file in /tmp with `mode`; returns its path. */
+static char *
+conf_tmp(const char *text, mode_t mode)
+{
+	char	*path = xstrdup("/tmp/test_config_XXXXXX");
+	int	 fd;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+#define ROBOT_CONF \
+	"general = { database = \"x.db\"; };\n" \
+	"people = ( { key = \"a\"; name = \"A\"; " \
+	"roles = [\"principal\"]; } );\n" \
+	"reminders = { channels = [ \"im\" ]; };\n" \
+	"im = ( { name = \"r\"; type = \"wecom\"; url = \"https://qyapi." \
+	"weixin.qq.com/cgi-bin/webhook/send?key=SECRETKEY\"; } );\n"
+
+/* A config holding a robot URL is refused when group/others can read it. */
+static void
+test_config_secret_inline_mode_refused(void **state)
+{
+	static const mode_t bad[] = { 0640, 0604, 0660, 0644 };
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	char		*path, *want;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path = conf_tmp(ROBOT_CONF, bad[i]);
+		assert_null(cfg_load(path, &errors, &err));
+		assert_int_equal(errors.n, 1);
+		want = xasprintf("%s: holds secrets (im.[0].url: a robot "
+		    "webhook address is its access token) but has mode %04o: "
+		    "it must not be readable by group or others (run: chmod "
+		    "600 %s, and chown it to the user dutyd runs as)", path,
+		    (unsigned)bad[i], path);
+		assert_string_equal(errors.v[0], want);
+		assert_null(strstr(errors.v[0], "SECRETKEY"));
+		free(want);
+		strv_clear(&errors);
+		unlink(path);
+		free(path);
+	}
+	path = conf_tmp(ROBOT_CONF, 0600);
+	cfg = load_ok(path, 0);
+	cfg_free(cfg);
+	unlink(path);
+	free(path);
+	/* Without a robot URL the file may be 0644 (it holds no secret). */
+	path = conf_tmp("general = { database = \"x.db\"; };\n"
+	    "people = ( { key = \"a\"; name = \"A\"; roles = "
+	    "[\"principal\"]; } );\n"
+	    "maildir = { path = \"o\"; };\n", 0644);
+	cfg = load_ok(path, 0);
+	cfg_free(cfg);
+	unlink(path);
+	free(path);
+}
+
+#define CRED_CONF \
+	"general = { database = \"x.db\"; };\n" \
+	"people = ( { key = \"a\"; name = \"A\"; " \
+	"roles = [\"principal\"]; } );\n" \
+	"smtp = { enabled = true; url = \"smtps://smtp.126.com:465\"; " \
+	"from = \"a@126.com\"; password_file = \"%s\"; };\n"
+
+/* "credential:NAME" reads $CREDENTIALS_DIRECTORY/NAME when it is set. */
+static void
+test_config_credential(void **state)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	char		*path, *text, dir[] = "/tmp/test_creds_XXXXXX", *pw;
+	char		*want;
+	int		 fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	text = xasprintf(CRED_CONF, "credential:smtp.pass");
+	path = conf_tmp(text, 0644);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	cfg = load_ok(path, 0);
+	assert_string_equal(cfg->smtp.password_file, "credential:smtp.pass");
+	assert_int_equal(secret_file_read(cfg->smtp.password_file, &pw, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "LoadCredential=smtp.pass:"));
+	cfg_free(cfg);
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	assert_null(cfg_load(path, &errors, &err));
+	assert_int_equal(errors.n, 1);
+	assert_non_null(strstr(errors.v[0], "smtp.password_file: cannot "
+	    "access file"));
+	strv_clear(&errors);
+	want = xasprintf("%s/smtp.pass", dir);
+	fd = open(want, O_WRONLY | O_CREAT, 0400);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pw\n", 3), 3);
+	close(fd);
+	cfg = load_ok(path, 0);
+	assert_string_equal(cfg->smtp.password_file, want);
+	assert_int_equal(secret_file_read(cfg->smtp.password_file, &pw, &err),
+	    0);
+	assert_string_equal(pw, "pw");
+	xfree_secret(pw);
+	cfg_free(cfg);
+	unlink(want);
+	unlink(path);
+	free(path);
+	free(text);
+	text = xasprintf(CRED_CONF, "credential:../x");
+	path = conf_tmp(text, 0600);
+	assert_null(cfg_load(path, &errors, &err));
+	assert_non_null(strstr(errors.v[0], "not a credential name"));
+	strv_clear(&errors);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	rmdir(dir);
+	unlink(path);
+	free(path);
+	free(text);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -438,6 +572,8 @@ main(void)
 		cmocka_unit_test(test_config_error_cap),
 		cmocka_unit_test(test_config_lookups_absent),
 		cmocka_unit_test(test_config_bad_corpus),
+		cmocka_unit_test(test_config_secret_inline_mode_refused),
+		cmocka_unit_test(test_config_credential),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
