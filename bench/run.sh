@@ -17,6 +17,7 @@ people = ( { key = "zhang"; name = "张伟"; email = "zhangwei@example.org";
 	roles = ["principal"]; } );
 maildir = { path = "$T/md"; };
 reminders = { time = "09:00"; };
+digest = { enabled = false; };	# the digest has its own figure
 CONF
 "$B/dutyctl" -c "$T/bench.conf" init >/dev/null
 sqlite3 "$T/bench.db" <<'SQL'
@@ -61,3 +62,5 @@ kill "$dpid"
 wait "$dpid" 2>/dev/null || true
 # Feedback mailbox: 10,000 mails from a local dovecot, dutyd vs fetchmail.
 sh bench/mailbox.sh "$B"
+# Weekly digest over 100,000 measures and 10,000 feedback messages.
+sh bench/digest.sh "$B"
