@@ -24,6 +24,14 @@ echo "--- the ledger (dutyctl -c conf/demo.conf item list):"
     --note "听取青少年部整改进展，谈心谈话" >/dev/null
 "$B/dutyctl" -c conf/demo.conf duty log lianzheng-study --by wang \
     --note "书记办公会专题研究党风廉政建设工作" --evidence "会议纪要" >/dev/null
+# Feedback that came by phone (the seed report gives a phone number too).
+"$B/dutyctl" -c conf/demo.conf feedback add --from "王女士" \
+    --subject "希望多组织青少年暑期公益活动" \
+    --text "孩子放暑假在家，希望团县委多组织一些面向青少年的公益和实践活动。" >/dev/null
+"$B/dutyctl" -c conf/demo.conf feedback add --from "李先生" \
+    --subject "团费收缴通知不及时" \
+    --text "村团支部没有及时通知团费收缴，请改进。" >/dev/null
+"$B/dutyctl" -c conf/demo.conf feedback assign 2 --owner xu >/dev/null
 echo "--- standing duties this period (dutyctl -c conf/demo.conf duty status):"
 "$B/dutyctl" -c conf/demo.conf duty status
 echo "--- starting dutyd (Ctrl-C to stop); mail goes to var/outbox/new/"
