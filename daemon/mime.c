@@ -572,7 +572,8 @@ part_text(GMimePart *part)
 	g_mime_data_wrapper_write_to_stream(dw, filt);
 	g_mime_stream_flush(filt);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	s = xstrndup((const char *)ba->data,
+	/* An empty GByteArray has no data pointer at all. */
+	s = ba->len == 0 ? xstrdup("") : xstrndup((const char *)ba->data,
 	    ba->len > MIME_TEXT_MAX ? MIME_TEXT_MAX : ba->len);
 	g_object_unref(filt);
 	g_object_unref(mem);

@@ -11,7 +11,9 @@
  * every command reuses the logged-in connection.  All commands are
  * CURLOPT_CUSTOMREQUEST with a URL that names no mailbox, so libcurl
  * sends them as they are (no SELECT of its own): ID right after login,
- * then EXAMINE (read-only) or SELECT, UID FETCH ... BODY.PEEK[].  For a
+ * then EXAMINE (read-only) or SELECT, UID SEARCH for the new UIDs, and
+ * UID FETCH ... BODY.PEEK[]<offset.length> in chunks of 200 KB (libcurl
+ * 7.88 refuses more than 300 KB of response lines per command).  For a
  * custom command libcurl (7.88) hands untagged lines to the write
  * callback and *every* response line, literal bytes included, to the
  * header callback; it does not know about literals.  So net reads the

@@ -130,10 +130,12 @@ P2=$(free_port); S2=$(free_port)
 start_dovecot "$T/dc2" "$P2" "$S2" "$T/certs/server.pem" "$T/certs/server.key"
 put_mail "$T/dc2" "$TOP/tests/data/mail/05-utf8-alternative.eml" m05
 rm -f "$T/duty.db"*
-conf "$T/tls.conf" "imaps://127.0.0.1:$S2/INBOX" "ca_file = \"$T/certs/ca.pem\";"
+conf "$T/tls.conf" "imaps://127.0.0.1:$S2/INBOX" "ca_file = \"$T/certs/ca.pem\"; mark_seen = true;"
 $DUTYCTL -c "$T/tls.conf" init > /dev/null
 $DUTYD -c "$T/tls.conf" --once --now "2026-12-03 10:00" > "$T/tls.log" 2>&1
 expect_in "imaps with the private CA works" "poll ok: 1 new" "$T/tls.log"
+flags=$(ls "$T/dc2/home/Maildir/cur" | grep -c ':2,S' || true)
+expect_eq "mark_seen = true marks the fetched mail seen" 1 "$flags"
 rm -f "$T/duty.db"*
 conf "$T/bad-tls.conf" "imaps://127.0.0.1:$S2/INBOX" "ca_file = \"$T/certs/self.pem\";"
 $DUTYCTL -c "$T/bad-tls.conf" init > /dev/null

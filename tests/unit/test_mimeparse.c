@@ -119,6 +119,36 @@ test_mimeparse_corpus(void **state)
 	assert_true(count >= 10);
 }
 
+/* Every input the fuzzer kept (crashes included, once fixed) parses. */
+static void
+test_mimeparse_fuzz_corpus(void **state)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	char		 path[512], *data;
+	size_t		 len, n = 0;
+
+	(void)state;
+	d = opendir(TOP_SRCDIR "/tests/fuzz/corpus/mime");
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s",
+		    TOP_SRCDIR "/tests/fuzz/corpus/mime", de->d_name);
+		assert_int_equal(file_read(path, 1 << 22, &data, &len, &err),
+		    0);
+		if (mime_parse(data, len, ARRIVAL, &m, &err) == 0)
+			mime_msg_clear(&m);
+		free(data);
+		n++;
+	}
+	closedir(d);
+	assert_true(n > 10);
+}
+
 static void
 test_mimeparse_no_header(void **state)
 {
@@ -216,6 +246,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mimeparse_corpus),
+		cmocka_unit_test(test_mimeparse_fuzz_corpus),
 		cmocka_unit_test(test_mimeparse_no_header),
 		cmocka_unit_test(test_mimeparse_deep_nesting_headers_only),
 		cmocka_unit_test(test_mimeparse_html_text),
