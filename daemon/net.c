@@ -653,7 +653,8 @@ http_classify(const struct net_http *h, struct net_http_resp *r,
 	if (cc != NULL && (cc->outcome == NET_PERMANENT || sent == 0)) {
 		r->outcome = cc->outcome;
 		return derr_set(err, cc->kind, cc->outcome == NET_TRANSIENT,
-		    "%s%s%s", why, cc->hint != NULL ? "; " : "",
+		    "%s%s%s%s", cc->outcome == NET_TRANSIENT ? "request not "
+		    "sent: " : "", why, cc->hint != NULL ? "; " : "",
 		    cc->hint != NULL ? cc->hint : "");
 	}
 	if (sent == 0) {

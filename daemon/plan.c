@@ -110,7 +110,8 @@ reachable(const struct cfg_person *p, unsigned ch)
 		return p->email != NULL;
 	if (ch == CFG_CH_SMS)
 		return p->phone != NULL;
-	return false;
+	/* Group robots reach the group; the outbox picks the robots. */
+	return ch == CFG_CH_IM;
 }
 
 static void
@@ -142,7 +143,8 @@ emit_person(struct emit *e, int person, int owner, bool escalation)
 {
 	const struct cfg_reminders	*r = &e->cfg->reminders;
 	const struct cfg_person		*p = &e->cfg->people[person];
-	static const unsigned		 chans[] = { CFG_CH_EMAIL, CFG_CH_SMS };
+	static const unsigned		 chans[] = { CFG_CH_EMAIL, CFG_CH_SMS,
+	    CFG_CH_IM };
 	struct notif			 n;
 	size_t				 i;
 	bool				 any = false;
