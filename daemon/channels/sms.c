@@ -834,10 +834,11 @@ params_load(const struct sms_ctx *c, const char *text, struct derr *err)
 		    strcmp(clean, json_string_value(v)) == 0;
 		free(clean);
 		if (!ok) {
-			json_decref(o);
+			/* `k` belongs to `o`: use it before letting go. */
 			derr_set(err, DERR_INPUT, false, "template parameter "
 			    "%.32s is not a clean string of at most %d "
 			    "characters", k, c->param_max);
+			json_decref(o);
 			return NULL;
 		}
 	}
