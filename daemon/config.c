@@ -694,6 +694,17 @@ put_im_type(struct ld *ld, const struct field *f, const struct cval *v,
 }
 
 static void
+put_im_format(struct ld *ld, const struct field *f, const struct cval *v,
+    void *obj)
+{
+	if (strcmp(v->str, "text") != 0 && strcmp(v->str, "markdown") != 0) {
+		ld_bad(ld, v, "format must be text or markdown");
+		return;
+	}
+	put_str(ld, f, v, obj);
+}
+
+static void
 put_im_kind(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
@@ -892,6 +903,11 @@ static const struct field sms_tab[] = {
 	S("template_overdue", put_str, T, template_overdue, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("timeout", T, timeout, 1, 300, "15"),
+	/* 0: the provider's default, set in check_sms. */
+	I("param_max", T, param_max, 0, 500, "0"),
+	I("min_interval", T, min_interval, -1, DAY_S, "-1"),
+	I("per_hour", T, per_hour, 0, 1000, "5"),
+	I("per_day", T, per_day, 0, 10000, "10"),
 	END
 };
 #undef T
@@ -903,6 +919,10 @@ static const struct field im_tab[] = {
 	S("url", put_https_url, T, url, NULL, true),
 	S("secret_file", put_secret, T, secret_file, NULL, false),
 	ARR("kinds", F_STR, put_im_kind, T, kinds, "escalation,digest"),
+	S("format", put_im_format, T, format, "markdown", false),
+	S("body_template", put_str, T, body_template, NULL, false),
+	I("timeout", T, timeout, 1, 300, "15"),
+	S("ca_file", put_file, T, ca_file, NULL, false),
 	END
 };
 #undef T
@@ -1390,6 +1410,13 @@ check_sms(struct ld *ld, struct cfg *cfg)
 		    "cn-hangzhou");
 	if (sms->template_overdue == NULL && sms->template_reminder != NULL)
 		sms->template_overdue = xstrdup(sms->template_reminder);
+	/* Documented defaults: Aliyun variables up to 35 characters and one
+	 * SMS a minute per number; Tencent 12 characters (the stricter,
+	 * personal-account rule) and one per 30 seconds. */
+	if (sms->param_max == 0)
+		sms->param_max = tencent ? 12 : 35;
+	if (sms->min_interval < 0)
+		sms->min_interval = tencent ? 30 : 60;
 }
 
 static void
@@ -1420,6 +1447,14 @@ check_im(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "duplicate name");
 			free(ep);
 		}
+	for (i = 0; i < cfg->nim; i++) {
+		if (cfg->im[i].type == NULL ||
+		    strcmp(cfg->im[i].type, "webhook") != 0 ||
+		    cfg->im[i].body_template != NULL)
+			continue;
+		/* The shipped template in general.templates. */
+		cfg->im[i].body_template = xstrdup("im-webhook.json");
+	}
 }
 
 /* A channel asked for somewhere must have a way out. */
@@ -1685,6 +1720,9 @@ im_clear(struct cfg_im *im)
 	free(im->url);
 	free(im->secret_file);
 	strv_clear(&im->kinds);
+	free(im->format);
+	free(im->body_template);
+	free(im->ca_file);
 }
 
 static void

@@ -113,6 +113,10 @@ struct cfg_sms {
 	char		*template_overdue;
 	char		*ca_file;
 	int		 timeout;
+	int		 param_max;	/* characters per template parameter */
+	int		 min_interval;	/* seconds between two SMS to a number */
+	int		 per_hour;	/* SMS per number per hour */
+	int		 per_day;	/* SMS per number per 24 hours */
 };
 
 struct cfg_im {
@@ -121,6 +125,10 @@ struct cfg_im {
 	char		*url;
 	char		*secret_file;	/* NULL: no signature */
 	struct strv	 kinds;		/* reminder, escalation, digest, duty */
+	char		*format;	/* "text" or "markdown" (feishu: text) */
+	char		*body_template;	/* webhook: template file of the body */
+	int		 timeout;	/* seconds */
+	char		*ca_file;
 };
 
 struct cfg_mailbox {

@@ -6,7 +6,9 @@
 
 #include "calendar.h"
 #include "digest.h"
+#include "channels/im.h"
 #include "channels/maildir.h"
+#include "channels/sms.h"
 #include "channels/smtp.h"
 #include "log.h"
 #include "mailbox.h"
@@ -20,6 +22,8 @@ struct engine {
 	struct cal		*cal;
 	struct store		*store;
 	struct channel		*email;
+	struct channel		*sms;		/* NULL: SMS off or dry run */
+	struct channel		*im;		/* NULL: no robots or dry run */
 	struct engine_opts	 opts;
 	bool			 recovered;
 	char			*imap_pw;	/* mailbox password, or NULL */
@@ -64,6 +68,51 @@ channel_free(struct channel *ch)
 		ch->free(ch->ctx);
 }
 
+/* The SMS channel; *ch stays NULL when SMS is off or in a dry run. */
+static int
+sms_channel(const struct cfg *cfg, const char *dry_run, struct channel **ch,
+    struct derr *err)
+{
+	char	*secret = NULL;
+
+	*ch = NULL;
+	if (dry_run != NULL || !cfg->sms.enabled)
+		return 0;
+	if (secret_file_read(cfg->sms.secret_file, &secret, err) < 0)
+		return -1;
+	*ch = sms_channel_new(&cfg->sms, secret, &net_curl_ops, err);
+	xfree_secret(secret);
+	return *ch != NULL ? 0 : -1;
+}
+
+/* All group robots as one channel; NULL when none or in a dry run. */
+static int
+im_channel(const struct cfg *cfg, const char *dry_run, struct channel **ch,
+    struct derr *err)
+{
+	char	**secrets;
+	size_t	 i;
+	int	 r = 0;
+
+	*ch = NULL;
+	if (dry_run != NULL || cfg->nim == 0)
+		return 0;
+	secrets = xcalloc(cfg->nim, sizeof(*secrets));
+	for (i = 0; i < cfg->nim && r == 0; i++)
+		if (cfg->im[i].secret_file != NULL && secret_file_read(
+		    cfg->im[i].secret_file, &secrets[i], err) < 0) {
+			derr_prefix(err, "im.[%zu].secret_file", i);
+			r = -1;
+		}
+	if (r == 0 && (*ch = im_channel_new(cfg->im, cfg->nim,
+	    (const char *const *)secrets, &net_curl_ops, err)) == NULL)
+		r = -1;
+	for (i = 0; i < cfg->nim; i++)
+		xfree_secret(secrets[i]);
+	free(secrets);
+	return r;
+}
+
 static struct cal *
 engine_cal(const struct cfg *cfg, struct derr *err)
 {
@@ -86,7 +135,9 @@ engine_new(struct cfg *cfg, const struct engine_opts *opts, struct derr *err)
 	    store_open_copy(cfg->general.database, err) :
 	    store_open(cfg->general.database, err)) == NULL ||
 	    (e->email = email_channel(cfg, e->opts.dry_run_dir, err)) == NULL ||
-	    mailbox_secret(cfg, &e->imap_pw, err) < 0) {
+	    mailbox_secret(cfg, &e->imap_pw, err) < 0 ||
+	    sms_channel(cfg, e->opts.dry_run_dir, &e->sms, err) < 0 ||
+	    im_channel(cfg, e->opts.dry_run_dir, &e->im, err) < 0) {
 		engine_free(e);
 		return NULL;
 	}
@@ -103,6 +154,8 @@ engine_free(struct engine *e)
 		return;
 	channel_free(e->email);
 	xfree_secret(e->imap_pw);
+	channel_free(e->sms);
+	channel_free(e->im);
 	store_close(e->store);
 	cal_free(e->cal);
 	cfg_free(e->cfg);
@@ -113,8 +166,8 @@ int
 engine_reload(struct engine *e, struct cfg *cfg, struct derr *err)
 {
 	struct cal	*cal;
-	struct channel	*ch;
-	char		*pw;
+	struct channel	*ch, *sms = NULL, *im = NULL;
+	char		*pw = NULL;
 
 	if (strcmp(cfg->general.database, e->cfg->general.database) != 0) {
 		cfg_free(cfg);
@@ -130,7 +183,11 @@ engine_reload(struct engine *e, struct cfg *cfg, struct derr *err)
 		cfg_free(cfg);
 		return -1;
 	}
-	if (mailbox_secret(cfg, &pw, err) < 0) {
+	if (mailbox_secret(cfg, &pw, err) < 0 ||
+	    sms_channel(cfg, e->opts.dry_run_dir, &sms, err) < 0 ||
+	    im_channel(cfg, e->opts.dry_run_dir, &im, err) < 0) {
+		xfree_secret(pw);
+		channel_free(sms);
 		channel_free(ch);
 		cal_free(cal);
 		cfg_free(cfg);
@@ -138,6 +195,10 @@ engine_reload(struct engine *e, struct cfg *cfg, struct derr *err)
 	}
 	xfree_secret(e->imap_pw);
 	e->imap_pw = pw;
+	channel_free(e->sms);
+	channel_free(e->im);
+	e->sms = sms;
+	e->im = im;
 	channel_free(e->email);
 	cal_free(e->cal);
 	cfg_free(e->cfg);
@@ -192,6 +253,10 @@ channel_for(void *arg, const char *name)
 {
 	struct engine	*e = arg;
 
+	if (strcmp(name, "sms") == 0)
+		return e->sms;
+	if (strcmp(name, "im") == 0)
+		return e->im;
 	return strcmp(name, "email") == 0 ? e->email : NULL;
 }
 

@@ -1,9 +1,10 @@
 /*
  * net: the network through libcurl, the only module that includes curl.h.
- * For now this is SMTP submission: one easy handle per batch, so that
- * consecutive sends reuse one connection, TLS verification always on, and
- * every failure classified as RELIABILITY.md measured it (ok, transient,
- * permanent, or unknown = may have been delivered).  It must not build
+ * SMTP submission (one easy handle per batch, so that consecutive sends
+ * reuse one connection) and HTTPS POST for provider APIs and webhooks.
+ * TLS verification is always on, and every failure is classified as
+ * RELIABILITY.md measured it (ok, transient, permanent, or unknown = may
+ * have been delivered).  It must not build
  * messages (that is mime) or decide about retries (that is the caller).
  * Callers use it through `struct net_ops`, so tests can pass a fake.
  *
@@ -61,6 +62,36 @@ struct net_result {
 /* One SMTP session; holds the connection between sends. Opaque. */
 struct net_smtp;
 
+/* Largest HTTP answer body kept; a longer one is an error (unknown). */
+#define NET_HTTP_BODY_MAX	(64 * 1024)
+
+/* One HTTP POST. Strings are borrowed for the call. */
+struct net_http_req {
+	const char	*url;		/* https://..., or http:// (loopback) */
+	const char *const *headers;	/* "Name: value", no CR or LF */
+	size_t		 nheaders;
+	const char	*body;
+	size_t		 len;
+	const char	*ca_file;	/* CA bundle, NULL: the system's */
+	int		 connect_timeout; /* seconds */
+	int		 timeout;	/* seconds, whole exchange */
+};
+
+struct net_http_resp {
+	int		 curl_code;	/* CURLcode, 0 if libcurl never ran */
+	long		 status;	/* HTTP status, 0 if no answer */
+	/*
+	 * NET_OK: an answer came (any status: the caller reads it);
+	 * NET_TRANSIENT: nothing was sent (no connection, TLS handshake);
+	 * NET_UNKNOWN: the request went out and no usable answer came back
+	 * (timeout, connection closed, garbage, oversized body);
+	 * NET_PERMANENT: configuration (untrusted certificate, bad URL).
+	 */
+	enum net_outcome outcome;
+	long		 retry_after;	/* Retry-After seconds, 0 if none */
+	struct buf	 body;		/* capped at NET_HTTP_BODY_MAX */
+};
+
 struct net_ops {
 	/*
 	 * Prepare a session for `opts` (strings are copied). Nothing is sent
@@ -85,6 +116,16 @@ struct net_ops {
 			    struct derr *);
 	/* Close the connection and free the session; NULL is a no-op. */
 	void		 (*smtp_free)(struct net_smtp *);
+	/*
+	 * POST `req` and wait for the answer on a fresh connection; redirects
+	 * are not followed. Always initialises `resp` (the caller frees
+	 * resp->body with buf_clear). Returns 0 when an HTTP answer came,
+	 * whatever its status; else -1 with `err` set (DERR_INPUT for a
+	 * header with CR/LF, DERR_CONFIG for certificate and URL problems,
+	 * DERR_NET otherwise; transient unless NET_PERMANENT).
+	 */
+	int		 (*http_post)(const struct net_http_req *,
+			    struct net_http_resp *, struct derr *);
 };
 
 struct net_imap_opts {

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "render.h"
+#include "channels/sms.h"
 
 #define OUTBOX_TEXT_MAX	(1024 * 1024)
 
@@ -44,10 +45,9 @@ static const char *const colour_labels[] = {
 };
 
 static void
-item_value(struct rval *list, const struct cfg *cfg, const struct notif *n,
+item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
     const struct measure *m, int32_t today)
 {
-	struct rval	*v = rval_list_add_map(list);
 	char		 d[11];
 
 	rval_map_set_str(v, "code", m->code);
@@ -126,6 +126,13 @@ feedback_value(struct store *st, struct rval *list, const struct cfg *cfg,
 	return 0;
 }
 
+static void
+item_value(struct rval *list, const struct cfg *cfg, const struct notif *n,
+    const struct measure *m, int32_t today)
+{
+	item_fill(rval_list_add_map(list), cfg, n, m, today);
+}
+
 struct group {
 	const struct notif	*v;	/* a run of notifs: same person, channel */
 	size_t			 n;
@@ -140,7 +147,7 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	struct rval	*own, *esc, *duties, *shorts, *fown, *fesc;
 	struct measure	 m;
 	size_t		 i;
-	int		 nown = 0, nesc = 0, nduty = 0, nshort = 0, r;
+	int		 nown = 0, nesc = 0, nduty = 0, nshort = 0, nlate = 0, r;
 	int		 nfown = 0, nfesc = 0;
 	int32_t		 today;
 	int		 minute;
@@ -178,6 +185,11 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			    "measure %lld vanished", (long long)g->v[i].item_id);
 		item_value(g->v[i].escalation ? esc : own, cfg, &g->v[i], &m,
 		    today);
+		/* The most urgent item, for messages that name only one. */
+		if (nown + nesc == 0)
+			item_fill(rval_map_set_map(ctx, "first"), cfg,
+			    &g->v[i], &m, today);
+		nlate += m.deadline < today;
 		if (g->v[i].escalation)
 			nesc++;
 		else
@@ -186,6 +198,8 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	}
 	rval_map_set_int(ctx, "count", nown);
 	rval_map_set_int(ctx, "escalation_count", nesc);
+	rval_map_set_int(ctx, "overdue_count", nlate);
+	rval_map_set_int(ctx, "total", nown + nesc);
 	rval_map_set_bool(ctx, "has_items", nown > 0);
 	rval_map_set_bool(ctx, "has_escalations", nesc > 0);
 	rval_map_set_int(ctx, "feedback_count", nfown);
@@ -230,6 +244,55 @@ message_id(const char *key, const char *from)
 }
 
 static int
+email_parts(const struct cfg *cfg, const struct rval *ctx,
+    struct outbox_row *row, struct derr *err)
+{
+	if (render_part(cfg, "reminder.subject.txt", ctx, RENDER_NONE,
+	    &row->subject, err) < 0 ||
+	    render_part(cfg, "reminder.txt", ctx, RENDER_NONE,
+	    &row->body_text, err) < 0 ||
+	    render_part(cfg, "reminder.html", ctx, RENDER_HTML,
+	    &row->body_html, err) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * An SMS row holds only what the provider's approved template takes: the
+ * template code (subject) and the cleaned parameters as JSON (text). The
+ * overdue template is used when anything in it is overdue.
+ */
+static int
+sms_parts(const struct cfg *cfg, const struct group *g,
+    const struct rval *ctx, struct outbox_row *row, struct derr *err)
+{
+	const char	*name, *code;
+	char		*lines;
+	bool		 late = false;
+	size_t		 i;
+	int		 r;
+
+	for (i = 0; i < g->n; i++)
+		late |= g->fresh[i] && (g->v[i].days < 0 ||
+		    g->v[i].escalation);
+	name = late ? "sms-overdue.txt" : "sms-reminder.txt";
+	code = late ? cfg->sms.template_overdue : cfg->sms.template_reminder;
+	if (code == NULL)
+		return derr_set(err, DERR_CONFIG, false, "sms.%s is not set",
+		    late ? "template_overdue" : "template_reminder");
+	if (render_part(cfg, name, ctx, RENDER_NONE, &lines, err) < 0)
+		return -1;
+	r = sms_params_build(lines, cfg->sms.param_max, &row->body_text, err);
+	free(lines);
+	if (r < 0) {
+		derr_prefix(err, "%s", name);
+		return -1;
+	}
+	row->subject = xstrdup(code);
+	return 0;
+}
+
+static int
 group_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
     const struct group *g, int64_t now, struct outbox_row *row,
     struct derr *err)
@@ -252,14 +315,9 @@ group_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	row->message_id = message_id(row->key, cfg->smtp.from);
 	row->created_at = now;
 	row->next_attempt_at = now;
-	if (group_context(st, cfg, cal, g, now, ctx, err) == 0 &&
-	    render_part(cfg, "reminder.subject.txt", ctx, RENDER_NONE,
-	    &row->subject, err) == 0 &&
-	    render_part(cfg, "reminder.txt", ctx, RENDER_NONE,
-	    &row->body_text, err) == 0 &&
-	    render_part(cfg, "reminder.html", ctx, RENDER_HTML,
-	    &row->body_html, err) == 0)
-		r = 0;
+	if (group_context(st, cfg, cal, g, now, ctx, err) == 0)
+		r = g->v[0].channel == CFG_CH_SMS ? sms_parts(cfg, g, ctx, row,
+		    err) : email_parts(cfg, ctx, row, err);
 	rval_free(ctx);
 	return r;
 }
@@ -274,6 +332,13 @@ group_fresh(struct store *st, struct group *g, const struct cfg *cfg,
 
 	g->nnew = 0;
 	for (i = 0; i < g->n; i++) {
+		/* An SMS template names measures: duties and feedback
+		 * reach the person by email (XXX: templates for them). */
+		if (g->v[i].channel == CFG_CH_SMS &&
+		    g->v[i].what != NOTIF_ITEM) {
+			g->fresh[i] = false;
+			continue;
+		}
 		r = store_notif_exists(st, g->v[i].key,
 		    cfg->people[g->v[i].person].key,
 		    channel_name(g->v[i].channel), err);
@@ -316,6 +381,188 @@ enqueue_group(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Group robots: one message per robot per run, each item listed once */
+
+struct robot_item {
+	int32_t		 deadline;
+	int64_t		 item_id;
+	size_t		 idx;
+};
+
+static int
+robot_item_cmp(const void *a, const void *b)
+{
+	const struct robot_item	*x = a, *y = b;
+
+	if (x->deadline != y->deadline)
+		return x->deadline < y->deadline ? -1 : 1;
+	if (x->item_id != y->item_id)
+		return x->item_id < y->item_id ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Mark the stages for this robot that it has not carried yet. */
+static int
+robot_fresh(struct store *st, const struct cfg *cfg, const struct cfg_im *im,
+    const char *chan, const struct notif_list *l, bool *fresh,
+    struct derr *err)
+{
+	const struct notif	*n;
+	size_t			 i;
+	int			 r, nnew = 0;
+
+	for (i = 0; i < l->n; i++) {
+		n = &l->v[i];
+		fresh[i] = false;
+		/* XXX duties, shortfalls and feedback do not go to robots. */
+		if (n->channel != CFG_CH_IM || n->what != NOTIF_ITEM ||
+		    !strv_has(&im->kinds,
+		    n->escalation ? "escalation" : "reminder"))
+			continue;
+		r = store_notif_exists(st, n->key, cfg->people[n->person].key,
+		    chan, err);
+		if (r < 0)
+			return -1;
+		fresh[i] = r == 0;
+		nnew += r == 0;
+	}
+	return nnew;
+}
+
+static int
+robot_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    const struct notif_list *l, const bool *fresh, int64_t now,
+    struct rval *ctx, struct derr *err)
+{
+	struct robot_item	*it = xcalloc(l->n, sizeof(*it));
+	struct rval		*items, *v;
+	struct measure		 m;
+	size_t			 i, n = 0;
+	int32_t			 today;
+	int			 minute, late = 0, count = 0, r = 0;
+	char			 d[11];
+
+	for (i = 0; i < l->n; i++)
+		if (fresh[i])
+			it[n++] = (struct robot_item){ l->v[i].deadline,
+			    l->v[i].item_id, i };
+	qsort(it, n, sizeof(*it), robot_item_cmp);
+	cal_civil(cal, now, &today, &minute);
+	rval_map_set_str(ctx, "office", cfg->general.office);
+	rval_map_set_str(ctx, "today", day_format(today, d));
+	items = rval_map_set_list(ctx, "items");
+	for (i = 0; i < n && r == 0; i++) {
+		if (i > 0 && it[i].item_id == it[i - 1].item_id)
+			continue;
+		if ((r = store_measure_get_id(st, it[i].item_id, &m, err)) <= 0) {
+			r = r < 0 ? -1 : derr_set(err, DERR_BUG, false,
+			    "measure %lld vanished", (long long)it[i].item_id);
+			break;
+		}
+		v = rval_list_add_map(items);
+		item_fill(v, cfg, &l->v[it[i].idx], &m, today);
+		/* A JSON body template needs commas between items. */
+		rval_map_set_str(v, "sep", count > 0 ? "," : "");
+		late += m.deadline < today;
+		count++;
+		measure_clear(&m);
+		r = 0;
+	}
+	rval_map_set_int(ctx, "count", count);
+	rval_map_set_bool(ctx, "has_items", count > 0);
+	rval_map_set_int(ctx, "overdue_count", late);
+	free(it);
+	return r;
+}
+
+static int
+robot_parts(const struct cfg *cfg, const struct cfg_im *im,
+    const struct rval *ctx, struct outbox_row *row, struct derr *err)
+{
+	bool	 md = im->format != NULL && strcmp(im->format, "markdown") == 0;
+
+	if (strcmp(im->type, "webhook") == 0) {
+		row->subject = xstrdup("");
+		return render_part(cfg, im->body_template, ctx, RENDER_JSON,
+		    &row->body_text, err);
+	}
+	if (strcmp(im->type, "feishu") == 0)
+		md = false;
+	if (render_part(cfg, "im-reminder.title.txt", ctx, RENDER_NONE,
+	    &row->subject, err) < 0)
+		return -1;
+	return render_part(cfg, md ? "im-reminder.md" : "im-reminder.txt", ctx,
+	    RENDER_NONE, &row->body_text, err);
+}
+
+static int
+robot_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    const struct cfg_im *im, const struct notif_list *l, const bool *fresh,
+    int64_t now, struct outbox_row *row, struct derr *err)
+{
+	struct rval	*ctx = rval_map_new();
+	size_t		 i;
+	int		 r = -1;
+
+	for (i = 0; !fresh[i]; i++)
+		;
+	row->key = xasprintf("remind:im:%s:%s:%s", im->name,
+	    cfg->people[l->v[i].person].key, l->v[i].key);
+	row->kind = xstrdup("reminder");
+	row->channel = xstrdup("im");
+	row->person = xasprintf("im:%s", im->name);
+	row->recipient = xstrdup(im->name);
+	row->recipient_name = xstrdup(im->type);
+	row->message_id = message_id(row->key, cfg->smtp.from);
+	row->created_at = now;
+	row->next_attempt_at = now;
+	rval_map_set_str(ctx, "robot", im->name);
+	if (robot_context(st, cfg, cal, l, fresh, now, ctx, err) == 0 &&
+	    robot_parts(cfg, im, ctx, row, err) == 0)
+		r = 0;
+	rval_free(ctx);
+	return r;
+}
+
+static int
+enqueue_robot(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    const struct cfg_im *im, const struct notif_list *l, int64_t now,
+    struct outbox_stats *stats, struct derr *err)
+{
+	struct outbox_row	 row = { 0 };
+	char			*chan = xasprintf("im:%s", im->name);
+	bool			*fresh = xcalloc(l->n, sizeof(*fresh));
+	int64_t			 id = 0;
+	size_t			 i;
+	int			 r, nnew;
+
+	if ((nnew = r = robot_fresh(st, cfg, im, chan, l, fresh, err)) <= 0)
+		goto out;
+	if (robot_row(st, cfg, cal, im, l, fresh, now, &row, err) < 0 ||
+	    (r = store_outbox_insert(st, &row, &id, err)) < 0) {
+		derr_prefix(err, "im %s", im->name);
+		r = -1;
+		goto out;
+	}
+	for (i = 0; r > 0 && i < l->n; i++)
+		if (fresh[i] && store_notif_add(st, l->v[i].key,
+		    cfg->people[l->v[i].person].key, chan, id, now, err) < 0) {
+			r = -1;
+			goto out;
+		}
+	if (r > 0) {
+		stats->enqueued++;
+		stats->stages += nnew;
+	}
+	r = 0;
+out:
+	outbox_row_clear(&row);
+	free(fresh);
+	free(chan);
+	return r;
+}
+
 static int
 enqueue_all(struct store *st, const struct cfg *cfg, const struct cal *cal,
     const struct notif_list *sorted, int64_t now, struct outbox_stats *stats,
@@ -333,13 +580,15 @@ enqueue_all(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			;
 		g.v = &sorted->v[i];
 		g.n = j - i;
-		if (sorted->v[i].channel != CFG_CH_EMAIL) {
-			/* XXX SMS and IM channels arrive with issue 6. */
+		/* Group robots take everyone's stages: see enqueue_robot. */
+		if (sorted->v[i].channel == CFG_CH_IM)
 			continue;
-		}
 		r = enqueue_group(st, cfg, cal, &g, now, stats, err);
 	}
 	free(g.fresh);
+	for (i = 0; i < cfg->nim && r == 0; i++)
+		r = enqueue_robot(st, cfg, cal, &cfg->im[i], sorted, now, stats,
+		    err);
 	return r;
 }
 
@@ -484,9 +733,40 @@ log_attempt(const struct attempt *a, enum channel_outcome oc)
 		    (long long)(a->res.next_attempt_at - a->now));
 }
 
+/*
+ * When a per-recipient limit of `ch` forbids sending row `r` now: 0 if
+ * none does, else the time a slot frees (with `why` filled), or -1.
+ */
+static int64_t
+limit_until(struct store *s, const struct channel *ch,
+    const struct outbox_row *r, int64_t now, char *why, size_t whylen,
+    struct derr *err)
+{
+	const struct channel_limit	*l;
+	int64_t				 oldest, until = 0;
+	size_t				 i;
+	int				 n;
+
+	for (i = 0; ch != NULL && i < ch->nlimits; i++) {
+		l = &ch->limits[i];
+		if (l->window <= 0 || l->max <= 0)
+			continue;
+		if (store_outbox_sent_since(s, ch->name, r->recipient,
+		    now - l->window + 1, &n, &oldest, err) < 0)
+			return -1;
+		if (n < l->max || oldest + l->window <= until)
+			continue;
+		until = oldest + l->window;
+		snprintf(why, whylen, "rate limit: at most %d %s message(s) "
+		    "to one recipient in %llds", l->max, ch->name,
+		    (long long)l->window);
+	}
+	return until;
+}
+
 static enum channel_outcome
 send_row(struct channel *ch, const struct outbox_row *r, int offset,
-    char *peer, struct derr *err)
+    int64_t now, char *peer, struct derr *err)
 {
 	struct channel_msg	 m;
 
@@ -500,6 +780,7 @@ send_row(struct channel *ch, const struct outbox_row *r, int offset,
 	m.message_id = r->message_id;
 	m.date = r->created_at;
 	m.utc_offset = offset;
+	m.now = now;
 	peer[0] = '\0';
 	if (ch == NULL)
 		return derr_set(err, DERR_CONFIG, false, "no %s channel is "
@@ -533,6 +814,7 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 	struct channel		*ch, *used[4] = { 0 };
 	enum channel_outcome	 oc;
 	struct derr		 serr;
+	int64_t			 until;
 	size_t			 i, j, nused = 0;
 	int			 r = -1, marked = 0;
 
@@ -555,8 +837,18 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 		a.now = now;
 		derr_clear(&serr);
 		ch = o->channel(o->chctx, due.v[i].channel);
-		oc = send_row(ch, &due.v[i], o->utc_offset, a.peer, &serr);
+		until = limit_until(s, ch, &due.v[i], now, serr.msg,
+		    sizeof(serr.msg), err);
+		if (until < 0)
+			goto out;
+		if (until > 0)
+			oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
+		else
+			oc = send_row(ch, &due.v[i], o->utc_offset, now, a.peer,
+			    &serr);
 		classify(&a, oc, &serr);
+		if (until > 0 && a.res.status == OUTBOX_FAILED)
+			a.res.next_attempt_at = until;
 		log_attempt(&a, oc);
 		stats_add(st, &a, oc);
 		for (j = 0; j < nused && used[j] != ch; j++)

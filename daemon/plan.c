@@ -113,7 +113,8 @@ reachable(const struct cfg_person *p, unsigned ch)
 		return p->email != NULL;
 	if (ch == CFG_CH_SMS)
 		return p->phone != NULL;
-	return false;
+	/* Group robots reach the group; the outbox picks the robots. */
+	return ch == CFG_CH_IM;
 }
 
 static void
@@ -147,7 +148,8 @@ static bool
 push_channels(const struct cfg *cfg, struct plan_out *out,
     const struct notif *proto, int person, unsigned channels)
 {
-	static const unsigned	 chans[] = { CFG_CH_EMAIL, CFG_CH_SMS };
+	static const unsigned	 chans[] = { CFG_CH_EMAIL, CFG_CH_SMS,
+	    CFG_CH_IM };
 	struct notif		 n;
 	size_t			 i;
 	bool			 any = false;

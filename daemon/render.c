@@ -915,6 +915,33 @@ put_escaped(struct buf *out, const char *s, size_t len, struct derr *err)
 	return buf_append(out, s + from, len - from, err);
 }
 
+/* For the inside of a JSON string: RFC 8259 section 7. */
+static int
+put_json_escaped(struct buf *out, const char *s, size_t len,
+    struct derr *err)
+{
+	char	 e[8];
+	size_t	 i, from = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		if (c == '"' || c == '\\')
+			snprintf(e, sizeof(e), "\\%c", c);
+		else if (c == '\n')
+			snprintf(e, sizeof(e), "\\n");
+		else
+			snprintf(e, sizeof(e), "\\u%04x", c);
+		if (buf_append(out, s + from, i - from, err) < 0 ||
+		    buf_puts(out, e, err) < 0)
+			return -1;
+		from = i + 1;
+	}
+	return buf_append(out, s + from, len - from, err);
+}
+
 /* Shortest "%.Ng" that reads back as the same double. */
 static void
 format_double(double d, char *tmp, size_t n)
@@ -938,6 +965,9 @@ put_value(struct render_run *r, const struct rval *v, bool raw)
 		if (r->esc == RENDER_HTML && !raw)
 			return put_escaped(r->out, v->u.str.s, v->u.str.len,
 			    r->err);
+		if (r->esc == RENDER_JSON && !raw)
+			return put_json_escaped(r->out, v->u.str.s,
+			    v->u.str.len, r->err);
 		return buf_append(r->out, v->u.str.s, v->u.str.len, r->err);
 	case RVAL_BOOL:
 		return buf_puts(r->out, v->u.b ? "true" : "false", r->err);

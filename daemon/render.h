@@ -102,7 +102,9 @@ bool		 rval_truthy(const struct rval *);
 
 enum render_escape {
 	RENDER_HTML,	/* {{x}} escapes & < > " '; {{{x}}}, {{&x}} do not */
-	RENDER_NONE	/* plain text (mail, subjects, SMS): never escape */
+	RENDER_NONE,	/* plain text (mail, subjects, SMS): never escape */
+	RENDER_JSON	/* {{x}} escaped for the inside of a JSON string
+			 * (" \ and control characters); {{{x}}} is not */
 };
 
 /* A named partial for render_string(). */

@@ -1498,6 +1498,33 @@ store_outbox_next(struct store *s, int64_t *at, struct derr *err)
 	return found;
 }
 
+int
+store_outbox_sent_since(struct store *s, const char *channel,
+    const char *recipient, int64_t since, int *n, int64_t *oldest,
+    struct derr *err)
+{
+	static const char sql[] = "SELECT count(*), min(sent_at) FROM outbox "
+	    "WHERE status = 'sent' AND channel = ?1 AND recipient = ?2 AND "
+	    "sent_at >= ?3";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*n = sqlite3_column_int(st, 0);
+		*oldest = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_err(s, err, "outbox sent count");
+	return 0;
+}
+
 /* 1 if row `id` was pending/failed and is now sending, 0 if not. */
 static int
 mark_sending(struct store *s, int64_t id, int64_t now, struct derr *err)

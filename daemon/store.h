@@ -251,6 +251,13 @@ int	store_outbox_due(struct store *, int64_t now, int limit,
 /* Earliest next_attempt_at of a pending/failed row: 1 found, 0 none. */
 int	store_outbox_next(struct store *, int64_t *at, struct derr *);
 /*
+ * Rows of `channel` to `recipient` sent at or after `since`: how many in
+ * *n, and the earliest sent_at in *oldest (0 if none). 0, or -1 (DERR_DB).
+ */
+int	store_outbox_sent_since(struct store *, const char *channel,
+	    const char *recipient, int64_t since, int *n, int64_t *oldest,
+	    struct derr *);
+/*
  * Mark row `id` sending (attempts + 1) before any network I/O. Returns 1,
  * or 0 if the row is no longer pending/failed (cancelled meanwhile).
  */

@@ -1,16 +1,21 @@
 #!/bin/sh
 # make run: the daemon on the bundled demo, with no outside server.
 # Builds var/demo.db from conf/demo.conf and the demo ledger (deadlines
-# placed around today), then runs dutyd in the foreground: reminder emails
+# placed around today), starts a local stand-in for the SMS provider on
+# 127.0.0.1:18625, then runs dutyd in the foreground: reminder emails
 # land in the maildir var/outbox/ (open them with any mail reader, or
-# `cat var/outbox/new/*`). Stop with Ctrl-C.
+# `cat var/outbox/new/*`), SMS requests in var/sms-standin/. Stop with
+# Ctrl-C.
 set -eu
 B=${1:-build}
+PORT=18625
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 mkdir -p var
 rm -f var/demo.db var/demo.db-wal var/demo.db-shm var/demo.db.lock
-rm -rf var/outbox
+rm -rf var/outbox var/sms-standin
+# A made-up AccessKey secret: secret files must be private (mode 0600).
+(umask 077 && printf 'demo-secret-not-real\n' > var/demo-sms.secret)
 sh conf/demo/mkledger.sh conf/demo/ledger.csv.in var/demo-ledger.csv
 "$B/dutyctl" -c conf/demo.conf check-config
 "$B/dutyctl" -c conf/demo.conf init
@@ -34,5 +39,24 @@ echo "--- the ledger (dutyctl -c conf/demo.conf item list):"
 "$B/dutyctl" -c conf/demo.conf feedback assign 2 --owner xu >/dev/null
 echo "--- standing duties this period (dutyctl -c conf/demo.conf duty status):"
 "$B/dutyctl" -c conf/demo.conf duty status
+
+/usr/bin/python3 tests/integration/httpd.py --port "$PORT" \
+    --dir var/sms-standin --pidfile var/sms-standin.pid --provider aliyun \
+    --secret-file var/demo-sms.secret > var/sms-standin.out 2>&1 &
+standin=$!
+# Background jobs of a script ignore Ctrl-C: stop the stand-in ourselves.
+trap 'kill "$standin" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+i=0
+while [ ! -s var/sms-standin.pid ] && [ $i -lt 50 ]; do
+	if ! kill -0 "$standin" 2>/dev/null; then
+		echo "the SMS stand-in did not start (is port $PORT in use?):" >&2
+		cat var/sms-standin.out >&2
+		exit 1
+	fi
+	sleep 0.1; i=$((i + 1))
+done
+rm -f var/sms-standin.pid
+echo "--- SMS stand-in on 127.0.0.1:$PORT (requests in var/sms-standin/)"
 echo "--- starting dutyd (Ctrl-C to stop); mail goes to var/outbox/new/"
-exec "$B/dutyd" -c conf/demo.conf
+"$B/dutyd" -c conf/demo.conf || true

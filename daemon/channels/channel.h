@@ -1,12 +1,13 @@
 /*
  * channel: the interface every delivery channel implements (smtp, maildir,
- * later sms and webhooks).  A channel sends one rendered message and says
+ * sms, im).  A channel sends one rendered message and says
  * how it went; it never touches the outbox or the database.  The outbox
  * decides what an outcome means for the row (sent, retry, dead, unknown).
  */
 #ifndef DUTYD_CHANNEL_H
 #define DUTYD_CHANNEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -22,6 +23,13 @@ struct channel_msg {
 	const char	*message_id;	/* "<key-derived@host>" without <> */
 	int64_t		 date;		/* Unix seconds */
 	int		 utc_offset;	/* minutes east of UTC, for Date: */
+	int64_t		 now;		/* Unix seconds of this attempt (signing) */
+};
+
+/* At most `max` messages to one recipient within `window` seconds. */
+struct channel_limit {
+	int64_t		 window;
+	int		 max;
 };
 
 enum channel_outcome {
@@ -44,6 +52,9 @@ struct channel {
 	/* End the batch: close connections kept open between sends. */
 	void		(*flush)(void *ctx);
 	void		(*free)(void *ctx);
+	/* Per-recipient limits the outbox keeps before sending (may be 0). */
+	const struct channel_limit *limits;
+	size_t		 nlimits;
 };
 
 #endif

@@ -207,6 +207,20 @@ test_render_html_escapes_injection(void **state)
 	rval_free(ctx);
 }
 
+/* JSON bodies: a value cannot close its string or add a key. */
+static void
+test_render_json_escapes(void **state)
+{
+	struct rval	*ctx;
+
+	(void)state;
+	ctx = rval_map_new();
+	rval_map_set_str(ctx, "v", "a\"}, \"x\": \"\\\n\t\x01张");
+	expect_render("{\"t\": \"{{v}}\"}", ctx, RENDER_JSON,
+	    "{\"t\": \"a\\\"}, \\\"x\\\": \\\"\\\\\\n\\u0009\\u0001张\"}");
+	rval_free(ctx);
+}
+
 static void
 test_render_chinese_utf8_round_trips(void **state)
 {
@@ -477,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_render_size_cap_is_input_error),
 		cmocka_unit_test(test_render_file_with_partial),
 		cmocka_unit_test(test_render_file_rejects_dotdot),
+		cmocka_unit_test(test_render_json_escapes),
 		cmocka_unit_test(test_render_hostile_templates_fail),
 		cmocka_unit_test(test_render_random_templates_never_crash),
 	};

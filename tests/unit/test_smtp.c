@@ -634,7 +634,9 @@ fake_free(struct net_smtp *s)
 	test_free(s);
 }
 
-static const struct net_ops fake_ops = { fake_new, fake_send, fake_free };
+static const struct net_ops fake_ops = {
+	.smtp_new = fake_new, .smtp_send = fake_send, .smtp_free = fake_free,
+};
 
 static void
 test_smtp_maps_outcomes_per_batch(void **state)

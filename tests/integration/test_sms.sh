@@ -1,0 +1,244 @@
+#!/bin/sh
+# dutyd --once against stand-ins for the SMS providers and group robots
+# (tests/integration/httpd.py) on 127.0.0.1: the requests they receive
+# (request line, headers, body, signatures checked by an independent
+# Python implementation) and the outbox states after success,
+# throttling, permanent errors, garbage, no answer and no server.
+. "$(dirname "$0")/lib.sh"
+
+sh "$TOP/tests/integration/mkcert.sh" "$T/certs" >/dev/null
+SECRET="dutyd-TEST-secret-9f8e7d"
+printf '%s\n' "$SECRET" > "$T/sms.secret"
+printf 'SECdutyd0123456789abcdef\n' > "$T/ding.secret"
+printf 'dutydFeishuExample0001\n' > "$T/feishu.secret"
+chmod 600 "$T"/*.secret
+NOW="2026-11-30 09:30"		# a Monday; the items are due Tuesday
+
+# start_httpd DIR PORT [httpd.py options]: start and wait until it listens.
+start_httpd() {
+	hd=$1; port=$2; shift 2
+	mkdir -p "$hd"
+	rm -f "$hd/pid"
+	$PY "$TOP/tests/integration/httpd.py" --port "$port" --dir "$hd" \
+	    --pidfile "$hd/pid" "$@" >"$hd/stdout" 2>"$hd/stderr" &
+	HTTPD_PID=$!
+	PIDS="$PIDS $HTTPD_PID"
+	i=0
+	while [ ! -s "$hd/pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$hd/pid" ] || { echo "httpd did not start:"; cat "$hd/stderr"; }
+}
+
+# people N: N officers with phones, "p1" .. "pN".
+people() {
+	i=1
+	while [ "$i" -le "$1" ]; do
+		[ "$i" -gt 1 ] && printf ',\n'
+		printf '{ key = "p%d"; name = "赵%s"; phone = "+861380013800%d"; }' \
+		    "$i" "$(echo 一二三四五 | cut -c$(( (i - 1) * 3 + 1 ))-$((i * 3)))" "$i"
+		i=$((i + 1))
+	done
+}
+
+# conf NAME CHANNELS BLOCKS: write $T/NAME.conf.
+conf() {
+	cat > "$T/$1.conf" <<CONF
+general = { database = "$T/$1.db"; templates = "$TOP/conf/templates";
+	office = "团县委"; };
+people = ( $(people 5) );
+outbox = { retry_min = 60; retry_max = 600; give_up = 86400; };
+reminders = { channels = [ $2 ]; sms_from = 1; };
+digest = { enabled = false; };
+maildir = { path = "$T/$1-md"; };
+$3
+CONF
+	chmod 600 "$T/$1.conf"	# robot URLs are secrets: dutyd refuses 0644
+}
+
+# item NAME PERSON CODE: an item of PERSON due on Tuesday.
+item() {
+	$DUTYCTL -c "$T/$1.conf" item add --problem 一 \
+	    --problem-title "联系服务青年不够紧密" --code "$3" \
+	    --text "建立联系服务青年常态化机制（$3）" --owner "$2" \
+	    --deadline 2026-12-01 >/dev/null
+}
+
+# state NAME RECIPIENT: "status maybe_dup" of the newest row to RECIPIENT.
+state() {
+	sqlite3 "$T/$1.db" "select status || ' ' || maybe_dup from outbox
+	    where recipient = '$2' order by id desc limit 1"
+}
+lasterr() {
+	sqlite3 "$T/$1.db" "select coalesce(last_error, '') from outbox
+	    where recipient = '$2' order by id desc limit 1"
+}
+nreq() { grep -c '^req=' "$1/log" 2>/dev/null || echo 0; }
+
+# --- Aliyun over HTTPS: ok, throttle, permanent, garbage, no answer ------
+P=$(free_port)
+start_httpd "$T/ali" "$P" --provider aliyun --secret-file "$T/sms.secret" \
+    --tls-cert "$T/certs/server.pem" --tls-key "$T/certs/server.key" \
+    --script ok,throttle,permanent,garbage,hang
+conf ali '"sms"' "sms = { enabled = true; provider = \"aliyun\";
+	endpoint = \"https://127.0.0.1:$P/\"; access_key_id = \"LTAIdutydTEST\";
+	secret_file = \"$T/sms.secret\"; sign_name = \"宁海共青团\";
+	template_reminder = \"SMS_0001\"; template_overdue = \"SMS_0002\";
+	ca_file = \"$T/certs/ca.pem\"; timeout = 2; per_hour = 1; };"
+$DUTYCTL -c "$T/ali.conf" init >/dev/null
+for i in 1 2 3 4 5; do item ali "p$i" "一-$i"; done
+$DUTYD -c "$T/ali.conf" --once --now "$NOW" > "$T/ali1.log" 2>&1
+expect_eq "five SMS requests, one per person" 5 "$(nreq "$T/ali")"
+expect_eq "every Aliyun signature verifies" 5 "$(grep -c 'sig=ok' "$T/ali/log")"
+expect_eq "request line" "POST / HTTP/1.1" "$(head -1 "$T/ali/1.req")"
+expect_in "form-encoded body" "Content-Type: application/x-www-form-urlencoded" "$T/ali/1.req"
+$PY - "$T/ali/1.req" > "$T/ali1.params" <<'PY'
+import sys, urllib.parse
+raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1].decode()
+p = dict(urllib.parse.parse_qsl(raw))
+for k in ("Action", "Version", "Format", "SignatureMethod", "SignatureVersion",
+          "RegionId", "AccessKeyId", "PhoneNumbers", "SignName", "TemplateCode",
+          "TemplateParam"):
+    print("%s=%s" % (k, p[k]))
+print("keys=" + ",".join(sorted(p)))
+PY
+expect_in "SendSms 2017-05-25 as JSON" "Action=SendSms" "$T/ali1.params"
+expect_in "API version" "Version=2017-05-25" "$T/ali1.params"
+expect_in "JSON answers requested" "Format=JSON" "$T/ali1.params"
+expect_in "mainland number without +86" "PhoneNumbers=13800138001" "$T/ali1.params"
+expect_in "the sign name" "SignName=宁海共青团" "$T/ali1.params"
+expect_in "the reminder template code" "TemplateCode=SMS_0001" "$T/ali1.params"
+expect_in "only the template parameters, as JSON" \
+    'TemplateParam={"name":"赵一","count":"1","code":"一-1","deadline":"2026-12-01"}' \
+    "$T/ali1.params"
+expect_in "exactly the documented parameters" \
+    "keys=AccessKeyId,Action,Format,PhoneNumbers,RegionId,SignName,Signature,SignatureMethod,SignatureNonce,SignatureVersion,TemplateCode,TemplateParam,Timestamp,Version" \
+    "$T/ali1.params"
+expect_eq "success: sent" "sent 0" "$(state ali +8613800138001)"
+expect_eq "the BizId is kept" "900619746936498440^0" \
+    "$(sqlite3 "$T/ali.db" "select provider_id from outbox where recipient = '+8613800138001'")"
+expect_eq "throttled: retry later" "failed 0" "$(state ali +8613800138002)"
+expect_in "throttling keeps the provider's code" "isv.BUSINESS_LIMIT_CONTROL" \
+    "$T/ali1.log"
+expect_eq "invalid number: dead at once" "dead 0" "$(state ali +8613800138003)"
+expect_eq "the provider's code and message are kept" \
+    "sms: aliyun: isv.MOBILE_NUMBER_ILLEGAL: 非法手机号 (HTTP 200)" \
+    "$(lasterr ali +8613800138003)"
+expect_eq "garbage after sending: retried, maybe duplicated" "failed 1" \
+    "$(state ali +8613800138004)"
+expect_eq "no answer: retried, maybe duplicated" "failed 1" \
+    "$(state ali +8613800138005)"
+expect_in "the timeout says the request went out" "request sent" "$T/ali1.log"
+$DUTYD -c "$T/ali.conf" --once --now "2026-11-30 11:30" > "$T/ali2.log" 2>&1
+expect_eq "the three retried rows are sent, the dead one is not retried" 8 \
+    "$(nreq "$T/ali")"
+expect_eq "throttled row sent on retry" "sent 0" "$(state ali +8613800138002)"
+expect_eq "garbage row sent on retry, still marked" "sent 1" \
+    "$(state ali +8613800138004)"
+expect_eq "dead stays dead" "dead 0" "$(state ali +8613800138003)"
+# per_hour = 1: a second SMS to p2 within the hour waits for its slot.
+item ali p2 "一-6"
+$DUTYD -c "$T/ali.conf" --once --now "2026-11-30 11:45" > "$T/ali3.log" 2>&1
+expect_eq "rate limit: nothing sent within the hour" 8 "$(nreq "$T/ali")"
+expect_eq "rate limit: the row waits" "failed 0" "$(state ali +8613800138002)"
+expect_in "rate limit: the log says why" "rate limit: at most 1 sms" "$T/ali3.log"
+$DUTYD -c "$T/ali.conf" --once --now "2026-11-30 12:31" > "$T/ali4.log" 2>&1
+expect_eq "rate limit: sent once the hour is over" "sent 0" \
+    "$(state ali +8613800138002)"
+expect_eq "... as the ninth request" 9 "$(nreq "$T/ali")"
+if grep -rqF "$SECRET" "$T"/ali*.log "$T/ali" || sqlite3 "$T/ali.db" .dump |
+    grep -qF "$SECRET"; then
+	not_ok "the AccessKey secret is in a log, a request or the outbox"
+else
+	ok "the AccessKey secret is in no log, request or outbox row"
+fi
+stop_pid "$HTTPD_PID"
+
+# --- Tencent over plain HTTP to loopback: ok, permanent, then no server --
+P=$(free_port)
+start_httpd "$T/tc" "$P" --provider tencent --secret-file "$T/sms.secret" \
+    --script ok,permanent
+conf tc '"sms"' "sms = { enabled = true; provider = \"tencent\";
+	endpoint = \"http://127.0.0.1:$P/\"; access_key_id = \"AKIDdutydTEST\";
+	secret_file = \"$T/sms.secret\"; sign_name = \"宁海共青团\";
+	sdk_app_id = \"1400000000\"; template_reminder = \"1234567\";
+	timeout = 2; };"
+$DUTYCTL -c "$T/tc.conf" init >/dev/null
+item tc p1 "一-1"
+item tc p2 "一-2"
+$DUTYD -c "$T/tc.conf" --once --now "$NOW" > "$T/tc1.log" 2>&1
+expect_eq "two Tencent requests" 2 "$(nreq "$T/tc")"
+expect_eq "every TC3 signature verifies" 2 "$(grep -c 'sig=ok' "$T/tc/log")"
+expect_in "X-TC-Action" "X-TC-Action: SendSms" "$T/tc/1.req"
+expect_in "X-TC-Version" "X-TC-Version: 2021-01-11" "$T/tc/1.req"
+expect_in "X-TC-Region" "X-TC-Region: ap-guangzhou" "$T/tc/1.req"
+expect_in "Authorization scope (UTC date)" \
+    "Authorization: TC3-HMAC-SHA256 Credential=AKIDdutydTEST/2026-11-30/sms/tc3_request, SignedHeaders=content-type;host;x-tc-action, Signature=" \
+    "$T/tc/1.req"
+expect_in "the JSON body" \
+    '{"PhoneNumberSet":["+8613800138001"],"SmsSdkAppId":"1400000000","SignName":"宁海共青团","TemplateId":"1234567","TemplateParamSet":["赵一","1","一-1","2026-12-01"]}' \
+    "$T/tc/1.req"
+expect_eq "Tencent success: sent" "sent 0" "$(state tc +8613800138001)"
+expect_eq "unapproved template: dead" "dead 0" "$(state tc +8613800138002)"
+expect_in "Tencent's code is kept" \
+    "FailedOperation.TemplateIncorrectOrUnapproved" "$T/tc1.log"
+stop_pid "$HTTPD_PID"
+item tc p3 "一-3"
+$DUTYD -c "$T/tc.conf" --once --now "$NOW" > "$T/tc2.log" 2>&1
+expect_eq "no server: retry later, not a duplicate" "failed 0" \
+    "$(state tc +8613800138003)"
+expect_in "no server: nothing was sent" "request not sent" "$T/tc2.log"
+
+# --- group robots: DingTalk, WeCom, Feishu, a JSON webhook ---------------
+PD=$(free_port); PW=$(free_port); PF=$(free_port); PH=$(free_port)
+start_httpd "$T/ding" "$PD" --provider dingtalk --secret-file "$T/ding.secret"
+start_httpd "$T/wecom" "$PW" --provider wecom --script throttle
+start_httpd "$T/feishu" "$PF" --provider feishu \
+    --secret-file "$T/feishu.secret" --script permanent
+start_httpd "$T/hook" "$PH" --provider webhook
+conf im '"im"' "im = (
+	{ name = \"leaders\"; type = \"dingtalk\";
+	  url = \"http://127.0.0.1:$PD/robot/send?access_token=TOKEN\";
+	  secret_file = \"$T/ding.secret\"; kinds = [\"reminder\", \"escalation\"]; },
+	{ name = \"office\"; type = \"wecom\"; format = \"text\";
+	  url = \"http://127.0.0.1:$PW/cgi-bin/webhook/send?key=KEY\";
+	  kinds = [\"reminder\"]; },
+	{ name = \"lark\"; type = \"feishu\";
+	  url = \"http://127.0.0.1:$PF/open-apis/bot/v2/hook/HOOK\";
+	  secret_file = \"$T/feishu.secret\"; kinds = [\"reminder\"]; },
+	{ name = \"ops\"; type = \"webhook\"; url = \"http://127.0.0.1:$PH/hook\";
+	  kinds = [\"reminder\"]; }
+);"
+$DUTYCTL -c "$T/im.conf" init >/dev/null
+item im p1 "一-1"
+item im p2 "一-2"
+$DUTYD -c "$T/im.conf" --once --now "$NOW" > "$T/im1.log" 2>&1
+expect_eq "one DingTalk message for both items" 1 "$(nreq "$T/ding")"
+expect_eq "DingTalk 加签 verifies" "sig=ok" "$(grep -o 'sig=[a-z-]*' "$T/ding/log")"
+expect_in "DingTalk: token, timestamp and sign in the query" \
+    "POST /robot/send?access_token=TOKEN&timestamp=" "$T/ding/1.req"
+expect_in "DingTalk markdown body" '{"msgtype":"markdown","markdown":{"title":"团县委整改提醒","text":"#### 团县委整改提醒（2026-11-30）' "$T/ding/1.req"
+expect_in "DingTalk body lists the items" "**一-2**" "$T/ding/1.req"
+expect_eq "DingTalk: sent" "sent 0" "$(state im leaders)"
+expect_in "WeCom text body" '{"msgtype":"text","text":{"content":"团县委整改提醒（2026-11-30）' "$T/wecom/1.req"
+expect_eq "WeCom 45009: retry later" "failed 0" "$(state im office)"
+expect_eq "Feishu signature verifies" "sig=ok" "$(grep -o 'sig=[a-z-]*' "$T/feishu/log")"
+expect_in "Feishu body" '"msg_type":"text","content":{"text":"团县委整改提醒' "$T/feishu/1.req"
+expect_eq "Feishu 19021: dead" "dead 0" "$(state im lark)"
+expect_in "Feishu's code and message are kept" "feishu: 19021: sign match fail" "$T/im1.log"
+$PY - "$T/hook/1.req" > "$T/hook.txt" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1]
+j = json.loads(raw)
+print("count=%d codes=%s owners=%s" % (j["count"],
+    ",".join(i["code"] for i in j["items"]),
+    ",".join(i["owner"] for i in j["items"])))
+PY
+expect_in "the webhook body is JSON from the template" \
+    "count=2 codes=一-1,一-2 owners=赵一,赵二" "$T/hook.txt"
+expect_eq "webhook: sent" "sent 0" "$(state im ops)"
+if grep -rqF "TOKEN" "$T/im1.log"; then
+	not_ok "robot URLs (tokens) stay out of the log"
+else
+	ok "robot URLs (tokens) stay out of the log"
+fi
+
+finish
