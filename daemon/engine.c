@@ -589,8 +589,11 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 	if (mailbox_tick(e, now, next, &err) < 0 ||
 	    (r = digest_tick(e, now, next, &err)) < 0)
 		goto fail;
-	if (r > 0 && drain(e, now, &st, &err) < 0)
-		goto fail;
+	if (r > 0) {
+		memset(&st, 0, sizeof(st));
+		if (drain(e, now, &st, &err) < 0)
+			goto fail;
+	}
 	if (store_outbox_next(e->store, &retry, &err) > 0 && retry < *next)
 		*next = retry <= now ? now + 1 : retry;
 	next_wakeup(e, now, *next);
