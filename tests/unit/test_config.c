@@ -173,7 +173,7 @@ test_config_demo_loads(void **state)
 	assert_int_equal(cfg->reminders.time, 0);
 	assert_false(cfg->reminders.working_days_only);
 	assert_int_equal(cfg->npeople, 10);
-	assert_int_equal(cfg->nduties, 6);
+	assert_int_equal(cfg->nduties, 7);
 	assert_string_equal(cfg_person_find(cfg, "王立群")->key, "wang");
 	assert_int_equal(cfg_person_get(cfg, "wang")->roles,
 	    CFG_ROLE_PRINCIPAL);
@@ -188,7 +188,7 @@ test_config_demo_loads(void **state)
 	assert_string_equal(cfg->digest.to.v[0], "wang");
 	sum = cfg_summary(cfg);
 	free(want);
-	want = xasprintf("configuration OK: 10 people, 6 duties, email to "
+	want = xasprintf("configuration OK: 10 people, 7 duties, email to "
 	    "maildir %s/../var/outbox, sms aliyun, 0 im, mailbox off, "
 	    "database %s/../var/demo.db", conf, conf);
 	assert_string_equal(sum, want);
