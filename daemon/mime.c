@@ -143,7 +143,10 @@ content_set(GMimePart *part, const char *text, bool crlf)
 	g_object_unref(mem);
 }
 
-/* A UTF-8 text part; base64 or quoted-printable, whichever is shorter. */
+/*
+ * A UTF-8 text part; base64 or quoted-printable, whichever is shorter.
+ * GMime judges the text itself, so its content is set only once.
+ */
 static GMimeObject *
 part_new(const char *subtype, const char *text)
 {
@@ -151,15 +154,14 @@ part_new(const char *subtype, const char *text)
 	GMimeContentEncoding	 enc;
 
 	part = g_mime_text_part_new_with_subtype(subtype);
-	content_set(GMIME_PART(part), text, false);
-	g_mime_text_part_set_charset(part, "utf-8");
-	enc = g_mime_part_get_best_content_encoding(GMIME_PART(part),
-	    GMIME_ENCODING_CONSTRAINT_7BIT);
+	enc = g_mime_utils_best_encoding((const unsigned char *)text,
+	    strlen(text));
 	/* 7bit allows 998-byte lines; QP keeps every line within 76. */
 	if (enc != GMIME_CONTENT_ENCODING_BASE64)
 		enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-	else
-		content_set(GMIME_PART(part), text, true);
+	content_set(GMIME_PART(part), text,
+	    enc == GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_text_part_set_charset(part, "utf-8");
 	g_mime_part_set_content_encoding(GMIME_PART(part), enc);
 	return GMIME_OBJECT(part);
 }
