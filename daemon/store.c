@@ -554,50 +554,75 @@ scan_row(sqlite3_stmt *st, struct store_scan_row *r)
 	r->reopened = sqlite3_column_int(st, 3);
 }
 
+/*
+ * The owners of measure `id`, from `own` (all owners in measure_id order),
+ * comma-separated in `out`. `own` is left on the first row past `id`.
+ * Returns the last sqlite3_step code.
+ */
+static int
+scan_owners(sqlite3_stmt *own, int rc, int64_t id, struct buf *out)
+{
+	int64_t	 mid;
+
+	buf_reset(out);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(own)) {
+		mid = sqlite3_column_int64(own, 0);
+		if (mid > id)
+			break;
+		if (mid < id)
+			continue;	/* a closed measure's owner */
+		if (out->len > 0)
+			buf_puts(out, ",", NULL);
+		buf_puts(out, (const char *)sqlite3_column_text(own, 1), NULL);
+	}
+	return rc;
+}
+
 int
 store_measure_scan(struct store *s,
     int (*fn)(void *, const struct store_scan_row *), void *ctx,
     struct derr *err)
 {
 	/*
-	 * A plain join in rowid order (one row per owner), aggregated here:
-	 * a correlated group_concat per measure costs 2-3x more on 1M rows.
+	 * A merge join done here: open measures in rowid order, and all
+	 * owners in measure_id order from the primary key's index, each
+	 * read once front to back.  A join in SQL looked every measure up in
+	 * that index (a b-tree descent per row): 3x slower on 1M rows; a
+	 * correlated group_concat per measure was 10x slower.
 	 */
-	static const char sql[] =
-	    "SELECT m.id, m.deadline, m.kind, m.reopened, o.person "
-	    "FROM measure m NOT INDEXED JOIN measure_owner o "
-	    "ON o.measure_id = m.id WHERE m.status = 'open' AND "
-	    "m.deadline IS NOT NULL ORDER BY m.id";
+	static const char msql[] =
+	    "SELECT id, deadline, kind, reopened FROM measure NOT INDEXED "
+	    "WHERE status = 'open' AND deadline IS NOT NULL ORDER BY id";
+	static const char osql[] = "SELECT measure_id, person "
+	    "FROM measure_owner ORDER BY measure_id, person";
 	struct store_scan_row	 r = { 0 };
 	struct buf		 owners;
-	sqlite3_stmt		*st;
-	int			 rc, stop = 0;
+	sqlite3_stmt		*st, *own;
+	int			 rc, orc, stop = 0;
 
-	if ((st = prep(s, sql, err)) == NULL)
+	if ((st = prep(s, msql, err)) == NULL)
 		return -1;
-	buf_init(&owners, 0);
-	r.id = -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !stop) {
-		if (sqlite3_column_int64(st, 0) != r.id) {
-			if (r.id >= 0) {
-				r.owners = owners.data;
-				stop = fn(ctx, &r);
-			}
-			scan_row(st, &r);
-			buf_reset(&owners);
-		}
-		if (owners.len > 0)
-			buf_puts(&owners, ",", NULL);
-		buf_puts(&owners, (const char *)sqlite3_column_text(st, 4),
-		    NULL);
+	if ((own = prep(s, osql, err)) == NULL) {
+		sqlite3_finalize(st);
+		return -1;
 	}
-	if (r.id >= 0 && !stop && rc == SQLITE_DONE) {
+	buf_init(&owners, 0);
+	buf_puts(&owners, "", NULL);
+	orc = sqlite3_step(own);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		scan_row(st, &r);
+		orc = scan_owners(own, orc, r.id, &owners);
+		if (orc != SQLITE_ROW && orc != SQLITE_DONE)
+			break;
 		r.owners = owners.data;
-		fn(ctx, &r);
+		stop = fn(ctx, &r);
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(own);
 	buf_clear(&owners);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (orc != SQLITE_ROW && orc != SQLITE_DONE)
+		return db_err(s, err, "measure owners scan");
+	if (!stop && rc != SQLITE_DONE)
 		return db_err(s, err, "measure scan");
 	return 0;
 }

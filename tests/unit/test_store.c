@@ -515,6 +515,77 @@ test_store_measure_close_reopen(void **state)
 	store_close(s);
 }
 
+struct scan_log {
+	char	 text[512];
+	size_t	 len;
+	int	 stop_after;	/* rows before fn asks to stop; 0: never */
+	int	 rows;
+};
+
+static int
+scan_cb(void *arg, const struct store_scan_row *r)
+{
+	struct scan_log	*l = arg;
+	char		 d[11];
+
+	l->len += (size_t)snprintf(l->text + l->len, sizeof(l->text) - l->len,
+	    "%s%lld:%s:%s", l->len ? " " : "", (long long)r->id,
+	    day_format(r->deadline, d), r->owners);
+	l->rows++;
+	return l->stop_after > 0 && l->rows >= l->stop_after;
+}
+
+/*
+ * The planning scan: open measures with a deadline, in id order, each
+ * with all its owners; done and ongoing measures are skipped, and so
+ * are their owners (the scan merges two ordered streams).
+ */
+static void
+test_store_measure_scan(void **state)
+{
+	char		*zl[] = { "zhang", "li" }, *w[] = { "wang" },
+			*lw[] = { "li", "wang" }, *z[] = { "zhang" };
+	struct measure	 m;
+	struct scan_log	 l;
+	struct derr	 err = { 0 };
+	struct store	*s;
+
+	(void)state;
+	s = open_mem();
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_measure_scan(s, scan_cb, &l, &err), 0);
+	assert_int_equal(l.rows, 0);
+
+	mk(&m, "P01", "P01-1", "a", zl, 2, "2026-12-01");
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-2", "b", lw, 2, "2026-12-02");	/* done */
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-3", "c", w, 1, NULL);		/* ongoing */
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-4", "d", w, 1, "2027-02-28");
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-5", "e", lw, 2, "2026-12-05");	/* done */
+	add_ok(s, &m);
+	mk(&m, "P02", "P02-1", "f", z, 1, "2024-02-29");
+	add_ok(s, &m);
+	assert_int_equal(store_measure_close(s, "P01-2", "x", "li", NOW,
+	    &err), 1);
+	assert_int_equal(store_measure_close(s, "P01-5", "x", "li", NOW,
+	    &err), 1);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_measure_scan(s, scan_cb, &l, &err), 0);
+	assert_string_equal(l.text, "1:2026-12-01:li,zhang "
+	    "4:2027-02-28:wang 6:2024-02-29:zhang");
+
+	/* fn can stop the scan. */
+	memset(&l, 0, sizeof(l));
+	l.stop_after = 2;
+	assert_int_equal(store_measure_scan(s, scan_cb, &l, &err), 0);
+	assert_string_equal(l.text, "1:2026-12-01:li,zhang 4:2027-02-28:wang");
+	store_close(s);
+}
+
 static void
 test_store_import_all_or_nothing(void **state)
 {
@@ -1115,6 +1186,7 @@ main(void)
 		cmocka_unit_test(test_store_measure_list_filters),
 		cmocka_unit_test(test_store_measure_edit),
 		cmocka_unit_test(test_store_measure_close_reopen),
+		cmocka_unit_test(test_store_measure_scan),
 		cmocka_unit_test(test_store_import_all_or_nothing),
 		cmocka_unit_test(test_store_injection_text_round_trips),
 		cmocka_unit_test(test_store_outbox_insert_or_ignore),
