@@ -4,6 +4,8 @@
 #include "mime.h"
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -166,6 +168,34 @@ part_new(const char *subtype, const char *text)
 	return GMIME_OBJECT(part);
 }
 
+/*
+ * A multipart/alternative whose boundary comes from the Message-ID, so
+ * GMime need not read /dev/urandom for every message (it makes one up
+ * when the content type arrives without a boundary).  Like GMime's own
+ * it starts with "=-", which base64 and quoted-printable bodies never
+ * contain, so it is safe whatever the text; it need only be unique
+ * within the message.
+ */
+static GMimeMultipart *
+alternative_new(const char *message_id)
+{
+	GMimeContentType	*ct;
+	GMimeMultipart		*alt;
+	const unsigned char	*p;
+	uint64_t		 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	char			 b[40];
+
+	for (p = (const unsigned char *)message_id; *p != '\0'; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	snprintf(b, sizeof(b), "=-dutyd-%016llx", (unsigned long long)h);
+	ct = g_mime_content_type_new("multipart", "alternative");
+	g_mime_content_type_set_parameter(ct, "boundary", b);
+	alt = g_object_new(GMIME_TYPE_MULTIPART, NULL);
+	g_mime_object_set_content_type(GMIME_OBJECT(alt), ct);
+	g_object_unref(ct);
+	return alt;
+}
+
 static GMimeObject *
 body_new(const struct mime_out *m)
 {
@@ -174,7 +204,7 @@ body_new(const struct mime_out *m)
 
 	if (m->html == NULL)
 		return part_new("plain", m->text);
-	alt = g_mime_multipart_new_with_subtype("alternative");
+	alt = alternative_new(m->message_id);
 	part = part_new("plain", m->text);
 	g_mime_multipart_add(alt, part);
 	g_object_unref(part);
