@@ -2,10 +2,10 @@
 # make bench: figures printed one per line as NAME VALUE UNIT.
 #	sh bench/run.sh [BUILD_DIR] [smtp] [plan] [idle]	(default: all)
 # - smtp: 10,000 reminder emails to postfix's smtp-sink on 127.0.0.1,
-#   once by a bare libcurl loop (bench/smtp_loop.c, one reused handle)
-#   and once by `dutyd --once` draining them from the outbox (one reused
-#   connection, every state change committed): msg/s for both and the
-#   ratio of their times per message
+#   by a bare libcurl loop (bench/smtp_loop.c, one reused handle) and by
+#   `dutyd --once` draining them from the outbox (whole process, one
+#   connection per round of outbox.batch, every state change committed):
+#   msg/s for both, best of 3 taking turns, and the ratio of their times
 # - plan over 1,000,000 open measures: wall time and peak RSS of one
 #   `dutyd --once` tick (scan + plan; nothing is due)
 # - idle daemon: RSS and wakeups (poll calls) over 60 s with nothing due
@@ -84,24 +84,36 @@ SELECT 'bench:' || i, kind, channel, person, 'u' || i || '@example.org',
     'bench.' || i || '@example.org', created_at, 0
 FROM outbox, n WHERE outbox.id = 1;
 SQL
-	"$B/bench/smtp_loop" "smtp://127.0.0.1:$port" "$T/msg.eml" $N \
-	    > "$T/bare.out"
-	$PY - "$B/dutyd" "$T/smtp.conf" "$now" "$T/bare.out" "$T/smtp.db" $N <<'PY'
-import re, sqlite3, subprocess, sys, time
-dutyd, conf, now, bare, db, n = sys.argv[1:7]
+	cp "$T/smtp.db" "$T/smtp.db.ready"
+	# Best of 3, the two programs taking turns: this machine is shared.
+	$PY - "$B" "$T" "$port" "$now" $N <<'PY'
+import os, re, shutil, sqlite3, subprocess, sys, time
+b, t, port, now, n = sys.argv[1:6]
 n = int(n)
-t = time.monotonic()
-subprocess.run([dutyd, "-c", conf, "--once", "--now", now], check=True,
-    stderr=subprocess.DEVNULL)
-wall = time.monotonic() - t
-sent = sqlite3.connect(db).execute("SELECT count(*) FROM outbox WHERE "
-    "status = 'sent' AND key LIKE 'bench:%'").fetchone()[0]
-if sent != n:
-    sys.exit("dutyd sent %d of %d messages" % (sent, n))
-bt = float(re.search(r"in ([0-9.]+) s", open(bare).read()).group(1))
+bare, dutyd = [], []
+for _ in range(3):
+    out = subprocess.run([b + "/bench/smtp_loop", "smtp://127.0.0.1:" + port,
+        t + "/msg.eml", str(n)], check=True, capture_output=True,
+        text=True).stdout
+    bare.append(float(re.search(r"in ([0-9.]+) s", out).group(1)))
+    for f in ("-wal", "-shm"):
+        if os.path.exists(t + "/smtp.db" + f):
+            os.remove(t + "/smtp.db" + f)
+    shutil.copy(t + "/smtp.db.ready", t + "/smtp.db")
+    start = time.monotonic()
+    subprocess.run([b + "/dutyd", "-c", t + "/smtp.conf", "--once", "--now",
+        now], check=True, stderr=subprocess.DEVNULL)
+    dutyd.append(time.monotonic() - start)
+    db = sqlite3.connect(t + "/smtp.db")
+    sent = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent' "
+        "AND key LIKE 'bench:%'").fetchone()[0]
+    db.close()
+    if sent != n:
+        sys.exit("dutyd sent %d of %d messages" % (sent, n))
+bt, dt = min(bare), min(dutyd)
 print("smtp_bare_10k %.0f msg/s" % (n / bt))
-print("smtp_dutyd_10k %.0f msg/s" % (n / wall))
-print("smtp_ratio %.2f x" % (wall / bt))
+print("smtp_dutyd_10k %.0f msg/s" % (n / dt))
+print("smtp_ratio %.2f x" % (dt / bt))
 PY
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
