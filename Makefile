@@ -92,7 +92,14 @@ check-asan: deps
 run: deps all
 	sh conf/demo/run.sh $(B)
 
-bench: deps all
+# The bare libcurl loop that the outbox's SMTP throughput is compared with.
+$(B)/bench/smtp_loop: bench/smtp_loop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
+
+# Figures, one per line (bench/run.sh); fetches postfix's smtp-sink into
+# $(B)/postfix (tools/smtp-sink.sh: no postfix install, no service).
+bench: deps all $(B)/bench/smtp_loop
 	sh bench/run.sh $(B)
 
 install: all

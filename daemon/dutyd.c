@@ -267,6 +267,29 @@ loop(struct run *r)
 	return r->o.once && rc < 0 ? EX_TEMPFAIL : 0;
 }
 
+/*
+ * The kernel's boot id, NULL if unknown.  Outbox recovery trusts its
+ * unsynced records only when the machine has not rebooted since
+ * (store.c explains why).
+ */
+static char *
+boot_id(void)
+{
+	struct derr	 err = { 0 };
+	char		*id = NULL;
+	size_t		 len;
+
+	if (file_read("/proc/sys/kernel/random/boot_id", 64, &id, &len,
+	    &err) < 0) {
+		log_warn("%s: after a crash every message being sent will be "
+		    "counted as maybe duplicated", err.msg);
+		return NULL;
+	}
+	while (len > 0 && (id[len - 1] == '\n' || id[len - 1] == ' '))
+		id[--len] = '\0';
+	return id;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,6 +297,7 @@ main(int argc, char **argv)
 	struct engine_opts	 eo;
 	struct derr		 err = { 0 };
 	struct cfg		*cfg;
+	char			*bootid;
 	int			 lvl, rc;
 
 	memset(&r, 0, sizeof(r));
@@ -302,6 +326,7 @@ main(int argc, char **argv)
 	eo.dry_run_dir = r.o.dry_run;
 	eo.stop = should_stop;
 	eo.stopctx = &r;
+	eo.boot_id = bootid = boot_id();
 	if ((r.engine = engine_new(cfg, &eo, &err)) == NULL) {
 		log_crit("%s", err.msg);
 		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
@@ -310,6 +335,7 @@ main(int argc, char **argv)
 		r.clock_offset = parse_now(r.o.now) - real_now();
 	rc = loop(&r);
 	engine_free(r.engine);
+	free(bootid);
 	mime_global_cleanup();
 	net_global_cleanup();
 	return rc;

@@ -436,6 +436,7 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.stop = e->opts.stop;
 	o.stopctx = e->opts.stopctx;
 	o.utc_offset = cal_utc_offset(e->cal, now);
+	o.boot_id = e->opts.boot_id;
 	do {
 		n = outbox_drain(e->store, &e->cfg->outbox, &o, now, st, err);
 		if (n < 0)
@@ -571,7 +572,8 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 	int			 r;
 
 	if (!e->recovered) {
-		if ((r = store_outbox_recover(e->store, now, &err)) < 0)
+		if ((r = store_outbox_recover(e->store, e->opts.boot_id, now,
+		    &err)) < 0)
 			goto fail;
 		if (r > 0)
 			log_warn("outbox: %d message(s) were being sent when "
@@ -600,6 +602,8 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 	return 0;
 fail:
 	log_err("engine: %s", err.msg);
+	/* A round cut short leaves rows claimed: recover them next tick. */
+	e->recovered = false;
 	*next = now + (err.transient ? 10 : 60);
 	return -1;
 }

@@ -19,6 +19,7 @@ struct engine_opts {
 	const char	*dry_run_dir;	/* non-NULL: all email to this maildir */
 	bool		 (*stop)(void *);	/* asked between messages */
 	void		*stopctx;
+	const char	*boot_id;	/* kernel boot id (outbox recovery) */
 };
 
 /*

@@ -52,6 +52,17 @@ void	mime_global_cleanup(void);
  */
 int	mime_build(const struct mime_out *m, struct buf *out, struct derr *);
 
+/*
+ * The same, for many messages: a builder keeps the GMime tree of the last
+ * message of each shape and refills it, which is several times cheaper
+ * than building it anew.  Output and errors are exactly mime_build's.
+ */
+struct mime_builder;
+struct mime_builder *mime_builder_new(void);
+void	mime_builder_free(struct mime_builder *);
+int	mime_builder_build(struct mime_builder *, const struct mime_out *,
+	    struct buf *, struct derr *);
+
 /* One incoming message, decoded. All strings UTF-8 without controls. */
 struct mime_msg {
 	char		*subject;	/* decoded Subject, "" if none */

@@ -53,24 +53,31 @@ digits(const char *s, int n, int *out)
 	return 0;
 }
 
+/* Days in month `m` (1-12) of year `y`, Gregorian. */
+static int
+month_days(int y, int m)
+{
+	static const int	 days[12] = { 31, 28, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
 int
 day_parse(const char *s, int32_t *out)
 {
-	int	 y, m, d, ry, rm, rd;
-	int32_t	 z;
+	int	 y, m, d;
 
 	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return -1;
 	if (digits(s, 4, &y) < 0 || digits(s + 5, 2, &m) < 0 ||
 	    digits(s + 8, 2, &d) < 0)
 		return -1;
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
 		return -1;
-	z = day_from_ymd(y, m, d);
-	day_to_ymd(z, &ry, &rm, &rd);
-	if (ry != y || rm != m || rd != d)
-		return -1;
-	*out = z;
+	*out = day_from_ymd(y, m, d);
 	return 0;
 }
 

@@ -802,73 +802,95 @@ stats_add(struct outbox_stats *st, const struct attempt *a,
 		st->failed++;
 }
 
+/* The claimed row after `i`, or due->n. */
+static size_t
+next_claimed(const bool *claimed, size_t n, size_t i)
+{
+	for (i++; i < n && !claimed[i]; i++)
+		;
+	return i;
+}
+
+/* Attempt row `row` (sent, or held back by a per-recipient limit). */
+static int
+attempt_one(struct store *s, const struct cfg_outbox *cfg,
+    const struct outbox_drain_opts *o, struct outbox_row *row, int64_t now,
+    struct attempt *a, struct outbox_stats *st, struct channel **ch,
+    struct derr *err)
+{
+	enum channel_outcome	 oc;
+	struct derr		 serr;
+	int64_t			 until;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->row = row;
+	a->now = now;
+	derr_clear(&serr);
+	*ch = o->channel(o->chctx, row->channel);
+	until = limit_until(s, *ch, row, now, serr.msg, sizeof(serr.msg), err);
+	if (until < 0)
+		return -1;
+	if (until > 0)
+		oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
+	else
+		oc = send_row(*ch, row, o->utc_offset, now, a->peer, &serr);
+	classify(a, oc, &serr);
+	if (until > 0 && a->res.status == OUTBOX_FAILED)
+		a->res.next_attempt_at = until;
+	log_attempt(a, oc);
+	stats_add(st, a, oc);
+	return 0;
+}
+
 int
 outbox_drain(struct store *s, const struct cfg_outbox *cfg,
     const struct outbox_drain_opts *o, int64_t now, struct outbox_stats *st,
     struct derr *err)
 {
-	bool			 (*stop)(void *) = o->stop;
-	void			*stopctx = o->stopctx;
 	struct outbox_list	 due = { 0 };
 	struct attempt		 a;
 	struct channel		*ch, *used[4] = { 0 };
-	enum channel_outcome	 oc;
-	struct derr		 serr;
-	int64_t			 until;
-	size_t			 i, j, nused = 0;
-	int			 r = -1, marked = 0;
+	int64_t			*ids = NULL;
+	bool			*claimed = NULL;
+	size_t			 i, j, next, nused = 0;
+	int			 r = -1;
 
 	if (store_outbox_due(s, now, cfg->batch, &due, err) < 0)
 		return -1;
-	if (due.n > 0 && (marked = store_outbox_begin_send(s, due.v[0].id,
-	    now, err)) < 0)
+	ids = xcalloc(due.n + 1, sizeof(*ids));
+	claimed = xcalloc(due.n + 1, sizeof(*claimed));
+	for (i = 0; i < due.n; i++)
+		ids[i] = due.v[i].id;
+	/* One durable claim for the round (store.c: why that is enough). */
+	if (due.n > 0 && store_outbox_claim(s, ids, due.n, o->boot_id,
+	    claimed, now, err) < 0)
 		goto out;
-	for (i = 0; i < due.n; i++) {
-		if (!marked) {
-			/* Cancelled (dutyctl) since the due query: skip it. */
-			if (i + 1 < due.n && (marked = store_outbox_begin_send(s,
-			    due.v[i + 1].id, now, err)) < 0)
-				goto out;
-			continue;
-		}
-		memset(&a, 0, sizeof(a));
-		a.cfg = cfg;
-		a.row = &due.v[i];
-		a.now = now;
-		derr_clear(&serr);
-		ch = o->channel(o->chctx, due.v[i].channel);
-		until = limit_until(s, ch, &due.v[i], now, serr.msg,
-		    sizeof(serr.msg), err);
-		if (until < 0)
+	/* Rows cancelled (dutyctl) since the due query are not claimed. */
+	for (i = next_claimed(claimed, due.n, (size_t)-1); i < due.n;
+	    i = next) {
+		if (attempt_one(s, cfg, o, &due.v[i], now, &a, st, &ch,
+		    err) < 0)
 			goto out;
-		if (until > 0)
-			oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
-		else
-			oc = send_row(ch, &due.v[i], o->utc_offset, now, a.peer,
-			    &serr);
-		classify(&a, oc, &serr);
-		if (until > 0 && a.res.status == OUTBOX_FAILED)
-			a.res.next_attempt_at = until;
-		log_attempt(&a, oc);
-		stats_add(st, &a, oc);
 		for (j = 0; j < nused && used[j] != ch; j++)
 			;
 		if (j == nused && ch != NULL && nused < 4)
 			used[nused++] = ch;
-		/* The result and the next row's "sending" share one commit. */
-		marked = store_outbox_finish(s, due.v[i].id, &a.res,
-		    i + 1 < due.n && !(stop && stop(stopctx)) ?
-		    due.v[i + 1].id : 0, now, err);
-		if (marked < 0)
+		next = next_claimed(claimed, due.n, i);
+		if (o->stop != NULL && o->stop(o->stopctx))
+			next = due.n;
+		/* The result and the next row in flight share one commit. */
+		if (store_outbox_finish(s, due.v[i].id, &a.res,
+		    next < due.n ? due.v[next].id : 0, now, err) < 0)
 			goto out;
-		if (stop != NULL && stop(stopctx))
-			break;
 	}
 	r = (int)due.n;
 out:
 	for (j = 0; j < nused; j++)
 		if (used[j]->flush != NULL)
 			used[j]->flush(used[j]->ctx);
+	free(ids);
+	free(claimed);
 	outbox_list_clear(&due);
 	return r;
 }

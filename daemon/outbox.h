@@ -3,7 +3,8 @@
  * one message per person and channel per run, rendered from templates)
  * and drains due rows through the channels with retries and backoff.
  * Every row is committed before any network I/O; a row is 'sent' only
- * after the peer accepted it; one commit per message.  Must not plan,
+ * after the peer accepted it; one fsync per round of cfg->batch messages
+ * (store.c says why that keeps the guarantees).  Must not plan,
  * and must not talk to the network except through `struct channel`.
  */
 #ifndef DUTYD_OUTBOX_H
@@ -55,6 +56,7 @@ struct outbox_drain_opts {
 	bool			 (*stop)(void *);	/* may be NULL */
 	void			*stopctx;
 	int			 utc_offset;	/* minutes, for Date: */
+	const char		*boot_id;	/* kernel boot id, NULL: unknown */
 };
 
 /*

@@ -10,6 +10,7 @@
 #define DUTYD_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -258,11 +259,15 @@ int	store_outbox_sent_since(struct store *, const char *channel,
 	    const char *recipient, int64_t since, int *n, int64_t *oldest,
 	    struct derr *);
 /*
- * Mark row `id` sending (attempts + 1) before any network I/O. Returns 1,
- * or 0 if the row is no longer pending/failed (cancelled meanwhile).
+ * Claim the rows `ids[0..n)` (in the order of store_outbox_due, which is
+ * the order they will be sent in) for a drain round, before any network
+ * I/O, in one fsynced transaction: each row still pending or failed
+ * becomes sending (claimed[i] = true); others (cancelled meanwhile) are
+ * left alone.  `boot` (the kernel's boot id, NULL or "" if unknown) is
+ * kept for store_outbox_recover.  Returns the number claimed, or -1.
  */
-int	store_outbox_begin_send(struct store *, int64_t id, int64_t now,
-	    struct derr *);
+int	store_outbox_claim(struct store *, const int64_t *ids, size_t n,
+	    const char *boot, bool *claimed, int64_t now, struct derr *);
 
 struct outbox_result {
 	enum outbox_status	 status;	/* sent, failed or dead */
@@ -273,15 +278,25 @@ struct outbox_result {
 };
 
 /*
- * Record the result of the attempt on `id` and, when `next_id` > 0, mark
- * that row sending in the same transaction (one commit per message).
- * Returns 1 if `next_id` is now sending, 0 if not (or none), -1.
+ * Record the result of the attempt on `id` (attempts + 1) in a commit
+ * that is written but not fsynced while `next_id` > 0 (the next claimed
+ * row, about to be sent).  With `next_id` 0 the round ends: claimed rows
+ * not tried go back to pending (or failed) and the commit is fsynced,
+ * which makes the whole round durable.  store.c explains why that keeps
+ * the outbox's guarantees.  Returns 1 if `next_id` > 0, 0 if not, -1.
  */
 int	store_outbox_finish(struct store *, int64_t id,
 	    const struct outbox_result *, int64_t next_id, int64_t now,
 	    struct derr *);
-/* After a crash: rows left 'sending' go back to pending as maybe_dup. */
-int	store_outbox_recover(struct store *, int64_t now, struct derr *);
+/*
+ * At start, after a crash: rows left sending go back to pending.  If the
+ * claim was made in this boot (`boot` as given to store_outbox_claim),
+ * only the row that was in flight (the first still sending, in round
+ * order) is marked maybe_dup (attempts + 1); after a reboot, or with no
+ * boot id, every sending row is.  Returns how many were marked maybe_dup.
+ */
+int	store_outbox_recover(struct store *, const char *boot, int64_t now,
+	    struct derr *);
 /* Rows by status (-1: all), newest first, at most `limit`. */
 int	store_outbox_list(struct store *, int status, int limit,
 	    struct outbox_list *, struct derr *);

@@ -19,6 +19,7 @@ struct smtp_ctx {
 	struct channel		 ch;
 	const struct net_ops	*ops;
 	struct net_smtp		*conn;		/* open for the batch */
+	struct mime_builder	*mime;		/* reused message by message */
 	char			*url;
 	int			 tls;
 	char			*username;
@@ -101,7 +102,7 @@ smtp_send(void *ctx, const struct channel_msg *msg, char *peer_id,
 
 	peer_id[0] = '\0';
 	buf_init(&b, SMTP_MSG_MAX);
-	if (mime_build(&m, &b, err) == -1) {
+	if (mime_builder_build(c->mime, &m, &b, err) == -1) {
 		buf_clear(&b);
 		derr_prefix(err, "smtp");
 		return CHANNEL_PERMANENT;
@@ -138,6 +139,7 @@ smtp_free(void *ctx)
 	if (c == NULL)
 		return;
 	smtp_flush(c);
+	mime_builder_free(c->mime);
 	free(c->url);
 	free(c->username);
 	xfree_secret(c->password);
@@ -160,6 +162,7 @@ smtp_channel_new(const struct cfg_smtp *cfg, const char *password,
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->ops = ops;
+	c->mime = mime_builder_new();
 	c->url = strdup_or_null(cfg->url);
 	c->tls = (int)cfg->tls;
 	c->username = strdup_or_null(cfg->username);

@@ -346,6 +346,28 @@ assert_period(enum cfg_period kind, const char *in, const char *label,
 	assert_string_equal(fmt(p.end, s), end);
 }
 
+/* day_parse takes real dates only: leap years, month lengths. */
+static void
+test_calendar_day_parse_bounds(void **state)
+{
+	static const char *const good[] = { "2024-02-29", "2000-02-29",
+	    "2026-04-30", "2026-12-31", "1970-01-01" };
+	static const char *const bad[] = { "2026-02-29", "2100-02-29",
+	    "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00",
+	    "1969-12-31", "2026-1-01", "2026/01/01", "" };
+	char		 b[11];
+	int32_t		 d;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(day_parse(good[i], &d), 0);
+		assert_string_equal(day_format(d, b), good[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(day_parse(bad[i], &d), -1);
+}
+
 static void
 test_calendar_period_of(void **state)
 {
@@ -507,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_calendar_workdays_between),
 		cmocka_unit_test(test_calendar_on_or_before_after),
 		cmocka_unit_test(test_calendar_arithmetic_matches_naive),
+		cmocka_unit_test(test_calendar_day_parse_bounds),
 		cmocka_unit_test(test_calendar_period_of),
 		cmocka_unit_test(test_calendar_period_prev),
 		cmocka_unit_test(test_calendar_period_parse),

@@ -161,6 +161,96 @@ test_mime_wire_format(void **state)
 	buf_clear(&b);
 }
 
+/*
+ * The boundary comes from the Message-ID ("=-", which base64 and QP never
+ * produce): the same message builds to the same bytes, and the parser
+ * still finds both parts.
+ */
+static void
+test_mime_boundary_from_message_id(void **state)
+{
+	struct mime_out	 other = base;
+	struct buf	 a, b, c;
+	GMimeMessage	*msg;
+	GMimeObject	*body;
+
+	(void)state;
+	build_ok(&base, &a);
+	build_ok(&base, &b);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	assert_non_null(strstr(a.data, "boundary=\"=-dutyd-"));
+	other.message_id = "item.43.before.3@dutyd.example.cn";
+	build_ok(&other, &c);
+	assert_true(a.len != c.len || memcmp(a.data, c.data, a.len) != 0);
+	msg = parse(&a);
+	body = g_mime_message_get_body(msg);
+	assert_true(GMIME_IS_MULTIPART(body));
+	assert_int_equal(g_mime_multipart_get_count(GMIME_MULTIPART(body)), 2);
+	g_object_unref(msg);
+	buf_clear(&a);
+	buf_clear(&b);
+	buf_clear(&c);
+}
+
+/*
+ * A builder refills the last message's GMime tree: every message it
+ * builds must be byte-identical to a fresh build of the same fields,
+ * whatever the previous message was (shape, encodings, names, line ends).
+ */
+static void
+test_mime_builder_matches_fresh(void **state)
+{
+	struct mime_out		 v[7];
+	struct mime_builder	*mb;
+	struct derr		 err = { 0 };
+	struct buf		 a, b;
+	size_t			 i, round;
+
+	(void)state;
+	for (i = 0; i < 7; i++)
+		v[i] = base;
+	v[1].to_addr = "li.si@example.cn";
+	v[1].to_name = NULL;
+	v[1].subject = "Reminder: P01-4 due";
+	v[1].text = "Plain ASCII text, quoted-printable.\n";
+	v[1].message_id = "item.43.before.1@dutyd.example.cn";
+	v[2].html = NULL;
+	v[2].to_name = "王五";
+	v[3].from_name = NULL;
+	v[3].from_addr = "other@office.example.cn";
+	v[3].html = "<p>ASCII only</p>";
+	v[3].date = T_DATE + 86400 * 40;
+	v[3].utc_offset = -300;
+	v[4].lf = true;
+	v[4].message_id = "item.44.overdue.2026-12-01@dutyd.example.cn";
+	v[5].html = NULL;
+	v[5].text = "短";
+	v[5].lf = true;
+	v[6].subject = "";
+	mb = mime_builder_new();
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 7; i++) {
+			build_ok(&v[i], &a);
+			buf_init(&b, 1 << 20);
+			assert_int_equal(mime_builder_build(mb, &v[i], &b, &err),
+			    0);
+			assert_int_equal(a.len, b.len);
+			assert_memory_equal(a.data, b.data, a.len);
+			buf_clear(&a);
+			buf_clear(&b);
+		}
+		/* A refused message leaves the builder usable. */
+		v[0].to_addr = "bad\r\nRCPT TO:<x@y.org>";
+		buf_init(&b, 1 << 20);
+		assert_int_equal(mime_builder_build(mb, &v[0], &b, &err), -1);
+		buf_clear(&b);
+		v[0].to_addr = base.to_addr;
+	}
+	mime_builder_free(mb);
+	mime_builder_free(NULL);
+}
+
 static void
 test_mime_text_only(void **state)
 {
@@ -270,6 +360,8 @@ main(void)
 		cmocka_unit_test(test_mime_roundtrip_chinese),
 		cmocka_unit_test(test_mime_headers),
 		cmocka_unit_test(test_mime_wire_format),
+		cmocka_unit_test(test_mime_boundary_from_message_id),
+		cmocka_unit_test(test_mime_builder_matches_fresh),
 		cmocka_unit_test(test_mime_text_only),
 		cmocka_unit_test(test_mime_rejects_injection),
 		cmocka_unit_test(test_mime_rejects_bad_address),

@@ -58,6 +58,21 @@ open_mem(void)
 	return s;
 }
 
+#define BOOT	"0b7c8e52-3f1a-4d7e-9a51-2c8d5e6f7a80"
+
+/* Claim one row for a drain round, as this boot. */
+static int
+claim1(struct store *s, int64_t id, int64_t now)
+{
+	struct derr	 err = { 0 };
+	bool		 claimed = false;
+	int		 n;
+
+	n = store_outbox_claim(s, &id, 1, BOOT, &claimed, now, &err);
+	assert_int_equal(n, claimed ? 1 : 0);
+	return n;
+}
+
 /* Fill `m` with borrowed strings (never measure_clear'ed). */
 static void
 mk(struct measure *m, char *problem, char *code, char *text, char **owners,
@@ -500,6 +515,77 @@ test_store_measure_close_reopen(void **state)
 	store_close(s);
 }
 
+struct scan_log {
+	char	 text[512];
+	size_t	 len;
+	int	 stop_after;	/* rows before fn asks to stop; 0: never */
+	int	 rows;
+};
+
+static int
+scan_cb(void *arg, const struct store_scan_row *r)
+{
+	struct scan_log	*l = arg;
+	char		 d[11];
+
+	l->len += (size_t)snprintf(l->text + l->len, sizeof(l->text) - l->len,
+	    "%s%lld:%s:%s", l->len ? " " : "", (long long)r->id,
+	    day_format(r->deadline, d), r->owners);
+	l->rows++;
+	return l->stop_after > 0 && l->rows >= l->stop_after;
+}
+
+/*
+ * The planning scan: open measures with a deadline, in id order, each
+ * with all its owners; done and ongoing measures are skipped, and so
+ * are their owners (the scan merges two ordered streams).
+ */
+static void
+test_store_measure_scan(void **state)
+{
+	char		*zl[] = { "zhang", "li" }, *w[] = { "wang" },
+			*lw[] = { "li", "wang" }, *z[] = { "zhang" };
+	struct measure	 m;
+	struct scan_log	 l;
+	struct derr	 err = { 0 };
+	struct store	*s;
+
+	(void)state;
+	s = open_mem();
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_measure_scan(s, scan_cb, &l, &err), 0);
+	assert_int_equal(l.rows, 0);
+
+	mk(&m, "P01", "P01-1", "a", zl, 2, "2026-12-01");
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-2", "b", lw, 2, "2026-12-02");	/* done */
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-3", "c", w, 1, NULL);		/* ongoing */
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-4", "d", w, 1, "2027-02-28");
+	add_ok(s, &m);
+	mk(&m, "P01", "P01-5", "e", lw, 2, "2026-12-05");	/* done */
+	add_ok(s, &m);
+	mk(&m, "P02", "P02-1", "f", z, 1, "2024-02-29");
+	add_ok(s, &m);
+	assert_int_equal(store_measure_close(s, "P01-2", "x", "li", NOW,
+	    &err), 1);
+	assert_int_equal(store_measure_close(s, "P01-5", "x", "li", NOW,
+	    &err), 1);
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_measure_scan(s, scan_cb, &l, &err), 0);
+	assert_string_equal(l.text, "1:2026-12-01:li,zhang "
+	    "4:2027-02-28:wang 6:2024-02-29:zhang");
+
+	/* fn can stop the scan. */
+	memset(&l, 0, sizeof(l));
+	l.stop_after = 2;
+	assert_int_equal(store_measure_scan(s, scan_cb, &l, &err), 0);
+	assert_string_equal(l.text, "1:2026-12-01:li,zhang 4:2027-02-28:wang");
+	store_close(s);
+}
+
 static void
 test_store_import_all_or_nothing(void **state)
 {
@@ -750,7 +836,7 @@ test_store_outbox_due_order(void **state)
 	assert_int_equal(l.n, 0);
 
 	/* Sending rows are not due; failed ones are, at their time. */
-	assert_int_equal(store_outbox_begin_send(s, b, NOW, &err), 1);
+	assert_int_equal(claim1(s, b, NOW), 1);
 	assert_int_equal(store_outbox_due(s, NOW + 500, 10, &l, &err), 0);
 	assert_int_equal(l.n, 3);
 	assert_int_equal(l.v[0].id, d);
@@ -771,22 +857,32 @@ test_store_outbox_send_chain(void **state)
 	struct outbox_row	 r;
 	struct derr		 err = { 0 };
 	struct store		*s;
-	int64_t			 a, b, c;
+	int64_t			 ids[4];
+	bool			 claimed[4];
+	int64_t			 a, b, c, d;
 
 	(void)state;
 	s = open_mem();
-	a = outbox_add(s, "a", NOW);
-	b = outbox_add(s, "b", NOW);
-	c = outbox_add(s, "c", NOW);
+	a = ids[0] = outbox_add(s, "a", NOW);
+	b = ids[1] = outbox_add(s, "b", NOW);
+	c = ids[2] = outbox_add(s, "c", NOW);
+	d = ids[3] = outbox_add(s, "d", NOW);
+	assert_int_equal(store_outbox_cancel(s, d, "li", NOW, &err), 1);
 
-	assert_int_equal(store_outbox_begin_send(s, a, NOW + 1, &err), 1);
+	/* One claim for the round; the cancelled row is not claimed. */
+	assert_int_equal(store_outbox_claim(s, ids, 4, BOOT, claimed, NOW + 1,
+	    &err), 3);
+	assert_true(claimed[0] && claimed[1] && claimed[2]);
+	assert_false(claimed[3]);
 	get_row(s, a, &r);
 	assert_int_equal(r.status, OUTBOX_SENDING);
-	assert_int_equal(r.attempts, 1);
-	assert_int_equal(r.first_attempt_at, NOW + 1);
+	assert_int_equal(r.attempts, 0);
+	outbox_row_clear(&r);
+	get_row(s, d, &r);
+	assert_int_equal(r.status, OUTBOX_CANCELLED);
 	outbox_row_clear(&r);
 
-	/* a sent, b becomes sending in the same call. */
+	/* a sent, b next in flight, in the same call. */
 	assert_int_equal(store_outbox_finish(s, a, &ok, b, NOW + 2, &err), 1);
 	get_row(s, a, &r);
 	assert_int_equal(r.status, OUTBOX_SENT);
@@ -794,11 +890,10 @@ test_store_outbox_send_chain(void **state)
 	assert_string_equal(r.provider_id, "msg-1");
 	assert_null(r.last_error);
 	assert_int_equal(r.attempts, 1);
+	assert_int_equal(r.first_attempt_at, NOW + 2);
 	outbox_row_clear(&r);
 	get_row(s, b, &r);
 	assert_int_equal(r.status, OUTBOX_SENDING);
-	assert_int_equal(r.attempts, 1);
-	assert_int_equal(r.first_attempt_at, NOW + 2);
 	outbox_row_clear(&r);
 
 	/* b failed (transient), c next. */
@@ -809,12 +904,13 @@ test_store_outbox_send_chain(void **state)
 	assert_string_equal(r.last_error, "451 try later");
 	assert_int_equal(r.next_attempt_at, NOW + 600);
 	assert_int_equal(r.sent_at, 0);
+	assert_int_equal(r.attempts, 1);
 	outbox_row_clear(&r);
 	get_row(s, c, &r);
 	assert_int_equal(r.status, OUTBOX_SENDING);
 	outbox_row_clear(&r);
 
-	/* c dead (permanent), no next. */
+	/* c dead (permanent), end of the round. */
 	assert_int_equal(store_outbox_finish(s, c, &hard, 0, NOW + 4, &err),
 	    0);
 	get_row(s, c, &r);
@@ -823,20 +919,15 @@ test_store_outbox_send_chain(void **state)
 	outbox_row_clear(&r);
 
 	/* b's retry: attempts 2, first attempt kept. */
-	assert_int_equal(store_outbox_begin_send(s, b, NOW + 600, &err), 1);
-	get_row(s, b, &r);
-	assert_int_equal(r.status, OUTBOX_SENDING);
-	assert_int_equal(r.attempts, 2);
-	assert_int_equal(r.first_attempt_at, NOW + 2);
-	outbox_row_clear(&r);
-
-	/* A lost reply: sent but maybe duplicated. */
+	assert_int_equal(claim1(s, b, NOW + 600), 1);
 	ok.maybe_dup = true;
 	assert_int_equal(store_outbox_finish(s, b, &ok, 0, NOW + 601, &err),
 	    0);
 	get_row(s, b, &r);
 	assert_int_equal(r.status, OUTBOX_SENT);
-	assert_true(r.maybe_dup);
+	assert_int_equal(r.attempts, 2);
+	assert_int_equal(r.first_attempt_at, NOW + 3);
+	assert_true(r.maybe_dup);	/* a lost reply: maybe duplicated */
 	outbox_row_clear(&r);
 
 	/* Finishing a row that is not sending changes nothing. */
@@ -844,6 +935,45 @@ test_store_outbox_send_chain(void **state)
 	    0);
 	get_row(s, c, &r);
 	assert_int_equal(r.status, OUTBOX_DEAD);
+	assert_int_equal(r.attempts, 1);
+	outbox_row_clear(&r);
+	store_close(s);
+}
+
+/* A round stopped early: the claimed rows not tried are due again. */
+static void
+test_store_outbox_round_stop(void **state)
+{
+	struct outbox_result	 ok = { OUTBOX_SENT, false, 0, NULL, NULL };
+	struct outbox_result	 soft = { OUTBOX_FAILED, false, NOW + 600,
+	    "451 try later", NULL };
+	struct outbox_row	 r;
+	struct derr		 err = { 0 };
+	struct store		*s;
+	int64_t			 ids[3];
+	bool			 claimed[3];
+
+	(void)state;
+	s = open_mem();
+	ids[0] = outbox_add(s, "a", NOW);
+	ids[1] = outbox_add(s, "b", NOW);
+	ids[2] = outbox_add(s, "c", NOW);
+	/* c failed once before this round. */
+	assert_int_equal(claim1(s, ids[2], NOW), 1);
+	assert_int_equal(store_outbox_finish(s, ids[2], &soft, 0, NOW, &err),
+	    0);
+	assert_int_equal(store_outbox_claim(s, ids, 3, BOOT, claimed, NOW + 700,
+	    &err), 3);
+	assert_int_equal(store_outbox_finish(s, ids[0], &ok, 0, NOW + 701,
+	    &err), 0);
+	get_row(s, ids[1], &r);
+	assert_int_equal(r.status, OUTBOX_PENDING);
+	assert_int_equal(r.attempts, 0);
+	assert_false(r.maybe_dup);
+	outbox_row_clear(&r);
+	get_row(s, ids[2], &r);
+	assert_int_equal(r.status, OUTBOX_FAILED);
+	assert_int_equal(r.attempts, 1);
 	outbox_row_clear(&r);
 	store_close(s);
 }
@@ -851,21 +981,31 @@ test_store_outbox_send_chain(void **state)
 static void
 test_store_outbox_recover(void **state)
 {
+	struct outbox_result	 ok = { OUTBOX_SENT, false, 0, NULL, NULL };
 	struct outbox_row	 r;
 	struct derr		 err = { 0 };
 	struct store		*s;
-	int64_t			 a, b;
+	int64_t			 ids[3];
+	bool			 claimed[3];
 
 	(void)state;
 	s = open_mem();
-	a = outbox_add(s, "a", NOW);
-	b = outbox_add(s, "b", NOW);
-	assert_int_equal(store_outbox_recover(s, NOW, &err), 0);
-	assert_int_equal(store_outbox_begin_send(s, a, NOW, &err), 1);
+	ids[0] = outbox_add(s, "a", NOW);
+	ids[1] = outbox_add(s, "b", NOW);
+	ids[2] = outbox_add(s, "c", NOW);
+	assert_int_equal(store_outbox_recover(s, BOOT, NOW, &err), 0);
+	assert_int_equal(store_outbox_claim(s, ids, 3, BOOT, claimed, NOW,
+	    &err), 3);
+	assert_int_equal(store_outbox_finish(s, ids[0], &ok, ids[1], NOW,
+	    &err), 1);
 
-	/* The daemon died here. */
-	assert_int_equal(store_outbox_recover(s, NOW + 900, &err), 1);
-	get_row(s, a, &r);
+	/* dutyd died sending b; same boot: only b may have gone out. */
+	assert_int_equal(store_outbox_recover(s, BOOT, NOW + 900, &err), 1);
+	get_row(s, ids[0], &r);
+	assert_int_equal(r.status, OUTBOX_SENT);
+	assert_false(r.maybe_dup);
+	outbox_row_clear(&r);
+	get_row(s, ids[1], &r);
 	assert_int_equal(r.status, OUTBOX_PENDING);
 	assert_true(r.maybe_dup);
 	assert_int_equal(r.attempts, 1);
@@ -873,11 +1013,30 @@ test_store_outbox_recover(void **state)
 	assert_non_null(r.last_error);
 	assert_non_null(strstr(r.last_error, "may have been delivered"));
 	outbox_row_clear(&r);
-	get_row(s, b, &r);
+	get_row(s, ids[2], &r);
 	assert_int_equal(r.status, OUTBOX_PENDING);
 	assert_false(r.maybe_dup);
+	assert_int_equal(r.attempts, 0);
 	outbox_row_clear(&r);
-	assert_int_equal(store_outbox_recover(s, NOW + 901, &err), 0);
+	assert_int_equal(store_outbox_recover(s, BOOT, NOW + 901, &err), 0);
+
+	/*
+	 * After a reboot unsynced commits may be lost: every row still
+	 * claimed may have gone out, and is flagged.
+	 */
+	assert_int_equal(store_outbox_claim(s, ids + 1, 2, BOOT, claimed,
+	    NOW + 1000, &err), 2);
+	assert_int_equal(store_outbox_recover(s, "another-boot", NOW + 2000,
+	    &err), 2);
+	get_row(s, ids[2], &r);
+	assert_int_equal(r.status, OUTBOX_PENDING);
+	assert_true(r.maybe_dup);
+	assert_int_equal(r.attempts, 1);
+	outbox_row_clear(&r);
+	/* No boot id at all: the same caution. */
+	assert_int_equal(store_outbox_claim(s, ids + 2, 1, BOOT, claimed,
+	    NOW + 3000, &err), 1);
+	assert_int_equal(store_outbox_recover(s, NULL, NOW + 3001, &err), 1);
 	store_close(s);
 }
 
@@ -899,7 +1058,7 @@ test_store_outbox_admin(void **state)
 	a = outbox_add(s, "a", NOW);
 	b = outbox_add(s, "b", NOW);
 	c = outbox_add(s, "c", NOW);
-	assert_int_equal(store_outbox_begin_send(s, a, NOW, &err), 1);
+	assert_int_equal(claim1(s, a, NOW), 1);
 	assert_int_equal(store_outbox_finish(s, a, &hard, 0, NOW, &err), 0);
 
 	/* Retry a dead row: pending again, due now, audited. */
@@ -928,7 +1087,7 @@ test_store_outbox_admin(void **state)
 
 	/* A cancelled row can be retried; a sending one not cancelled. */
 	assert_int_equal(store_outbox_retry(s, b, "admin", NOW, &err), 1);
-	assert_int_equal(store_outbox_begin_send(s, c, NOW, &err), 1);
+	assert_int_equal(claim1(s, c, NOW), 1);
 	assert_int_equal(store_outbox_cancel(s, c, "li", NOW, &err), 0);
 	assert_int_equal(audit_count(s), 3);
 
@@ -1027,11 +1186,13 @@ main(void)
 		cmocka_unit_test(test_store_measure_list_filters),
 		cmocka_unit_test(test_store_measure_edit),
 		cmocka_unit_test(test_store_measure_close_reopen),
+		cmocka_unit_test(test_store_measure_scan),
 		cmocka_unit_test(test_store_import_all_or_nothing),
 		cmocka_unit_test(test_store_injection_text_round_trips),
 		cmocka_unit_test(test_store_outbox_insert_or_ignore),
 		cmocka_unit_test(test_store_outbox_due_order),
 		cmocka_unit_test(test_store_outbox_send_chain),
+		cmocka_unit_test(test_store_outbox_round_stop),
 		cmocka_unit_test(test_store_outbox_recover),
 		cmocka_unit_test(test_store_outbox_admin),
 		cmocka_unit_test(test_store_notif),
