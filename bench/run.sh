@@ -23,8 +23,9 @@ cd "$top"
 case "$B" in /*) ;; *) B="$top/$B" ;; esac
 T=$(mktemp -d /tmp/dutyd-bench.XXXXXX)
 dpid=""
+ipid=""
 spid=""
-trap 'for p in $dpid $spid; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
+trap 'for p in $ipid $dpid $spid; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
 PY=/usr/bin/python3
 N=10000
 
@@ -179,15 +180,18 @@ CONF
 	base=$(grep -c poll "$T/strace" || true)
 	sleep 60
 	end=$(grep -c poll "$T/strace" || true)
-	pid=$(pgrep -f "$B/dutyd -c $T/idle.conf" | tail -1)
+	pid=$(pgrep -f "^$B/dutyd -c $T/idle.conf" | tail -1)
+	ipid=$pid
 	rss=$(awk '/^VmRSS/ {print $2}' /proc/"$pid"/status)
 	priv=$(awk '/^(Private_Clean|Private_Dirty):/ {s += $2} END {print s}' /proc/"$pid"/smaps_rollup)
 	echo "idle_wakeups_60s $((end - base)) count"
 	echo "idle_rss $((rss / 1024)).$(((rss % 1024) * 10 / 1024)) MiB"
 	echo "idle_private $((priv / 1024)).$(((priv % 1024) * 10 / 1024)) MiB"
-	kill "$dpid"
+	# strace leaves its tracee running when it is killed: stop both.
+	kill "$pid" "$dpid" 2>/dev/null
 	wait "$dpid" 2>/dev/null || true
 	dpid=""
+	ipid=""
 }
 
 for w in $WHAT; do

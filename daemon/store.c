@@ -1752,17 +1752,20 @@ store_outbox_finish(struct store *s, int64_t id, const struct outbox_result *r,
 	sqlite3_stmt	*st;
 
 	/* Fsynced only at the end of the round: see above. */
-	if (sync_set(s, next_id <= 0, err) < 0 || store_begin(s, err) < 0)
-		return -1;
-	if (finish_row(s, id, r, now, err) < 0)
+	if (sync_set(s, next_id <= 0, err) < 0 || store_begin(s, err) < 0 ||
+	    finish_row(s, id, r, now, err) < 0)
 		goto fail;
 	/* The end of a round (or a stop): rows not tried are due again. */
 	if (next_id <= 0 && ((st = cached(s, STMT_RELEASE, err)) == NULL ||
 	    step_kept(s, st, "outbox release", err) < 0))
 		goto fail;
-	return store_commit(s, err) < 0 ? -1 : next_id > 0;
+	if (store_commit(s, err) == 0)
+		return next_id > 0;
 fail:
 	store_rollback(s);
+	/* Other writers must not inherit unsynced commits; if this fails
+	 * too, the next claim or recovery sets it again. */
+	(void)sync_set(s, true, NULL);
 	return -1;
 }
 
