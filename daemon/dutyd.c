@@ -329,6 +329,9 @@ main(int argc, char **argv)
 	eo.boot_id = bootid = boot_id();
 	if ((r.engine = engine_new(cfg, &eo, &err)) == NULL) {
 		log_crit("%s", err.msg);
+		free(bootid);
+		mime_global_cleanup();
+		net_global_cleanup();
 		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 	}
 	if (r.o.now != NULL)
