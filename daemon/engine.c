@@ -62,6 +62,13 @@ email_channel(const struct cfg *cfg, const char *dry_run, struct derr *err)
 }
 
 static void
+channel_flush(struct channel *ch)
+{
+	if (ch != NULL && ch->flush != NULL)
+		ch->flush(ch->ctx);
+}
+
+static void
 channel_free(struct channel *ch)
 {
 	if (ch != NULL)
@@ -437,11 +444,16 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.stopctx = e->opts.stopctx;
 	o.utc_offset = cal_utc_offset(e->cal, now);
 	o.boot_id = e->opts.boot_id;
+	/* One connection per channel for all the rounds, closed at the end. */
+	o.keep_open = true;
 	do {
 		n = outbox_drain(e->store, &e->cfg->outbox, &o, now, st, err);
-		if (n < 0)
-			return -1;
 	} while (n >= e->cfg->outbox.batch && !(o.stop && o.stop(o.stopctx)));
+	channel_flush(e->email);
+	channel_flush(e->sms);
+	channel_flush(e->im);
+	if (n < 0)
+		return -1;
 	if (st->sent + st->failed + st->dead + st->unknown > 0)
 		log_info("outbox: %d sent, %d to retry, %d dead, %d maybe "
 		    "duplicated", st->sent, st->failed, st->dead, st->unknown);

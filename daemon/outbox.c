@@ -886,7 +886,7 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 	}
 	r = (int)due.n;
 out:
-	for (j = 0; j < nused; j++)
+	for (j = 0; j < nused && !o->keep_open; j++)
 		if (used[j]->flush != NULL)
 			used[j]->flush(used[j]->ctx);
 	free(ids);

@@ -56,6 +56,8 @@ struct outbox_drain_opts {
 	bool			 (*stop)(void *);	/* may be NULL */
 	void			*stopctx;
 	int			 utc_offset;	/* minutes, for Date: */
+	bool			 keep_open;	/* the caller flushes the
+						 * channels after its rounds */
 	const char		*boot_id;	/* kernel boot id, NULL: unknown */
 };
 
