@@ -1368,10 +1368,8 @@ digest_preview(struct cli *c, struct cli_args *a)
 	struct digest_msg	 msg;
 	struct derr		 err = { 0 };
 	const struct cfg_person	*p;
-	char			*at = NULL, week[16];
-	long long		 since;
+	char			 week[16];
 	int64_t			 next;
-	bool			 this_week;
 	int			 r;
 
 	if (a->argc != 0 || (a->html && a->plain))
@@ -1389,20 +1387,10 @@ digest_preview(struct cli *c, struct cli_args *a)
 	in.cfg = c->cfg;
 	in.cal = c->cal;
 	in.now = c->now;
-	in.since = c->now - 7 * 86400;
 	/* What this week's digest showed, or what the next one will. */
 	digest_due(c->cfg, c->cal, c->now, week, &next);
-	if (store_state_get(c->store, "digest_week", &at, &err) < 0)
+	if (digest_since(c->store, week, c->now, &in.since, &err) < 0)
 		return fail_err(&err);
-	this_week = at != NULL && strcmp(at, week) == 0;
-	free(at);
-	at = NULL;
-	if (store_state_get(c->store, this_week ? "digest_since" :
-	    "digest_at", &at, &err) < 0)
-		return fail_err(&err);
-	if (at != NULL && str_to_ll(at, 0, c->now, &since) == 0)
-		in.since = since;
-	free(at);
 	if ((r = duty_snapshot(c, NULL, &snap)) == 0 &&
 	    (r = store_duty_closed(c->store, c->today - 400, c->today,
 	    &snap.closed, &err)) < 0)

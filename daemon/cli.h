@@ -1,6 +1,6 @@
 /*
  * cli: the dutyctl subcommands (check-config, init, import, item, export,
- * outbox, audit, status).  Each subcommand is a table entry with one small
+ * outbox, duty, feedback, digest, audit, status, backup).  Each subcommand is a table entry with one small
  * handler; output goes to stdout, errors to stderr via log.  Reads the
  * clock only through the `now` it is given.
  */

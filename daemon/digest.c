@@ -64,6 +64,41 @@ digest_due(const struct cfg *cfg, const struct cal *cal, int64_t now,
 	return cfg->digest.enabled && now >= at;
 }
 
+static int
+state_instant(struct store *st, const char *name, int64_t now, int64_t *t,
+    struct derr *err)
+{
+	char		*v = NULL;
+	long long	 x;
+	int		 r;
+
+	if ((r = store_state_get(st, name, &v, err)) < 0)
+		return -1;
+	r = v != NULL && str_to_ll(v, 0, now, &x) == 0;
+	if (r)
+		*t = x;
+	free(v);
+	return r;
+}
+
+int
+digest_since(struct store *st, const char *week, int64_t now,
+    int64_t *since, struct derr *err)
+{
+	char	*done = NULL;
+	bool	 this_week;
+	int	 r;
+
+	*since = now - 7 * 86400;
+	if (store_state_get(st, "digest_week", &done, err) < 0)
+		return -1;
+	this_week = done != NULL && strcmp(done, week) == 0;
+	free(done);
+	r = state_instant(st, this_week ? "digest_since" : "digest_at", now,
+	    since, err);
+	return r < 0 ? -1 : 0;
+}
+
 /* Whitespace runs become one space; at most `max` characters, then "…". */
 static char *
 excerpt(const char *s, size_t max)

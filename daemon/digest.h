@@ -46,6 +46,14 @@ int	digest_build(struct store *, const struct digest_in *, const char *to,
 	    struct digest_msg *, struct derr *);
 
 /*
+ * Feedback received since this instant is "new" in the digest of `week`:
+ * when that week's digest was already queued, the instant it used; else
+ * when the previous digest was queued; else 7 days before `now`.
+ */
+int	digest_since(struct store *, const char *week, int64_t now,
+	    int64_t *since, struct derr *);
+
+/*
  * The ISO week label of `now` ("2026-W48") and whether this week's digest
  * is due: at digest.time on digest.weekday, or on the first working day
  * after it within the week when that day is off.  *next is the next

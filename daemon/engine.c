@@ -501,9 +501,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	struct digest_in	 in;
 	struct digest_msg	 msg;
 	char			 week[16], key[96], v[256], d[11];
-	char			*at = NULL, *done = NULL;
+	char			*done = NULL;
 	int64_t			 due_next;
-	long long		 since;
 	int32_t			 today;
 	size_t			 i;
 	int			 r = 0, q = 0, min;
@@ -526,12 +525,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	in.cfg = e->cfg;
 	in.cal = e->cal;
 	in.now = now;
-	in.since = now - 7 * 86400;
-	if (store_state_get(e->store, "digest_at", &at, err) < 0)
+	if (digest_since(e->store, week, now, &in.since, err) < 0)
 		return -1;
-	if (at != NULL && str_to_ll(at, 0, now, &since) == 0)
-		in.since = since;
-	free(at);
 	if (snap_duties(e, now, &snap, err) < 0) {
 		plan_snapshot_clear(&snap);
 		return -1;

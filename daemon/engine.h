@@ -1,7 +1,8 @@
 /*
  * engine: one daemon tick.  Holds the daemon's state (config, calendar,
  * store, channels), takes a snapshot of the store, runs plan, hands the
- * result to outbox, drains the outbox and says when to wake up next.
+ * result to outbox, drains the outbox, polls the mailbox, queues the
+ * week's digest and says when to wake up next.
  * Reads no clock: `now` comes from dutyd.c.  Must not handle signals.
  */
 #ifndef DUTYD_ENGINE_H

@@ -1,11 +1,14 @@
 /*
  * plan: a pure function from (config, calendar, snapshot of open measures,
- * now) to the reminder notifications that should exist now.  Each has a
- * deterministic key (item:42:before:3, item:42:due, item:42:overdue:
- * 2026-11-30; item:42r1:... after a reopen), so enqueueing with INSERT OR
- * IGNORE makes planning idempotent; after downtime only the current stage
- * of each item is planned (one catch-up, not one per missed stage).
- * Must not touch the store, the network or the clock.
+ * assigned feedback and duty counts, now) to the notifications that
+ * should exist now.  Each has a deterministic key (item:42:before:3,
+ * item:42:due, item:42:overdue:2026-11-30; item:42r1:... after a reopen;
+ * feedback:7:due; duty:talks:2026Q4:chen:办公室:warn:10;
+ * shortfall:dues:2026-11:xu), so enqueueing with INSERT OR IGNORE makes
+ * planning idempotent; after downtime only the current stage of each item
+ * is planned (one catch-up, not one per missed stage).  Also the duty
+ * compliance matrix and the closed periods to record.  Must not touch the
+ * store, the network or the clock.
  */
 #ifndef DUTYD_PLAN_H
 #define DUTYD_PLAN_H

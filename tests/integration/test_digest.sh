@@ -98,7 +98,7 @@ expect_in "dutyctl status shows the last digest" "2026-W50, 2026-12-07 08:30, 2 
 # --- assigned feedback goes through the reminder stages ------------------
 sed -i 's/^reminders = { channels = \[ \]; };$//' "$T/g.conf"
 $C "2026-12-07 09:00" feedback assign 1 --owner xu --deadline 2026-12-09 > "$T/out" 2>&1
-expect_in "feedback assigned with a deadline" "" "$T/out"
+expect_in "feedback assigned with a deadline" "feedback 1 交办给 徐静 (xu)，答复期限 2026-12-09" "$T/out"
 n=$(ls "$T/s" | grep -c eml)
 $DUTYD -c "$T/g.conf" --once --now "2026-12-09 09:00" > "$T/d4.log" 2>&1
 $PY "$TOP/tests/integration/mailcheck.py" --body $(ls -t "$T"/s/*.eml | head -n $(( $(ls "$T/s" | grep -c eml) - n ))) > "$T/m4.txt"
