@@ -278,18 +278,23 @@ struct outbox_result {
 };
 
 /*
- * Record the result of the attempt on `id` (attempts + 1) in a commit
- * that is written but not fsynced while `next_id` > 0 (the next claimed
- * row, about to be sent).  With `next_id` 0 the round ends: claimed rows
- * not tried go back to pending (or failed) and the commit is fsynced,
- * which makes the whole round durable.  store.c explains why that keeps
- * the outbox's guarantees.  Returns 1 if `next_id` > 0, 0 if not, -1.
+ * Record the result of the attempt on `id` (attempts + 1).  While
+ * `next_id` > 0 (the next claimed row, about to be sent) the result goes
+ * to the journal beside the database and waits in memory: the row reads
+ * 'sending' until the round ends (store_outbox_sent_since applies the
+ * results so far first).  With `next_id` 0 the round ends: its results
+ * are applied, claimed rows not tried go back to pending (or failed) and
+ * the commit is fsynced.  A database in memory, or a journal that cannot
+ * be written, gets a commit per result instead.  store.c explains why
+ * this keeps the outbox's guarantees.  Returns 1 if `next_id` > 0, 0 if
+ * not, -1.
  */
 int	store_outbox_finish(struct store *, int64_t id,
 	    const struct outbox_result *, int64_t next_id, int64_t now,
 	    struct derr *);
 /*
- * At start, after a crash: rows left sending go back to pending.  If the
+ * At start, after a crash: the journal's results of the last claimed
+ * round are applied, then rows left sending go back to pending.  If the
  * claim was made in this boot (`boot` as given to store_outbox_claim),
  * only the row that was in flight (the first still sending, in round
  * order) is marked maybe_dup (attempts + 1); after a reboot, or with no

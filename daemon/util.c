@@ -272,6 +272,11 @@ str_utf8_valid(const char *s, size_t len)
 	uint32_t		 cp;
 
 	while (i < len) {
+		/* ASCII (HTML markup, mostly) in one quick pass. */
+		while (i < len && p[i] < 0x80)
+			i++;
+		if (i == len)
+			break;
 		n = utf8_seq(p + i, len - i, &cp);
 		if (n == 0)
 			return false;

@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 layer() {
 	case "$1" in
-	err|log|util|model) echo 0 ;;
+	err|log|util|model|journal) echo 0 ;;
 	config) echo 1 ;;
 	calendar|store|render|mime|net|sign|channels/*) echo 2 ;;
 	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;

@@ -178,7 +178,15 @@ while [ "$(count "$T/s5")" -lt 20 ] && [ $i -lt 300 ]; do sleep 0.02; i=$((i + 1
 kill -9 "$dpid" 2>/dev/null
 wait "$dpid" 2>/dev/null
 first=$(count "$T/s5")
+# What went out since the claim is in the journal, not yet in the database.
+if [ -s "$T/kill.db-progress" ]; then
+	ok "the killed round left its results in the journal"
+else
+	not_ok "no journal after SIGKILL mid-round"
+fi
 $DUTYD -c "$T/kill.conf" --once --now "$NOW" >> "$T/kill.log" 2>&1
+expect_eq "the restart applied and emptied the journal" 0 \
+    "$(wc -c < "$T/kill.db-progress")"
 total=$(grep -c '^msg=' "$T/s5/log")
 uniq=$(sed -n 's/.* to=<\([^>]*\)>.*/\1/p' "$T/s5/log" | sort -u | wc -l)
 expect_eq "after SIGKILL and restart every recipient got mail" 153 "$uniq"

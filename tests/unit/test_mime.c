@@ -114,6 +114,43 @@ test_mime_roundtrip_chinese(void **state)
 	buf_clear(&b);
 }
 
+/*
+ * A base64 text part carries canonical CRLF line ends (RFC 2045 6.8):
+ * a lone LF gains its CR, an existing CRLF is not doubled, and the
+ * encoded lines are at most 76 columns.
+ */
+static void
+test_mime_base64_crlf(void **state)
+{
+	struct mime_out	 m = base;
+	struct buf	 b;
+	GMimeMessage	*msg;
+	GMimeObject	*body;
+	GMimePart	*part;
+	char		*text, *line, *save = NULL;
+
+	(void)state;
+	m.html = NULL;
+	m.text = "第一行\n第二行\r\n\n第四行，这一行很长很长很长很长很长很长"
+	    "很长很长很长很长很长很长很长很长很长很长很长很长很长很长\n";
+	build_ok(&m, &b);
+	msg = parse(&b);
+	body = g_mime_message_get_mime_part(msg);
+	part = GMIME_PART(body);
+	assert_int_equal(g_mime_part_get_content_encoding(part),
+	    GMIME_CONTENT_ENCODING_BASE64);
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
+	assert_string_equal(text, "第一行\r\n第二行\r\n\r\n第四行，这一行很长"
+	    "很长很长很长很长很长很长很长很长很长很长很长很长很长很长很长"
+	    "很长很长很长很长\r\n");
+	g_free(text);
+	g_object_unref(msg);
+	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		assert_true(strlen(line) <= 78);
+	buf_clear(&b);
+}
+
 static void
 test_mime_headers(void **state)
 {
@@ -362,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_mime_wire_format),
 		cmocka_unit_test(test_mime_boundary_from_message_id),
 		cmocka_unit_test(test_mime_builder_matches_fresh),
+		cmocka_unit_test(test_mime_base64_crlf),
 		cmocka_unit_test(test_mime_text_only),
 		cmocka_unit_test(test_mime_rejects_injection),
 		cmocka_unit_test(test_mime_rejects_bad_address),

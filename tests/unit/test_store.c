@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1040,6 +1041,230 @@ test_store_outbox_recover(void **state)
 	store_close(s);
 }
 
+/* ---- the drain round on disk: results wait in the journal ----------- */
+
+static const struct outbox_result j_ok = { OUTBOX_SENT, false, 0, NULL,
+    "msg-1" };
+static const struct outbox_result j_soft = { OUTBOX_FAILED, false,
+    NOW + 600, "451 try later\n(from %the% server)", NULL };
+
+static void
+expect_row(struct store *s, int64_t id, enum outbox_status status,
+    bool dup, int attempts)
+{
+	struct outbox_row	 r;
+
+	get_row(s, id, &r);
+	if (r.status != status || r.maybe_dup != dup || r.attempts != attempts)
+		fail_msg("row %lld: status %d dup %d attempts %d, want %d %d "
+		    "%d", (long long)id, r.status, r.maybe_dup, r.attempts,
+		    status, dup, attempts);
+	outbox_row_clear(&r);
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * A child claims 4 rows, records a's and b's results, and dies with c in
+ * flight (_exit: no cleanup, as SIGKILL).  Returns the database path.
+ */
+static char *
+crash_mid_round(char *dir, int64_t ids[4])
+{
+	struct derr	 err = { 0 };
+	struct store	*s;
+	bool		 claimed[4];
+	char		*path;
+	pid_t		 pid;
+	int		 st;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/dutyd.db", dir);
+	s = store_open(path, &err);
+	assert_non_null(s);
+	ids[0] = outbox_add(s, "a", NOW);
+	ids[1] = outbox_add(s, "b", NOW);
+	ids[2] = outbox_add(s, "c", NOW);
+	ids[3] = outbox_add(s, "d", NOW);
+	assert_int_equal(store_outbox_recover(s, BOOT, NOW, &err), 0);
+	store_close(s);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		s = store_open(path, &err);
+		if (s == NULL || store_outbox_claim(s, ids, 4, BOOT, claimed,
+		    NOW + 1, &err) != 4 ||
+		    store_outbox_finish(s, ids[0], &j_ok, ids[1], NOW + 2,
+		    &err) != 1 ||
+		    store_outbox_finish(s, ids[1], &j_soft, ids[2], NOW + 3,
+		    &err) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return path;
+}
+
+static void
+remove_db(char *dir, char *path)
+{
+	char	*side;
+
+	unlink(path);
+	side = xasprintf("%s-wal", path);
+	unlink(side);
+	free(side);
+	side = xasprintf("%s-shm", path);
+	unlink(side);
+	free(side);
+	side = xasprintf("%s-progress", path);
+	unlink(side);
+	free(side);
+	rmdir(dir);
+	free(path);
+}
+
+/* Killed in the same boot: the journal tells what went out. */
+static void
+test_store_journal_crash_same_boot(void **state)
+{
+	char		 dir[] = "/tmp/test_store.XXXXXX";
+	char		*path, *jpath;
+	int64_t		 ids[4];
+	struct outbox_row r;
+	struct derr	 err = { 0 };
+	struct store	*s;
+
+	(void)state;
+	path = crash_mid_round(dir, ids);
+	jpath = xasprintf("%s-progress", path);
+	assert_true(file_size(jpath) > 0);
+	s = store_open(path, &err);
+	assert_non_null(s);
+	/* The database alone still shows the whole round in flight. */
+	expect_row(s, ids[0], OUTBOX_SENDING, false, 0);
+	expect_row(s, ids[1], OUTBOX_SENDING, false, 0);
+	/* Only c was in flight: it alone may have gone out twice. */
+	assert_int_equal(store_outbox_recover(s, BOOT, NOW + 10, &err), 1);
+	expect_row(s, ids[0], OUTBOX_SENT, false, 1);
+	expect_row(s, ids[1], OUTBOX_FAILED, false, 1);
+	expect_row(s, ids[2], OUTBOX_PENDING, true, 1);
+	expect_row(s, ids[3], OUTBOX_PENDING, false, 0);
+	get_row(s, ids[0], &r);
+	assert_int_equal(r.sent_at, NOW + 2);
+	assert_string_equal(r.provider_id, "msg-1");
+	outbox_row_clear(&r);
+	get_row(s, ids[1], &r);
+	assert_string_equal(r.last_error, j_soft.error);
+	assert_int_equal(r.next_attempt_at, NOW + 600);
+	outbox_row_clear(&r);
+	assert_int_equal(file_size(jpath), 0);
+	/* Recovering again changes nothing. */
+	assert_int_equal(store_outbox_recover(s, BOOT, NOW + 11, &err), 0);
+	expect_row(s, ids[0], OUTBOX_SENT, false, 1);
+	store_close(s);
+	free(jpath);
+	remove_db(dir, path);
+}
+
+/*
+ * After a reboot the records that survived still count; every row left
+ * without one may have gone out.  A record of another round (a journal
+ * not emptied, a restored backup) is never applied.
+ */
+static void
+test_store_journal_crash_reboot(void **state)
+{
+	char		 dir[] = "/tmp/test_store.XXXXXX";
+	char		*path;
+	int64_t		 ids[4];
+	struct derr	 err = { 0 };
+	struct store	*s;
+
+	(void)state;
+	path = crash_mid_round(dir, ids);
+	s = store_open(path, &err);
+	assert_non_null(s);
+	assert_int_equal(store_outbox_recover(s, "another-boot", NOW + 10,
+	    &err), 2);
+	expect_row(s, ids[0], OUTBOX_SENT, false, 1);
+	expect_row(s, ids[1], OUTBOX_FAILED, false, 1);
+	expect_row(s, ids[2], OUTBOX_PENDING, true, 1);
+	expect_row(s, ids[3], OUTBOX_PENDING, true, 1);
+	store_close(s);
+	remove_db(dir, path);
+
+	/* The same crash, but the round in the database is another one. */
+	memcpy(dir, "/tmp/test_store.XXXXXX", sizeof(dir));
+	path = crash_mid_round(dir, ids);
+	sqlite3_cli(path, "UPDATE daemon_state SET value = 'other' "
+	    "WHERE name = 'outbox_claim_round'");
+	s = store_open(path, &err);
+	assert_non_null(s);
+	assert_int_equal(store_outbox_recover(s, BOOT, NOW + 10, &err), 1);
+	expect_row(s, ids[0], OUTBOX_PENDING, true, 1);
+	expect_row(s, ids[1], OUTBOX_PENDING, false, 0);
+	store_close(s);
+	remove_db(dir, path);
+}
+
+/*
+ * In one process: results wait until the round ends, rate limits see
+ * them at once, and a round that ended in an error is closed by the next
+ * claim (its results applied, its untried rows due again).
+ */
+static void
+test_store_journal_round(void **state)
+{
+	char		 dir[] = "/tmp/test_store.XXXXXX";
+	char		*path;
+	int64_t		 ids[4], oldest;
+	bool		 claimed[4];
+	struct derr	 err = { 0 };
+	struct store	*s;
+	int		 n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/dutyd.db", dir);
+	s = store_open(path, &err);
+	assert_non_null(s);
+	ids[0] = outbox_add(s, "a", NOW);
+	ids[1] = outbox_add(s, "b", NOW);
+	ids[2] = outbox_add(s, "c", NOW);
+	ids[3] = outbox_add(s, "d", NOW + 100);
+	assert_int_equal(store_outbox_claim(s, ids, 3, BOOT, claimed, NOW + 1,
+	    &err), 3);
+	assert_int_equal(store_outbox_finish(s, ids[0], &j_ok, ids[1], NOW + 2,
+	    &err), 1);
+	expect_row(s, ids[0], OUTBOX_SENDING, false, 0);
+	assert_int_equal(store_outbox_sent_since(s, "email",
+	    "zhang@example.org", NOW, &n, &oldest, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(oldest, NOW + 2);
+	expect_row(s, ids[0], OUTBOX_SENT, false, 1);
+	assert_int_equal(store_outbox_finish(s, ids[1], &j_ok, ids[2], NOW + 3,
+	    &err), 1);
+	/* The round stops here with an error: c never went out. */
+	assert_int_equal(store_outbox_claim(s, ids + 3, 1, BOOT, claimed,
+	    NOW + 100, &err), 1);
+	expect_row(s, ids[1], OUTBOX_SENT, false, 1);
+	expect_row(s, ids[2], OUTBOX_PENDING, false, 0);
+	expect_row(s, ids[3], OUTBOX_SENDING, false, 0);
+	assert_int_equal(store_outbox_finish(s, ids[3], &j_soft, 0, NOW + 101,
+	    &err), 0);
+	expect_row(s, ids[3], OUTBOX_FAILED, false, 1);
+	store_close(s);
+	remove_db(dir, path);
+}
+
 static void
 test_store_outbox_admin(void **state)
 {
@@ -1194,6 +1419,9 @@ main(void)
 		cmocka_unit_test(test_store_outbox_send_chain),
 		cmocka_unit_test(test_store_outbox_round_stop),
 		cmocka_unit_test(test_store_outbox_recover),
+		cmocka_unit_test(test_store_journal_crash_same_boot),
+		cmocka_unit_test(test_store_journal_crash_reboot),
+		cmocka_unit_test(test_store_journal_round),
 		cmocka_unit_test(test_store_outbox_admin),
 		cmocka_unit_test(test_store_notif),
 		cmocka_unit_test(test_store_state),
