@@ -1423,7 +1423,7 @@ static const char outbox_cols[] =
     "SELECT id, key, kind, channel, person, recipient, recipient_name, "
     "subject, body_text, body_html, message_id, status, attempts, "
     "maybe_dup, created_at, first_attempt_at, next_attempt_at, sent_at, "
-    "last_error, provider_id FROM outbox ";
+    "last_error, provider_id FROM outbox LEFT JOIN outbox_body USING (id) ";
 
 static void
 row_outbox(sqlite3_stmt *st, struct outbox_row *r)
@@ -1520,6 +1520,24 @@ store_notif_add(struct store *s, const char *key, const char *person,
 	return step_done(s, st, "notif add", err);
 }
 
+/* The row's content, in the caller's savepoint (migration 004: why). */
+static int
+outbox_body_insert(struct store *s, const struct outbox_row *r, int64_t id,
+    struct derr *err)
+{
+	static const char sql[] = "INSERT INTO outbox_body (id, subject, "
+	    "body_text, body_html) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, r->subject ? r->subject : "");
+	bind_text(st, 3, r->body_text ? r->body_text : "");
+	bind_text(st, 4, r->body_html);
+	return step_done(s, st, "outbox insert", err);
+}
+
 int
 store_outbox_insert(struct store *s, const struct outbox_row *r, int64_t *id,
     struct derr *err)
@@ -1530,32 +1548,39 @@ store_outbox_insert(struct store *s, const struct outbox_row *r, int64_t *id,
 	 */
 	static const char sql[] =
 	    "INSERT INTO outbox (key, kind, channel, person, "
-	    "recipient, recipient_name, subject, body_text, body_html, "
-	    "message_id, created_at, next_attempt_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "recipient, recipient_name, message_id, created_at, "
+	    "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT (key) DO NOTHING";
 	sqlite3_stmt	*st;
+	int64_t		 rowid;
 
-	if ((st = prep(s, sql, err)) == NULL)
+	if (exec_sql(s, "SAVEPOINT outbox_insert", err) < 0)
 		return -1;
+	if ((st = prep(s, sql, err)) == NULL)
+		goto fail;
 	bind_text(st, 1, r->key);
 	bind_text(st, 2, r->kind);
 	bind_text(st, 3, r->channel);
 	bind_text(st, 4, r->person);
 	bind_text(st, 5, r->recipient);
 	bind_text(st, 6, r->recipient_name ? r->recipient_name : "");
-	bind_text(st, 7, r->subject ? r->subject : "");
-	bind_text(st, 8, r->body_text ? r->body_text : "");
-	bind_text(st, 9, r->body_html);
-	bind_text(st, 10, r->message_id);
-	sqlite3_bind_int64(st, 11, r->created_at);
-	sqlite3_bind_int64(st, 12, r->next_attempt_at);
+	bind_text(st, 7, r->message_id);
+	sqlite3_bind_int64(st, 8, r->created_at);
+	sqlite3_bind_int64(st, 9, r->next_attempt_at);
 	if (step_done(s, st, "outbox insert", err) < 0)
-		return -1;
+		goto fail;
 	if (sqlite3_changes(s->db) == 0)
-		return 0;
-	*id = sqlite3_last_insert_rowid(s->db);
+		return exec_sql(s, "RELEASE outbox_insert", err) < 0 ? -1 : 0;
+	rowid = sqlite3_last_insert_rowid(s->db);
+	if (outbox_body_insert(s, r, rowid, err) < 0 ||
+	    exec_sql(s, "RELEASE outbox_insert", err) < 0)
+		goto fail;
+	*id = rowid;
 	return 1;
+fail:
+	(void)exec_sql(s, "ROLLBACK TO outbox_insert; RELEASE outbox_insert",
+	    NULL);
+	return -1;
 }
 
 int

@@ -1265,6 +1265,49 @@ test_store_journal_round(void **state)
 	remove_db(dir, path);
 }
 
+/* A database of schema 3 keeps its queued messages' content (004). */
+static void
+test_store_outbox_body_migration(void **state)
+{
+	static const char *const old[] = { "001-ledger.sql",
+	    "002-duty-period.sql", "003-feedback-mailbox.sql" };
+	char			 dir[] = "/tmp/test_store.XXXXXX";
+	char			*path, *cmd;
+	struct outbox_row	 r;
+	struct derr		 err = { 0 };
+	struct store		*s;
+	size_t			 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/dutyd.db", dir);
+	for (i = 0; i < 3; i++) {
+		cmd = xasprintf(".read %s/db/%s", TOP_SRCDIR, old[i]);
+		sqlite3_cli(path, cmd);
+		free(cmd);
+	}
+	sqlite3_cli(path, "INSERT INTO outbox (key, kind, channel, person, "
+	    "recipient, recipient_name, subject, body_text, body_html, "
+	    "message_id, status, created_at, next_attempt_at) VALUES ('k', "
+	    "'reminder', 'email', 'zhang', 'z@example.org', '张伟', "
+	    "'【整改提醒】', '正文', '<p>正文</p>', 'k@example.org', 'failed', "
+	    "1, 2); PRAGMA user_version = 3");
+	s = store_open(path, &err);
+	if (s == NULL)
+		fail_msg("migration: %s", err.msg);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	get_row(s, 1, &r);
+	assert_string_equal(r.key, "k");
+	assert_string_equal(r.subject, "【整改提醒】");
+	assert_string_equal(r.body_text, "正文");
+	assert_string_equal(r.body_html, "<p>正文</p>");
+	assert_int_equal(r.status, OUTBOX_FAILED);
+	assert_int_equal(r.next_attempt_at, 2);
+	outbox_row_clear(&r);
+	store_close(s);
+	remove_db(dir, path);
+}
+
 static void
 test_store_outbox_admin(void **state)
 {
@@ -1422,6 +1465,7 @@ main(void)
 		cmocka_unit_test(test_store_journal_crash_same_boot),
 		cmocka_unit_test(test_store_journal_crash_reboot),
 		cmocka_unit_test(test_store_journal_round),
+		cmocka_unit_test(test_store_outbox_body_migration),
 		cmocka_unit_test(test_store_outbox_admin),
 		cmocka_unit_test(test_store_notif),
 		cmocka_unit_test(test_store_state),
