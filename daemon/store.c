@@ -2722,6 +2722,14 @@ store_backup(struct store *s, const char *dest, bool force, struct derr *err)
 		goto out;
 	}
 	r = backup_copy(s, to, err);
+	/*
+	 * A copy taken mid-round lacks the round's results (they are in the
+	 * journal): restored, its claimed rows must all count as maybe sent.
+	 */
+	if (r == 0 && sqlite3_exec(to, "UPDATE daemon_state SET value = '' "
+	    "WHERE name = '" STATE_BOOT "'", NULL, NULL, NULL) != SQLITE_OK)
+		r = derr_set(err, DERR_DB, false, "%s: %s", tmp,
+		    sqlite3_errmsg(to));
 out:
 	if (to != NULL && sqlite3_close(to) != SQLITE_OK && r == 0)
 		r = derr_set(err, DERR_DB, false, "close %s", tmp);
