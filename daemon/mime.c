@@ -190,7 +190,9 @@ part_fill(GMimePart *part, const char *text)
 		enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
 		content_set(part, text);
 	}
-	g_mime_part_set_content_encoding(part, enc);
+	/* A refilled part keeps its header when the encoding is the same. */
+	if (g_mime_part_get_content_encoding(part) != enc)
+		g_mime_part_set_content_encoding(part, enc);
 }
 
 static GMimeObject *

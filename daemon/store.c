@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -249,25 +250,38 @@ get_user_version(struct store *s, int *v, struct derr *err)
 	return 0;
 }
 
+/* No row may point at a missing one (PRAGMA foreign_key_check). */
 static int
-migrate(struct store *s, struct derr *err)
+fk_check(struct store *s, struct derr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = prep(s, "PRAGMA foreign_key_check", err)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		derr_set(err, DERR_DB, false, "a row of %s refers to a "
+		    "missing row of %s", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 2));
+	else if (rc != SQLITE_DONE)
+		db_err(s, err, "foreign key check");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+migrate_from(struct store *s, struct derr *err)
 {
 	char	 sql[64];
 	size_t	 i;
 
-	if (get_user_version(s, &s->version, err) < 0)
-		return -1;
-	if (s->version > (int)migrations_count)
-		return derr_set(err, DERR_DB, false,
-		    "the database has schema version %d but this dutyd knows "
-		    "only up to %zu: it was written by a newer dutyd; upgrade "
-		    "dutyd or restore a backup", s->version, migrations_count);
 	for (i = (size_t)s->version; i < migrations_count; i++) {
 		if (store_begin(s, err) < 0)
 			return -1;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
 		if (exec_sql(s, migrations_files[i].text, err) < 0 ||
-		    exec_sql(s, sql, err) < 0) {
+		    fk_check(s, err) < 0 || exec_sql(s, sql, err) < 0) {
 			derr_prefix(err, "migration %s",
 			    migrations_files[i].name);
 			store_rollback(s);
@@ -278,6 +292,34 @@ migrate(struct store *s, struct derr *err)
 		s->version = (int)i + 1;
 	}
 	return 0;
+}
+
+/*
+ * Bring the schema up to date, one transaction a migration.  Foreign
+ * keys are off meanwhile (they cannot change inside a transaction), so
+ * that a migration can rebuild a table others refer to, as SQLite
+ * documents; fk_check stands in for them before each commit.
+ */
+static int
+migrate(struct store *s, struct derr *err)
+{
+	int	 r;
+
+	if (get_user_version(s, &s->version, err) < 0)
+		return -1;
+	if (s->version > (int)migrations_count)
+		return derr_set(err, DERR_DB, false,
+		    "the database has schema version %d but this dutyd knows "
+		    "only up to %zu: it was written by a newer dutyd; upgrade "
+		    "dutyd or restore a backup", s->version, migrations_count);
+	if (s->version == (int)migrations_count)
+		return 0;
+	if (exec_sql(s, "PRAGMA foreign_keys = OFF", err) < 0)
+		return -1;
+	r = migrate_from(s, err);
+	if (exec_sql(s, "PRAGMA foreign_keys = ON", r < 0 ? NULL : err) < 0)
+		r = -1;
+	return r;
 }
 
 static int
@@ -1890,7 +1932,9 @@ field_get(const char *f)
 		return NULL;
 	out = w = xstrdup(f);
 	for (; *f != '\0'; f++) {
-		if (*f == '%' && sscanf(f + 1, "%2X", &c) == 1 && c > 0) {
+		if (*f == '%' && isxdigit((unsigned char)f[1]) &&
+		    isxdigit((unsigned char)f[2]) &&
+		    sscanf(f + 1, "%2X", &c) == 1 && c > 0) {
 			*w++ = (char)c;
 			f += 2;
 		} else {
@@ -1907,7 +1951,8 @@ journal_note(struct store *s, const struct store_result *r, struct derr *err)
 	struct buf	 b;
 	int		 rc;
 
-	buf_init(&b, JOURNAL_RECORD_MAX);
+	/* Unbounded here: journal_append refuses what is too long. */
+	buf_init(&b, 0);
 	(void)buf_printf(&b, NULL, "%s %lld %d %d %lld %lld", s->round,
 	    (long long)r->id, (int)r->status, r->maybe_dup ? 1 : 0,
 	    (long long)r->now, (long long)r->next_attempt_at);

@@ -277,6 +277,14 @@ str_utf8_valid(const char *s, size_t len)
 			i++;
 		if (i == len)
 			break;
+		/* Three bytes (all of CJK) without decoding: lead E1-EC or
+		 * EE-EF (E0 and ED have narrower second bytes). */
+		if (len - i >= 3 && p[i] >= 0xe1 && p[i] <= 0xef &&
+		    p[i] != 0xed && (p[i + 1] & 0xc0) == 0x80 &&
+		    (p[i + 2] & 0xc0) == 0x80) {
+			i += 3;
+			continue;
+		}
 		n = utf8_seq(p + i, len - i, &cp);
 		if (n == 0)
 			return false;

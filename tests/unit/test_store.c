@@ -183,9 +183,9 @@ test_store_migrates_from_empty(void **state)
 	store_close(NULL);
 }
 
-/* Run the sqlite3 shell on `path` with one statement. */
-static void
-sqlite3_cli(const char *path, const char *sql)
+/* Run the sqlite3 shell on `path` with one statement; its exit status. */
+static int
+sqlite3_run(const char *path, const char *sql)
 {
 	char	*argv[] = { "sqlite3", NULL, NULL, NULL };
 	pid_t	 pid;
@@ -196,9 +196,16 @@ sqlite3_cli(const char *path, const char *sql)
 	assert_int_equal(posix_spawnp(&pid, "sqlite3", NULL, NULL, argv,
 	    environ), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_true(WIFEXITED(status));
 	free(argv[1]);
 	free(argv[2]);
+	return WEXITSTATUS(status);
+}
+
+static void
+sqlite3_cli(const char *path, const char *sql)
+{
+	assert_int_equal(sqlite3_run(path, sql), 0);
 }
 
 static void
@@ -1044,7 +1051,7 @@ test_store_outbox_recover(void **state)
 /* ---- the drain round on disk: results wait in the journal ----------- */
 
 static const struct outbox_result j_ok = { OUTBOX_SENT, false, 0, NULL,
-    "msg-1" };
+    "-msg 1%25" };
 static const struct outbox_result j_soft = { OUTBOX_FAILED, false,
     NOW + 600, "451 try later\n(from %the% server)", NULL };
 
@@ -1070,6 +1077,24 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
+/* A database on disk in the new directory `dir` with rows a..d queued. */
+static struct store *
+disk_db(char *dir, char **path, int64_t ids[4], int64_t d_next)
+{
+	struct derr	 err = { 0 };
+	struct store	*s;
+
+	assert_non_null(mkdtemp(dir));
+	*path = xasprintf("%s/dutyd.db", dir);
+	s = store_open(*path, &err);
+	assert_non_null(s);
+	ids[0] = outbox_add(s, "a", NOW);
+	ids[1] = outbox_add(s, "b", NOW);
+	ids[2] = outbox_add(s, "c", NOW);
+	ids[3] = outbox_add(s, "d", d_next);
+	return s;
+}
+
 /*
  * A child claims 4 rows, records a's and b's results, and dies with c in
  * flight (_exit: no cleanup, as SIGKILL).  Returns the database path.
@@ -1084,14 +1109,7 @@ crash_mid_round(char *dir, int64_t ids[4])
 	pid_t		 pid;
 	int		 st;
 
-	assert_non_null(mkdtemp(dir));
-	path = xasprintf("%s/dutyd.db", dir);
-	s = store_open(path, &err);
-	assert_non_null(s);
-	ids[0] = outbox_add(s, "a", NOW);
-	ids[1] = outbox_add(s, "b", NOW);
-	ids[2] = outbox_add(s, "c", NOW);
-	ids[3] = outbox_add(s, "d", NOW);
+	s = disk_db(dir, &path, ids, NOW);
 	assert_int_equal(store_outbox_recover(s, BOOT, NOW, &err), 0);
 	store_close(s);
 	fflush(NULL);
@@ -1169,7 +1187,7 @@ test_store_journal_crash_same_boot(void **state)
 	expect_row(s, ids[3], OUTBOX_PENDING, false, 0);
 	get_row(s, ids[0], &r);
 	assert_int_equal(r.sent_at, NOW + 2);
-	assert_string_equal(r.provider_id, "msg-1");
+	assert_string_equal(r.provider_id, j_ok.provider_id);
 	outbox_row_clear(&r);
 	get_row(s, ids[1], &r);
 	assert_string_equal(r.last_error, j_soft.error);
@@ -1242,14 +1260,7 @@ test_store_journal_round(void **state)
 	int		 n;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	path = xasprintf("%s/dutyd.db", dir);
-	s = store_open(path, &err);
-	assert_non_null(s);
-	ids[0] = outbox_add(s, "a", NOW);
-	ids[1] = outbox_add(s, "b", NOW);
-	ids[2] = outbox_add(s, "c", NOW);
-	ids[3] = outbox_add(s, "d", NOW + 100);
+	s = disk_db(dir, &path, ids, NOW + 100);
 	assert_int_equal(store_outbox_claim(s, ids, 3, BOOT, claimed, NOW + 1,
 	    &err), 3);
 	assert_int_equal(store_outbox_finish(s, ids[0], &j_ok, ids[1], NOW + 2,
@@ -1314,7 +1325,15 @@ test_store_outbox_body_migration(void **state)
 	assert_int_equal(r.status, OUTBOX_FAILED);
 	assert_int_equal(r.next_attempt_at, 2);
 	outbox_row_clear(&r);
+	/* Foreign keys are on again after the migration. */
+	assert_int_equal(store_notif_add(s, "item:1:due", "zhang", "email",
+	    999, NOW, &err), -1);
+	assert_int_equal(store_notif_add(s, "item:1:due", "zhang", "email",
+	    1, NOW, &err), 0);
 	store_close(s);
+	/* The rebuilt table still checks its status. */
+	assert_int_not_equal(sqlite3_run(path, "UPDATE outbox SET status = "
+	    "'bogus'"), 0);
 	remove_db(dir, path);
 }
 
