@@ -321,7 +321,7 @@ snap_duties(struct engine *e, int64_t now, struct plan_snapshot *snap,
 		}
 	}
 	free(since);
-	n = plan_duty_ranges(e->cfg, today, r);
+	n = plan_duty_ranges(e->cfg, today, snap->duties_since, r);
 	oldest = today;
 	for (i = 0; i < n; i++) {
 		if (store_duty_counts(e->store, r[i].start, r[i].end,

@@ -277,23 +277,45 @@ plan_item(const struct cfg *cfg, const struct cal *cal, int32_t today,
 
 /* ---- standing duties ------------------------------------------------ */
 
-size_t
-plan_duty_ranges(const struct cfg *cfg, int32_t today, struct cal_period *out)
+/*
+ * The periods of `kind` closed on or after `since` before the current
+ * one, newest first (the previous one always), at most PLAN_MAX_BACK.
+ */
+static size_t
+closed_periods(enum cfg_period kind, int32_t today, int32_t since,
+    struct cal_period *out)
 {
-	struct cal_period	 cur, prev;
-	size_t			 i, j, n = 0;
+	struct cal_period	 p;
+	size_t			 n = 0;
+
+	cal_period_of(kind, today, &p);
+	cal_period_prev(&p, &out[n++]);
+	while (n < PLAN_MAX_BACK && since != DAY_NONE &&
+	    out[n - 1].start > since) {
+		cal_period_prev(&out[n - 1], &p);
+		out[n++] = p;
+	}
+	return n;
+}
+
+size_t
+plan_duty_ranges(const struct cfg *cfg, int32_t today, int32_t since,
+    struct cal_period *out)
+{
+	struct cal_period	 back[PLAN_MAX_BACK];
+	size_t			 i, j, k, nb, n = 0;
 	bool			 seen;
 
 	for (i = 0; i < cfg->nduties; i++) {
 		seen = false;
 		for (j = 0; j < n && !seen; j++)
 			seen = out[j].kind == cfg->duties[i].period;
-		if (seen || n + 2 > PLAN_MAX_RANGES)
+		nb = closed_periods(cfg->duties[i].period, today, since, back);
+		if (seen || n + 1 + nb > PLAN_MAX_RANGES)
 			continue;
-		cal_period_of(cfg->duties[i].period, today, &cur);
-		cal_period_prev(&cur, &prev);
-		out[n++] = cur;
-		out[n++] = prev;
+		cal_period_of(cfg->duties[i].period, today, &out[n++]);
+		for (k = 0; k < nb; k++)
+			out[n++] = back[k];
 	}
 	return n;
 }
@@ -527,26 +549,21 @@ shortfall_notify(const struct cfg *cfg, int di, const struct duty_tally *r,
 }
 
 /*
- * The previous period of duty `di` has closed: record it once (from the
- * current config and counts) and tell the leaders of each shortfall.
+ * Period `prev` of duty `di` has closed: record it once (from the current
+ * config and counts) and tell the leaders of each shortfall.
  */
 static void
-duty_close(const struct cfg *cfg, int32_t today, int di, bool open,
-    const struct plan_snapshot *snap, struct plan_out *out)
+close_one(const struct cfg *cfg, int di, const struct cal_period *prev,
+    bool open, const struct plan_snapshot *snap, struct plan_out *out)
 {
 	const struct cfg_duty	*d = &cfg->duties[di];
-	struct cal_period	 cur, prev;
 	struct duty_tally	 r;
 	size_t			 i, o, t, from = out->closes.n;
 	size_t			 nt = d->targets.n ? d->targets.n : 1;
 	bool			 recorded = false;
 
-	cal_period_of(d->period, today, &cur);
-	cal_period_prev(&cur, &prev);
-	if (snap->duties_since == DAY_NONE || prev.end < snap->duties_since)
-		return;
 	for (i = 0; i < snap->closed.n; i++) {
-		if (snap->closed.v[i].start != prev.start ||
+		if (snap->closed.v[i].start != prev->start ||
 		    strcmp(snap->closed.v[i].duty, d->id) != 0)
 			continue;
 		recorded = true;
@@ -558,20 +575,41 @@ duty_close(const struct cfg *cfg, int32_t today, int di, bool open,
 	memset(&r, 0, sizeof(r));
 	r.duty = d->id;
 	r.title = d->title;
-	memcpy(r.period, prev.label, sizeof(r.period));
-	r.start = prev.start;
-	r.end = prev.end;
+	memcpy(r.period, prev->label, sizeof(r.period));
+	r.start = prev->start;
+	r.end = prev->end;
 	r.required = d->at_least;
 	for (o = 0; o < d->owners.n; o++)
 		for (t = 0; t < nt; t++) {
 			r.person = d->owners.v[o];
 			r.target = d->targets.n ? d->targets.v[t] : "";
 			r.done = tally_done(snap, d->id, r.person, r.target,
-			    prev.start);
+			    prev->start);
 			duty_tally_list_push(&out->closes, &r);
 		}
 	for (i = from; open && i < out->closes.n; i++)
 		shortfall_notify(cfg, di, &out->closes.v[i], out);
+}
+
+/*
+ * The periods of duty `di` that closed since duties are judged: each is
+ * recorded once, oldest first; after downtime, every one missed (up to
+ * PLAN_MAX_BACK), not only the last.
+ */
+static void
+duty_close(const struct cfg *cfg, int32_t today, int di, bool open,
+    const struct plan_snapshot *snap, struct plan_out *out)
+{
+	struct cal_period	 back[PLAN_MAX_BACK];
+	size_t			 n;
+
+	if (snap->duties_since == DAY_NONE)
+		return;
+	n = closed_periods(cfg->duties[di].period, today, snap->duties_since,
+	    back);
+	while (n-- > 0)
+		if (back[n].end >= snap->duties_since)
+			close_one(cfg, di, &back[n], open, snap, out);
 }
 
 /* The next day on or after `day` when reminders may go out. */

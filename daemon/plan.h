@@ -80,12 +80,16 @@ int	plan_run(const struct cfg *, const struct cal *,
 	    const struct plan_snapshot *, int64_t now, struct plan_out *);
 
 /*
- * The periods whose occurrences planning needs (the current and previous
- * period of each kind the duties use), at most PLAN_MAX_RANGES; returns
- * how many were written to `out`.
+ * The periods whose occurrences planning needs, for each kind of period
+ * the duties use: the current one, the previous one, and the ones before
+ * it that closed since `since` (the day duties are judged from; DAY_NONE
+ * for none), at most PLAN_MAX_BACK closed periods a kind, so that a
+ * dutyd that was down for months still records each of them.  At most
+ * PLAN_MAX_RANGES in all; returns how many were written to `out`.
  */
-#define PLAN_MAX_RANGES	8
-size_t	plan_duty_ranges(const struct cfg *, int32_t today,
+#define PLAN_MAX_BACK	12
+#define PLAN_MAX_RANGES	(4 * (PLAN_MAX_BACK + 1))
+size_t	plan_duty_ranges(const struct cfg *, int32_t today, int32_t since,
 	    struct cal_period *out);
 
 /*

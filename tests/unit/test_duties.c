@@ -301,6 +301,31 @@ test_duty_shortfall_at_close(void **state)
 	world_free(&w);
 }
 
+/*
+ * dutyd was down from mid-August to 12-01: September, October and
+ * November each closed while it was away.  Each is recorded (oldest
+ * first) and each shortfall is told; August, which it saw end, too.
+ */
+static void
+test_duty_close_after_downtime(void **state)
+{
+	struct world	 w;
+
+	(void)state;
+	world_init(&w);
+	w.snap.duties_since = day("2026-08-10");
+	count(&w, "zhang", "", "2026-10", 1);
+	expect(&w, "2026-12-01 09:00", "shortfall:d:2026-08:zhang li!, "
+	    "shortfall:d:2026-09:zhang li!, shortfall:d:2026-11:zhang li!");
+	assert_int_equal(w.out.closes.n, 4);
+	assert_string_equal(w.out.closes.v[0].period, "2026-08");
+	assert_string_equal(w.out.closes.v[1].period, "2026-09");
+	assert_string_equal(w.out.closes.v[2].period, "2026-10");
+	assert_int_equal(w.out.closes.v[2].done, 1);
+	assert_string_equal(w.out.closes.v[3].period, "2026-11");
+	world_free(&w);
+}
+
 static void
 test_duty_shortfall_people(void **state)
 {
@@ -433,11 +458,23 @@ test_duty_ranges(void **state)
 	two[1].period = CFG_PERIOD_YEAR;
 	w.cfg.duties = two;
 	w.cfg.nduties = 2;
-	assert_int_equal(plan_duty_ranges(&w.cfg, day("2026-01-15"), r), 4);
+	assert_int_equal(plan_duty_ranges(&w.cfg, day("2026-01-15"), DAY_NONE,
+	    r), 4);
 	assert_string_equal(r[0].label, "2026-01");
 	assert_string_equal(r[1].label, "2025-12");
 	assert_string_equal(r[2].label, "2026");
 	assert_string_equal(r[3].label, "2025");
+	/* Judged since 2025-09-20: the months closed since then too. */
+	assert_int_equal(plan_duty_ranges(&w.cfg, day("2026-01-15"),
+	    day("2025-09-20"), r), 7);
+	assert_string_equal(r[0].label, "2026-01");
+	assert_string_equal(r[1].label, "2025-12");
+	assert_string_equal(r[4].label, "2025-09");
+	assert_string_equal(r[5].label, "2026");
+	assert_string_equal(r[6].label, "2025");
+	/* At most PLAN_MAX_BACK closed periods of a kind. */
+	assert_int_equal(plan_duty_ranges(&w.cfg, day("2026-01-15"),
+	    day("2000-01-01"), r), 1 + PLAN_MAX_BACK + 1 + PLAN_MAX_BACK);
 	world_free(&w);
 }
 
@@ -451,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_duty_owner_target_pairs),
 		cmocka_unit_test(test_duty_working_days_around_national_day),
 		cmocka_unit_test(test_duty_shortfall_at_close),
+		cmocka_unit_test(test_duty_close_after_downtime),
 		cmocka_unit_test(test_duty_shortfall_people),
 		cmocka_unit_test(test_duty_unreachable_owner),
 		cmocka_unit_test(test_duty_config_change_mid_quarter),
