@@ -55,6 +55,9 @@ enum cfg_tls {
 	CFG_TLS_NONE		/* plain: only allowed to 127.0.0.1/localhost */
 };
 
+/* The From of email when smtp.from is not set (maildir only). */
+#define CFG_FROM_FALLBACK	"dutyd@localhost.localdomain"
+
 struct cfg_smtp {
 	bool		 enabled;	/* false: email goes to the maildir */
 	char		*url;		/* smtp://host:port or smtps://host:port */

@@ -52,7 +52,7 @@ email_channel(const struct cfg *cfg, const char *dry_run, struct derr *err)
 	if (dry_run != NULL || !cfg->smtp.enabled)
 		return maildir_channel_new(dry_run ? dry_run :
 		    cfg->maildir.path, cfg->smtp.from ? cfg->smtp.from :
-		    "dutyd@localhost.localdomain", cfg->smtp.from_name, err);
+		    CFG_FROM_FALLBACK, cfg->smtp.from_name, err);
 	if (cfg->smtp.password_file != NULL &&
 	    secret_file_read(cfg->smtp.password_file, &pw, err) < 0)
 		return NULL;
@@ -541,8 +541,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 		if ((r = digest_build(e->store, &in, to, &msg, err)) < 0)
 			break;
 		snprintf(key, sizeof(key), "digest:%s:email:%s", to, week);
-		r = outbox_enqueue_email(e->store, e->cfg, "digest", key, to,
-		    msg.subject, msg.text, msg.html, now, err);
+		r = outbox_enqueue_email(e->store, e->cfg, e->cal, "digest",
+		    key, to, msg.subject, msg.text, msg.html, now, err);
 		digest_msg_clear(&msg);
 		if (r < 0 && err->kind == DERR_CONFIG) {
 			log_warn("digest: %s", err->msg);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mime.h"
 #include "render.h"
 #include "channels/sms.h"
 
@@ -292,6 +293,43 @@ sms_parts(const struct cfg *cfg, const struct group *g,
 	return 0;
 }
 
+/*
+ * Build the email of `row` now, as it will go out: a mail queue keeps
+ * the message itself, so every attempt sends the same bytes and sending
+ * costs no more than the send.  A message that cannot be built is queued
+ * without: the channel tries again when it sends, and the error lands on
+ * the row (dutyctl outbox show).
+ */
+static void
+email_message(const struct cfg *cfg, const struct cal *cal,
+    struct outbox_row *row)
+{
+	struct mime_out	 m;
+	struct buf	 b;
+	struct derr	 err = { 0 };
+
+	memset(&m, 0, sizeof(m));
+	m.from_addr = cfg->smtp.from ? cfg->smtp.from : CFG_FROM_FALLBACK;
+	m.from_name = cfg->smtp.from_name;
+	m.to_addr = row->recipient;
+	m.to_name = row->recipient_name;
+	m.subject = row->subject;
+	m.text = row->body_text;
+	m.html = row->body_html;
+	m.message_id = row->message_id;
+	m.date = row->created_at;
+	m.utc_offset = cal_utc_offset(cal, row->created_at);
+	buf_init(&b, OUTBOX_TEXT_MAX * 4);
+	if (mime_build(&m, &b, &err) == -1) {
+		log_warn("outbox: %s: %s (built again when sent)", row->key,
+		    err.msg);
+		buf_clear(&b);
+		return;
+	}
+	row->message_len = b.len;
+	row->message = buf_take(&b);
+}
+
 static int
 group_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
     const struct group *g, int64_t now, struct outbox_row *row,
@@ -319,6 +357,8 @@ group_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		r = g->v[0].channel == CFG_CH_SMS ? sms_parts(cfg, g, ctx, row,
 		    err) : email_parts(cfg, ctx, row, err);
 	rval_free(ctx);
+	if (r == 0 && g->v[0].channel == CFG_CH_EMAIL)
+		email_message(cfg, cal, row);
 	return r;
 }
 
@@ -621,7 +661,8 @@ outbox_enqueue(struct store *st, const struct cfg *cfg, const struct cal *cal,
 
 int
 outbox_enqueue_email(struct store *st, const struct cfg *cfg,
-    const char *kind, const char *key, const char *person,
+    const struct cal *cal, const char *kind, const char *key,
+    const char *person,
     const char *subject, const char *text, const char *html, int64_t now,
     struct derr *err)
 {
@@ -645,8 +686,10 @@ outbox_enqueue_email(struct store *st, const struct cfg *cfg,
 	row.message_id = message_id(key, cfg->smtp.from);
 	row.created_at = now;
 	row.next_attempt_at = now;
+	email_message(cfg, cal, &row);
 	r = store_outbox_insert(st, &row, &id, err);
 	free(row.message_id);
+	free(row.message);
 	return r;
 }
 
@@ -781,6 +824,8 @@ send_row(struct channel *ch, const struct outbox_row *r, int offset,
 	m.date = r->created_at;
 	m.utc_offset = offset;
 	m.now = now;
+	m.raw = r->message;
+	m.raw_len = r->message_len;
 	peer[0] = '\0';
 	if (ch == NULL)
 		return derr_set(err, DERR_CONFIG, false, "no %s channel is "

@@ -43,7 +43,8 @@ int	outbox_enqueue(struct store *, const struct cfg *, const struct cal *,
  * the person has no usable address).
  */
 int	outbox_enqueue_email(struct store *, const struct cfg *,
-	    const char *kind, const char *key, const char *person,
+	    const struct cal *, const char *kind, const char *key,
+	    const char *person,
 	    const char *subject, const char *text, const char *html,
 	    int64_t now, struct derr *);
 

@@ -1441,6 +1441,7 @@ outbox_row_clear(struct outbox_row *r)
 	free(r->subject);
 	free(r->body_text);
 	free(r->body_html);
+	free(r->message);
 	free(r->message_id);
 	free(r->last_error);
 	free(r->provider_id);
@@ -1465,11 +1466,13 @@ static const char outbox_cols[] =
     "SELECT id, key, kind, channel, person, recipient, recipient_name, "
     "subject, body_text, body_html, message_id, status, attempts, "
     "maybe_dup, created_at, first_attempt_at, next_attempt_at, sent_at, "
-    "last_error, provider_id FROM outbox LEFT JOIN outbox_body USING (id) ";
+    "last_error, provider_id, message FROM outbox "
+    "LEFT JOIN outbox_body USING (id) ";
 
 static void
 row_outbox(sqlite3_stmt *st, struct outbox_row *r)
 {
+	size_t	 n;
 	int	 k;
 
 	memset(r, 0, sizeof(*r));
@@ -1494,6 +1497,13 @@ row_outbox(sqlite3_stmt *st, struct outbox_row *r)
 	r->sent_at = sqlite3_column_int64(st, 17);
 	r->last_error = col_dup(st, 18);
 	r->provider_id = col_dup(st, 19);
+	if (sqlite3_column_type(st, 20) == SQLITE_BLOB &&
+	    (n = (size_t)sqlite3_column_bytes(st, 20)) > 0) {
+		r->message = xmalloc(n + 1);
+		memcpy(r->message, sqlite3_column_blob(st, 20), n);
+		r->message[n] = '\0';
+		r->message_len = n;
+	}
 }
 
 static int
@@ -1568,7 +1578,7 @@ outbox_body_insert(struct store *s, const struct outbox_row *r, int64_t id,
     struct derr *err)
 {
 	static const char sql[] = "INSERT INTO outbox_body (id, subject, "
-	    "body_text, body_html) VALUES (?, ?, ?, ?)";
+	    "body_text, body_html, message) VALUES (?, ?, ?, ?, ?)";
 	sqlite3_stmt	*st;
 
 	if ((st = prep(s, sql, err)) == NULL)
@@ -1577,6 +1587,9 @@ outbox_body_insert(struct store *s, const struct outbox_row *r, int64_t id,
 	bind_text(st, 2, r->subject ? r->subject : "");
 	bind_text(st, 3, r->body_text ? r->body_text : "");
 	bind_text(st, 4, r->body_html);
+	if (r->message != NULL)
+		sqlite3_bind_blob(st, 5, r->message, (int)r->message_len,
+		    SQLITE_STATIC);
 	return step_done(s, st, "outbox insert", err);
 }
 

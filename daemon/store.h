@@ -214,6 +214,8 @@ struct outbox_row {
 	char			*subject;
 	char			*body_text;
 	char			*body_html;	/* NULL if none */
+	char			*message;	/* the email as sent, or NULL */
+	size_t			 message_len;
 	char			*message_id;
 	enum outbox_status	 status;
 	int			 attempts;

@@ -36,12 +36,16 @@ INSERT INTO outbox_new (id, key, kind, channel, person, recipient,
     message_id, status, attempts, maybe_dup, created_at, first_attempt_at,
     next_attempt_at, sent_at, last_error, provider_id FROM outbox;
 
+-- message: an email as it goes out (RFC 5322, CRLF), built when it is
+-- queued, as a mail queue keeps it; NULL for SMS and robot rows, and for
+-- rows queued before this migration (built when sent).
 CREATE TABLE outbox_body (
 	id		INTEGER PRIMARY KEY REFERENCES outbox(id)
 	    ON DELETE CASCADE,
 	subject		TEXT NOT NULL DEFAULT '',
 	body_text	TEXT NOT NULL DEFAULT '',
-	body_html	TEXT
+	body_html	TEXT,
+	message		BLOB
 ) STRICT;
 
 INSERT INTO outbox_body (id, subject, body_text, body_html)

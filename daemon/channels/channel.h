@@ -24,6 +24,10 @@ struct channel_msg {
 	int64_t		 date;		/* Unix seconds */
 	int		 utc_offset;	/* minutes east of UTC, for Date: */
 	int64_t		 now;		/* Unix seconds of this attempt (signing) */
+	/* Email built when queued (RFC 5322, CRLF): sent as it is, in place
+	 * of the fields above.  NULL: the channel builds it. */
+	const char	*raw;
+	size_t		 raw_len;
 };
 
 /* At most `max` messages to one recipient within `window` seconds. */

@@ -209,6 +209,23 @@ deliver(struct maildir_ctx *c, const struct channel_msg *msg,
 	return rc;
 }
 
+/* A message built for the wire (CRLF) as a maildir file keeps it (LF). */
+static int
+lf_copy(struct buf *b, const char *raw, size_t len, struct derr *err)
+{
+	const char	*p = raw, *end = raw + len, *cr;
+
+	while ((cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (buf_append(b, p, (size_t)(cr - p), err) == -1)
+			return -1;
+		p = cr + 1;
+		if (p == end || *p != '\n')	/* a lone CR stays */
+			if (buf_append(b, "\r", 1, err) == -1)
+				return -1;
+	}
+	return buf_append(b, p, (size_t)(end - p), err);
+}
+
 static enum channel_outcome
 maildir_send(void *ctx, const struct channel_msg *msg, char *peer_id,
     struct derr *err)
@@ -227,7 +244,8 @@ maildir_send(void *ctx, const struct channel_msg *msg, char *peer_id,
 
 	peer_id[0] = '\0';
 	buf_init(&b, MAILDIR_MSG_MAX);
-	if (mime_build(&m, &b, err) == -1) {
+	if ((msg->raw != NULL ? lf_copy(&b, msg->raw, msg->raw_len, err) :
+	    mime_build(&m, &b, err)) == -1) {
 		buf_clear(&b);
 		derr_prefix(err, "maildir");
 		return CHANNEL_PERMANENT;

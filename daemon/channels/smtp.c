@@ -102,7 +102,8 @@ smtp_send(void *ctx, const struct channel_msg *msg, char *peer_id,
 
 	peer_id[0] = '\0';
 	buf_init(&b, SMTP_MSG_MAX);
-	if (mime_builder_build(c->mime, &m, &b, err) == -1) {
+	/* Built when queued, it goes as it is; else it is built now. */
+	if (msg->raw == NULL && mime_builder_build(c->mime, &m, &b, err) == -1) {
 		buf_clear(&b);
 		derr_prefix(err, "smtp");
 		return CHANNEL_PERMANENT;
@@ -112,8 +113,9 @@ smtp_send(void *ctx, const struct channel_msg *msg, char *peer_id,
 		derr_prefix(err, "smtp");
 		return err->transient ? CHANNEL_TRANSIENT : CHANNEL_PERMANENT;
 	}
-	rc = c->ops->smtp_send(c->conn, c->from, rcpt, 1, b.data, b.len, &res,
-	    err);
+	rc = c->ops->smtp_send(c->conn, c->from, rcpt, 1,
+	    msg->raw ? msg->raw : b.data, msg->raw ? msg->raw_len : b.len,
+	    &res, err);
 	buf_clear(&b);
 	if (rc == -1)
 		derr_prefix(err, "smtp");

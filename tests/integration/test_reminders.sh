@@ -79,6 +79,13 @@ expect_in "plain text and HTML alternatives" \
 expect_in "the body names the measure" "起草青年发展型县域建设实施方案" "$T/ok.txt"
 expect_in "the body says how overdue" "【已逾期10天】一-2" "$T/ok.txt"
 expect_in "the log says what was sent to whom" "outbox: sent" "$T/ok.log"
+# Each email was built when queued and went out as it was kept.
+sqlite3 "$T/ok.db" "select writefile('$T/queued.eml', message) from outbox
+    join outbox_body using (id) where person = 'zhang'" >/dev/null
+same=0
+for f in "$T"/s1/*.eml; do cmp -s "$f" "$T/queued.eml" && same=$((same + 1)); done
+expect_eq "the officer's email is the one kept in the outbox, byte for byte" \
+    1 "$same"
 $DUTYD -c "$T/ok.conf" --once --now "2026-11-30 15:00" > "$T/ok2.log" 2>&1
 expect_eq "planning again the same day sends nothing" 3 "$(count "$T/s1")"
 $DUTYCTL -c "$T/ok.conf" item done 一-1 --evidence "已印发" >/dev/null

@@ -185,6 +185,36 @@ test_maildir_delivers_into_new(void **state)
 	lib_free(dir);
 }
 
+/* A message built when queued (CRLF) is kept with LF; a lone CR stays. */
+static void
+test_maildir_writes_queued_message(void **state)
+{
+	static const char raw[] = "Subject: x\r\nTo: <a@b.cn>\r\n\r\n"
+	    "line\rwith a lone CR\r\nlast\r\n";
+	struct fixture		*f = *state;
+	struct channel_msg	 m = msg;
+	struct strv		 names = { 0 };
+	struct derr		 err = { 0 };
+	char			 peer[128];
+	char			*dir, *path, *data;
+	size_t			 len;
+
+	m.raw = raw;
+	m.raw_len = sizeof(raw) - 1;
+	assert_int_equal(f->ch->send(f->ch->ctx, &m, peer, &err),
+	    CHANNEL_SENT);
+	dir = sub(f, "new");
+	assert_int_equal(list(dir, &names), 1);
+	path = xasprintf("%s/%s", dir, names.v[0]);
+	assert_int_equal(file_read(path, 1 << 20, &data, &len, &err), 0);
+	assert_string_equal(data, "Subject: x\nTo: <a@b.cn>\n\n"
+	    "line\rwith a lone CR\nlast\n");
+	lib_free(data);
+	lib_free(path);
+	lib_free(dir);
+	strv_clear(&names);
+}
+
 static void
 test_maildir_redelivery_is_visible(void **state)
 {
@@ -244,6 +274,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_maildir_writes_queued_message,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maildir_delivers_into_new,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
