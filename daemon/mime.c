@@ -549,6 +549,118 @@ relabel_words(const char *s)
 	return g_string_free(g, FALSE);
 }
 
+/* An encoded word "=?charset?B|Q?text?=" (RFC 2047 2). */
+struct eword {
+	const char	*charset;
+	size_t		 cslen;
+	char		 enc;		/* 'B' or 'Q' */
+	const char	*text;
+	size_t		 tlen;
+	const char	*end;		/* after "?=" */
+};
+
+static bool
+eword_at(const char *p, struct eword *w)
+{
+	const char	*q, *e, *t;
+
+	if (p[0] != '=' || p[1] != '?')
+		return false;
+	w->charset = p + 2;
+	if ((q = strchr(w->charset, '?')) == NULL || q == w->charset ||
+	    q - w->charset > 64)
+		return false;
+	w->cslen = (size_t)(q - w->charset);
+	w->enc = (char)g_ascii_toupper(q[1]);
+	if ((w->enc != 'B' && w->enc != 'Q') || q[2] != '?')
+		return false;
+	w->text = q + 3;
+	if ((e = strstr(w->text, "?=")) == NULL)
+		return false;
+	for (t = w->text; t < e; t++)
+		if (*t == ' ' || *t == '\t' || *t == '?')
+			return false;
+	w->tlen = (size_t)(e - w->text);
+	w->end = e + 2;
+	return true;
+}
+
+static bool
+eword_same(const struct eword *a, const struct eword *b)
+{
+	return a->enc == b->enc && a->cslen == b->cslen &&
+	    g_ascii_strncasecmp(a->charset, b->charset, a->cslen) == 0;
+}
+
+/* The words a[0..n) as one: Q texts joined, B texts decoded, joined and
+ * encoded again. */
+static void
+eword_join(GString *g, const struct eword *a, size_t n)
+{
+	GByteArray	*bytes;
+	guchar		*d;
+	gchar		*enc, *t;
+	gsize		 len;
+	size_t		 i;
+
+	g_string_append(g, "=?");
+	g_string_append_len(g, a[0].charset, (gssize)a[0].cslen);
+	g_string_append_printf(g, "?%c?", a[0].enc);
+	if (a[0].enc == 'Q') {
+		for (i = 0; i < n; i++)
+			g_string_append_len(g, a[i].text, (gssize)a[i].tlen);
+	} else {
+		bytes = g_byte_array_new();
+		for (i = 0; i < n; i++) {
+			t = g_strndup(a[i].text, a[i].tlen);
+			d = g_base64_decode(t, &len);
+			g_byte_array_append(bytes, d, (guint)len);
+			g_free(d);
+			g_free(t);
+		}
+		enc = g_base64_encode(bytes->data, bytes->len);
+		g_string_append(g, enc);
+		g_free(enc);
+		g_byte_array_unref(bytes);
+	}
+	g_string_append(g, "?=");
+}
+
+/*
+ * Adjacent encoded words of one charset and encoding become one word.
+ * Some mailers split a character's bytes between two words, which RFC
+ * 2047 6.3 forbids; GMime decodes each word alone and loses the rest of
+ * the header from there.  Joined first, the bytes decode as one run.
+ */
+static char *
+words_merge(const char *s)
+{
+	GString		*g = g_string_sized_new(strlen(s) + 16);
+	struct eword	 w[16];
+	const char	*p = s, *q;
+	size_t		 n;
+
+	while (*p != '\0') {
+		if (!eword_at(p, &w[0])) {
+			g_string_append_c(g, *p++);
+			continue;
+		}
+		n = 1;
+		for (q = w[0].end; n < 16; q = w[n++].end) {
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (!eword_at(q, &w[n]) || !eword_same(&w[0], &w[n]))
+				break;
+		}
+		if (n == 1)
+			g_string_append_len(g, p, w[0].end - p);
+		else
+			eword_join(g, w, n);
+		p = w[n - 1].end;
+	}
+	return g_string_free(g, FALSE);
+}
+
 /* Next character of valid UTF-8 (g_utf8_next_char casts const away). */
 static const char *
 utf8_next(const char *p)
@@ -583,7 +695,15 @@ clean_text(char *s, size_t max)
 	buf_init(&b, 0);
 	buf_puts(&b, "", NULL);
 	for (p = valid; *p != '\0'; p = utf8_next(p)) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ') {
+		/* A byte order mark (U+FEFF) some mailers put first is no
+		 * text. */
+		if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+			continue;
+		/* Spaces: controls, no-break (&nbsp;) and ideographic (the
+		 * two that indent a Chinese paragraph). */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ' ||
+		    strncmp(p, "\xc2\xa0", 2) == 0 ||
+		    strncmp(p, "\xe3\x80\x80", 3) == 0) {
 			space = b.len > 0;
 			continue;
 		}
@@ -634,7 +754,7 @@ header_raw(GMimeObject *obj, const char *name)
 	GMimeHeaderList	*hl = g_mime_object_get_header_list(obj);
 	GMimeHeader	*h;
 	const char	*raw;
-	char		*unfolded, *fixed;
+	char		*unfolded, *fixed, *merged;
 
 	h = g_mime_header_list_get_header(hl, name);
 	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
@@ -642,7 +762,9 @@ header_raw(GMimeObject *obj, const char *name)
 	unfolded = g_mime_utils_header_unfold(raw);
 	fixed = relabel_words(unfolded);
 	g_free(unfolded);
-	return fixed;
+	merged = words_merge(fixed);
+	g_free(fixed);
+	return merged;
 }
 
 static char *

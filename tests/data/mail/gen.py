@@ -147,3 +147,80 @@ write("10-oversized",
     "Content-Transfer-Encoding: base64\n\n" + b64(bytes(range(256)) * 400) + "\n--BIG--\n",
     {"subject": "大附件", "from": "big@example.com", "date": ts(D10),
      "excerpt": "see attachment", "attachments": "big.bin", "message_id": "m10@example.com"})
+
+# ---- Real-world shapes seen from Chinese mail clients ---------------------
+
+def write_raw(name, raw, expect):
+    open(name + ".eml", "wb").write(raw.replace(b"\n", b"\r\n"))
+    with open(name + ".expect", "w", encoding="utf-8") as f:
+        for k in ("subject", "from", "date", "excerpt", "attachments", "message_id"):
+            f.write("%s: %s\n" % (k, expect.get(k, "")))
+
+D11 = "Mon, 30 Nov 2026 10:00:00 +0800"
+# 11. Foxmail-style: raw 8-bit GBK in From and Subject, a text/plain body
+# in GBK with no charset at all, indented with ideographic spaces.
+write_raw("11-raw-gbk",
+    b"From: " + "张三".encode("gbk") + b" <zs@qq.com>\nSubject: "
+    + "反映村里道路问题".encode("gbk") + b"\nDate: " + D11.encode()
+    + b"\nMessage-ID: <m11@qq.com>\nMIME-Version: 1.0\nContent-Type: text/plain\n"
+    b"Content-Transfer-Encoding: 8bit\n\n" + "\u3000\u3000村口道路坑洼不平，下雨积水。\n".encode("gbk"),
+    {"subject": "反映村里道路问题", "from": "张三 <zs@qq.com>", "date": ts(D11),
+     "excerpt": "村口道路坑洼不平，下雨积水。", "message_id": "m11@qq.com"})
+
+# 12. "utf8" without the dash, and a byte order mark before the body.
+write_raw("12-utf8-bom",
+    b"From: a@example.cn\nSubject: =?utf8?B?" + base64.b64encode("测试标题".encode())
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m12@example.cn>\n"
+    b"Content-Type: text/plain; charset=utf8\nContent-Transfer-Encoding: base64\n\n"
+    + base64.b64encode(b"\xef\xbb\xbf" + "正文内容\n".encode()) + b"\n",
+    {"subject": "测试标题", "from": "a@example.cn", "date": ts(D11),
+     "excerpt": "正文内容", "message_id": "m12@example.cn"})
+
+# 13. A character's bytes split between two encoded words (RFC 2047 6.3
+# forbids it; some webmail does it), in the Subject and the From name.
+raw = "关于路灯的问题".encode("gbk")
+name = "欧阳".encode("gbk")
+write_raw("13-split-words",
+    b"From: =?GBK?B?" + base64.b64encode(name[:3]) + b"?= =?GBK?B?"
+    + base64.b64encode(name[3:]) + b"?= <oy@163.com>\nSubject: =?GBK?B?"
+    + base64.b64encode(raw[:5]) + b"?=\n =?GBK?B?" + base64.b64encode(raw[5:])
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m13@163.com>\n"
+    b"Content-Type: text/plain; charset=GBK\nContent-Transfer-Encoding: quoted-printable\n\n"
+    + quopri.encodestring("路灯坏了。\n".encode("gbk")),
+    {"subject": "关于路灯的问题", "from": "欧阳 <oy@163.com>", "date": ts(D11),
+     "excerpt": "路灯坏了。", "message_id": "m13@163.com"})
+
+# 14. A forwarded message (message/rfc822): the excerpt is the sender's
+# own words, not the forwarded ones.
+write_raw("14-forwarded",
+    b"From: e@example.cn\nSubject: =?UTF-8?B?" + base64.b64encode("转发：投诉".encode())
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m14@example.cn>\nMIME-Version: 1.0\n"
+    b"Content-Type: multipart/mixed; boundary=X\n\n--X\nContent-Type: text/plain; charset=utf-8\n\n"
+    + "请看下面的转发。\n".encode() + b"--X\nContent-Type: message/rfc822\n\n"
+    b"From: orig@example.cn\nSubject: inner\n\n" + "原始邮件正文\n".encode() + b"--X--\n",
+    {"subject": "转发：投诉", "from": "e@example.cn", "date": ts(D11),
+     "excerpt": "请看下面的转发。", "message_id": "m14@example.cn"})
+
+# 15. Raw UTF-8 headers (RFC 6532) and an HTML-only body whose charset is
+# only in its <meta>, with &nbsp;.
+write_raw("15-raw-utf8-html",
+    "From: 李四 <ls@163.com>\nSubject: 关于公示的意见\nDate: ".encode() + D11.encode()
+    + b"\nMessage-ID: <m15@163.com>\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
+    + "<html><head><meta charset=\"utf-8\"></head><body><p>公示期太短&nbsp;了</p></body></html>\n".encode(),
+    {"subject": "关于公示的意见", "from": "李四 <ls@163.com>", "date": ts(D11),
+     "excerpt": "公示期太短 了", "message_id": "m15@163.com"})
+
+# 16. Outlook-style multipart/related around multipart/alternative with an
+# inline image; quoted-printable soft breaks inside a UTF-8 character.
+write_raw("16-related-qp",
+    b"From: m@example.cn\nSubject: =?gb2312?B?" + base64.b64encode("图文".encode("gbk"))
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m16@example.cn>\nMIME-Version: 1.0\n"
+    b"Content-Type: multipart/related; boundary=R\n\n--R\n"
+    b"Content-Type: multipart/alternative; boundary=A\n\n--A\n"
+    b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+    b"=E5=9B=BE=E7=89=87=E5=9C=A8=E4=B8=8B=\n=E9=9D=A2\n--A\n"
+    b"Content-Type: text/html; charset=utf-8\n\n<p>x</p>\n--A--\n--R\n"
+    b"Content-Type: image/png; name=\"a.png\"\nContent-ID: <img1>\n"
+    b"Content-Transfer-Encoding: base64\n\niVBORw0=\n--R--\n",
+    {"subject": "图文", "from": "m@example.cn", "date": ts(D11),
+     "excerpt": "图片在下面", "attachments": "a.png", "message_id": "m16@example.cn"})
