@@ -103,7 +103,8 @@ smtp_send(void *ctx, const struct channel_msg *msg, char *peer_id,
 	peer_id[0] = '\0';
 	buf_init(&b, SMTP_MSG_MAX);
 	/* Built when queued, it goes as it is; else it is built now. */
-	if (msg->raw == NULL && mime_builder_build(c->mime, &m, &b, err) == -1) {
+	if (msg->raw == NULL &&
+	    mime_builder_build(c->mime, &m, &b, err) == -1) {
 		buf_clear(&b);
 		derr_prefix(err, "smtp");
 		return CHANNEL_PERMANENT;

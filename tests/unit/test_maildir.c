@@ -274,8 +274,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_maildir_writes_queued_message,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_maildir_writes_queued_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maildir_delivers_into_new,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
