@@ -801,12 +801,16 @@ outbox_show(struct cli *c, struct cli_args *a)
 	    "channel:     %s\nto:          %s <%s> (%s)\nsubject:     %s\n"
 	    "message-id:  <%s>\nattempts:    %d\ncreated:     %s\n"
 	    "next try:    %s\nsent:        %s\nlast error:  %s\n"
-	    "provider id: %s\n\n%s\n", (long long)r.id, r.key,
+	    "provider id: %s\n", (long long)r.id, r.key,
 	    outbox_status_name(r.status), r.maybe_dup ?
 	    " (may have been delivered twice)" : "", r.channel,
 	    r.recipient_name, r.recipient, r.person, r.subject, r.message_id,
 	    r.attempts, t1, t2, t3, r.last_error ? r.last_error : "-",
-	    r.provider_id ? r.provider_id : "-", r.body_text);
+	    r.provider_id ? r.provider_id : "-");
+	if (r.message != NULL)
+		printf("message:     %zu bytes, built when queued: every "
+		    "attempt sends it as it is\n", r.message_len);
+	printf("\n%s\n", r.body_text);
 	outbox_row_clear(&r);
 	return 0;
 }

@@ -86,6 +86,10 @@ same=0
 for f in "$T"/s1/*.eml; do cmp -s "$f" "$T/queued.eml" && same=$((same + 1)); done
 expect_eq "the officer's email is the one kept in the outbox, byte for byte" \
     1 "$same"
+id=$(sqlite3 "$T/ok.db" "select id from outbox where person = 'zhang'")
+$DUTYCTL -c "$T/ok.conf" outbox show "$id" > "$T/show.out" 2>&1
+expect_in "outbox show says the message is kept" \
+    "bytes, built when queued" "$T/show.out"
 $DUTYD -c "$T/ok.conf" --once --now "2026-11-30 15:00" > "$T/ok2.log" 2>&1
 expect_eq "planning again the same day sends nothing" 3 "$(count "$T/s1")"
 $DUTYCTL -c "$T/ok.conf" item done 一-1 --evidence "已印发" >/dev/null
