@@ -939,6 +939,23 @@ walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
 		w->html = GMIME_PART(obj);
 }
 
+/*
+ * How much of `t` the excerpt can need: eight bytes a character (runs of
+ * spaces collapse), cut at a character boundary; cleaning the rest of a
+ * long body only to drop it cost more than parsing the message.
+ */
+static size_t
+excerpt_span(const char *t)
+{
+	size_t	 n = strnlen(t, MIME_EXCERPT_MAX * 8 + 1);
+
+	if (n <= MIME_EXCERPT_MAX * 8)
+		return n;
+	while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 static char *
 excerpt_get(struct walk *w)
 {
@@ -956,7 +973,7 @@ excerpt_get(struct walk *w)
 	} else {
 		return xstrdup("");
 	}
-	s = clean_text(g_strdup(t), MIME_TEXT_MAX);
+	s = clean_text(g_strndup(t, excerpt_span(t)), MIME_TEXT_MAX);
 	free(t);
 	return excerpt_cut(s, MIME_EXCERPT_MAX);
 }

@@ -23,9 +23,10 @@ extern const struct embedded_file migrations_files[];
 extern const size_t migrations_count;
 
 /*
- * Statements run once per message while the outbox drains: prepared once
- * per connection and kept (SQLITE_PREPARE_PERSISTENT), where parsing the
- * SQL again each time cost more than executing it.
+ * Statements run once per message while the outbox drains or the mailbox
+ * is read: prepared once per connection and kept
+ * (SQLITE_PREPARE_PERSISTENT), where parsing the SQL again each time cost
+ * more than executing it.
  */
 enum store_stmt {
 	STMT_BEGIN,
@@ -34,6 +35,8 @@ enum store_stmt {
 	STMT_CLAIM,
 	STMT_RELEASE,
 	STMT_STATE_SET,
+	STMT_AUDIT,
+	STMT_FEEDBACK_INSERT,
 	STMT_COUNT
 };
 
@@ -56,6 +59,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_STATE_SET] = "INSERT INTO daemon_state (name, value, "
 	    "updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE "
 	    "SET value = ?2, updated_at = ?3",
+	[STMT_AUDIT] = "INSERT INTO audit (at, who, action, object, before, "
+	    "after) VALUES (?, ?, ?, ?, ?, ?)",
+	[STMT_FEEDBACK_INSERT] = "INSERT INTO feedback (source, uidvalidity, "
+	    "uid, message_id, header_hash, sender, subject, date, "
+	    "date_flagged, excerpt, attachments, note, size, received_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT DO NOTHING",
 };
 
 struct store {
@@ -427,12 +437,9 @@ audit(struct store *s, const char *who, int64_t now, const char *action,
     const char *object, const char *before, const char *after,
     struct derr *err)
 {
-	static const char sql[] =
-	    "INSERT INTO audit (at, who, action, object, before, after) "
-	    "VALUES (?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt	*st;
 
-	if ((st = prep(s, sql, err)) == NULL)
+	if ((st = cached(s, STMT_AUDIT, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	bind_text(st, 2, who);
@@ -440,7 +447,7 @@ audit(struct store *s, const char *who, int64_t now, const char *action,
 	bind_text(st, 4, object);
 	bind_text(st, 5, before);
 	bind_text(st, 6, after);
-	return step_done(s, st, "audit", err);
+	return step_kept(s, st, "audit", err);
 }
 
 int
@@ -2309,17 +2316,11 @@ int
 store_feedback_insert(struct store *s, const struct feedback *f,
     const char *who, int64_t now, int64_t *id, struct derr *err)
 {
-	static const char sql[] =
-	    "INSERT INTO feedback (source, uidvalidity, uid, message_id, "
-	    "header_hash, sender, subject, date, date_flagged, excerpt, "
-	    "attachments, note, size, received_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON CONFLICT DO NOTHING";
 	sqlite3_stmt	*st;
 	char		*obj, *after;
 	int		 r;
 
-	if ((st = prep(s, sql, err)) == NULL)
+	if ((st = cached(s, STMT_FEEDBACK_INSERT, err)) == NULL)
 		return -1;
 	bind_text(st, 1, f->source);
 	bind_id(st, 2, f->uidvalidity);
@@ -2336,7 +2337,7 @@ store_feedback_insert(struct store *s, const struct feedback *f,
 	bind_text(st, 12, f->note);
 	bind_id(st, 13, f->size);
 	sqlite3_bind_int64(st, 14, f->received_at);
-	if (step_done(s, st, "feedback insert", err) < 0)
+	if (step_kept(s, st, "feedback insert", err) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
