@@ -745,6 +745,13 @@ net_global_cleanup(void)
 /* Room for protocol lines around a literal, and for a UID listing. */
 #define IMAP_RESP_SLACK		(64 * 1024)
 #define IMAP_LIST_MAX_BYTES	(16 * 1024 * 1024)
+/*
+ * Messages one FETCH asks for at first: a round trip each cost more than
+ * parsing and storing the message (make bench).  libcurl refuses an
+ * answer of about 300 KB of lines, counting each line at several times
+ * its length: a refused batch is asked again half as big.
+ */
+#define IMAP_BATCH_MAX		8
 #define IMAP_MAILBOX_MAX	200
 
 struct net_imap {
@@ -758,6 +765,12 @@ struct net_imap {
 	bool			 broken; /* out of step: reconnect */
 	bool			 too_large; /* libcurl refused the response */
 	struct net_imap_box	 box;
+	/* Batches: the last listing, and one FETCH's answer for several of
+	 * its messages (net_imap_fetch explains). */
+	struct net_imap_list	 listed;
+	struct buf		 batch;
+	int64_t			 batch_lo, batch_hi;	/* listed index range */
+	size_t			 batch_max;	/* messages a FETCH; 1: off */
 };
 
 static size_t
@@ -1172,6 +1185,8 @@ net_imap_free(struct net_imap *s)
 		return;
 	curl_easy_cleanup(s->curl);
 	buf_clear(&s->resp);
+	buf_clear(&s->batch);
+	net_imap_list_clear(&s->listed);
 	free(s->base);
 	free(s->mailbox);
 	xfree_secret((char *)(uintptr_t)s->o.password);
@@ -1194,6 +1209,8 @@ net_imap_open(const struct net_imap_opts *o, struct net_imap_box *box,
 	s->o.ca_file = o->ca_file != NULL ? xstrdup(o->ca_file) : NULL;
 	buf_init(&s->resp, o->max_size + IMAP_RESP_SLACK > IMAP_LIST_MAX_BYTES ?
 	    o->max_size + IMAP_RESP_SLACK : IMAP_LIST_MAX_BYTES);
+	buf_init(&s->batch, 0);
+	s->batch_max = IMAP_BATCH_MAX;
 	s->curl = curl_easy_init();
 	if (s->curl == NULL) {
 		net_imap_free(s);
@@ -1323,6 +1340,13 @@ net_imap_list(struct net_imap *s, int64_t after, size_t max,
 		if ((k = msg_find(out, big.v[i].uid)) >= 0)
 			out->v[k].size = (int64_t)s->o.max_size + 1;
 	net_imap_list_clear(&big);
+	if (r == 0) {
+		net_imap_list_clear(&s->listed);
+		s->listed.v = xreallocarray(NULL, out->n, sizeof(*out->v));
+		memcpy(s->listed.v, out->v, out->n * sizeof(*out->v));
+		s->listed.n = out->n;
+		s->batch_lo = s->batch_hi = -1;
+	}
 	return r;
 }
 
@@ -1331,10 +1355,10 @@ net_imap_list(struct net_imap *s, int64_t after, size_t max,
  * 1 copied, 0 no literal (message gone or NIL), -1 short or too big.
  */
 static int
-take_literal(struct net_imap *s, int64_t uid, struct buf *out,
-    struct derr *err)
+take_literal(struct net_imap *s, const struct buf *resp, int64_t uid,
+    struct buf *out, struct derr *err)
 {
-	const char	*p = s->resp.data, *end = p + s->resp.len, *eol, *b;
+	const char	*p = resp->data, *end = p + resp->len, *eol, *b;
 	int64_t		 n;
 
 	for (; p < end; p = eol + 1) {
@@ -1384,7 +1408,77 @@ fetch_chunk(struct net_imap *s, int64_t uid, bool headers_only, size_t off,
 	free(cmd);
 	if (r == -1)
 		return -1;
-	return take_literal(s, uid, out, err);
+	return take_literal(s, &s->resp, uid, out, err);
+}
+
+/* Whole messages the listing holds from index `i` on, to FETCH at once. */
+static size_t
+batch_span(const struct net_imap *s, size_t i, struct buf *cmd)
+{
+	size_t	 n = 0;
+
+	buf_reset(cmd);
+	(void)buf_puts(cmd, "UID FETCH ", NULL);
+	for (; i < s->listed.n && n < s->batch_max &&
+	    s->listed.v[i].size <= (int64_t)s->o.max_size; i++, n++)
+		(void)buf_printf(cmd, NULL, "%s%lld", n ? "," : "",
+		    (long long)s->listed.v[i].uid);
+	(void)buf_puts(cmd, " (UID BODY.PEEK[])", NULL);
+	return n;
+}
+
+/*
+ * The message `uid` from a batch: one FETCH for it and the listed
+ * messages after it, whose answers later calls take without a round
+ * trip.  1 taken, or 2: not from a batch, the caller fetches it alone
+ * (and learns whether it was expunged, or why it cannot be read).
+ */
+static int
+batch_take(struct net_imap *s, int64_t uid, struct buf *out)
+{
+	struct buf	 cmd;
+	struct derr	 berr = { 0 };
+	size_t		 n;
+	int		 k, r;
+
+	if ((k = msg_find(&s->listed, uid)) < 0 ||
+	    s->listed.v[k].size > (int64_t)s->o.max_size)
+		return 2;
+	while (k < s->batch_lo || k > s->batch_hi) {
+		if (s->batch_max <= 1)
+			return 2;
+		buf_init(&cmd, 0);
+		n = batch_span(s, (size_t)k, &cmd);
+		s->quiet = true;
+		r = n > 1 ? imap_command(s, cmd.data, &berr) : -1;
+		s->quiet = false;
+		buf_clear(&cmd);
+		if (n <= 1)
+			return 2;
+		if (r == -1) {
+			/* libcurl counts a line of a custom command's answer
+			 * at several times its length: half as many, down to
+			 * one by one.  Refused otherwise: one by one. */
+			s->batch_max = s->too_large ? s->batch_max / 2 : 1;
+			s->too_large = false;
+			continue;
+		}
+		buf_reset(&s->batch);
+		(void)buf_append(&s->batch, s->resp.data, s->resp.len, NULL);
+		s->batch_lo = k;
+		s->batch_hi = k + (int64_t)n - 1;
+	}
+	if (take_literal(s, &s->batch, uid, out, &berr) == 1)
+		return 1;
+	/*
+	 * Not in the answer, or cut short: the answer ended early (a line
+	 * in a message looked like its end) or the message went away.  The
+	 * rest of the batch is not to be trusted; this message is fetched
+	 * alone, which tells an expunged message from a lost answer.
+	 */
+	s->batch_lo = s->batch_hi = -1;
+	buf_reset(out);
+	return 2;
 }
 
 /*
@@ -1399,6 +1493,8 @@ net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
 	size_t	 chunk = IMAP_CHUNK_MAX, before;
 	int	 r;
 
+	if (!headers_only && (r = batch_take(s, uid, out)) != 2)
+		return r;
 	for (;;) {
 		before = out->len;
 		r = fetch_chunk(s, uid, headers_only, out->len, chunk, out,

@@ -63,16 +63,26 @@ expect_eq "no poll inside poll_interval" 0 "$n"
 
 # 4. A new message whose body is full of lines that look like libcurl's
 # command tags (A000 OK ... A999 OK): the read ends early, dutyd notices
-# the short literal, reconnects and reads it whole.
+# the short literal, reconnects and reads it whole.  It comes between
+# two plain messages, so one FETCH asks for all three: those after it,
+# cut from that answer, are fetched alone, not taken for expunged.
 {
 	printf 'From: tags@example.com\r\nSubject: tag lines\r\n'
 	printf 'Message-ID: <tags@example.com>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0800\r\n\r\n'
 	i=0; while [ $i -lt 1000 ]; do printf 'A%03d OK done\r\n' $i; i=$((i + 1)); done
 	printf 'the real end\r\n'
 } > "$T/tags.eml"
-put_mail "$T/dc" "$T/tags.eml" zz-tags
+for w in before after; do
+	printf 'From: %s@example.com\r\nSubject: %s tags\r\nMessage-ID: <%s@example.com>\r\n\r\nplain %s\r\n' \
+	    $w $w $w $w > "$T/$w.eml"
+done
+put_mail "$T/dc" "$T/before.eml" zz-1-before
+put_mail "$T/dc" "$T/tags.eml" zz-2-tags
+put_mail "$T/dc" "$T/after.eml" zz-3-after
 $DUTYD -c "$T/d.conf" --once -d --now "2026-12-01 12:00" > "$T/poll4.log" 2>&1
-expect_in "the tag-line message is stored" "poll ok: 1 new, 0 duplicate(s), 0 unreadable" "$T/poll4.log"
+expect_in "the tag-line message is stored, and its neighbours" \
+    "poll ok: 3 new, 0 duplicate(s), 0 unreadable" "$T/poll4.log"
+expect_in "they were asked for in one FETCH" "UID FETCH $((N + 1)),$((N + 2)),$((N + 3)) " "$T/poll4.log"
 $C feedback list --json > "$T/list.json"
 got=$($PY -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["subject"]=="tag lines"]; print(len(r), r[0]["excerpt"][:16] if r else "")' "$T/list.json")
 expect_eq "its excerpt starts at the first line" "1 A000 OK done A00" "$got"
@@ -82,11 +92,11 @@ doveadm -c "$DOVECOT_CONF" mailbox update --uid-validity 4242 -u feedback INBOX 
     > "$T/doveadm.out" 2>&1
 $DUTYD -c "$T/d.conf" --once --now "2026-12-01 13:00" > "$T/poll5.log" 2>&1
 expect_in "the UIDVALIDITY change is noticed" "UIDVALIDITY changed" "$T/poll5.log"
-expect_in "re-read without duplicates" "poll ok: 0 new, $((N + 1)) duplicate(s)" "$T/poll5.log"
+expect_in "re-read without duplicates" "poll ok: 0 new, $((N + 3)) duplicate(s)" "$T/poll5.log"
 n=$(sqlite3 "$T/duty.db" "SELECT count(*) FROM feedback")
-expect_eq "still $((N + 1)) rows" $((N + 1)) "$n"
+expect_eq "still $((N + 3)) rows" $((N + 3)) "$n"
 n=$(sqlite3 "$T/duty.db" "SELECT uidvalidity || '/' || last_uid FROM mailbox_state")
-expect_eq "state follows the new UIDVALIDITY" "4242/$((N + 1))" "$n"
+expect_eq "state follows the new UIDVALIDITY" "4242/$((N + 3))" "$n"
 
 # 6. dutyctl feedback.
 $C feedback show 1 > "$T/show.out" 2>&1
@@ -108,7 +118,7 @@ expect_in "a bad deadline is refused" "--deadline: not a date" "$T/out"
 n=$(sqlite3 "$T/duty.db" "SELECT status FROM feedback WHERE id = 2")
 expect_eq "refusals leave the row as it was" new "$n"
 $C feedback add --from "赵先生 13800000000" --subject "来电" --text "反映路灯问题" > "$T/out" 2>&1
-expect_in "add records phone feedback" "feedback $((N + 2)) 已登记" "$T/out"
+expect_in "add records phone feedback" "feedback $((N + 4)) 已登记" "$T/out"
 $C feedback add --from x --text "$(printf 'a\001b')" > "$T/out" 2>&1
 expect_in "control characters are refused" "--text: control characters" "$T/out"
 $C feedback list --overdue --now "2026-12-23" > /dev/null 2>&1
