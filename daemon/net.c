@@ -1210,6 +1210,7 @@ net_imap_open(const struct net_imap_opts *o, struct net_imap_box *box,
 	buf_init(&s->resp, o->max_size + IMAP_RESP_SLACK > IMAP_LIST_MAX_BYTES ?
 	    o->max_size + IMAP_RESP_SLACK : IMAP_LIST_MAX_BYTES);
 	buf_init(&s->batch, 0);
+	s->batch_lo = s->batch_hi = -1;
 	s->batch_max = IMAP_BATCH_MAX;
 	s->curl = curl_easy_init();
 	if (s->curl == NULL) {
