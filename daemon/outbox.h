@@ -1,7 +1,8 @@
 /*
  * outbox: turns planned notifications into durable outbox rows (grouped:
- * one message per person and channel per run, rendered from templates)
- * and drains due rows through the channels with retries and backoff.
+ * one message per person and channel per run, rendered from templates;
+ * an email is built there, as it will go out) and drains due rows
+ * through the channels with retries and backoff.
  * Every row is committed before any network I/O; a row is 'sent' only
  * after the peer accepted it; one fsync per round of cfg->batch messages
  * (store.c says why that keeps the guarantees).  Must not plan,
@@ -31,7 +32,8 @@ struct outbox_stats {
 /*
  * Group `notifs` by (person, channel), drop stages already planned, render
  * each group with the templates in cfg->general.templates and insert one
- * outbox row per group, all in one transaction. Idempotent.
+ * outbox row per group (an email with its built message), all in one
+ * transaction. Idempotent.
  */
 int	outbox_enqueue(struct store *, const struct cfg *, const struct cal *,
 	    const struct notif_list *, int64_t now, struct outbox_stats *,

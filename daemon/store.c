@@ -1423,15 +1423,23 @@ outbox_status_name(enum outbox_status st)
 	return outbox_names[st];
 }
 
-int
-outbox_status_parse(const char *s)
+/* The index of `s` in `names[0..n)`, or -1. */
+static int
+name_index(const char *const *names, size_t n, const char *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(outbox_names) / sizeof(outbox_names[0]); i++)
-		if (strcmp(s, outbox_names[i]) == 0)
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, names[i]) == 0)
 			return (int)i;
 	return -1;
+}
+
+int
+outbox_status_parse(const char *s)
+{
+	return name_index(outbox_names, sizeof(outbox_names) /
+	    sizeof(outbox_names[0]), s);
 }
 
 void
@@ -2261,12 +2269,8 @@ feedback_status_name(enum feedback_status st)
 int
 feedback_status_parse(const char *s)
 {
-	size_t	 i;
-
-	for (i = 0; i < sizeof(feedback_names) / sizeof(feedback_names[0]); i++)
-		if (strcmp(s, feedback_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return name_index(feedback_names, sizeof(feedback_names) /
+	    sizeof(feedback_names[0]), s);
 }
 
 void

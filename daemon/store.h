@@ -1,7 +1,8 @@
 /*
  * store: the SQLite database.  Opens it (WAL, synchronous=FULL, foreign
  * keys, busy timeout, defensive mode), applies the embedded migrations
- * db/NNN-*.sql above PRAGMA user_version, and offers one function per
+ * db/NNN-*.sql above PRAGMA user_version (foreign keys off meanwhile,
+ * checked before each commit), and offers one function per
  * query or mutation.  Every mutation runs in BEGIN IMMEDIATE ... COMMIT
  * together with its audit row.  SQL lives here and nowhere else; sqlite3
  * types never leave store.c.  Must not know about the network or config.
