@@ -16,8 +16,14 @@ CFLAGS	= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  -fno-omit-frame-pointer
 LDSAN	= -fsanitize=address,undefined
 endif
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# pkg-config is asked when a compile or link first needs the answer, never
+# when the Makefile is read: on a fresh machine `make run` reads it before
+# `deps` has installed the -dev packages.  The first use caches the answer;
+# a package still missing then stops the build with the command to run.
+pkg = $(or $(shell pkg-config $(1) $(PKGS) 2>/dev/null),$(error pkg-config cannot find all of $(PKGS): \
+	run `make deps` as root (it installs the Debian -dev packages)))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(call pkg,--libs))$(PKG_LIBS)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -MMD -MP \
 	  -Idaemon -I$(B)/gen $(PKG_CFLAGS)
 LIBS	= $(PKG_LIBS) -lcsv -lm
@@ -35,7 +41,7 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
-	fetchmail man-db groff-base mandoc
+	fetchmail man-db groff-base mandoc faketime
 
 all: $(B)/dutyd $(B)/dutyctl
 
@@ -82,14 +88,21 @@ check-run: units
 	sh tests/layers.sh
 	sh tests/run-unit.sh $(UNIT)
 	sh tests/integration/run.sh $(B)
+	sh tests/integration/faketime.sh $(B)
 
+# The targets a person may type first on a fresh machine install the Debian
+# packages, then do the work in a second make that reads pkg-config only now
+# (and so works with -j too).
 check: deps
 	$(MAKE) --no-print-directory check-run
 
 check-asan: deps
 	$(MAKE) --no-print-directory B=build-asan SAN=1 check-run
 
-run: deps all
+run: deps
+	$(MAKE) --no-print-directory run-demo
+
+run-demo: all
 	sh conf/demo/run.sh $(B)
 
 # The bare libcurl loop that the outbox's SMTP throughput is compared with.
@@ -99,10 +112,16 @@ $(B)/bench/smtp_loop: bench/smtp_loop.c
 
 # Figures, one per line (bench/run.sh); fetches postfix's smtp-sink into
 # $(B)/postfix (tools/smtp-sink.sh: no postfix install, no service).
-bench: deps all $(B)/bench/smtp_loop
+bench: deps
+	$(MAKE) --no-print-directory bench-run
+
+bench-run: all $(B)/bench/smtp_loop
 	sh bench/run.sh $(B)
 
-install: all
+install: deps
+	$(MAKE) --no-print-directory install-files
+
+install-files: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/share/dutyd/templates \
 	    $(DESTDIR)$(PREFIX)/share/doc/dutyd
@@ -126,7 +145,8 @@ install: all
 clean:
 	rm -rf build build-asan var
 
-.PHONY: all deps units check check-run check-asan run bench install clean
+.PHONY: all deps units check check-run check-asan run run-demo bench bench-run \
+	install install-files clean
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/channels/*.d $(B)/tests/*.d)
 
@@ -143,7 +163,10 @@ $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 	    $(shell pkg-config --cflags gmime-3.0) -o $@ \
 	    tests/fuzz/fuzz_mime.c $(FUZZ_SRC) $(shell pkg-config --libs gmime-3.0)
 
-fuzz: $(B)/fuzz/fuzz_mime
+fuzz: deps
+	$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(B)/fuzz/fuzz_mime
 	@mkdir -p $(B)/fuzz/work
 	$(B)/fuzz/fuzz_mime -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(B)/fuzz/ \
@@ -152,4 +175,4 @@ fuzz: $(B)/fuzz/fuzz_mime
 fuzz-replay: $(B)/fuzz/fuzz_mime
 	$(B)/fuzz/fuzz_mime -runs=0 tests/fuzz/corpus/mime
 
-.PHONY: fuzz fuzz-replay
+.PHONY: fuzz fuzz-run fuzz-replay

@@ -8,7 +8,8 @@
 # Ctrl-C.
 set -eu
 B=${1:-build}
-PORT=18625
+# The SMS stand-in's port: conf/demo.conf names the same one.
+PORT=${DEMO_SMS_PORT:-18625}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 mkdir -p var

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 NOW="2026-11-30 09:30"		# a Monday
+pretend "$NOW"
 printf 'sekrit\n' > "$T/smtp.pass"
 chmod 600 "$T/smtp.pass"
 

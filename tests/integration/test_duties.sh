@@ -31,6 +31,7 @@ duties = (
 CONF
 C="$DUTYCTL -c $T/d.conf --now"
 NOW="2026-12-03 09:30"		# Thu: 20 working days left in Q4, 20 in December
+pretend "$NOW"
 $C "$NOW" init >/dev/null
 
 # --- bad input: a clear message and nothing written ----------------------

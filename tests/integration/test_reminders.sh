@@ -9,6 +9,7 @@ sh "$TOP/tests/integration/mkcert.sh" "$T/certs" >/dev/null
 printf 'sekrit\n' > "$T/smtp.pass"
 chmod 600 "$T/smtp.pass"
 NOW="2026-11-30 09:30"		# a Monday
+pretend "$NOW"
 
 # conf NAME PORT CAFILE [EXTRA_PEOPLE]: write $T/NAME.conf for that server.
 conf() {

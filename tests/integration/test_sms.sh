@@ -13,6 +13,7 @@ printf 'SECdutyd0123456789abcdef\n' > "$T/ding.secret"
 printf 'dutydFeishuExample0001\n' > "$T/feishu.secret"
 chmod 600 "$T"/*.secret
 NOW="2026-11-30 09:30"		# a Monday; the items are due Tuesday
+pretend "$NOW"
 
 # start_httpd DIR PORT [httpd.py options]: start and wait until it listens.
 start_httpd() {

@@ -8,7 +8,7 @@
 UNIT="$TOP/systemd/dutyd.service"
 
 # --- hardening: systemd-analyze security, held with --threshold -----------
-systemd-analyze security --offline=true --threshold=15 "$UNIT" \
+real_clock systemd-analyze security --offline=true --threshold=15 "$UNIT" \
     > "$T/security.out" 2>&1
 expect_eq "security exposure is at most 1.5 (--threshold=15)" 0 $?
 score=$(sed -n 's/.*Overall exposure level for dutyd.service: \([0-9.]*\).*/\1/p' "$T/security.out")
@@ -18,7 +18,7 @@ mkdir -p "$T/weak" "$T/broken"
 grep -v -e '^PrivateUsers=' -e '^ProtectProc=' -e '^ProcSubset=' \
     -e '^PrivateMounts=' -e '^RemoveIPC=' -e '^DevicePolicy=' \
     -e '^SystemCallFilter=' "$UNIT" > "$T/weak/dutyd.service"
-systemd-analyze security --offline=true --threshold=15 \
+real_clock systemd-analyze security --offline=true --threshold=15 \
     "$T/weak/dutyd.service" > "$T/weak.out" 2>&1
 expect_eq "a unit without those settings fails the threshold" 1 $?
 
@@ -57,12 +57,12 @@ make -s -C "$TOP" install B="$B" PREFIX="$T/prefix" > "$T/install2.out" 2>&1
 U="$T/prefix/lib/systemd/system/dutyd.service"
 expect_in "the installed unit runs the installed dutyd" \
     "ExecStart=$T/prefix/sbin/dutyd -c /etc/dutyd/dutyd.conf" "$U"
-MANPATH="$T/prefix/share/man:" systemd-analyze verify "$U" > "$T/verify.out" 2>&1
+MANPATH="$T/prefix/share/man:" real_clock systemd-analyze verify "$U" > "$T/verify.out" 2>&1
 rc=$?
 expect_eq "systemd-analyze verify accepts the unit" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/    | /' "$T/verify.out"
 sed 's#^ExecStart=.*#ExecStart=/nonexistent/dutyd#' "$U" > "$T/broken/dutyd.service"
-MANPATH="$T/prefix/share/man:" systemd-analyze verify "$T/broken/dutyd.service" > "$T/broken.out" 2>&1
+MANPATH="$T/prefix/share/man:" real_clock systemd-analyze verify "$T/broken/dutyd.service" > "$T/broken.out" 2>&1
 expect_eq "verify fails a unit whose binary is missing" 1 $?
 
 # --- sysusers and tmpfiles into a scratch root ------------------------------
@@ -81,16 +81,16 @@ fi
 # --- man pages: lint-clean and readable with man -l -------------------------
 for m in dutyd.8 dutyctl.1 dutyd.conf.5; do
 	f="$T/prefix/share/man/man${m##*.}/$m"
-	mandoc -T lint -W warning "$f" > "$T/lint.out" 2>&1
+	real_clock mandoc -T lint -W warning "$f" > "$T/lint.out" 2>&1
 	expect_eq "mandoc -T lint finds nothing in $m" "0:" "$?:$(cat "$T/lint.out")"
 	LC_ALL=C.UTF-8 groff -k -w all -man -Tutf8 "$f" 2>"$T/groff.err" >/dev/null
 	expect_eq "groff -w all warns nothing for $m" "" "$(cat "$T/groff.err")"
-	LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$f" > "$T/man.out" 2>&1
+	LC_ALL=C.UTF-8 MANWIDTH=80 real_clock man -l "$f" > "$T/man.out" 2>&1
 	expect_in "man -l $m shows its NAME section" "NAME" "$T/man.out"
 done
-LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$T/prefix/share/man/man1/dutyctl.1" > "$T/man.out" 2>&1
+LC_ALL=C.UTF-8 MANWIDTH=80 real_clock man -l "$T/prefix/share/man/man1/dutyctl.1" > "$T/man.out" 2>&1
 expect_in "dutyctl(1) documents backup" "backup file [--force]" "$T/man.out"
-LC_ALL=C.UTF-8 MANWIDTH=80 man -l "$T/prefix/share/man/man5/dutyd.conf.5" > "$T/man.out" 2>&1
+LC_ALL=C.UTF-8 MANWIDTH=80 real_clock man -l "$T/prefix/share/man/man5/dutyd.conf.5" > "$T/man.out" 2>&1
 expect_in "dutyd.conf(5) documents credentials" "credential:name" "$T/man.out"
 
 finish
