@@ -3,8 +3,10 @@
 # and that third-party headers appear only in their owning module.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# A module may span files prefix_*.c with a private prefix_int.h (STYLE.md):
+# they share the module's layer.
 layer() {
-	case "$1" in
+	case "${1%%_*}" in
 	err|log|util|model|journal) echo 0 ;;
 	config) echo 1 ;;
 	calendar|store|render|mime|net|sign|channels/*) echo 2 ;;

@@ -1,0 +1,285 @@
+/*
+ * dutyctl's feedback-mailbox commands (意见箱): feedback list/show/assign/
+ * answer/add.
+ */
+#include "cli_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "log.h"
+#include "model.h"
+#include "store.h"
+#include "util.h"
+
+static int
+feedback_id(const struct cli_args *a, const char *what, int64_t *id)
+{
+	long long	 v;
+
+	if (a->argc != 1 || str_to_ll(a->argv[0], 1, INT64_MAX, &v) < 0)
+		return cli_fail(EX_USAGE, "usage: dutyctl feedback %s ID", what);
+	*id = v;
+	return 0;
+}
+
+static void
+json_set_str(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, v != NULL ? json_string(v) : json_null());
+}
+
+static json_t *
+json_feedback(const struct cli *c, const struct feedback *f)
+{
+	json_t	*o = json_object();
+	char	 t[32], d[11];
+
+	json_object_set_new(o, "id", json_integer(f->id));
+	json_set_str(o, "source", f->source);
+	json_set_str(o, "status", feedback_status_name(f->status));
+	json_set_str(o, "from", f->sender);
+	json_set_str(o, "subject", f->subject);
+	json_object_set_new(o, "date", json_integer(f->date));
+	cli_fmt_time(c, f->date, t, sizeof(t));
+	json_set_str(o, "date_local", t);
+	json_object_set_new(o, "date_flagged", json_boolean(f->date_flagged));
+	json_set_str(o, "excerpt", f->excerpt);
+	json_set_str(o, "attachments", f->attachments);
+	json_set_str(o, "note", f->note);
+	json_set_str(o, "message_id", f->message_id);
+	json_object_set_new(o, "uidvalidity", json_integer(f->uidvalidity));
+	json_object_set_new(o, "uid", json_integer(f->uid));
+	json_set_str(o, "assignee", f->assignee);
+	json_set_str(o, "answer_deadline", f->answer_deadline == DAY_NONE ?
+	    NULL : day_format(f->answer_deadline, d));
+	json_set_str(o, "answer", f->answer);
+	json_object_set_new(o, "received_at", json_integer(f->received_at));
+	return o;
+}
+
+static int
+feedback_print_json(const struct cli *c, const struct feedback *v, size_t n,
+    bool one)
+{
+	json_t	*arr = json_array();
+	char	*s;
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_feedback(c, &v[i]));
+	s = json_dumps(one ? json_array_get(arr, 0) : arr, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER);
+	json_decref(arr);
+	if (s == NULL)
+		return cli_fail(EX_SOFTWARE, "cannot write JSON");
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+static const char *
+feedback_status_label(enum feedback_status st)
+{
+	static const char *const labels[] = { "新", "已交办", "已答复",
+		"已办结" };
+
+	return labels[st];
+}
+
+static int
+feedback_list_cmd(struct cli *c, struct cli_args *a)
+{
+	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0 };
+	struct feedback_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	char			 t[32], from[64], subj[96], d[11];
+	size_t			 i;
+	int			 r;
+
+	if (a->status != NULL && (f.status = feedback_status_parse(a->status))
+	    < 0)
+		return cli_fail(EX_USAGE, "--status: new, assigned, answered or "
+		    "closed (got \"%s\")", a->status);
+	if (a->overdue)
+		f.overdue_on = c->today;
+	f.limit = a->all || a->json ? 0 : a->limit;
+	if (store_feedback_list(c->store, &f, &l, &err) < 0)
+		return cli_fail_err(&err);
+	if (a->json) {
+		r = feedback_print_json(c, l.v, l.n, false);
+		feedback_list_clear(&l);
+		return r;
+	}
+	printf("%-5s %-8s %-16s %-24s %-10s %s\n", "ID", "状态", "日期",
+	    "来信人", "答复期限", "主题");
+	for (i = 0; i < l.n; i++) {
+		const struct feedback *fb = &l.v[i];
+
+		cli_fmt_time(c, fb->date, t, sizeof(t));
+		cli_clip(fb->sender, 24, from, sizeof(from));
+		cli_clip(fb->subject, 40, subj, sizeof(subj));
+		printf("%-5lld ", (long long)fb->id);
+		cli_put_cell(feedback_status_label(fb->status), 8);
+		printf("%-16s%s ", t, fb->date_flagged ? "*" : " ");
+		cli_put_cell(from, 24);
+		cli_put_cell(fb->answer_deadline == DAY_NONE ? "-" :
+		    day_format(fb->answer_deadline, d), 10);
+		printf("%s\n", subj);
+	}
+	printf("共 %zu 条（* 日期缺失或无法识别，按收信时间）\n", l.n);
+	feedback_list_clear(&l);
+	return 0;
+}
+
+static int
+feedback_show(struct cli *c, struct cli_args *a)
+{
+	struct feedback	 f;
+	struct derr	 err = { 0 };
+	char		 t[32], r[32], d[11];
+	int64_t		 id = 0;
+	int		 k;
+
+	if ((k = feedback_id(a, "show", &id)) != 0)
+		return k;
+	if ((k = store_feedback_get(c->store, id, &f, &err)) <= 0)
+		return k < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
+		    "no feedback %lld", (long long)id);
+	if (a->json) {
+		k = feedback_print_json(c, &f, 1, true);
+		feedback_clear(&f);
+		return k;
+	}
+	cli_fmt_time(c, f.date, t, sizeof(t));
+	cli_fmt_time(c, f.received_at, r, sizeof(r));
+	printf("编号：%lld\n来源：%s\n状态：%s\n来信人：%s\n主题：%s\n"
+	    "日期：%s%s\n收到：%s\n附件：%s\n", (long long)f.id, f.source,
+	    feedback_status_label(f.status), f.sender, f.subject, t,
+	    f.date_flagged ? "（信中日期缺失或无法识别，按收信时间）" : "",
+	    r, *f.attachments ? f.attachments : "无");
+	if (f.note != NULL)
+		printf("说明：%s\n", f.note);
+	if (f.assignee != NULL)
+		printf("交办：%s，答复期限 %s\n", f.assignee,
+		    f.answer_deadline == DAY_NONE ? "-" :
+		    day_format(f.answer_deadline, d));
+	if (f.answer != NULL)
+		printf("答复：%s\n", f.answer);
+	printf("\n%s\n", f.excerpt);
+	feedback_clear(&f);
+	return 0;
+}
+
+static int
+feedback_assign(struct cli *c, struct cli_args *a)
+{
+	const struct cfg_person	*p;
+	struct derr		 err = { 0 };
+	int64_t			 id = 0;
+	int32_t			 deadline;
+	char			 d[11];
+	int			 k;
+
+	if ((k = feedback_id(a, "assign", &id)) != 0)
+		return k;
+	if (a->owner == NULL)
+		return cli_fail(EX_USAGE, "usage: dutyctl feedback assign ID "
+		    "--owner K [--deadline YYYY-MM-DD]");
+	if ((p = cfg_person_find(c->cfg, a->owner)) == NULL)
+		return cli_fail(EX_DATAERR, "--owner: no person \"%s\" in %s",
+		    a->owner, c->cfg->path);
+	if (a->deadline != NULL) {
+		if (day_parse(a->deadline, &deadline) < 0)
+			return cli_fail(EX_DATAERR, "--deadline: not a date "
+			    "YYYY-MM-DD (got \"%s\")", a->deadline);
+	} else {
+		deadline = cal_add_workdays(c->cal, c->today,
+		    c->cfg->mailbox.answer_days);
+	}
+	k = store_feedback_assign(c->store, id, p->key, deadline, c->who,
+	    c->now, &err);
+	if (k < 0)
+		return cli_fail_err(&err);
+	printf("feedback %lld %s %s (%s)，答复期限 %s\n", (long long)id,
+	    k ? "交办给" : "已交办给", p->name, p->key,
+	    day_format(deadline, d));
+	return 0;
+}
+
+static int
+feedback_answer(struct cli *c, struct cli_args *a)
+{
+	struct derr	 err = { 0 };
+	int64_t		 id = 0;
+	int		 k;
+
+	if ((k = feedback_id(a, "answer", &id)) != 0)
+		return k;
+	if (a->text == NULL || *a->text == '\0')
+		return cli_fail(EX_USAGE, "usage: dutyctl feedback answer ID "
+		    "--text ANSWER");
+	if ((k = cli_check_text("text", a->text)) != 0)
+		return k;
+	if (store_feedback_answer(c->store, id, a->text, c->who, c->now,
+	    &err) < 0)
+		return cli_fail_err(&err);
+	printf("feedback %lld 已答复\n", (long long)id);
+	return 0;
+}
+
+static int
+feedback_add(struct cli *c, struct cli_args *a)
+{
+	struct feedback	 f;
+	struct derr	 err = { 0 };
+	int64_t		 id = 0;
+	int		 k;
+
+	if (a->from == NULL || a->text == NULL)
+		return cli_fail(EX_USAGE, "usage: dutyctl feedback add --from WHO "
+		    "[--subject S] --text T [--kind phone|manual]");
+	if ((k = cli_check_text("from", a->from)) != 0 ||
+	    (k = cli_check_text("text", a->text)) != 0 ||
+	    (a->subject != NULL && (k = cli_check_text("subject", a->subject))
+	    != 0))
+		return k;
+	if (a->kind != NULL && strcmp(a->kind, "phone") != 0 &&
+	    strcmp(a->kind, "manual") != 0)
+		return cli_fail(EX_USAGE, "--kind: phone or manual (got \"%s\")",
+		    a->kind);
+	memset(&f, 0, sizeof(f));
+	f.source = (char *)(uintptr_t)(a->kind != NULL ? a->kind : "phone");
+	f.sender = (char *)(uintptr_t)a->from;
+	f.subject = (char *)(uintptr_t)(a->subject ? a->subject : "");
+	f.excerpt = (char *)(uintptr_t)a->text;
+	f.date = c->now;
+	f.received_at = c->now;
+	f.answer_deadline = DAY_NONE;
+	if (store_feedback_add(c->store, &f, c->who, c->now, &id, &err) < 0)
+		return cli_fail_err(&err);
+	printf("feedback %lld 已登记\n", (long long)id);
+	return 0;
+}
+
+const struct cli_cmd cli_feedback_cmds[] = {
+	{ "feedback", "list", feedback_list_cmd, "status overdue limit all "
+	    "json", NULL, "the feedback mailbox (意见箱)" },
+	{ "feedback", "show", feedback_show, "json", "ID", "one message" },
+	{ "feedback", "assign", feedback_assign, "owner deadline", "ID",
+	    "give a message to an officer to answer" },
+	{ "feedback", "answer", feedback_answer, "text", "ID",
+	    "record the answer" },
+	{ "feedback", "add", feedback_add, "from subject text kind", NULL,
+	    "record feedback that came by phone or in person (来电、来访)" },
+};
+const size_t cli_feedback_ncmds = sizeof(cli_feedback_cmds) /
+    sizeof(cli_feedback_cmds[0]);
