@@ -396,18 +396,106 @@ item_reopen(struct cli *c, struct cli_args *a)
 	return item_status(c, a, false);
 }
 
+static const char *
+field_label(enum store_import_field f)
+{
+	static const char *const label[] = {
+		[STORE_IMPORT_NONE] = "", [STORE_IMPORT_TEXT] = "整改措施",
+		[STORE_IMPORT_OWNERS] = "责任人",
+		[STORE_IMPORT_DEADLINE] = "整改时限",
+		[STORE_IMPORT_STATUS] = "完成情况",
+	};
+
+	return label[f];
+}
+
+/* A value as the office reads it: owner keys become names. */
+static void
+shown_value(const struct cli *c, enum store_import_field f, const char *v,
+    char *out, size_t n)
+{
+	struct strv	 keys = { 0 };
+	char		*copy, *tok, *save = NULL;
+
+	if (f != STORE_IMPORT_OWNERS) {
+		cli_clip(v, 40, out, n);
+		return;
+	}
+	copy = xstrdup(v);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		strv_push(&keys, tok);
+	cli_owner_names(c, &keys, out, n);
+	strv_clear(&keys);
+	free(copy);
+}
+
+static void
+print_diff(const struct cli *c, const struct store_import_diff *d)
+{
+	char	 fv[256], dv[256], t[32];
+
+	printf("  row %d, %s", d->row, d->code);
+	if (d->what == STORE_IMPORT_ADDED) {
+		printf(": added\n");
+		return;
+	}
+	shown_value(c, d->field, d->file, fv, sizeof(fv));
+	shown_value(c, d->field, d->dutyd, dv, sizeof(dv));
+	if (d->what == STORE_IMPORT_CHANGED) {
+		printf(", %s: %s -> %s\n", field_label(d->field), dv, fv);
+		return;
+	}
+	cli_fmt_time(c, d->at, t, sizeof(t));
+	printf(", %s: file \"%s\", dutyd \"%s\" (changed in dutyd by %s "
+	    "at %s)%s\n", field_label(d->field), fv, dv,
+	    d->who ? d->who : "?", t, d->what == STORE_IMPORT_FORCED ?
+	    ": the file's taken (--prefer-file)" :
+	    d->what == STORE_IMPORT_KEPT_DONE ? ": kept done; an import "
+	    "never reopens (dutyctl item reopen CODE --reason R does)" :
+	    ": dutyd's kept");
+}
+
+static void
+print_import(const struct cli *c, const struct cli_args *a,
+    const struct store_import_stats *st,
+    const struct store_import_report *rep)
+{
+	size_t	 i;
+
+	printf("%s: %d added, %d changed, %d closed, %d unchanged, "
+	    "%d conflict(s)%s\n", a->argv[0], st->added, st->changed,
+	    st->closed, st->unchanged, st->conflicts, a->dry_run ?
+	    " (dry run: nothing was stored)" : "");
+	if (a->dry_run) {
+		for (i = 0; i < rep->n; i++)
+			print_diff(c, &rep->v[i]);
+		return;
+	}
+	if (st->conflicts > 0)
+		printf("conflicts: changed in dutyd since the last import and "
+		    "different in the file (--prefer-file takes the file's "
+		    "values; --dry-run shows everything):\n");
+	for (i = 0; i < rep->n; i++)
+		if (rep->v[i].what != STORE_IMPORT_ADDED &&
+		    rep->v[i].what != STORE_IMPORT_CHANGED)
+			print_diff(c, &rep->v[i]);
+}
+
 static int
 cmd_import(struct cli *c, struct cli_args *a)
 {
 	struct measure_list		 l = { 0 };
 	struct store_import_stats	 st;
+	struct store_import_report	 rep = { 0 };
 	struct derr			 err = { 0 };
 	char				*data;
 	size_t				 len;
 	int				 r;
 
 	if (a->argc != 1)
-		return cli_fail(EX_USAGE, "usage: dutyctl import LEDGER.csv");
+		return cli_fail(EX_USAGE, "usage: dutyctl import LEDGER.csv "
+		    "[--dry-run] [--prefer-file]");
 	if (file_read(a->argv[0], CLI_CSV_MAX, &data, &len, &err) < 0)
 		return cli_fail_err(&err);
 	r = ledger_parse_csv(data, len, c->cfg, &l, &err);
@@ -417,14 +505,15 @@ cmd_import(struct cli *c, struct cli_args *a)
 		return cli_fail(EX_DATAERR, "%s: %s (nothing was imported)",
 		    a->argv[0], err.msg);
 	}
-	r = store_ledger_import(c->store, &l, a->argv[0], c->who, c->now, &st,
-	    &err);
+	r = store_ledger_import(c->store, &l, a->argv[0], c->who, c->now,
+	    (a->dry_run ? STORE_IMPORT_DRY_RUN : 0) | (a->prefer_file ?
+	    STORE_IMPORT_PREFER_FILE : 0), &st, &rep, &err);
 	measure_list_clear(&l);
 	if (r < 0)
-		return cli_fail(cli_exit_code(&err), "%s: %s (nothing was imported)",
-		    a->argv[0], err.msg);
-	printf("%s: %d added, %d changed, %d closed, %d unchanged\n",
-	    a->argv[0], st.added, st.changed, st.closed, st.unchanged);
+		return cli_fail(cli_exit_code(&err), "%s: %s (nothing was "
+		    "imported)", a->argv[0], err.msg);
+	print_import(c, a, &st, &rep);
+	store_import_report_clear(&rep);
 	return 0;
 }
 
@@ -460,7 +549,7 @@ cmd_export(struct cli *c, struct cli_args *a)
 	if (store_measure_list(c->store, &f, &l, &err) < 0)
 		return cli_fail_err(&err);
 	buf_init(&b, 0);
-	r = a->csv ? ledger_export_csv(&l, &b, &err) :
+	r = a->csv ? ledger_export_csv(&l, c->cfg, &b, &err) :
 	    ledger_export_json(&l, &b, &err);
 	measure_list_clear(&l);
 	r = r < 0 ? cli_fail_err(&err) : write_out(a->output, &b);

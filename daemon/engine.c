@@ -625,3 +625,10 @@ engine_backlog(struct engine *e)
 		return -1;
 	return c[OUTBOX_PENDING] + c[OUTBOX_FAILED] + c[OUTBOX_SENDING];
 }
+
+int
+engine_queued_since(struct engine *e, int64_t since, struct outbox_list *out,
+    struct derr *err)
+{
+	return store_outbox_since(e->store, since, out, err);
+}

@@ -74,11 +74,13 @@ int	ledger_parse_csv(const char *data, size_t len, const struct cfg *cfg,
  * ledger_parse_csv accepts (问题编号,问题,序号,整改措施,责任人,整改时限,
  * 整改类型,完成情况,佐证材料), so export then import gives the same
  * measures back (except id, done_at and closed_by).  The measure code
- * column holds the code without its "<problem>-" prefix.  Returns 0, or -1
- * (DERR_INPUT) if `out` reaches its maximum.
+ * column holds the code without its "<problem>-" prefix; 责任人 holds the
+ * people's names from `cfg` (a key where two people share a name, or the
+ * person is not in `cfg`; keys only when `cfg` is NULL).  Returns 0, or
+ * -1 (DERR_INPUT) if `out` reaches its maximum.
  */
-int	ledger_export_csv(const struct measure_list *, struct buf *out,
-	    struct derr *err);
+int	ledger_export_csv(const struct measure_list *, const struct cfg *cfg,
+	    struct buf *out, struct derr *err);
 
 /*
  * Append the measures to `out` as a JSON array of objects with the fields
