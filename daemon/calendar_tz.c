@@ -591,12 +591,15 @@ cal_rule_span(const struct cal_rule *r, int64_t t, struct cal_span *sp)
 		k = i;
 	sp->off = e[k].off;
 	sp->dst = e[k].dst;
-	for (i = k + 1; i < 2 * CAL_RULE_YEARS; i++)
-		if (e[i].at > t && (e[i].off != sp->off ||
-		    e[i].dst != sp->dst)) {
+	for (i = k + 1; i < 2 * CAL_RULE_YEARS; i++) {
+		/* Of transitions at one instant, the last decides. */
+		if (i + 1 < 2 * CAL_RULE_YEARS && e[i + 1].at == e[i].at)
+			continue;
+		if (e[i].off != sp->off || e[i].dst != sp->dst) {
 			sp->end = e[i].at;
 			break;
 		}
+	}
 }
 
 void
