@@ -17,10 +17,12 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "mime.h"
+#include "model.h"
 #include "net.h"
 #include "store.h"
 #include "util.h"
@@ -108,12 +110,18 @@ real_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
-/* "YYYY-MM-DD HH:MM" in local time (TZ is set by the calendar). */
+/*
+ * "YYYY-MM-DD HH:MM" in the configured zone `tz`, read by a calendar of
+ * its own: nothing sets the process's TZ any more.
+ */
 static int64_t
-parse_now(const char *s)
+parse_now(const char *s, const char *tz)
 {
+	struct derr	 err = { 0 };
+	struct cal	*cal;
 	struct tm	 tm;
 	char		*end;
+	int64_t		 t;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y-%m-%d %H:%M", &tm);
@@ -121,8 +129,14 @@ parse_now(const char *s)
 		log_err("--now: not \"YYYY-MM-DD HH:MM\" (got \"%s\")", s);
 		exit(EX_USAGE);
 	}
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	if ((cal = cal_new(tz, NULL, 0, NULL, 0, &err)) == NULL) {
+		log_err("%s", err.msg);
+		exit(EX_CONFIG);
+	}
+	t = cal_instant(cal, day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday), tm.tm_hour * 60 + tm.tm_min);
+	cal_free(cal);
+	return t;
 }
 
 /* Load and validate; every error is logged.  NULL if invalid. */
@@ -375,6 +389,10 @@ main(int argc, char **argv)
 	eo.stop = should_stop;
 	eo.stopctx = &r;
 	eo.boot_id = bootid = boot_id();
+	/* Before engine_new takes cfg. */
+	if (r.o.now != NULL)
+		r.clock_offset = parse_now(r.o.now, cfg->general.timezone) -
+		    real_now();
 	if ((r.engine = engine_new(cfg, &eo, &err)) == NULL) {
 		log_crit("%s", err.msg);
 		free(bootid);
@@ -382,8 +400,6 @@ main(int argc, char **argv)
 		net_global_cleanup();
 		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 	}
-	if (r.o.now != NULL)
-		r.clock_offset = parse_now(r.o.now) - real_now();
 	rc = loop(&r);
 	engine_free(r.engine);
 	free(bootid);
