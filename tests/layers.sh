@@ -11,7 +11,7 @@ layer() {
 	config) echo 1 ;;
 	calendar|store|render|mime|net|sign|channels/*) echo 2 ;;
 	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;
-	engine|cli|dutyd|dutyctl) echo 4 ;;
+	engine|cli|gather|dutyd|dutyctl) echo 4 ;;
 	*) echo 9 ;;
 	esac
 }
