@@ -86,6 +86,7 @@ units: all $(UNIT)
 # Unit tests, the layer check, then the integration tests against real servers.
 check-run: units
 	sh tests/layers.sh
+	sh tests/layers-selftest.sh
 	sh tests/run-unit.sh $(UNIT)
 	sh tests/integration/run.sh $(B)
 	sh tests/integration/faketime.sh $(B)

@@ -162,27 +162,28 @@ print_cells_json(const struct cli *c, const struct duty_cells *cells)
 
 		x = &cells->v[i];
 		o[0] = (struct ledger_field){ "duty",
-		    c->cfg->duties[x->duty].id, 0 };
+		    c->cfg->duties[x->duty].id, 0, 0 };
 		o[1] = (struct ledger_field){ "title",
-		    c->cfg->duties[x->duty].title, 0 };
-		o[2] = (struct ledger_field){ "period", x->period, 0 };
+		    c->cfg->duties[x->duty].title, 0, 0 };
+		o[2] = (struct ledger_field){ "period", x->period, 0, 0 };
 		o[3] = (struct ledger_field){ "start",
-		    day_format(x->start, days[i][0]), 0 };
+		    day_format(x->start, days[i][0]), 0, 0 };
 		o[4] = (struct ledger_field){ "end",
-		    day_format(x->end, days[i][1]), 0 };
-		o[5] = (struct ledger_field){ "person", x->person, 0 };
-		o[6] = (struct ledger_field){ "target", x->target, 0 };
-		o[7] = (struct ledger_field){ "done", NULL, x->done };
-		o[8] = (struct ledger_field){ "required", NULL, x->required };
+		    day_format(x->end, days[i][1]), 0, 0 };
+		o[5] = (struct ledger_field){ "person", x->person, 0, 0 };
+		o[6] = (struct ledger_field){ "target", x->target, 0, 0 };
+		o[7] = (struct ledger_field){ "done", NULL, x->done, 0 };
+		o[8] = (struct ledger_field){ "required", NULL, x->required, 0 };
 		o[9] = (struct ledger_field){ "state",
-		    duty_state_name(x->state), 0 };
+		    duty_state_name(x->state), 0, 0 };
 		o[10] = (struct ledger_field){ "colour",
-		    state_colour(x->state), 0 };
+		    state_colour(x->state), 0, 0 };
 		o[11] = (struct ledger_field){ "days_left", NULL,
-		    x->days_left };
+		    x->days_left, 0 };
 	}
 	buf_init(&b, 0);
-	r = ledger_json_records(f, DUTY_JSON_FIELDS, cells->n, &b, &err);
+	r = ledger_json_records(f, DUTY_JSON_FIELDS, cells->n, false, &b,
+	    &err);
 	if (r == 0)
 		fwrite(b.data, 1, b.len, stdout);
 	buf_clear(&b);

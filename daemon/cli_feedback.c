@@ -11,10 +11,10 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include <jansson.h>
 
 #include "calendar.h"
 #include "config.h"
+#include "ledger.h"
 #include "log.h"
 #include "model.h"
 #include "store.h"
@@ -31,59 +31,65 @@ feedback_id(const struct cli_args *a, const char *what, int64_t *id)
 	return 0;
 }
 
+#define FEEDBACK_JSON_FIELDS	18
+
+/* The --json fields of one message into f[0..FEEDBACK_JSON_FIELDS). */
 static void
-json_set_str(json_t *o, const char *k, const char *v)
+json_feedback(const struct cli *c, const struct feedback *x,
+    struct ledger_field *f, char *t, size_t tn, char *d)
 {
-	json_object_set_new(o, k, v != NULL ? json_string(v) : json_null());
-}
+	const enum ledger_json_type	 s = LEDGER_JSON_NULLABLE;
 
-static json_t *
-json_feedback(const struct cli *c, const struct feedback *f)
-{
-	json_t	*o = json_object();
-	char	 t[32], d[11];
-
-	json_object_set_new(o, "id", json_integer(f->id));
-	json_set_str(o, "source", f->source);
-	json_set_str(o, "status", feedback_status_name(f->status));
-	json_set_str(o, "from", f->sender);
-	json_set_str(o, "subject", f->subject);
-	json_object_set_new(o, "date", json_integer(f->date));
-	cli_fmt_time(c, f->date, t, sizeof(t));
-	json_set_str(o, "date_local", t);
-	json_object_set_new(o, "date_flagged", json_boolean(f->date_flagged));
-	json_set_str(o, "excerpt", f->excerpt);
-	json_set_str(o, "attachments", f->attachments);
-	json_set_str(o, "note", f->note);
-	json_set_str(o, "message_id", f->message_id);
-	json_object_set_new(o, "uidvalidity", json_integer(f->uidvalidity));
-	json_object_set_new(o, "uid", json_integer(f->uid));
-	json_set_str(o, "assignee", f->assignee);
-	json_set_str(o, "answer_deadline", f->answer_deadline == DAY_NONE ?
-	    NULL : day_format(f->answer_deadline, d));
-	json_set_str(o, "answer", f->answer);
-	json_object_set_new(o, "received_at", json_integer(f->received_at));
-	return o;
+	cli_fmt_time(c, x->date, t, tn);
+	f[0] = (struct ledger_field){ "id", NULL, x->id, 0 };
+	f[1] = (struct ledger_field){ "source", x->source, 0, s };
+	f[2] = (struct ledger_field){ "status",
+	    feedback_status_name(x->status), 0, s };
+	f[3] = (struct ledger_field){ "from", x->sender, 0, s };
+	f[4] = (struct ledger_field){ "subject", x->subject, 0, s };
+	f[5] = (struct ledger_field){ "date", NULL, x->date, 0 };
+	f[6] = (struct ledger_field){ "date_local", t, 0, s };
+	f[7] = (struct ledger_field){ "date_flagged", NULL, x->date_flagged,
+	    LEDGER_JSON_BOOL };
+	f[8] = (struct ledger_field){ "excerpt", x->excerpt, 0, s };
+	f[9] = (struct ledger_field){ "attachments", x->attachments, 0, s };
+	f[10] = (struct ledger_field){ "note", x->note, 0, s };
+	f[11] = (struct ledger_field){ "message_id", x->message_id, 0, s };
+	f[12] = (struct ledger_field){ "uidvalidity", NULL, x->uidvalidity, 0 };
+	f[13] = (struct ledger_field){ "uid", NULL, x->uid, 0 };
+	f[14] = (struct ledger_field){ "assignee", x->assignee, 0, s };
+	f[15] = (struct ledger_field){ "answer_deadline",
+	    x->answer_deadline == DAY_NONE ? NULL :
+	    day_format(x->answer_deadline, d), 0, s };
+	f[16] = (struct ledger_field){ "answer", x->answer, 0, s };
+	f[17] = (struct ledger_field){ "received_at", NULL, x->received_at, 0 };
 }
 
 static int
 feedback_print_json(const struct cli *c, const struct feedback *v, size_t n,
     bool one)
 {
-	json_t	*arr = json_array();
-	char	*s;
-	size_t	 i;
+	struct ledger_field	*f = xcalloc(n ? n * FEEDBACK_JSON_FIELDS : 1,
+				    sizeof(*f));
+	char			(*t)[32] = xcalloc(n ? n : 1, sizeof(*t));
+	char			(*d)[11] = xcalloc(n ? n : 1, sizeof(*d));
+	struct buf		 b;
+	struct derr		 err = { 0 };
+	size_t			 i;
+	int			 r;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_feedback(c, &v[i]));
-	s = json_dumps(one ? json_array_get(arr, 0) : arr, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER);
-	json_decref(arr);
-	if (s == NULL)
-		return cli_fail(EX_SOFTWARE, "cannot write JSON");
-	printf("%s\n", s);
-	free(s);
-	return 0;
+		json_feedback(c, &v[i], &f[i * FEEDBACK_JSON_FIELDS], t[i],
+		    sizeof(t[i]), d[i]);
+	buf_init(&b, 0);
+	r = ledger_json_records(f, FEEDBACK_JSON_FIELDS, n, one, &b, &err);
+	if (r == 0)
+		fwrite(b.data, 1, b.len, stdout);
+	buf_clear(&b);
+	free(f);
+	free(t);
+	free(d);
+	return r < 0 ? cli_fail_err(&err) : 0;
 }
 
 static const char *
