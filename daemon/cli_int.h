@@ -31,6 +31,7 @@ struct cli {
 	int64_t		 now;
 	int32_t		 today;
 	const char	*now_arg;
+	bool		 lang_env;	/* the environment chose the language */
 };
 
 /* The parsed options; only those the subcommand takes can be set. */
