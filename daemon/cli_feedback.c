@@ -126,8 +126,13 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 		feedback_list_clear(&l);
 		return r;
 	}
-	printf("%-5s %-8s %-16s %-24s %-10s %s\n", "ID", "状态", "日期",
-	    "来信人", "答复期限", "主题");
+	/* The same display widths as the rows below (CJK counts 2). */
+	cli_put_cell(_("ID"), 5);
+	cli_put_cell(_("STATUS"), 8);
+	cli_put_cell(_("DATE"), 17);
+	cli_put_cell(_("FROM"), 24);
+	cli_put_cell(_("ANSWER BY"), 10);
+	printf("%s\n", _("SUBJECT"));
 	for (i = 0; i < l.n; i++) {
 		const struct feedback *fb = &l.v[i];
 
@@ -142,7 +147,8 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 		    day_format(fb->answer_deadline, d), 10);
 		printf("%s\n", subj);
 	}
-	printf("共 %zu 条（* 日期缺失或无法识别，按收信时间）\n", l.n);
+	printf(_("%zu message(s) (* no readable date: the time received)\n"),
+	    l.n);
 	feedback_list_clear(&l);
 	return 0;
 }

@@ -52,6 +52,12 @@ expect_in "status" "守护进程：  未运行" "$T/out"
 zh -c "$T/d.conf" outbox list > "$T/out" 2>&1
 expect_in "table headers" "编号   状态      渠道    收件人   次数" "$T/out"
 
+zh -c "$T/d.conf" feedback add --from "王女士" --subject "路灯不亮" --text "村口路灯坏了" > /dev/null
+zh -c "$T/d.conf" feedback list > "$T/out" 2>&1
+expect_in "feedback list: the header lines up with the rows" \
+    "编号  状态     日期              来信人                   答复期限   主题" "$T/out"
+expect_in "and the count is Chinese" "共 1 条" "$T/out"
+
 # English when asked.
 env -u LC_ALL -u LC_MESSAGES LANGUAGE=en "$DUTYCTL" -c "$T/d.conf" itme > "$T/out" 2>&1
 expect_in "LANGUAGE=en: English" 'unknown command "itme"; did you mean "item"?' "$T/out"
