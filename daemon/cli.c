@@ -474,19 +474,83 @@ cli_usage(void)
 	printf(_("dutyctl COMMAND --help shows a command's options.\n"));
 }
 
-static int
-check_config(const char *path)
+/* Add the year of `day` to `years` (at most 8, no duplicates). */
+static void
+year_add(int *years, size_t *n, int32_t day)
 {
-	struct cfg	*cfg;
-	char		*sum;
+	int	 y, m, d;
+	size_t	 i;
 
-	if ((cfg = cfg_report(path)) == NULL)
+	day_to_ymd(day, &y, &m, &d);
+	for (i = 0; i < *n; i++)
+		if (years[i] == y)
+			return;
+	if (*n < 8)
+		years[(*n)++] = y;
+}
+
+void
+cli_calendar_warn(const struct cli *c)
+{
+	struct store_filter	 f;
+	struct measure_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	int			 years[8];
+	size_t			 n = 0, i;
+
+	year_add(years, &n, c->today);
+	year_add(years, &n, c->today + CLI_CAL_AHEAD);
+	memset(&f, 0, sizeof(f));
+	f.status = MEASURE_OPEN;
+	f.due_before = DAY_NONE;
+	f.with_deadline = true;
+	if (c->store != NULL && store_measure_list(c->store, &f, &l, &err) == 0)
+		for (i = 0; i < l.n; i++)
+			year_add(years, &n, l.v[i].deadline);
+	measure_list_clear(&l);
+	for (i = 0; i < n; i++)
+		if (!cal_year_known(c->cal, years[i]))
+			printf(_("note: the holiday calendar does not know %d "
+			    "(the State Council's 放假调休 notice): its working "
+			    "days are counted as Monday to Friday; add them with "
+			    "general.holidays and general.workdays in %s\n"),
+			    years[i], c->path);
+}
+
+static int
+check_config(const char *path, int64_t now, const char *now_arg)
+{
+	struct derr	 err = { 0 };
+	struct cli	 c;
+	char		*sum;
+	int		 min, r = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.path = path;
+	c.now = now;
+	c.now_arg = now_arg;
+	if ((c.cfg = cfg_report(path)) == NULL)
 		return EX_CONFIG;
-	sum = cfg_summary(cfg);
+	sum = cfg_summary(c.cfg);
 	printf("%s\n", sum);
 	free(sum);
-	cfg_free(cfg);
-	return 0;
+	c.cal = cal_new(c.cfg->general.timezone, c.cfg->general.holidays,
+	    c.cfg->general.nholidays, c.cfg->general.workdays,
+	    c.cfg->general.nworkdays, &err);
+	if (c.cal == NULL)
+		r = cli_fail_err(&err);
+	else if ((r = set_now(&c)) == 0) {
+		cal_civil(c.cal, c.now, &c.today, &min);
+		/* The ledger too, read from a copy: checking changes nothing. */
+		if (access(c.cfg->general.database, R_OK) == 0)
+			c.store = store_open_copy(c.cfg->general.database,
+			    &err);
+		cli_calendar_warn(&c);
+	}
+	store_close(c.store);
+	cal_free(c.cal);
+	cfg_free(c.cfg);
+	return r;
 }
 
 /* Whether `name` is a command with subcommands (item, duty, ...). */
@@ -633,7 +697,7 @@ cli_run(const char *path, int64_t now, const char *now_arg, bool lang_env,
 	int			 used = 0, r, i;
 
 	if (strcmp(argv[0], "check-config") == 0)
-		return check_config(path);
+		return check_config(path, now, now_arg);
 	if ((cmd = find_cmd(argc, argv, &used)) == NULL)
 		return unknown_cmd(argc, argv);
 	/* digest preview --text means the plain part, not "--text T". */

@@ -233,9 +233,11 @@ cmd_status(struct cli *c, struct cli_args *a)
 		return r;
 	printf(_("outbox:      %d pending, %d sending, %d sent, %d failed, "
 	    "%d dead, %d cancelled\n"), n[0], n[1], n[2], n[3], n[4], n[5]);
-	if ((r = status_mailbox(c)) != 0)
+	if ((r = status_mailbox(c)) != 0 ||
+	    (r = status_state(c, N_("last digest:"), "last_digest")) != 0)
 		return r;
-	return status_state(c, N_("last digest:"), "last_digest");
+	cli_calendar_warn(c);
+	return 0;
 }
 
 static int

@@ -48,7 +48,7 @@ zh -c "$T/d.conf" import "$T/l.csv" > "$T/out" 2>&1
 expect_in "a conflict is explained" "冲突：以下内容自上次导入后在dutyd中修改过" "$T/out"
 expect_in "with the file's row and column" "第2行，一-一，整改时限：文件为“2026-12-31”，dutyd中为“2027-01-15”" "$T/out"
 zh -c "$T/d.conf" status > "$T/out" 2>&1
-expect_in "status" "守护进程：  未运行" "$T/out"
+expect_in "status" "守护进程：   未运行" "$T/out"
 zh -c "$T/d.conf" outbox list > "$T/out" 2>&1
 expect_in "table headers" "编号   状态      渠道    收件人   次数" "$T/out"
 
@@ -57,6 +57,21 @@ zh -c "$T/d.conf" feedback list > "$T/out" 2>&1
 expect_in "feedback list: the header lines up with the rows" \
     "编号  状态     日期              来信人                   答复期限   主题" "$T/out"
 expect_in "and the count is Chinese" "共 1 条" "$T/out"
+
+# A year the holiday calendar does not know is said, with the fix.
+sed "s#$T/d.db#$T/none.db#" "$T/d.conf" > "$T/none.conf"
+zh -c "$T/none.conf" --now 2026-06-01 check-config > "$T/out" 2>&1
+if grep -q "注意：日历中没有" "$T/out"; then not_ok "no note when the years are known"
+else ok "no note when the years are known"; fi
+zh -c "$T/d.conf" --now 2026-12-01 check-config > "$T/out" 2>&1
+expect_in "check-config: the next 60 days reach 2027" \
+    "注意：日历中没有2027年的放假调休安排（国务院办公厅通知），这一年的工作日暂按周一至周五计算；请在 $T/d.conf 的 general.holidays 和 general.workdays 中补充" "$T/out"
+zh -c "$T/d.conf" --now 2026-06-01 status > "$T/out" 2>&1
+expect_in "status: a deadline in 2027 (一-一 is due 2027-01-15)" "注意：日历中没有2027年" "$T/out"
+sed 's/^general = { /general = { workdays = [ "2027-02-07" ]; /' "$T/none.conf" > "$T/known.conf"
+zh -c "$T/known.conf" --now 2026-12-01 check-config > "$T/out" 2>&1
+if grep -q "注意：日历中没有" "$T/out"; then not_ok "a year given in the config is known"
+else ok "a year given in the config is known"; fi
 
 # English when asked.
 env -u LC_ALL -u LC_MESSAGES LANGUAGE=en "$DUTYCTL" -c "$T/d.conf" itme > "$T/out" 2>&1
