@@ -571,3 +571,9 @@ engine_queued_since(struct engine *e, int64_t since, struct outbox_list *out,
 {
 	return store_outbox_since(e->store, since, out, err);
 }
+
+int64_t
+engine_local_instant(const struct engine *e, int32_t day, int minute)
+{
+	return cal_instant(e->cal, day, minute);
+}
