@@ -21,6 +21,7 @@
 
 #include <libconfig.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "model.h"
 #include "util.h"
@@ -1832,17 +1833,22 @@ cfg_summary(const struct cfg *cfg)
 	char	*email, *s;
 
 	if (cfg->smtp.enabled)
-		email = xasprintf("email via %s", cfg->smtp.url);
+		email = xasprintf(_("email via %s"), cfg->smtp.url);
 	else if (cfg->maildir.path != NULL)
-		email = xasprintf("email to maildir %s", cfg->maildir.path);
+		email = xasprintf(_("email to maildir %s"), cfg->maildir.path);
 	else
-		email = xstrdup("no email");
-	s = xasprintf("configuration OK: %zu %s, %zu %s, %s, sms %s, "
-	    "%zu im, mailbox %s, database %s", cfg->npeople,
-	    cfg->npeople == 1 ? "person" : "people", cfg->nduties,
-	    cfg->nduties == 1 ? "duty" : "duties", email,
-	    cfg->sms.enabled ? cfg->sms.provider : "off", cfg->nim,
-	    cfg->mailbox.enabled ? cfg->mailbox.url : "off",
+		email = xstrdup(_("no email"));
+	s = xasprintf(cfg->npeople == 1 && cfg->nduties == 1 ?
+	    _("configuration OK: %zu person, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->npeople == 1 ?
+	    _("configuration OK: %zu person, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->nduties == 1 ?
+	    _("configuration OK: %zu people, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") :
+	    _("configuration OK: %zu people, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s"), cfg->npeople, cfg->nduties, email,
+	    cfg->sms.enabled ? cfg->sms.provider : _("off"), cfg->nim,
+	    cfg->mailbox.enabled ? cfg->mailbox.url : _("off"),
 	    cfg->general.database);
 	free(email);
 	return s;
