@@ -172,6 +172,7 @@ static const struct cli_opt cli_opts[] = {
 	{ "force", no_argument, 'f' },
 	{ "dry-run", no_argument, 'N' },
 	{ "prefer-file", no_argument, 'R' },
+	{ "approved-by", required_argument, 'A' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -327,6 +328,7 @@ set_option(int code, const char *v, struct cli_args *a)
 		['b'] = &a->by, ['t'] = &a->target, ['y'] = &a->date,
 		['n'] = &a->note, ['p'] = &a->period, ['u'] = &a->to,
 		['F'] = &a->from, ['S'] = &a->subject,
+		['A'] = &a->approved_by,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,

@@ -40,6 +40,7 @@ struct cli_args {
 	const char	*deadline, *kind, *evidence, *reason, *status;
 	const char	*output, *by, *target, *date, *note, *period, *to;
 	const char	*from, *subject;	/* feedback add */
+	const char	*approved_by;		/* item extend */
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */
 	int		 limit;

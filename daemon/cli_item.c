@@ -152,6 +152,10 @@ print_measure(const struct cli *c, const struct measure *m)
 	}
 	if (m->reopened > 0)
 		printf("重新打开: %d 次\n", m->reopened);
+	if (m->extensions > 0)
+		printf("延期:     %d 次，原时限 %s，原因：%s\n", m->extensions,
+		    day_format(m->extended_from, d), m->extension_reason ?
+		    m->extension_reason : "-");
 }
 
 static int
@@ -386,6 +390,36 @@ item_status(struct cli *c, struct cli_args *a, bool done)
 	return 0;
 }
 
+/* 延期: a later deadline, the reason and who approved it. */
+static int
+item_extend(struct cli *c, struct cli_args *a)
+{
+	const struct cfg_person	*p = NULL;
+	struct derr		 err = { 0 };
+	char			 d[11];
+	int32_t			 to;
+	int			 r;
+
+	if (a->argc != 1 || a->to == NULL || a->reason == NULL ||
+	    a->reason[strspn(a->reason, " \t")] == '\0')
+		return cli_fail(EX_USAGE, _("usage: dutyctl item extend CODE "
+		    "--to YYYY-MM-DD --reason \"...\" [--approved-by KEY]"));
+	if (day_parse(a->to, &to) < 0)
+		return cli_fail(EX_USAGE, _("--to: not a date YYYY-MM-DD (got "
+		    "\"%s\")"), a->to);
+	if ((r = cli_check_text("reason", a->reason)) != 0)
+		return r;
+	if (a->approved_by != NULL &&
+	    (p = cfg_person_find(c->cfg, a->approved_by)) == NULL)
+		return cli_fail(EX_DATAERR, _("--approved-by: no person \"%s\" "
+		    "in %s"), a->approved_by, c->path);
+	if (store_measure_extend(c->store, a->argv[0], to, a->reason,
+	    p ? p->key : NULL, c->who, c->now, &err) < 0)
+		return cli_fail_err(&err);
+	printf(_("%s extended to %s\n"), a->argv[0], day_format(to, d));
+	return 0;
+}
+
 static int
 item_done(struct cli *c, struct cli_args *a)
 {
@@ -569,6 +603,8 @@ const struct cli_cmd cli_item_cmds[] = {
 	    N_("change a measure's text, owners, deadline or kind") },
 	{ "item", "done", item_done, "evidence", "CODE",
 	    N_("sign a measure off (销号) with its evidence") },
+	{ "item", "extend", item_extend, "to reason approved-by", "CODE",
+	    N_("move a measure's deadline later (延期) with the reason") },
 	{ "item", "reopen", item_reopen, "reason", "CODE",
 	    N_("reopen a measure (回头看) with the reason") },
 	{ "import", NULL, cmd_import, "dry-run prefer-file", "LEDGER.csv",

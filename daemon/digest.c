@@ -179,6 +179,13 @@ measure_row(struct rval *list, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_int(v, "days_left", m->deadline - today);
 	rval_map_set_int(v, "workdays_left", m->deadline > today ?
 	    cal_workdays_between(cal, today, m->deadline) : 0);
+	rval_map_set_bool(v, "extended", m->extensions > 0);
+	if (m->extensions > 0) {
+		rval_map_set_str(v, "extended_from",
+		    day_format(m->extended_from, d));
+		rval_map_set_str(v, "extension_reason", m->extension_reason ?
+		    m->extension_reason : "");
+	}
 	rval_map_set_bool(v, "due_today", m->deadline == today);
 }
 

@@ -46,6 +46,20 @@ static const char *const colour_labels[] = {
 	[NOTIF_GREEN] = "green", [NOTIF_YELLOW] = "yellow", [NOTIF_RED] = "red"
 };
 
+/* 延期: extended, the first deadline and the latest reason. */
+static void
+extension_value(struct rval *v, const struct measure *m)
+{
+	char	 d[11];
+
+	rval_map_set_bool(v, "extended", m->extensions > 0);
+	if (m->extensions == 0)
+		return;
+	rval_map_set_str(v, "extended_from", day_format(m->extended_from, d));
+	rval_map_set_str(v, "extension_reason", m->extension_reason ?
+	    m->extension_reason : "");
+}
+
 /* Every owner of a measure, by name, joined with 、. */
 static void
 owners_value(struct rval *v, const struct cfg *cfg, const struct strv *keys)
@@ -94,6 +108,7 @@ item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
 	    &cfg->people[n->owner].leaders, cfg->people[n->person].key));
 	rval_map_set_int(v, "escalate_principal",
 	    cfg->reminders.escalate_principal);
+	extension_value(v, m);
 }
 
 /* An unmet duty quota (warning) or a closed period's shortfall. */
