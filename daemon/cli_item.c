@@ -363,6 +363,22 @@ item_edit(struct cli *c, struct cli_args *a)
 	return r;
 }
 
+/* The measure `code` exists and this user may decide on it: 0, or exit. */
+static int
+may_decide(struct cli *c, const char *code)
+{
+	struct measure	 m;
+	struct derr	 err = { 0 };
+	int		 r;
+
+	if ((r = store_measure_get(c->store, code, &m, &err)) <= 0)
+		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
+		    _("no measure %s (see dutyctl item list)"), code);
+	r = cli_may_decide(c, &m);
+	measure_clear(&m);
+	return r;
+}
+
 static int
 item_status(struct cli *c, struct cli_args *a, bool done)
 {
@@ -374,7 +390,8 @@ item_status(struct cli *c, struct cli_args *a, bool done)
 		return cli_fail(EX_USAGE, done ?
 		    "usage: dutyctl item done CODE --evidence \"佐证材料\"" :
 		    "usage: dutyctl item reopen CODE --reason \"原因\"");
-	if ((r = cli_check_text(done ? "evidence" : "reason", why)) != 0)
+	if ((r = cli_check_text(done ? "evidence" : "reason", why)) != 0 ||
+	    (r = may_decide(c, a->argv[0])) != 0)
 		return r;
 	r = done ? store_measure_close(c->store, a->argv[0], why, c->who,
 	    c->now, &err) : store_measure_reopen(c->store, a->argv[0], why,
@@ -413,6 +430,8 @@ item_extend(struct cli *c, struct cli_args *a)
 	    (p = cfg_person_find(c->cfg, a->approved_by)) == NULL)
 		return cli_fail(EX_DATAERR, _("--approved-by: no person \"%s\" "
 		    "in %s"), a->approved_by, c->path);
+	if ((r = may_decide(c, a->argv[0])) != 0)
+		return r;
 	if (store_measure_extend(c->store, a->argv[0], to, a->reason,
 	    p ? p->key : NULL, c->who, c->now, &err) < 0)
 		return cli_fail_err(&err);

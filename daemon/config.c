@@ -848,6 +848,7 @@ static const struct field person_tab[] = {
 	ARR("roles", F_STR, put_role, P, roles, "officer"),
 	ARR("leaders", F_STR, put_strv, P, leaders, NULL),
 	BOOL("disabled", P, disabled, "false"),
+	S("unix_user", put_str, P, unix_user, NULL, false),
 	END
 };
 #undef P
@@ -1262,6 +1263,15 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 		    strcmp(p->key, q->key) == 0) {
 			ep = xasprintf("people.[%zu].key", i);
 			what = xasprintf("duplicate key, also people.[%zu]", j);
+			ld_bad_path(ld, ep, what);
+			free(ep);
+			free(what);
+		}
+		if (p->unix_user != NULL && q->unix_user != NULL &&
+		    strcmp(p->unix_user, q->unix_user) == 0) {
+			ep = xasprintf("people.[%zu].unix_user", i);
+			what = xasprintf("duplicate unix_user, also "
+			    "people.[%zu]", j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
@@ -1712,6 +1722,7 @@ person_clear(struct cfg_person *p)
 	free(p->name);
 	free(p->email);
 	free(p->phone);
+	free(p->unix_user);
 	strv_clear(&p->leaders);
 }
 
