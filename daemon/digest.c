@@ -478,6 +478,22 @@ duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
 	rval_map_set_int(ctx, "shortfall_count", nshort);
 }
 
+/* What became of a message: its state and who handles it. */
+static void
+feedback_handling(struct rval *v, const struct cfg *cfg,
+    const struct feedback *f)
+{
+	static const char *const label[] = { "未交办", "已交办", "已答复",
+		"已办结" };
+
+	rval_map_set_str(v, "status", (size_t)f->status <
+	    sizeof(label) / sizeof(label[0]) ? label[f->status] :
+	    feedback_status_name(f->status));
+	rval_map_set_str(v, "assignee", f->assignee ? person_name(cfg,
+	    f->assignee) : "");
+	rval_map_set_bool(v, "assigned", f->assignee != NULL);
+}
+
 static int
 feedback_part(struct store *st, const struct digest_in *in, int32_t today,
     struct rval *ctx, struct derr *err)
@@ -511,6 +527,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		    "电话" : strcmp(f->source, "imap") == 0 ? "邮件" : "登记");
 		rval_map_set_bool(v, "has_attachments", f->attachments &&
 		    *f->attachments);
+		feedback_handling(v, in->cfg, f);
 	}
 	rval_map_set_int(ctx, "feedback_new_count", (int64_t)l.n);
 	rval_map_set_bool(ctx, "has_feedback_new", l.n > 0);

@@ -75,6 +75,8 @@ expect_in "the leader's digest says whose it covers" \
 expect_in "and counts only those measures" "整改措施共2项" "$T/li-digest.txt"
 if grep -q "二-1" "$T/li-digest.txt"; then not_ok "another leader's officer's measure is left out"
 else ok "another leader's officer's measure is left out"; fi
+expect_in "the digest's feedback shows its state and who handles it" \
+    "【已交办，承办：张伟】" "$T/digest.txt"
 expect_in "the principal's digest has every measure" "整改措施共3项" "$T/digest.txt"
 expect_in "including 孙红's" "二-1" "$T/digest.txt"
 if grep -q "本周报只含" "$T/digest.txt"; then not_ok "the principal's is not scoped"
