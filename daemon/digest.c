@@ -319,6 +319,37 @@ unreachable_rows(struct rval *ctx, const struct cfg *cfg,
 	rval_map_set_bool(ctx, "has_unreachable", s->unreachable > 0);
 }
 
+/*
+ * Years the holiday calendar does not know among the next 60 days and the
+ * open deadlines: their working days are guesses (Monday to Friday).
+ */
+static void
+calendar_years(struct rval *ctx, const struct cal *cal,
+    const struct measure_list *l, int32_t today)
+{
+	struct buf	 b;
+	int		 y, m, d, seen[8];
+	size_t		 i, k, n = 0;
+	int32_t		 day;
+
+	buf_init(&b, 0);
+	for (i = 0; i < l->n + 2; i++) {
+		day = i == 0 ? today : i == 1 ? today + 60 : l->v[i - 2].deadline;
+		if (i >= 2 && (l->v[i - 2].status != MEASURE_OPEN ||
+		    day == DAY_NONE))
+			continue;
+		day_to_ymd(day, &y, &m, &d);
+		for (k = 0; k < n && seen[k] != y; k++)
+			;
+		if (k < n || n == 8 || cal_year_known(cal, y))
+			continue;
+		seen[n++] = y;
+		(void)buf_printf(&b, NULL, "%s%d", n > 1 ? "、" : "", y);
+	}
+	rval_map_set_str(ctx, "calendar_unknown", b.data ? b.data : "");
+	buf_clear(&b);
+}
+
 static int
 ledger_part(struct store *st, const struct digest_in *in, int32_t today,
     struct rval *ctx, struct derr *err)
@@ -381,6 +412,7 @@ ledger_part(struct store *st, const struct digest_in *in, int32_t today,
 	rval_map_set_bool(ctx, "has_due_soon", ns > 0);
 	rval_map_set_bool(ctx, "has_problems", l.n > 0);
 	unreachable_rows(ctx, cfg, &l, &s);
+	calendar_years(ctx, in->cal, &l, today);
 	free(over);
 	free(soon);
 	buf_clear(&b);

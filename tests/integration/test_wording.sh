@@ -77,6 +77,8 @@ if grep -q "二-1" "$T/li-digest.txt"; then not_ok "another leader's officer's m
 else ok "another leader's officer's measure is left out"; fi
 expect_in "the digest's feedback shows its state and who handles it" \
     "【已交办，承办：张伟】" "$T/digest.txt"
+expect_in "the digest warns of a year the calendar does not know" \
+    "注意：系统日历中还没有2027年的放假调休安排" "$T/digest.txt"
 expect_in "the principal's digest has every measure" "整改措施共3项" "$T/digest.txt"
 expect_in "including 孙红's" "二-1" "$T/digest.txt"
 if grep -q "本周报只含" "$T/digest.txt"; then not_ok "the principal's is not scoped"
