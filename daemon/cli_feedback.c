@@ -11,10 +11,11 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include <jansson.h>
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
+#include "ledger.h"
 #include "log.h"
 #include "model.h"
 #include "store.h"
@@ -26,64 +27,70 @@ feedback_id(const struct cli_args *a, const char *what, int64_t *id)
 	long long	 v;
 
 	if (a->argc != 1 || str_to_ll(a->argv[0], 1, INT64_MAX, &v) < 0)
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback %s ID", what);
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback %s ID"), what);
 	*id = v;
 	return 0;
 }
 
+#define FEEDBACK_JSON_FIELDS	18
+
+/* The --json fields of one message into f[0..FEEDBACK_JSON_FIELDS). */
 static void
-json_set_str(json_t *o, const char *k, const char *v)
+json_feedback(const struct cli *c, const struct feedback *x,
+    struct ledger_field *f, char *t, size_t tn, char *d)
 {
-	json_object_set_new(o, k, v != NULL ? json_string(v) : json_null());
-}
+	const enum ledger_json_type	 s = LEDGER_JSON_NULLABLE;
 
-static json_t *
-json_feedback(const struct cli *c, const struct feedback *f)
-{
-	json_t	*o = json_object();
-	char	 t[32], d[11];
-
-	json_object_set_new(o, "id", json_integer(f->id));
-	json_set_str(o, "source", f->source);
-	json_set_str(o, "status", feedback_status_name(f->status));
-	json_set_str(o, "from", f->sender);
-	json_set_str(o, "subject", f->subject);
-	json_object_set_new(o, "date", json_integer(f->date));
-	cli_fmt_time(c, f->date, t, sizeof(t));
-	json_set_str(o, "date_local", t);
-	json_object_set_new(o, "date_flagged", json_boolean(f->date_flagged));
-	json_set_str(o, "excerpt", f->excerpt);
-	json_set_str(o, "attachments", f->attachments);
-	json_set_str(o, "note", f->note);
-	json_set_str(o, "message_id", f->message_id);
-	json_object_set_new(o, "uidvalidity", json_integer(f->uidvalidity));
-	json_object_set_new(o, "uid", json_integer(f->uid));
-	json_set_str(o, "assignee", f->assignee);
-	json_set_str(o, "answer_deadline", f->answer_deadline == DAY_NONE ?
-	    NULL : day_format(f->answer_deadline, d));
-	json_set_str(o, "answer", f->answer);
-	json_object_set_new(o, "received_at", json_integer(f->received_at));
-	return o;
+	cli_fmt_time(c, x->date, t, tn);
+	f[0] = (struct ledger_field){ "id", NULL, x->id, 0 };
+	f[1] = (struct ledger_field){ "source", x->source, 0, s };
+	f[2] = (struct ledger_field){ "status",
+	    feedback_status_name(x->status), 0, s };
+	f[3] = (struct ledger_field){ "from", x->sender, 0, s };
+	f[4] = (struct ledger_field){ "subject", x->subject, 0, s };
+	f[5] = (struct ledger_field){ "date", NULL, x->date, 0 };
+	f[6] = (struct ledger_field){ "date_local", t, 0, s };
+	f[7] = (struct ledger_field){ "date_flagged", NULL, x->date_flagged,
+	    LEDGER_JSON_BOOL };
+	f[8] = (struct ledger_field){ "excerpt", x->excerpt, 0, s };
+	f[9] = (struct ledger_field){ "attachments", x->attachments, 0, s };
+	f[10] = (struct ledger_field){ "note", x->note, 0, s };
+	f[11] = (struct ledger_field){ "message_id", x->message_id, 0, s };
+	f[12] = (struct ledger_field){ "uidvalidity", NULL, x->uidvalidity, 0 };
+	f[13] = (struct ledger_field){ "uid", NULL, x->uid, 0 };
+	f[14] = (struct ledger_field){ "assignee", x->assignee, 0, s };
+	f[15] = (struct ledger_field){ "answer_deadline",
+	    x->answer_deadline == DAY_NONE ? NULL :
+	    day_format(x->answer_deadline, d), 0, s };
+	f[16] = (struct ledger_field){ "answer", x->answer, 0, s };
+	f[17] = (struct ledger_field){ "received_at", NULL, x->received_at, 0 };
 }
 
 static int
 feedback_print_json(const struct cli *c, const struct feedback *v, size_t n,
     bool one)
 {
-	json_t	*arr = json_array();
-	char	*s;
-	size_t	 i;
+	struct ledger_field	*f = xcalloc(n ? n * FEEDBACK_JSON_FIELDS : 1,
+				    sizeof(*f));
+	char			(*t)[32] = xcalloc(n ? n : 1, sizeof(*t));
+	char			(*d)[11] = xcalloc(n ? n : 1, sizeof(*d));
+	struct buf		 b;
+	struct derr		 err = { 0 };
+	size_t			 i;
+	int			 r;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_feedback(c, &v[i]));
-	s = json_dumps(one ? json_array_get(arr, 0) : arr, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER);
-	json_decref(arr);
-	if (s == NULL)
-		return cli_fail(EX_SOFTWARE, "cannot write JSON");
-	printf("%s\n", s);
-	free(s);
-	return 0;
+		json_feedback(c, &v[i], &f[i * FEEDBACK_JSON_FIELDS], t[i],
+		    sizeof(t[i]), d[i]);
+	buf_init(&b, 0);
+	r = ledger_json_records(f, FEEDBACK_JSON_FIELDS, n, one, &b, &err);
+	if (r == 0)
+		fwrite(b.data, 1, b.len, stdout);
+	buf_clear(&b);
+	free(f);
+	free(t);
+	free(d);
+	return r < 0 ? cli_fail_err(&err) : 0;
 }
 
 static const char *
@@ -107,8 +114,8 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 
 	if (a->status != NULL && (f.status = feedback_status_parse(a->status))
 	    < 0)
-		return cli_fail(EX_USAGE, "--status: new, assigned, answered or "
-		    "closed (got \"%s\")", a->status);
+		return cli_fail(EX_USAGE, _("--status: new, assigned, answered or "
+		    "closed (got \"%s\")"), a->status);
 	if (a->overdue)
 		f.overdue_on = c->today;
 	f.limit = a->all || a->json ? 0 : a->limit;
@@ -119,8 +126,13 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 		feedback_list_clear(&l);
 		return r;
 	}
-	printf("%-5s %-8s %-16s %-24s %-10s %s\n", "ID", "状态", "日期",
-	    "来信人", "答复期限", "主题");
+	/* The same display widths as the rows below (CJK counts 2). */
+	cli_put_cell(_("ID"), 5);
+	cli_put_cell(_("STATUS"), 8);
+	cli_put_cell(_("DATE"), 17);
+	cli_put_cell(_("FROM"), 24);
+	cli_put_cell(_("ANSWER BY"), 10);
+	printf("%s\n", _("SUBJECT"));
 	for (i = 0; i < l.n; i++) {
 		const struct feedback *fb = &l.v[i];
 
@@ -135,7 +147,8 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 		    day_format(fb->answer_deadline, d), 10);
 		printf("%s\n", subj);
 	}
-	printf("共 %zu 条（* 日期缺失或无法识别，按收信时间）\n", l.n);
+	printf(_("%zu message(s) (* no readable date: the time received)\n"),
+	    l.n);
 	feedback_list_clear(&l);
 	return 0;
 }
@@ -153,7 +166,7 @@ feedback_show(struct cli *c, struct cli_args *a)
 		return k;
 	if ((k = store_feedback_get(c->store, id, &f, &err)) <= 0)
 		return k < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
-		    "no feedback %lld", (long long)id);
+		    _("no feedback %lld"), (long long)id);
 	if (a->json) {
 		k = feedback_print_json(c, &f, 1, true);
 		feedback_clear(&f);
@@ -192,15 +205,15 @@ feedback_assign(struct cli *c, struct cli_args *a)
 	if ((k = feedback_id(a, "assign", &id)) != 0)
 		return k;
 	if (a->owner == NULL)
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback assign ID "
-		    "--owner K [--deadline YYYY-MM-DD]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback assign ID "
+		    "--owner K [--deadline YYYY-MM-DD]"));
 	if ((p = cfg_person_find(c->cfg, a->owner)) == NULL)
-		return cli_fail(EX_DATAERR, "--owner: no person \"%s\" in %s",
+		return cli_fail(EX_DATAERR, _("--owner: no person \"%s\" in %s"),
 		    a->owner, c->cfg->path);
 	if (a->deadline != NULL) {
 		if (day_parse(a->deadline, &deadline) < 0)
-			return cli_fail(EX_DATAERR, "--deadline: not a date "
-			    "YYYY-MM-DD (got \"%s\")", a->deadline);
+			return cli_fail(EX_DATAERR, _("--deadline: not a date "
+			    "YYYY-MM-DD (got \"%s\")"), a->deadline);
 	} else {
 		deadline = cal_add_workdays(c->cal, c->today,
 		    c->cfg->mailbox.answer_days);
@@ -225,8 +238,8 @@ feedback_answer(struct cli *c, struct cli_args *a)
 	if ((k = feedback_id(a, "answer", &id)) != 0)
 		return k;
 	if (a->text == NULL || *a->text == '\0')
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback answer ID "
-		    "--text ANSWER");
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback answer ID "
+		    "--text ANSWER"));
 	if ((k = cli_check_text("text", a->text)) != 0)
 		return k;
 	if (store_feedback_answer(c->store, id, a->text, c->who, c->now,
@@ -245,8 +258,8 @@ feedback_add(struct cli *c, struct cli_args *a)
 	int		 k;
 
 	if (a->from == NULL || a->text == NULL)
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback add --from WHO "
-		    "[--subject S] --text T [--kind phone|manual]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback add --from WHO "
+		    "[--subject S] --text T [--kind phone|manual]"));
 	if ((k = cli_check_text("from", a->from)) != 0 ||
 	    (k = cli_check_text("text", a->text)) != 0 ||
 	    (a->subject != NULL && (k = cli_check_text("subject", a->subject))
@@ -254,7 +267,7 @@ feedback_add(struct cli *c, struct cli_args *a)
 		return k;
 	if (a->kind != NULL && strcmp(a->kind, "phone") != 0 &&
 	    strcmp(a->kind, "manual") != 0)
-		return cli_fail(EX_USAGE, "--kind: phone or manual (got \"%s\")",
+		return cli_fail(EX_USAGE, _("--kind: phone or manual (got \"%s\")"),
 		    a->kind);
 	memset(&f, 0, sizeof(f));
 	f.source = (char *)(uintptr_t)(a->kind != NULL ? a->kind : "phone");
@@ -272,14 +285,14 @@ feedback_add(struct cli *c, struct cli_args *a)
 
 const struct cli_cmd cli_feedback_cmds[] = {
 	{ "feedback", "list", feedback_list_cmd, "status overdue limit all "
-	    "json", NULL, "the feedback mailbox (意见箱)" },
-	{ "feedback", "show", feedback_show, "json", "ID", "one message" },
+	    "json", NULL, N_("the feedback mailbox (意见箱)") },
+	{ "feedback", "show", feedback_show, "json", "ID", N_("one message") },
 	{ "feedback", "assign", feedback_assign, "owner deadline", "ID",
-	    "give a message to an officer to answer" },
+	    N_("give a message to an officer to answer") },
 	{ "feedback", "answer", feedback_answer, "text", "ID",
-	    "record the answer" },
+	    N_("record the answer") },
 	{ "feedback", "add", feedback_add, "from subject text kind", NULL,
-	    "record feedback that came by phone or in person (来电、来访)" },
+	    N_("record feedback that came by phone or in person (来电、来访)") },
 };
 const size_t cli_feedback_ncmds = sizeof(cli_feedback_cmds) /
     sizeof(cli_feedback_cmds[0]);

@@ -14,11 +14,14 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
+#include "evidence.h"
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
 #include "model.h"
+#include "sign.h"
 
 #define CLI_CSV_MAX	(8 * 1024 * 1024)
 
@@ -101,7 +104,7 @@ item_list(struct cli *c, struct cli_args *a)
 	int			 st = -1, r;
 
 	if (a->status != NULL && (st = measure_status_parse(a->status)) < 0)
-		return cli_fail(EX_USAGE, "--status: open or done (got \"%s\")",
+		return cli_fail(EX_USAGE, _("--status: open or done (got \"%s\")"),
 		    a->status);
 	memset(&f, 0, sizeof(f));
 	f.owner = a->owner;
@@ -124,6 +127,28 @@ item_list(struct cli *c, struct cli_args *a)
 		print_table(c, &l);
 	measure_list_clear(&l);
 	return r;
+}
+
+/* The evidence files of measure `code`: name, size, hash, who, when. */
+static void
+print_files(const struct cli *c, const char *code)
+{
+	struct store_evidence_list	 l = { 0 };
+	struct derr			 err = { 0 };
+	char				 t[32];
+	size_t				 i;
+
+	if (store_evidence_list(c->store, code, NULL, &l, &err) < 0) {
+		cli_fail_err(&err);
+		return;
+	}
+	for (i = 0; i < l.n; i++) {
+		cli_fmt_time(c, l.v[i].at, t, sizeof(t));
+		printf(_("file:     %s (%lld bytes, sha256 %.12s…) by %s, %s\n"),
+		    l.v[i].name, (long long)l.v[i].size, l.v[i].hash,
+		    l.v[i].who, t);
+	}
+	store_evidence_list_clear(&l);
 }
 
 static void
@@ -151,13 +176,18 @@ print_measure(const struct cli *c, const struct measure *m)
 	}
 	if (m->reopened > 0)
 		printf("重新打开: %d 次\n", m->reopened);
+	if (m->extensions > 0)
+		printf("延期:     %d 次，原时限 %s，原因：%s\n", m->extensions,
+		    day_format(m->extended_from, d), m->extension_reason ?
+		    m->extension_reason : "-");
+	print_files(c, m->code);
 }
 
 static int
 need_code(const struct cli_args *a, const char *what)
 {
 	if (a->argc != 1)
-		return cli_fail(EX_USAGE, "usage: dutyctl item %s CODE", what);
+		return cli_fail(EX_USAGE, _("usage: dutyctl item %s CODE"), what);
 	return 0;
 }
 
@@ -174,7 +204,7 @@ item_show(struct cli *c, struct cli_args *a)
 	if ((r = store_measure_get(c->store, a->argv[0], &m, &err)) < 0)
 		return cli_fail_err(&err);
 	if (r == 0)
-		return cli_fail(EX_DATAERR, "no measure %s (see dutyctl item list)",
+		return cli_fail(EX_DATAERR, _("no measure %s (see dutyctl item list)"),
 		    a->argv[0]);
 	r = 0;
 	if (a->json) {
@@ -201,7 +231,7 @@ parse_owners(const struct cli *c, const char *s, struct strv *out)
 		if (*tok == '\0')
 			continue;
 		if ((p = cfg_person_find(c->cfg, tok)) == NULL) {
-			r = cli_fail(EX_DATAERR, "--owner: no person \"%s\" in %s",
+			r = cli_fail(EX_DATAERR, _("--owner: no person \"%s\" in %s"),
 			    tok, c->path);
 			break;
 		}
@@ -210,7 +240,7 @@ parse_owners(const struct cli *c, const char *s, struct strv *out)
 	}
 	free(copy);
 	if (r == 0 && out->n == 0)
-		r = cli_fail(EX_USAGE, "--owner: give at least one person");
+		r = cli_fail(EX_USAGE, _("--owner: give at least one person"));
 	return r;
 }
 
@@ -221,8 +251,8 @@ parse_kind_deadline(const struct cli_args *a, struct measure *m)
 	int	 k;
 
 	if (a->deadline != NULL && day_parse(a->deadline, &m->deadline) < 0)
-		return cli_fail(EX_USAGE, "--deadline: not a date YYYY-MM-DD "
-		    "(got \"%s\")", a->deadline);
+		return cli_fail(EX_USAGE, _("--deadline: not a date YYYY-MM-DD "
+		    "(got \"%s\")"), a->deadline);
 	if (a->kind != NULL) {
 		if ((k = measure_kind_parse(a->kind)) < 0)
 			return cli_fail(EX_USAGE, "--kind: 立行立改, 限期整改 or "
@@ -244,10 +274,10 @@ cli_check_text(const char *opt, const char *s)
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++)
 		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-			return cli_fail(EX_DATAERR, "--%s: control characters are "
-			    "not allowed", opt);
+			return cli_fail(EX_DATAERR, _("--%s: control characters are "
+			    "not allowed"), opt);
 	if (!str_utf8_valid(s, strlen(s)))
-		return cli_fail(EX_DATAERR, "--%s: not valid UTF-8", opt);
+		return cli_fail(EX_DATAERR, _("--%s: not valid UTF-8"), opt);
 	return 0;
 }
 
@@ -292,8 +322,8 @@ item_add(struct cli *c, struct cli_args *a)
 	}
 	if (a->problem_title == NULL && !problem_known(c, a->problem)) {
 		strv_clear(&m.owners);
-		return cli_fail(EX_USAGE, "problem %s is new: give its title with "
-		    "--problem-title", a->problem);
+		return cli_fail(EX_USAGE, _("problem %s is new: give its title with "
+		    "--problem-title"), a->problem);
 	}
 	m.problem_code = xstrdup(a->problem);
 	m.problem_title = xstrdup(a->problem_title ? a->problem_title : "");
@@ -303,7 +333,7 @@ item_add(struct cli *c, struct cli_args *a)
 	measure_clear(&m);
 	if (r < 0)
 		return cli_fail_err(&err);
-	printf("added %s\n", a->code);
+	printf(_("added %s\n"), a->code);
 	return 0;
 }
 
@@ -338,24 +368,136 @@ item_edit(struct cli *c, struct cli_args *a)
 
 	if (a->argc != 1 || (a->text == NULL && a->owner == NULL &&
 	    a->deadline == NULL && a->kind == NULL))
-		return cli_fail(EX_USAGE, "usage: dutyctl item edit CODE "
+		return cli_fail(EX_USAGE, _("usage: dutyctl item edit CODE "
 		    "[--text T] [--owner K] [--deadline D] [--kind K] (at least "
-		    "one)");
+		    "one)"));
 	if ((r = store_measure_get(c->store, a->argv[0], &m, &err)) <= 0)
 		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
-		    "no measure %s (see dutyctl item list)", a->argv[0]);
+		    _("no measure %s (see dutyctl item list)"), a->argv[0]);
 	if ((r = edit_apply(c, a, &m)) == 0) {
 		r = store_measure_edit(c->store, &m, c->who, c->now, &err);
 		if (r < 0)
 			r = cli_fail_err(&err);
 		else {
-			printf(r == 1 ? "updated %s\n" : "%s unchanged\n",
+			printf(r == 1 ? _("updated %s\n") : _("%s unchanged\n"),
 			    m.code);
 			r = 0;
 		}
 	}
 	measure_clear(&m);
 	return r;
+}
+
+/* The measure `code` exists and this user may decide on it: 0, or exit. */
+static int
+may_decide(struct cli *c, const char *code)
+{
+	struct measure	 m;
+	struct derr	 err = { 0 };
+	int		 r;
+
+	if ((r = store_measure_get(c->store, code, &m, &err)) <= 0)
+		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
+		    _("no measure %s (see dutyctl item list)"), code);
+	r = cli_may_decide(c, &m);
+	measure_clear(&m);
+	return r;
+}
+
+static void
+evidence_clear(struct store_evidence *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/*
+ * Read each --file (at most general.evidence_max bytes), store it by its
+ * SHA-256 in general.evidence_dir, and describe it in (*out)[i].  0 or a
+ * sysexits code; nothing is recorded in the database here.
+ */
+static int
+files_store(struct cli *c, const struct strv *files,
+    struct store_evidence **out)
+{
+	const struct cfg_general	*g = &c->cfg->general;
+	struct store_evidence		*v = xcalloc(files->n ? files->n : 1,
+					    sizeof(*v));
+	struct derr			 err = { 0 };
+	const char			*base;
+	char				*data = NULL;
+	size_t				 i, len;
+	int				 r = 0;
+
+	for (i = 0; r == 0 && i < files->n; i++) {
+		base = strrchr(files->v[i], '/');
+		base = base ? base + 1 : files->v[i];
+		if ((r = cli_check_text("file", base)) != 0)
+			break;
+		if (file_read(files->v[i], (size_t)g->evidence_max, &data,
+		    &len, &err) < 0 ||
+		    sign_sha256_hex(data, len, v[i].hash, &err) < 0 ||
+		    evidence_put(g->evidence_dir, v[i].hash, data, len,
+		    &err) < 0)
+			r = err.kind == DERR_INPUT ? cli_fail(EX_DATAERR,
+			    _("--file: %s (general.evidence_max is %d bytes)"),
+			    err.msg, g->evidence_max) : cli_fail_err(&err);
+		v[i].name = xstrdup(base);
+		v[i].size = (int64_t)len;
+		free(data);
+		data = NULL;
+	}
+	if (r != 0) {
+		evidence_clear(v, files->n);
+		return r;
+	}
+	*out = v;
+	return 0;
+}
+
+/* item done --file: the sign-off and its files in one transaction. */
+static int
+done_with_files(struct cli *c, struct cli_args *a)
+{
+	struct store_evidence	*v = NULL;
+	struct derr		 err = { 0 };
+	int			 r;
+
+	if ((r = files_store(c, &a->files, &v)) != 0)
+		return r;
+	r = store_evidence_add(c->store, a->argv[0], v, a->files.n,
+	    a->evidence, c->who, c->now, &err);
+	evidence_clear(v, a->files.n);
+	if (r < 0)
+		return cli_fail_err(&err);
+	printf(_("%s done (销号), %d evidence file(s) added\n"), a->argv[0], r);
+	return 0;
+}
+
+/* item evidence add CODE --file F...: evidence added later, audited. */
+static int
+item_evidence(struct cli *c, struct cli_args *a)
+{
+	struct store_evidence	*v = NULL;
+	struct derr		 err = { 0 };
+	int			 r;
+
+	if (a->argc != 2 || strcmp(a->argv[0], "add") != 0 || a->files.n == 0)
+		return cli_fail(EX_USAGE, _("usage: dutyctl item evidence add "
+		    "CODE --file FILE [--file FILE]..."));
+	if ((r = may_decide(c, a->argv[1])) != 0 ||
+	    (r = files_store(c, &a->files, &v)) != 0)
+		return r;
+	r = store_evidence_add(c->store, a->argv[1], v, a->files.n, NULL,
+	    c->who, c->now, &err);
+	evidence_clear(v, a->files.n);
+	if (r < 0)
+		return cli_fail_err(&err);
+	printf(_("%s: %d evidence file(s) added\n"), a->argv[1], r);
+	return 0;
 }
 
 static int
@@ -369,18 +511,54 @@ item_status(struct cli *c, struct cli_args *a, bool done)
 		return cli_fail(EX_USAGE, done ?
 		    "usage: dutyctl item done CODE --evidence \"佐证材料\"" :
 		    "usage: dutyctl item reopen CODE --reason \"原因\"");
-	if ((r = cli_check_text(done ? "evidence" : "reason", why)) != 0)
+	if ((r = cli_check_text(done ? "evidence" : "reason", why)) != 0 ||
+	    (r = may_decide(c, a->argv[0])) != 0)
 		return r;
+	if (done && a->files.n > 0)
+		return done_with_files(c, a);
 	r = done ? store_measure_close(c->store, a->argv[0], why, c->who,
 	    c->now, &err) : store_measure_reopen(c->store, a->argv[0], why,
 	    c->who, c->now, &err);
 	if (r < 0)
 		return cli_fail_err(&err);
 	if (r == 0)
-		printf("%s is already %s\n", a->argv[0], done ? "done" : "open");
+		printf(done ? _("%s is already done\n") :
+		    _("%s is already open\n"), a->argv[0]);
 	else
-		printf("%s %s\n", a->argv[0], done ? "done (销号)" :
-		    "reopened");
+		printf(done ? _("%s done (销号)\n") : _("%s reopened\n"),
+		    a->argv[0]);
+	return 0;
+}
+
+/* 延期: a later deadline, the reason and who approved it. */
+static int
+item_extend(struct cli *c, struct cli_args *a)
+{
+	const struct cfg_person	*p = NULL;
+	struct derr		 err = { 0 };
+	char			 d[11];
+	int32_t			 to;
+	int			 r;
+
+	if (a->argc != 1 || a->to == NULL || a->reason == NULL ||
+	    a->reason[strspn(a->reason, " \t")] == '\0')
+		return cli_fail(EX_USAGE, _("usage: dutyctl item extend CODE "
+		    "--to YYYY-MM-DD --reason \"...\" [--approved-by KEY]"));
+	if (day_parse(a->to, &to) < 0)
+		return cli_fail(EX_USAGE, _("--to: not a date YYYY-MM-DD (got "
+		    "\"%s\")"), a->to);
+	if ((r = cli_check_text("reason", a->reason)) != 0)
+		return r;
+	if (a->approved_by != NULL &&
+	    (p = cfg_person_find(c->cfg, a->approved_by)) == NULL)
+		return cli_fail(EX_DATAERR, _("--approved-by: no person \"%s\" "
+		    "in %s"), a->approved_by, c->path);
+	if ((r = may_decide(c, a->argv[0])) != 0)
+		return r;
+	if (store_measure_extend(c->store, a->argv[0], to, a->reason,
+	    p ? p->key : NULL, c->who, c->now, &err) < 0)
+		return cli_fail_err(&err);
+	printf(_("%s extended to %s\n"), a->argv[0], day_format(to, d));
 	return 0;
 }
 
@@ -435,25 +613,25 @@ print_diff(const struct cli *c, const struct store_import_diff *d)
 {
 	char	 fv[256], dv[256], t[32];
 
-	printf("  row %d, %s", d->row, d->code);
+	printf(_("  row %d, %s"), d->row, d->code);
 	if (d->what == STORE_IMPORT_ADDED) {
-		printf(": added\n");
+		printf(_(": added\n"));
 		return;
 	}
 	shown_value(c, d->field, d->file, fv, sizeof(fv));
 	shown_value(c, d->field, d->dutyd, dv, sizeof(dv));
 	if (d->what == STORE_IMPORT_CHANGED) {
-		printf(", %s: %s -> %s\n", field_label(d->field), dv, fv);
+		printf(_(", %s: %s -> %s\n"), _(field_label(d->field)), dv, fv);
 		return;
 	}
 	cli_fmt_time(c, d->at, t, sizeof(t));
-	printf(", %s: file \"%s\", dutyd \"%s\" (changed in dutyd by %s "
-	    "at %s)%s\n", field_label(d->field), fv, dv,
+	printf(_(", %s: file \"%s\", dutyd \"%s\" (changed in dutyd by %s "
+	    "at %s)%s\n"), _(field_label(d->field)), fv, dv,
 	    d->who ? d->who : "?", t, d->what == STORE_IMPORT_FORCED ?
-	    ": the file's taken (--prefer-file)" :
-	    d->what == STORE_IMPORT_KEPT_DONE ? ": kept done; an import "
-	    "never reopens (dutyctl item reopen CODE --reason R does)" :
-	    ": dutyd's kept");
+	    _(": the file's taken (--prefer-file)") :
+	    d->what == STORE_IMPORT_KEPT_DONE ? _(": kept done; an import "
+	    "never reopens (dutyctl item reopen CODE --reason R does)") :
+	    _(": dutyd's kept"));
 }
 
 static void
@@ -463,19 +641,19 @@ print_import(const struct cli *c, const struct cli_args *a,
 {
 	size_t	 i;
 
-	printf("%s: %d added, %d changed, %d closed, %d unchanged, "
-	    "%d conflict(s)%s\n", a->argv[0], st->added, st->changed,
+	printf(_("%s: %d added, %d changed, %d closed, %d unchanged, "
+	    "%d conflict(s)%s\n"), a->argv[0], st->added, st->changed,
 	    st->closed, st->unchanged, st->conflicts, a->dry_run ?
-	    " (dry run: nothing was stored)" : "");
+	    _(" (dry run: nothing was stored)") : "");
 	if (a->dry_run) {
 		for (i = 0; i < rep->n; i++)
 			print_diff(c, &rep->v[i]);
 		return;
 	}
 	if (st->conflicts > 0)
-		printf("conflicts: changed in dutyd since the last import and "
+		printf(_("conflicts: changed in dutyd since the last import and "
 		    "different in the file (--prefer-file takes the file's "
-		    "values; --dry-run shows everything):\n");
+		    "values; --dry-run shows everything):\n"));
 	for (i = 0; i < rep->n; i++)
 		if (rep->v[i].what != STORE_IMPORT_ADDED &&
 		    rep->v[i].what != STORE_IMPORT_CHANGED)
@@ -494,15 +672,15 @@ cmd_import(struct cli *c, struct cli_args *a)
 	int				 r;
 
 	if (a->argc != 1)
-		return cli_fail(EX_USAGE, "usage: dutyctl import LEDGER.csv "
-		    "[--dry-run] [--prefer-file]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl import LEDGER.csv "
+		    "[--dry-run] [--prefer-file]"));
 	if (file_read(a->argv[0], CLI_CSV_MAX, &data, &len, &err) < 0)
 		return cli_fail_err(&err);
 	r = ledger_parse_csv(data, len, c->cfg, &l, &err);
 	free(data);
 	if (r < 0) {
 		measure_list_clear(&l);
-		return cli_fail(EX_DATAERR, "%s: %s (nothing was imported)",
+		return cli_fail(EX_DATAERR, _("%s: %s (nothing was imported)"),
 		    a->argv[0], err.msg);
 	}
 	r = store_ledger_import(c->store, &l, a->argv[0], c->who, c->now,
@@ -510,8 +688,8 @@ cmd_import(struct cli *c, struct cli_args *a)
 	    STORE_IMPORT_PREFER_FILE : 0), &st, &rep, &err);
 	measure_list_clear(&l);
 	if (r < 0)
-		return cli_fail(cli_exit_code(&err), "%s: %s (nothing was "
-		    "imported)", a->argv[0], err.msg);
+		return cli_fail(cli_exit_code(&err), _("%s: %s (nothing was "
+		    "imported)"), a->argv[0], err.msg);
 	print_import(c, a, &st, &rep);
 	store_import_report_clear(&rep);
 	return 0;
@@ -531,6 +709,46 @@ write_out(const char *path, const struct buf *b)
 	return 0;
 }
 
+/* evidence get HASH [-o FILE]: a stored file back, checked by its hash. */
+static int
+evidence_get(struct cli *c, struct cli_args *a)
+{
+	struct store_evidence_list	 l = { 0 };
+	struct derr			 err = { 0 };
+	struct buf			 b;
+	char				 hex[SIGN_SHA256_HEX], *data = NULL;
+	size_t				 len = 0;
+	int				 r;
+
+	if (a->argc != 1 || !evidence_hash_ok(a->argv[0]))
+		return cli_fail(EX_USAGE, _("usage: dutyctl evidence get SHA256 "
+		    "[-o FILE]   (the hash from dutyctl item show)"));
+	if (store_evidence_list(c->store, NULL, a->argv[0], &l, &err) < 0)
+		return cli_fail_err(&err);
+	r = l.n;
+	store_evidence_list_clear(&l);
+	if (r == 0)
+		return cli_fail(EX_DATAERR, _("no evidence file %s"), a->argv[0]);
+	r = evidence_read(c->cfg->general.evidence_dir, a->argv[0],
+	    (size_t)c->cfg->general.evidence_max, &data, &len, &err);
+	if (r <= 0)
+		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_IOERR,
+		    _("evidence file %s is recorded but missing from %s"),
+		    a->argv[0], c->cfg->general.evidence_dir);
+	if (sign_sha256_hex(data, len, hex, &err) < 0 ||
+	    strcmp(hex, a->argv[0]) != 0) {
+		free(data);
+		return cli_fail(EX_IOERR, _("evidence file %s in %s is "
+		    "damaged (its content no longer has that hash)"),
+		    a->argv[0], c->cfg->general.evidence_dir);
+	}
+	b.data = data;
+	b.len = len;
+	r = write_out(a->output, &b);
+	free(data);
+	return r;
+}
+
 static int
 cmd_export(struct cli *c, struct cli_args *a)
 {
@@ -541,8 +759,8 @@ cmd_export(struct cli *c, struct cli_args *a)
 	int			 r;
 
 	if (a->csv == a->json || a->argc != 0)
-		return cli_fail(EX_USAGE, "usage: dutyctl export --csv|--json "
-		    "[-o FILE]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl export --csv|--json "
+		    "[-o FILE]"));
 	memset(&f, 0, sizeof(f));
 	f.status = -1;
 	f.due_before = DAY_NONE;
@@ -559,19 +777,25 @@ cmd_export(struct cli *c, struct cli_args *a)
 
 const struct cli_cmd cli_item_cmds[] = {
 	{ "item", "list", item_list, "owner problem status overdue due-within "
-	    "json", NULL, "the ledger's measures, filtered" },
-	{ "item", "show", item_show, "json", "CODE", "one measure" },
+	    "json", NULL, N_("the ledger's measures, filtered") },
+	{ "item", "show", item_show, "json", "CODE", N_("one measure") },
 	{ "item", "add", item_add, "problem problem-title code text owner "
-	    "deadline kind", NULL, "add a measure (--deadline D or --kind K)" },
+	    "deadline kind", NULL, N_("add a measure (--deadline D or --kind K)") },
 	{ "item", "edit", item_edit, "text owner deadline kind", "CODE",
-	    "change a measure's text, owners, deadline or kind" },
-	{ "item", "done", item_done, "evidence", "CODE",
-	    "sign a measure off (销号) with its evidence" },
+	    N_("change a measure's text, owners, deadline or kind") },
+	{ "item", "evidence", item_evidence, "file", "add CODE",
+	    N_("add evidence files to a measure (audited)") },
+	{ "item", "done", item_done, "evidence file", "CODE",
+	    N_("sign a measure off (销号) with its evidence") },
+	{ "item", "extend", item_extend, "to reason approved-by", "CODE",
+	    N_("move a measure's deadline later (延期) with the reason") },
 	{ "item", "reopen", item_reopen, "reason", "CODE",
-	    "reopen a measure (回头看) with the reason" },
+	    N_("reopen a measure (回头看) with the reason") },
 	{ "import", NULL, cmd_import, "dry-run prefer-file", "LEDGER.csv",
-	    "import the ledger (UTF-8 or GB18030 CSV)" },
+	    N_("import the ledger (UTF-8 or GB18030 CSV)") },
+	{ "evidence", "get", evidence_get, "output", "SHA256",
+	    N_("an evidence file back, checked against its hash") },
 	{ "export", NULL, cmd_export, "csv json output", NULL,
-	    "the ledger as CSV (re-importable) or JSON" },
+	    N_("the ledger as CSV (re-importable) or JSON") },
 };
 const size_t cli_item_ncmds = sizeof(cli_item_cmds) / sizeof(cli_item_cmds[0]);

@@ -17,7 +17,6 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "calendar.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
@@ -111,17 +110,14 @@ real_now(void)
 }
 
 /*
- * "YYYY-MM-DD HH:MM" in the configured zone `tz`, read by a calendar of
- * its own: nothing sets the process's TZ any more.
+ * "YYYY-MM-DD HH:MM" in the configured zone, through the engine's
+ * calendar (the process's TZ plays no part).
  */
 static int64_t
-parse_now(const char *s, const char *tz)
+parse_now(const struct engine *e, const char *s)
 {
-	struct derr	 err = { 0 };
-	struct cal	*cal;
 	struct tm	 tm;
 	char		*end;
-	int64_t		 t;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y-%m-%d %H:%M", &tm);
@@ -129,14 +125,8 @@ parse_now(const char *s, const char *tz)
 		log_err("--now: not \"YYYY-MM-DD HH:MM\" (got \"%s\")", s);
 		exit(EX_USAGE);
 	}
-	if ((cal = cal_new(tz, NULL, 0, NULL, 0, &err)) == NULL) {
-		log_err("%s", err.msg);
-		exit(EX_CONFIG);
-	}
-	t = cal_instant(cal, day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday), tm.tm_hour * 60 + tm.tm_min);
-	cal_free(cal);
-	return t;
+	return engine_local_instant(e, day_from_ymd(tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday), tm.tm_hour * 60 + tm.tm_min);
 }
 
 /* Load and validate; every error is logged.  NULL if invalid. */
@@ -389,10 +379,6 @@ main(int argc, char **argv)
 	eo.stop = should_stop;
 	eo.stopctx = &r;
 	eo.boot_id = bootid = boot_id();
-	/* Before engine_new takes cfg. */
-	if (r.o.now != NULL)
-		r.clock_offset = parse_now(r.o.now, cfg->general.timezone) -
-		    real_now();
 	if ((r.engine = engine_new(cfg, &eo, &err)) == NULL) {
 		log_crit("%s", err.msg);
 		free(bootid);
@@ -400,6 +386,8 @@ main(int argc, char **argv)
 		net_global_cleanup();
 		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 	}
+	if (r.o.now != NULL)
+		r.clock_offset = parse_now(r.engine, r.o.now) - real_now();
 	rc = loop(&r);
 	engine_free(r.engine);
 	free(bootid);

@@ -1064,9 +1064,20 @@ ledger_export_json(const struct measure_list *ml, struct buf *out,
 	return rc;
 }
 
+static json_t *
+json_field(const struct ledger_field *x)
+{
+	if (x->type == LEDGER_JSON_BOOL)
+		return json_boolean(x->num != 0);
+	if (x->str != NULL)
+		return json_string(x->str);
+	return x->type == LEDGER_JSON_NULLABLE ? json_null() :
+	    json_integer(x->num);
+}
+
 int
 ledger_json_records(const struct ledger_field *f, size_t nf, size_t nrec,
-    struct buf *out, struct derr *err)
+    bool one, struct buf *out, struct derr *err)
 {
 	struct json_sink	 sink = { out, err, false };
 	json_t			*arr = json_array(), *o;
@@ -1085,13 +1096,13 @@ ledger_json_records(const struct ledger_field *f, size_t nf, size_t nrec,
 		}
 		for (i = 0; i < nf; i++) {
 			x = &f[r * nf + i];
-			if (json_object_set_new(o, x->key, x->str ?
-			    json_string(x->str) : json_integer(x->num)) != 0)
+			if (json_object_set_new(o, x->key, json_field(x)) != 0)
 				rc = derr_set(err, DERR_SYS, false,
 				    "jansson: cannot store %s", x->key);
 		}
 	}
-	if (rc == 0 && json_dump_callback(arr, json_sink_put, &sink,
+	if (rc == 0 && json_dump_callback(one && nrec == 1 ?
+	    json_array_get(arr, 0) : arr, json_sink_put, &sink,
 	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
 		rc = sink.full ? -1 : derr_set(err, DERR_SYS, false,
 		    "jansson: cannot write JSON");

@@ -45,6 +45,7 @@
 #ifndef DUTYD_LEDGER_H
 #define DUTYD_LEDGER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -93,18 +94,27 @@ int	ledger_export_csv(const struct measure_list *, const struct cfg *cfg,
 int	ledger_export_json(const struct measure_list *, struct buf *out,
 	    struct derr *err);
 
-/* One field of a flat JSON record: a string, or (str NULL) a number. */
+/* How a ledger_field is written. */
+enum ledger_json_type {
+	LEDGER_JSON_AUTO,	/* str, or (str NULL) num */
+	LEDGER_JSON_NULLABLE,	/* str, or (str NULL) null */
+	LEDGER_JSON_BOOL	/* num != 0 as true/false */
+};
+
+/* One field of a flat JSON record. */
 struct ledger_field {
-	const char	*key;
-	const char	*str;
-	long long	 num;
+	const char		*key;
+	const char		*str;
+	long long		 num;
+	enum ledger_json_type	 type;
 };
 
 /*
  * Append `nrec` records of `nf` fields each (f[rec * nf + i]) to `out` as
- * a JSON array of objects, for dutyctl's --json listings.  Returns 0/-1.
+ * a JSON array of objects, for dutyctl's --json listings; with `one`
+ * (nrec 1) the object alone.  Returns 0/-1.
  */
 int	ledger_json_records(const struct ledger_field *f, size_t nf,
-	    size_t nrec, struct buf *out, struct derr *err);
+	    size_t nrec, bool one, struct buf *out, struct derr *err);
 
 #endif

@@ -506,7 +506,8 @@ static const char measure_cols[] =
     "SELECT m.id, p.code, p.title, m.code, m.text, m.kind, m.deadline, "
     "m.status, m.done_at, m.evidence, m.closed_by, m.reopened, "
     "(SELECT group_concat(person, ',') FROM (SELECT person FROM "
-    "measure_owner o WHERE o.measure_id = m.id ORDER BY pos)) "
+    "measure_owner o WHERE o.measure_id = m.id ORDER BY pos)), "
+    "m.extended_from, m.extension_reason, m.extensions "
     "FROM measure m JOIN problem p ON p.id = m.problem_id ";
 
 static void
@@ -548,6 +549,9 @@ row_measure(sqlite3_stmt *st, struct measure *m)
 	m->closed_by = col_dup(st, 10);
 	m->reopened = sqlite3_column_int(st, 11);
 	split_owners((const char *)sqlite3_column_text(st, 12), &m->owners);
+	m->extended_from = col_day(st, 13);
+	m->extension_reason = col_dup(st, 14);
+	m->extensions = sqlite3_column_int(st, 15);
 }
 
 /* A one-line description of a measure for the audit's before/after. */
@@ -1030,6 +1034,212 @@ store_measure_reopen(struct store *s, const char *code, const char *reason,
     const char *who, int64_t now, struct derr *err)
 {
 	return status_tx(s, code, false, reason, who, now, err);
+}
+
+/* ---- evidence files ------------------------------------------------ */
+
+void
+store_evidence_list_clear(struct store_evidence_list *l)
+{
+	size_t	 i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].code);
+		free(l->v[i].name);
+		free(l->v[i].who);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* One evidence row inside the caller's transaction; 1 added, 0 known. */
+static int
+evidence_insert(struct store *s, int64_t mid, const char *code,
+    const struct store_evidence *e, const char *who, int64_t now,
+    struct derr *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO evidence_file "
+	    "(measure_id, hash, name, size, who, at) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+	char		*after;
+	int		 r;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, mid);
+	bind_text(st, 2, e->hash);
+	bind_text(st, 3, e->name);
+	sqlite3_bind_int64(st, 4, e->size);
+	bind_text(st, 5, who);
+	sqlite3_bind_int64(st, 6, now);
+	if (step_done(s, st, "evidence", err) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	after = xasprintf("file=%s; size=%lld; sha256=%s", e->name,
+	    (long long)e->size, e->hash);
+	r = audit(s, who, now, "evidence.add", code, NULL, after, err);
+	free(after);
+	return r < 0 ? -1 : 1;
+}
+
+int
+store_evidence_add(struct store *s, const char *code,
+    const struct store_evidence *v, size_t n, const char *close_text,
+    const char *who, int64_t now, struct derr *err)
+{
+	struct measure	 m;
+	size_t		 i;
+	int		 r, added = 0;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((r = store_measure_get(s, code, &m, err)) <= 0) {
+		store_rollback(s);
+		return r < 0 ? -1 : derr_set(err, DERR_INPUT, false,
+		    "no measure %s", code);
+	}
+	for (i = 0, r = 0; r >= 0 && i < n; i++)
+		if ((r = evidence_insert(s, m.id, code, &v[i], who, now,
+		    err)) > 0)
+			added++;
+	measure_clear(&m);
+	if (r >= 0 && close_text != NULL)
+		r = measure_set_status(s, code, true, close_text, who, now,
+		    err);
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err) < 0 ? -1 : added;
+}
+
+int
+store_evidence_list(struct store *s, const char *code, const char *hash,
+    struct store_evidence_list *out, struct derr *err)
+{
+	static const char sql[] = "SELECT m.code, e.hash, e.name, e.size, "
+	    "e.who, e.at FROM evidence_file e JOIN measure m ON "
+	    "m.id = e.measure_id WHERE (?1 IS NULL OR m.code = ?1) AND "
+	    "(?2 IS NULL OR e.hash = ?2) ORDER BY e.id";
+	sqlite3_stmt		*st;
+	struct store_evidence	*e;
+	int			 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	bind_text(st, 2, hash);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		e = &out->v[out->n++];
+		memset(e, 0, sizeof(*e));
+		e->code = col_dup(st, 0);
+		snprintf(e->hash, sizeof(e->hash), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		e->name = col_dup(st, 2);
+		e->size = sqlite3_column_int64(st, 3);
+		e->who = col_dup(st, 4);
+		e->at = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "evidence list");
+	return 0;
+}
+
+/* ---- 延期 ----------------------------------------------------------- */
+
+static int
+extension_insert(struct store *s, const struct measure *m, int32_t to,
+    const char *reason, const char *approved_by, const char *who,
+    int64_t now, struct derr *err)
+{
+	static const char ins[] = "INSERT INTO extension (measure_id, "
+	    "old_deadline, new_deadline, reason, approved_by, who, at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+	static const char upd[] = "UPDATE measure SET deadline = ?, "
+	    "kind = 'deadline', extended_from = coalesce(extended_from, ?), "
+	    "extension_reason = ?, extensions = extensions + 1, "
+	    "updated_at = ? WHERE id = ?";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, ins, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, m->id);
+	bind_day(st, 2, m->deadline);
+	bind_day(st, 3, to);
+	bind_text(st, 4, reason);
+	bind_text(st, 5, approved_by);
+	bind_text(st, 6, who);
+	sqlite3_bind_int64(st, 7, now);
+	if (step_done(s, st, "extension", err) < 0 ||
+	    (st = prep(s, upd, err)) == NULL)
+		return -1;
+	bind_day(st, 1, to);
+	bind_day(st, 2, m->deadline);
+	bind_text(st, 3, reason);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, m->id);
+	return step_done(s, st, "measure extend", err);
+}
+
+/* Why measure `m` cannot be extended to `to`, or NULL. */
+static const char *
+extension_refused(const struct measure *m, int32_t to)
+{
+	if (m->status == MEASURE_DONE)
+		return "it is done (销号): reopen it first";
+	if (m->kind == MEASURE_ONGOING)
+		return "it is 长期坚持 and has no deadline";
+	if (m->deadline != DAY_NONE && to <= m->deadline)
+		return "the new deadline must be later than the current one "
+		    "(to move it earlier, use item edit)";
+	return NULL;
+}
+
+int
+store_measure_extend(struct store *s, const char *code, int32_t to,
+    const char *reason, const char *approved_by, const char *who,
+    int64_t now, struct derr *err)
+{
+	struct measure	 m;
+	const char	*why;
+	char		*after, d1[11], d2[11];
+	int		 r;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((r = store_measure_get(s, code, &m, err)) <= 0) {
+		store_rollback(s);
+		return r < 0 ? -1 : derr_set(err, DERR_INPUT, false,
+		    "no measure %s", code);
+	}
+	if ((why = extension_refused(&m, to)) != NULL) {
+		derr_set(err, DERR_INPUT, false, "%s cannot be extended: %s",
+		    code, why);
+		measure_clear(&m);
+		store_rollback(s);
+		return -1;
+	}
+	after = xasprintf("deadline %s -> %s; reason=%s%s%s",
+	    day_format(m.deadline, d1), day_format(to, d2), reason,
+	    approved_by ? "; approved_by=" : "", approved_by ? approved_by :
+	    "");
+	r = extension_insert(s, &m, to, reason, approved_by, who, now, err);
+	if (r == 0)
+		r = audit(s, who, now, "measure.extend", code, NULL, after,
+		    err);
+	free(after);
+	measure_clear(&m);
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
 }
 
 /* ---- ledger import ------------------------------------------------- */
