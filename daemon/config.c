@@ -852,6 +852,11 @@ static const struct field smtp_tab[] = {
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("connect_timeout", T, connect_timeout, 1, 300, "10"),
 	I("timeout", T, timeout, 1, 3600, "60"),
+	/* NetEase answers 450/451 MI:DMC after some dozens of messages on
+	 * one connection and limits a free account to a few per minute;
+	 * these defaults stay under both for 126/163 (dutyd.conf(5)). */
+	I("per_connection", T, per_connection, 0, 10000, "20"),
+	I("rate", T, rate, 0, 10000, "10"),
 	END
 };
 #undef T

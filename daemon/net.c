@@ -422,6 +422,30 @@ check_addrs(const char *from, const char *const *rcpt, size_t nrcpt,
 	return 0;
 }
 
+/*
+ * After a failed send the server's state is not known: a reply to the
+ * final "." may still be on its way (libcurl timed out but keeps the
+ * connection), and would be read as the answer to the next MAIL FROM,
+ * killing a message the server never saw.  So the next send goes on a
+ * new connection: a duplicate of the handle has the options but no
+ * connection, and cleaning up the old one closes it.  If the duplicate
+ * cannot be made the old handle stays, with reuse forbidden.
+ */
+static void
+drop_connection(struct net_smtp *s)
+{
+	CURL	*fresh;
+
+	if ((fresh = curl_easy_duphandle(s->curl)) == NULL) {
+		/* (void): nothing better to do; the next send reports. */
+		(void)curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 1L);
+		(void)curl_easy_setopt(s->curl, CURLOPT_FORBID_REUSE, 1L);
+		return;
+	}
+	curl_easy_cleanup(s->curl);
+	s->curl = fresh;
+}
+
 static int
 perform(struct net_smtp *s, const char *from, struct curl_slist *to,
     struct net_upload *up, struct net_result *res, struct derr *err)
@@ -445,7 +469,10 @@ perform(struct net_smtp *s, const char *from, struct curl_slist *to,
 	if (set_ptr(s->curl, CURLOPT_MAIL_RCPT, NULL, "MAIL_RCPT", err) == -1 ||
 	    set_ptr(s->curl, CURLOPT_READDATA, NULL, "READDATA", err) == -1)
 		return -1;
-	return classify(s, res, err);
+	if (classify(s, res, err) == 0)
+		return 0;
+	drop_connection(s);
+	return -1;
 }
 
 static int
