@@ -925,6 +925,29 @@ status_mailbox(struct cli *c)
 	return 0;
 }
 
+/* Channels paused as a whole (issue 15): state, cause, the server's words. */
+static int
+status_pauses(struct cli *c)
+{
+	struct derr			 err = { 0 };
+	struct channel_pause_list	 l = { 0 };
+	char				 since[32], until[32];
+	size_t				 i;
+
+	if (store_channel_pause_list(c->store, &l, &err) < 0)
+		return fail_err(&err);
+	for (i = 0; i < l.n; i++) {
+		fmt_time(c, l.v[i].since, since, sizeof(since));
+		fmt_time(c, l.v[i].until, until, sizeof(until));
+		printf("channel:     %s %s（%s起，下次尝试 %s），待发消息保留\n"
+		    "             原因：%s\n             服务器答复：%s\n",
+		    l.v[i].channel, l.v[i].stop ? "已停止发送" : "已暂停",
+		    since, until, l.v[i].cause, l.v[i].reply);
+	}
+	channel_pause_list_clear(&l);
+	return 0;
+}
+
 static int
 cmd_status(struct cli *c, struct cli_args *a)
 {
@@ -943,7 +966,7 @@ cmd_status(struct cli *c, struct cli_args *a)
 		return r;
 	printf("outbox:      %d pending, %d sending, %d sent, %d failed, "
 	    "%d dead, %d cancelled\n", n[0], n[1], n[2], n[3], n[4], n[5]);
-	if ((r = status_mailbox(c)) != 0)
+	if ((r = status_pauses(c)) != 0 || (r = status_mailbox(c)) != 0)
 		return r;
 	return status_state(c, "last digest:", "last_digest");
 }

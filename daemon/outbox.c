@@ -720,6 +720,70 @@ struct attempt {
 	char			 errmsg[256];
 };
 
+/*
+ * A channel as this round sees it: paused until when, and how many of
+ * its messages went out in the last minute (its rate).
+ */
+struct round_ch {
+	struct channel	*ch;
+	char		*name;		/* the rows' channel: "email", "im:x" */
+	int64_t		 paused_until;	/* 0: not paused */
+	bool		 was_paused;	/* a pause to clear once one goes */
+	bool		 rate_told;
+	int		 in_window;	/* sent in the last minute */
+};
+
+struct round {
+	struct channel_pause_list pauses;	/* as the round began */
+	struct round_ch		*v;
+	size_t			 n;
+};
+
+static void
+round_clear(struct round *rd)
+{
+	size_t	 i;
+
+	for (i = 0; i < rd->n; i++)
+		free(rd->v[i].name);
+	free(rd->v);
+	channel_pause_list_clear(&rd->pauses);
+}
+
+/* The round's view of `ch` (NULL for rows of no configured channel). */
+static int
+round_ch_get(struct store *s, struct round *rd, struct channel *ch,
+    const char *name, int64_t now, struct round_ch **out, struct derr *err)
+{
+	struct round_ch	*c;
+	int64_t		 oldest;
+	size_t		 i;
+
+	*out = NULL;
+	for (i = 0; ch != NULL && i < rd->n; i++)
+		if (rd->v[i].ch == ch && strcmp(rd->v[i].name, name) == 0) {
+			*out = &rd->v[i];
+			return 0;
+		}
+	if (ch == NULL)
+		return 0;
+	rd->v = xreallocarray(rd->v, rd->n + 1, sizeof(*rd->v));
+	c = &rd->v[rd->n++];
+	memset(c, 0, sizeof(*c));
+	c->ch = ch;
+	c->name = xstrdup(name);
+	for (i = 0; i < rd->pauses.n; i++)
+		if (strcmp(rd->pauses.v[i].channel, name) == 0) {
+			c->was_paused = true;
+			c->paused_until = rd->pauses.v[i].until;
+		}
+	if (ch->rate > 0 && store_outbox_sent_since(s, name, NULL, now - 59,
+	    &c->in_window, &oldest, err) < 0)
+		return -1;
+	*out = c;
+	return 0;
+}
+
 static void
 classify(struct attempt *a, enum channel_outcome oc, const struct derr *err)
 {
@@ -747,6 +811,15 @@ classify(struct attempt *a, enum channel_outcome oc, const struct derr *err)
 	    r->attempts + 1);
 }
 
+/* Not attempted: back in the queue at `until`, attempts unchanged. */
+static void
+hold(struct attempt *a, int64_t until)
+{
+	memset(&a->res, 0, sizeof(a->res));
+	a->res.status = OUTBOX_PENDING;
+	a->res.next_attempt_at = until;
+}
+
 static void
 log_attempt(const struct attempt *a, enum channel_outcome oc)
 {
@@ -754,6 +827,7 @@ log_attempt(const struct attempt *a, enum channel_outcome oc)
 		[CHANNEL_SENT] = "sent", [CHANNEL_TRANSIENT] = "failed "
 		"(transient)", [CHANNEL_PERMANENT] = "failed (permanent)",
 		[CHANNEL_UNKNOWN] = "reply lost (may be delivered)",
+		[CHANNEL_PAUSED] = "held",
 	};
 	char	 to[128];
 
@@ -763,6 +837,10 @@ log_attempt(const struct attempt *a, enum channel_outcome oc)
 		    "attempt=%d%s", (long long)a->row->id, a->row->key,
 		    a->row->channel, to, a->row->attempts + 1,
 		    a->row->maybe_dup ? " maybe_dup=1" : "");
+	else if (a->res.status == OUTBOX_PENDING)
+		log_debug("outbox: held (channel paused or at its rate) "
+		    "id=%lld channel=%s until=%lld", (long long)a->row->id,
+		    a->row->channel, (long long)a->res.next_attempt_at);
 	else if (a->res.status == OUTBOX_DEAD)
 		log_err("outbox: %s: %s id=%lld key=%s channel=%s to=%s "
 		    "attempt=%d: gave up", what[oc], a->errmsg,
@@ -830,6 +908,7 @@ send_row(struct channel *ch, const struct outbox_row *r, int offset,
 	if (ch == NULL)
 		return derr_set(err, DERR_CONFIG, false, "no %s channel is "
 		    "configured", r->channel), CHANNEL_TRANSIENT;
+	memset(&ch->hold, 0, sizeof(ch->hold));
 	return ch->send(ch->ctx, &m, peer, err);
 }
 
@@ -837,7 +916,9 @@ static void
 stats_add(struct outbox_stats *st, const struct attempt *a,
     enum channel_outcome oc)
 {
-	if (oc == CHANNEL_SENT)
+	if (a->res.status == OUTBOX_PENDING)
+		st->held++;
+	else if (oc == CHANNEL_SENT)
 		st->sent++;
 	else if (a->res.status == OUTBOX_DEAD)
 		st->dead++;
@@ -856,14 +937,105 @@ next_claimed(const bool *claimed, size_t n, size_t i)
 	return i;
 }
 
-/* Attempt row `row` (sent, or held back by a per-recipient limit). */
+/*
+ * The channel refused as a whole (login, quota): pause it, hold the
+ * message, and tell the admin once per cause.
+ */
+static int
+pause_channel(struct store *s, struct round_ch *c, const struct derr *serr,
+    int64_t now, struct derr *err)
+{
+	const struct channel_hold	*h = &c->ch->hold;
+	struct channel_pause		 p;
+	int				 r;
+
+	memset(&p, 0, sizeof(p));
+	p.channel = c->name;
+	p.since = now;
+	p.until = now + (h->pause > 0 ? h->pause : 60);
+	p.stop = h->stop;
+	p.cause = (char *)(uintptr_t)(h->cause[0] != '\0' ? h->cause :
+	    "通道暂停");
+	p.reply = (char *)(uintptr_t)serr->msg;
+	if ((r = store_channel_pause_set(s, &p, err)) < 0)
+		return -1;
+	c->paused_until = p.until;
+	c->was_paused = true;
+	if (r > 0)
+		log_err("outbox: channel %s %s: %s: %s retry_in=%llds",
+		    c->name, h->stop ? "stopped until the admin acts" :
+		    "paused", p.cause, serr->msg, (long long)(p.until - now));
+	else
+		log_warn("outbox: channel %s still paused: %s retry_in=%llds",
+		    c->name, serr->msg, (long long)(p.until - now));
+	return 0;
+}
+
+/* A message went out: the channel's pause, if any, is over. */
+static int
+resume_channel(struct store *s, struct round_ch *c, struct derr *err)
+{
+	c->in_window++;
+	if (!c->was_paused)
+		return 0;
+	if (store_channel_pause_clear(s, c->name, err) < 0)
+		return -1;
+	c->was_paused = false;
+	c->paused_until = 0;
+	log_notice("outbox: channel %s resumed: a message went out", c->name);
+	return 0;
+}
+
+/* Hold the row instead of sending it? The time it waits until, or 0. */
+static int64_t
+held_until(struct round_ch *c, int64_t now)
+{
+	if (c == NULL)
+		return 0;
+	if (c->paused_until > now)
+		return c->paused_until;
+	if (c->ch->rate <= 0 || c->in_window < c->ch->rate)
+		return 0;
+	if (!c->rate_told)
+		log_info("outbox: channel %s sent its %d message(s) of this "
+		    "minute (rate): the rest wait", c->name, c->ch->rate);
+	c->rate_told = true;
+	return now + 60;
+}
+
+/* After the send: what the channel said beyond the outcome. */
+static int
+after_send(struct store *s, struct attempt *a, struct round_ch *c,
+    enum channel_outcome oc, const struct derr *serr, struct derr *err)
+{
+	int64_t	 nb;
+
+	if (c == NULL)
+		return 0;
+	if (oc == CHANNEL_SENT)
+		return resume_channel(s, c, err);
+	if (oc == CHANNEL_PAUSED) {
+		if (pause_channel(s, c, serr, a->now, err) < 0)
+			return -1;
+		hold(a, c->paused_until);
+		return 0;
+	}
+	nb = a->now + c->ch->hold.not_before;
+	if (a->res.status == OUTBOX_FAILED && a->res.next_attempt_at < nb)
+		a->res.next_attempt_at = nb;
+	return 0;
+}
+
+/* Attempt row `row` (sent, or held back by a limit or a pause). */
 static int
 attempt_one(struct store *s, const struct cfg_outbox *cfg,
     const struct outbox_drain_opts *o, struct outbox_row *row, int64_t now,
-    struct attempt *a, struct outbox_stats *st, struct channel **ch,
+    struct attempt *a, struct outbox_stats *st, struct round *rd,
     struct derr *err)
 {
 	enum channel_outcome	 oc;
+	struct round_ch		*c;
+	struct channel		*ch;
 	struct derr		 serr;
 	int64_t			 until;
 
@@ -872,17 +1044,27 @@ attempt_one(struct store *s, const struct cfg_outbox *cfg,
 	a->row = row;
 	a->now = now;
 	derr_clear(&serr);
-	*ch = o->channel(o->chctx, row->channel);
-	until = limit_until(s, *ch, row, now, serr.msg, sizeof(serr.msg), err);
+	ch = o->channel(o->chctx, row->channel);
+	if (round_ch_get(s, rd, ch, row->channel, now, &c, err) < 0)
+		return -1;
+	if ((until = held_until(c, now)) > 0) {
+		hold(a, until);
+		log_attempt(a, CHANNEL_PAUSED);
+		stats_add(st, a, CHANNEL_PAUSED);
+		return 0;
+	}
+	until = limit_until(s, ch, row, now, serr.msg, sizeof(serr.msg), err);
 	if (until < 0)
 		return -1;
 	if (until > 0)
 		oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
 	else
-		oc = send_row(*ch, row, o->utc_offset, now, a->peer, &serr);
+		oc = send_row(ch, row, o->utc_offset, now, a->peer, &serr);
 	classify(a, oc, &serr);
 	if (until > 0 && a->res.status == OUTBOX_FAILED)
 		a->res.next_attempt_at = until;
+	if (until == 0 && after_send(s, a, c, oc, &serr, err) < 0)
+		return -1;
 	log_attempt(a, oc);
 	stats_add(st, a, oc);
 	return 0;
@@ -895,14 +1077,17 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 {
 	struct outbox_list	 due = { 0 };
 	struct attempt		 a;
-	struct channel		*ch, *used[4] = { 0 };
+	struct round		 rd;
 	int64_t			*ids = NULL;
 	bool			*claimed = NULL;
-	size_t			 i, j, next, nused = 0;
+	size_t			 i, j, next;
 	int			 r = -1;
 
+	memset(&rd, 0, sizeof(rd));
 	if (store_outbox_due(s, now, cfg->batch, &due, err) < 0)
 		return -1;
+	if (due.n > 0 && store_channel_pause_list(s, &rd.pauses, err) < 0)
+		goto out;
 	ids = xcalloc(due.n + 1, sizeof(*ids));
 	claimed = xcalloc(due.n + 1, sizeof(*claimed));
 	for (i = 0; i < due.n; i++)
@@ -914,13 +1099,9 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 	/* Rows cancelled (dutyctl) since the due query are not claimed. */
 	for (i = next_claimed(claimed, due.n, (size_t)-1); i < due.n;
 	    i = next) {
-		if (attempt_one(s, cfg, o, &due.v[i], now, &a, st, &ch,
+		if (attempt_one(s, cfg, o, &due.v[i], now, &a, st, &rd,
 		    err) < 0)
 			goto out;
-		for (j = 0; j < nused && used[j] != ch; j++)
-			;
-		if (j == nused && ch != NULL && nused < 4)
-			used[nused++] = ch;
 		next = next_claimed(claimed, due.n, i);
 		if (o->stop != NULL && o->stop(o->stopctx))
 			next = due.n;
@@ -931,9 +1112,10 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 	}
 	r = (int)due.n;
 out:
-	for (j = 0; j < nused && !o->keep_open; j++)
-		if (used[j]->flush != NULL)
-			used[j]->flush(used[j]->ctx);
+	for (j = 0; j < rd.n && !o->keep_open; j++)
+		if (rd.v[j].ch->flush != NULL)
+			rd.v[j].ch->flush(rd.v[j].ch->ctx);
+	round_clear(&rd);
 	free(ids);
 	free(claimed);
 	outbox_list_clear(&due);

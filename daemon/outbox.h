@@ -27,6 +27,8 @@ struct outbox_stats {
 	int	 failed;	/* will be retried */
 	int	 dead;
 	int	 unknown;	/* reply lost: retried, may duplicate */
+	int	 held;		/* not attempted: channel paused or at its
+				 * rate; no attempt spent */
 };
 
 /*

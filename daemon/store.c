@@ -33,6 +33,7 @@ enum store_stmt {
 	STMT_COMMIT,
 	STMT_FINISH,
 	STMT_CLAIM,
+	STMT_HOLD,
 	STMT_RELEASE,
 	STMT_STATE_SET,
 	STMT_AUDIT,
@@ -53,6 +54,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "WHERE id = ?7 AND status = 'sending'",
 	[STMT_CLAIM] = "UPDATE outbox SET status = 'sending' WHERE id = ?1 "
 	    "AND status IN ('pending', 'failed')",
+	/* Not attempted (a paused channel): back, due at ?2. */
+	[STMT_HOLD] = "UPDATE outbox SET status = CASE WHEN attempts > 0 "
+	    "THEN 'failed' ELSE 'pending' END, next_attempt_at = ?2 "
+	    "WHERE id = ?1 AND status = 'sending'",
 	/* Claimed but not attempted: back to what it was. */
 	[STMT_RELEASE] = "UPDATE outbox SET status = CASE WHEN attempts > 0 "
 	    "THEN 'failed' ELSE 'pending' END WHERE status = 'sending'",
@@ -1720,8 +1725,8 @@ store_outbox_sent_since(struct store *s, const char *channel,
     struct derr *err)
 {
 	static const char sql[] = "SELECT count(*), min(sent_at) FROM outbox "
-	    "WHERE status = 'sent' AND channel = ?1 AND recipient = ?2 AND "
-	    "sent_at >= ?3";
+	    "WHERE status = 'sent' AND channel = ?1 AND (?2 IS NULL OR "
+	    "recipient = ?2) AND sent_at >= ?3";
 	sqlite3_stmt	*st;
 	int		 rc;
 
@@ -1731,7 +1736,7 @@ store_outbox_sent_since(struct store *s, const char *channel,
 	if ((st = prep(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_STATIC);
+	bind_text(st, 2, recipient);
 	sqlite3_bind_int64(st, 3, since);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1869,6 +1874,13 @@ finish_row(struct store *s, const struct store_result *r, struct derr *err)
 {
 	sqlite3_stmt	*st;
 
+	if (r->status == OUTBOX_PENDING) {
+		if ((st = cached(s, STMT_HOLD, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_int64(st, 2, r->next_attempt_at);
+		return step_kept(s, st, "outbox hold", err);
+	}
 	if ((st = cached(s, STMT_FINISH, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, outbox_status_name(r->status), -1,
@@ -2014,7 +2026,7 @@ replay_one(void *ctx, const char *rec, size_t len, struct derr *err)
 	    &id, &status, &dup, &now, &next, e, p) != 8 ||
 	    strcmp(round, rp->round) != 0 ||
 	    (status != OUTBOX_SENT && status != OUTBOX_FAILED &&
-	    status != OUTBOX_DEAD))
+	    status != OUTBOX_DEAD && status != OUTBOX_PENDING))
 		return 0;
 	r.id = id;
 	r.now = now;
@@ -2670,6 +2682,132 @@ store_mailbox_set(struct store *s, const char *mailbox,
 	sqlite3_bind_int(st, 7, m->failures);
 	bind_text(st, 8, m->last_result);
 	return step_done(s, st, "mailbox state set", err);
+}
+
+/* ---- paused channels (migration 006) ------------------------------- */
+
+void
+channel_pause_list_clear(struct channel_pause_list *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].channel);
+		free(l->v[i].cause);
+		free(l->v[i].reply);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+store_channel_pause_list(struct store *s, struct channel_pause_list *out,
+    struct derr *err)
+{
+	static const char sql[] = "SELECT channel, since, until, stop, cause, "
+	    "reply FROM channel_pause ORDER BY channel";
+	struct channel_pause	*p;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		p = &out->v[out->n++];
+		p->channel = col_dup(st, 0);
+		p->since = sqlite3_column_int64(st, 1);
+		p->until = sqlite3_column_int64(st, 2);
+		p->stop = sqlite3_column_int(st, 3) != 0;
+		p->cause = col_dup(st, 4);
+		p->reply = col_dup(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		channel_pause_list_clear(out);
+		return db_err(s, err, "channel pause list");
+	}
+	return 0;
+}
+
+int
+store_channel_pause_set(struct store *s, const struct channel_pause *p,
+    struct derr *err)
+{
+	/* changes() counts the row only when it is new or its cause is. */
+	static const char sql[] = "INSERT INTO channel_pause (channel, since, "
+	    "until, stop, cause, reply) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (channel) DO UPDATE SET until = ?3, stop = ?4, "
+	    "cause = ?5, reply = ?6 WHERE cause <> ?5";
+	static const char same[] = "UPDATE channel_pause SET until = ?2, "
+	    "reply = ?3 WHERE channel = ?1";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, p->channel);
+	sqlite3_bind_int64(st, 2, p->since);
+	sqlite3_bind_int64(st, 3, p->until);
+	sqlite3_bind_int(st, 4, p->stop);
+	bind_text(st, 5, p->cause);
+	bind_text(st, 6, p->reply != NULL ? p->reply : "");
+	if (step_done(s, st, "channel pause", err) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) > 0)
+		return 1;
+	if ((st = prep(s, same, err)) == NULL)
+		return -1;
+	bind_text(st, 1, p->channel);
+	sqlite3_bind_int64(st, 2, p->until);
+	bind_text(st, 3, p->reply != NULL ? p->reply : "");
+	return step_done(s, st, "channel pause", err) < 0 ? -1 : 0;
+}
+
+int
+store_channel_pause_clear(struct store *s, const char *channel,
+    struct derr *err)
+{
+	static const char sql[] = "DELETE FROM channel_pause WHERE "
+	    "channel = ?1";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, channel);
+	return step_done(s, st, "channel pause clear", err);
+}
+
+int
+store_channel_pause_wake(struct store *s, int64_t now, struct derr *err)
+{
+	static const char rows[] = "UPDATE outbox SET next_attempt_at = ?1 "
+	    "WHERE status IN ('pending', 'failed') AND EXISTS (SELECT 1 FROM "
+	    "channel_pause p WHERE p.stop = 1 AND p.channel = outbox.channel "
+	    "AND p.until = outbox.next_attempt_at)";
+	static const char stops[] = "UPDATE channel_pause SET until = ?1 "
+	    "WHERE stop = 1 AND until > ?1";
+	sqlite3_stmt	*st;
+	int		 n;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((st = prep(s, rows, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, now);
+	if (step_done(s, st, "channel wake", err) < 0 ||
+	    (st = prep(s, stops, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, now);
+	if (step_done(s, st, "channel wake", err) < 0)
+		goto fail;
+	n = sqlite3_changes(s->db);
+	if (store_commit(s, err) < 0)
+		return -1;
+	return n;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 /* ---- daemon state -------------------------------------------------- */
