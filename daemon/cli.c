@@ -925,6 +925,26 @@ status_mailbox(struct cli *c)
 	return 0;
 }
 
+/* A provider refused our timestamp (outbox.c, "clock_suspect"). */
+static int
+status_clock(struct cli *c)
+{
+	struct derr	 err = { 0 };
+	char		*v = NULL, *tab;
+	int		 k;
+
+	if ((k = store_state_get(c->store, "clock_suspect", &v, &err)) < 0)
+		return fail_err(&err);
+	if (k > 0 && (tab = strchr(v, '\t')) != NULL) {
+		*tab = '\0';
+		printf("clock:       本机时钟可能不准：%s 拒收了消息的时间戳，"
+		    "请检查系统时间（timedatectl）\n             %s\n", v,
+		    tab + 1);
+	}
+	free(v);
+	return 0;
+}
+
 /* Channels paused as a whole (issue 15): state, cause, the server's words. */
 static int
 status_pauses(struct cli *c)
@@ -945,7 +965,7 @@ status_pauses(struct cli *c)
 		    since, until, l.v[i].cause, l.v[i].reply);
 	}
 	channel_pause_list_clear(&l);
-	return 0;
+	return status_clock(c);
 }
 
 static int

@@ -733,8 +733,14 @@ struct round_ch {
 	int		 in_window;	/* sent in the last minute */
 };
 
+/* daemon_state: "CHANNEL\tERROR" of the last refusal that blamed our
+ * clock, "" once that channel sends again (dutyctl status shows it). */
+#define OUTBOX_CLOCK_STATE	"clock_suspect"
+
 struct round {
 	struct channel_pause_list pauses;	/* as the round began */
+	char			*clock;		/* OUTBOX_CLOCK_STATE's channel,
+						 * NULL: none */
 	struct round_ch		*v;
 	size_t			 n;
 };
@@ -747,7 +753,46 @@ round_clear(struct round *rd)
 	for (i = 0; i < rd->n; i++)
 		free(rd->v[i].name);
 	free(rd->v);
+	free(rd->clock);
 	channel_pause_list_clear(&rd->pauses);
+}
+
+static int
+round_load(struct store *s, struct round *rd, struct derr *err)
+{
+	char	*v = NULL, *tab;
+	int	 r;
+
+	if (store_channel_pause_list(s, &rd->pauses, err) < 0 ||
+	    (r = store_state_get(s, OUTBOX_CLOCK_STATE, &v, err)) < 0)
+		return -1;
+	if (r > 0 && (tab = strchr(v, '\t')) != NULL) {
+		*tab = '\0';
+		rd->clock = v;
+	} else
+		free(v);
+	return 0;
+}
+
+/* A refusal blamed our timestamp (`on`), or `name` sent again (!on). */
+static int
+clock_note(struct store *s, struct round *rd, const char *name, bool on,
+    const char *why, int64_t now, struct derr *err)
+{
+	char	*v;
+	int	 r;
+
+	if (!on && (rd->clock == NULL || strcmp(rd->clock, name) != 0))
+		return 0;
+	v = on ? xasprintf("%s\t%s", name, why) : xstrdup("");
+	r = store_state_set(s, OUTBOX_CLOCK_STATE, v, now, err);
+	free(v);
+	free(rd->clock);
+	rd->clock = on ? xstrdup(name) : NULL;
+	if (r == 0 && on)
+		log_warn("outbox: %s refused our timestamp: this machine's "
+		    "clock looks wrong (check timedatectl)", name);
+	return r;
 }
 
 /* The round's view of `ch` (NULL for rows of no configured channel). */
@@ -1005,15 +1050,24 @@ held_until(struct round_ch *c, int64_t now)
 
 /* After the send: what the channel said beyond the outcome. */
 static int
-after_send(struct store *s, struct attempt *a, struct round_ch *c,
-    enum channel_outcome oc, const struct derr *serr, struct derr *err)
+after_send(struct store *s, struct round *rd, struct attempt *a,
+    struct round_ch *c, enum channel_outcome oc, const struct derr *serr,
+    struct derr *err)
 {
 	int64_t	 nb;
+	char	 who[160];
 
 	if (c == NULL)
 		return 0;
+	/* Robots share the "im" rows: each is a provider of its own. */
+	snprintf(who, sizeof(who), "%s%s%s", c->name, strcmp(c->name, "im") ==
+	    0 ? ":" : "", strcmp(c->name, "im") == 0 ? a->row->recipient : "");
 	if (oc == CHANNEL_SENT)
-		return resume_channel(s, c, err);
+		return clock_note(s, rd, who, false, NULL, a->now, err) < 0 ?
+		    -1 : resume_channel(s, c, err);
+	if (c->ch->hold.clock && clock_note(s, rd, who, true, serr->msg,
+	    a->now, err) < 0)
+		return -1;
 	if (oc == CHANNEL_PAUSED) {
 		if (pause_channel(s, c, serr, a->now, err) < 0)
 			return -1;
@@ -1063,7 +1117,7 @@ attempt_one(struct store *s, const struct cfg_outbox *cfg,
 	classify(a, oc, &serr);
 	if (until > 0 && a->res.status == OUTBOX_FAILED)
 		a->res.next_attempt_at = until;
-	if (until == 0 && after_send(s, a, c, oc, &serr, err) < 0)
+	if (until == 0 && after_send(s, rd, a, c, oc, &serr, err) < 0)
 		return -1;
 	log_attempt(a, oc);
 	stats_add(st, a, oc);
@@ -1086,7 +1140,7 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 	memset(&rd, 0, sizeof(rd));
 	if (store_outbox_due(s, now, cfg->batch, &due, err) < 0)
 		return -1;
-	if (due.n > 0 && store_channel_pause_list(s, &rd.pauses, err) < 0)
+	if (due.n > 0 && round_load(s, &rd, err) < 0)
 		goto out;
 	ids = xcalloc(due.n + 1, sizeof(*ids));
 	claimed = xcalloc(due.n + 1, sizeof(*claimed));

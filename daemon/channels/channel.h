@@ -58,6 +58,8 @@ struct channel_hold {
 	int64_t		 not_before;	/* TRANSIENT/UNKNOWN: retry no sooner
 					 * than this many seconds, 0: any */
 	char		 cause[256];	/* CHANNEL_PAUSED: what is wrong */
+	bool		 clock;		/* the peer refused our timestamp:
+					 * this machine's clock looks wrong */
 };
 
 struct channel {

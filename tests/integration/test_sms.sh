@@ -153,6 +153,34 @@ else
 fi
 stop_pid "$HTTPD_PID"
 
+# --- a fresh nonce per request; Retry-After is honoured (issue 15) --------
+# Aliyun refuses a SignatureNonce it has seen (httpd.py does the same).
+P=$(free_port)
+start_httpd "$T/nonce" "$P" --provider aliyun --secret-file "$T/sms.secret" \
+    --script throttle,r429
+conf nonce '"sms"' "sms = { enabled = true; provider = \"aliyun\";
+	endpoint = \"http://127.0.0.1:$P/\"; access_key_id = \"LTAIdutydTEST\";
+	secret_file = \"$T/sms.secret\"; sign_name = \"宁海共青团\";
+	template_reminder = \"SMS_0001\"; template_overdue = \"SMS_0002\";
+	timeout = 2; };"
+$DUTYCTL -c "$T/nonce.conf" init >/dev/null
+item nonce p1 "一-1"
+item nonce p2 "一-2"
+$DUTYD -c "$T/nonce.conf" --once --now "$NOW" > "$T/nonce1.log" 2>&1
+expect_eq "429 with Retry-After: 900 waits 900 s, not the 60 s backoff" \
+    "failed 900" "$(sqlite3 "$T/nonce.db" "select status || ' ' ||
+    (next_attempt_at - created_at) from outbox
+    where recipient = '+8613800138002'")"
+# The throttled row again within the same second: a new nonce.
+id=$(sqlite3 "$T/nonce.db" "select id from outbox
+    where recipient = '+8613800138001'")
+$DUTYCTL -c "$T/nonce.conf" --now "$NOW" outbox retry "$id" >/dev/null
+$DUTYD -c "$T/nonce.conf" --once --now "$NOW" > "$T/nonce2.log" 2>&1
+expect_eq "a retry in the same second is sent (no SignatureNonceUsed)" \
+    "sent 0" "$(state nonce +8613800138001)"
+expect_eq "three requests, three nonces" 3 "$(cat "$T"/nonce/*.req | grep -o 'SignatureNonce=[^&]*' | sort -u | wc -l)"
+stop_pid "$HTTPD_PID"
+
 # --- Tencent over plain HTTP to loopback: ok, permanent, then no server --
 P=$(free_port)
 start_httpd "$T/tc" "$P" --provider tencent --secret-file "$T/sms.secret" \
@@ -223,8 +251,13 @@ expect_in "WeCom text body" '{"msgtype":"text","text":{"content":"团县委整�
 expect_eq "WeCom 45009: retry later" "failed 0" "$(state im office)"
 expect_eq "Feishu signature verifies" "sig=ok" "$(grep -o 'sig=[a-z-]*' "$T/feishu/log")"
 expect_in "Feishu body" '"msg_type":"text","content":{"text":"团县委整改提醒' "$T/feishu/1.req"
-expect_eq "Feishu 19021: dead" "dead 0" "$(state im lark)"
+expect_eq "Feishu 19021 (clock off by an hour?): retried, as DingTalk's" \
+    "failed 0" "$(state im lark)"
 expect_in "Feishu's code and message are kept" "feishu: 19021: sign match fail" "$T/im1.log"
+expect_in "the log says the clock looks wrong" "clock looks wrong" "$T/im1.log"
+$DUTYCTL -c "$T/im.conf" status > "$T/im1.status" 2>&1
+expect_in "dutyctl status says the clock looks wrong" \
+    "clock:       本机时钟可能不准：im:lark 拒收了消息的时间戳" "$T/im1.status"
 $PY - "$T/hook/1.req" > "$T/hook.txt" <<'PY'
 import json, sys
 raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1]
