@@ -26,6 +26,7 @@ struct engine {
 	struct channel		*im;		/* NULL: no robots or dry run */
 	struct engine_opts	 opts;
 	bool			 recovered;
+	bool			 ticked;	/* a tick ran in this process */
 	bool			 wake;		/* end channel stops (start,
 						 * reload: the admin may have
 						 * fixed the account) */
@@ -449,6 +450,8 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.stopctx = e->opts.stopctx;
 	o.utc_offset = cal_utc_offset(e->cal, now);
 	o.boot_id = e->opts.boot_id;
+	o.clock = e->opts.clock;
+	o.clockctx = e->opts.clockctx;
 	/* One connection per channel for all the rounds, closed at the end. */
 	o.keep_open = true;
 	do {
@@ -590,9 +593,11 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 			goto fail;
 		if (r > 0)
 			log_warn("outbox: %d message(s) were being sent when "
-			    "dutyd stopped: sending again (may duplicate)", r);
+			    "%s: sending again (may duplicate)", r, e->ticked ?
+			    "the last round failed" : "dutyd stopped");
 		e->recovered = true;
 	}
+	e->ticked = true;
 	if (e->wake) {
 		if ((r = store_channel_pause_wake(e->store, now, &err)) < 0)
 			goto fail;

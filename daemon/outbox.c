@@ -1048,36 +1048,56 @@ held_until(struct round_ch *c, int64_t now)
 	return now + 60;
 }
 
-/* After the send: what the channel said beyond the outcome. */
-static int
+/*
+ * After the send: what the channel said beyond the outcome.  The pause
+ * and clock notes are advice: a database error here is logged and the
+ * attempt's result stands (the message may have gone out).
+ */
+static void
 after_send(struct store *s, struct round *rd, struct attempt *a,
-    struct round_ch *c, enum channel_outcome oc, const struct derr *serr,
-    struct derr *err)
+    struct round_ch *c, enum channel_outcome oc, const struct derr *serr)
 {
-	int64_t	 nb;
-	char	 who[160];
+	struct derr	 err = { 0 };
+	int64_t		 nb;
+	char		 who[160];
+	int		 r = 0;
 
 	if (c == NULL)
-		return 0;
+		return;
 	/* Robots share the "im" rows: each is a provider of its own. */
 	snprintf(who, sizeof(who), "%s%s%s", c->name, strcmp(c->name, "im") ==
 	    0 ? ":" : "", strcmp(c->name, "im") == 0 ? a->row->recipient : "");
 	if (oc == CHANNEL_SENT)
-		return clock_note(s, rd, who, false, NULL, a->now, err) < 0 ?
-		    -1 : resume_channel(s, c, err);
-	if (c->ch->hold.clock && clock_note(s, rd, who, true, serr->msg,
-	    a->now, err) < 0)
-		return -1;
+		r = clock_note(s, rd, who, false, NULL, a->now, &err) < 0 ?
+		    -1 : resume_channel(s, c, &err);
+	else if (c->ch->hold.clock)
+		r = clock_note(s, rd, who, true, serr->msg, a->now, &err);
 	if (oc == CHANNEL_PAUSED) {
-		if (pause_channel(s, c, serr, a->now, err) < 0)
-			return -1;
+		if (pause_channel(s, c, serr, a->now, &err) < 0) {
+			r = -1;
+			c->paused_until = a->now + (c->ch->hold.pause > 0 ?
+			    c->ch->hold.pause : 60);
+		}
 		hold(a, c->paused_until);
-		return 0;
 	}
 	nb = a->now + c->ch->hold.not_before;
 	if (a->res.status == OUTBOX_FAILED && a->res.next_attempt_at < nb)
 		a->res.next_attempt_at = nb;
-	return 0;
+	if (r < 0)
+		log_warn("outbox: channel %s: state not recorded: %s", c->name,
+		    err.msg);
+}
+
+/* The time now, never before `floor` (a clock stepped back). */
+static int64_t
+clock_now(const struct outbox_drain_opts *o, int64_t floor)
+{
+	int64_t	 t;
+
+	if (o->clock == NULL)
+		return floor;
+	t = o->clock(o->clockctx);
+	return t > floor ? t : floor;
 }
 
 /* Attempt row `row` (sent, or held back by a limit or a pause). */
@@ -1096,7 +1116,7 @@ attempt_one(struct store *s, const struct cfg_outbox *cfg,
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
 	a->row = row;
-	a->now = now;
+	a->now = clock_now(o, now);
 	derr_clear(&serr);
 	ch = o->channel(o->chctx, row->channel);
 	if (round_ch_get(s, rd, ch, row->channel, now, &c, err) < 0)
@@ -1112,13 +1132,16 @@ attempt_one(struct store *s, const struct cfg_outbox *cfg,
 		return -1;
 	if (until > 0)
 		oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
-	else
-		oc = send_row(ch, row, o->utc_offset, now, a->peer, &serr);
+	else {
+		/* Signed now; the retry counts from the attempt's end. */
+		oc = send_row(ch, row, o->utc_offset, a->now, a->peer, &serr);
+		a->now = clock_now(o, a->now);
+	}
 	classify(a, oc, &serr);
 	if (until > 0 && a->res.status == OUTBOX_FAILED)
 		a->res.next_attempt_at = until;
-	if (until == 0 && after_send(s, rd, a, c, oc, &serr, err) < 0)
-		return -1;
+	if (until == 0)
+		after_send(s, rd, a, c, oc, &serr);
 	log_attempt(a, oc);
 	stats_add(st, a, oc);
 	return 0;
@@ -1161,7 +1184,7 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 			next = due.n;
 		/* The result and the next row in flight share one commit. */
 		if (store_outbox_finish(s, due.v[i].id, &a.res,
-		    next < due.n ? due.v[next].id : 0, now, err) < 0)
+		    next < due.n ? due.v[next].id : 0, a.now, err) < 0)
 			goto out;
 	}
 	r = (int)due.n;

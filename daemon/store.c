@@ -2112,11 +2112,20 @@ store_outbox_finish(struct store *s, int64_t id, const struct outbox_result *r,
     int64_t next_id, int64_t now, struct derr *err)
 {
 	result_push(s, id, r, now);
-	if (next_id > 0 && s->journal != NULL) {
-		if (journal_note(s, &s->results[s->nresults - 1], NULL) == 0)
-			return 1;
-		/* Readers stop at a torn record: none may follow it. */
-		journal_drop(s);
+	/*
+	 * The round's last result is journaled too: if the end-of-round
+	 * commit fails (another writer held the lock past the busy
+	 * timeout) and dutyd exits, recovery still knows the server took
+	 * the message, and does not send it again.
+	 */
+	if (s->journal != NULL) {
+		if (journal_note(s, &s->results[s->nresults - 1], NULL) == 0) {
+			if (next_id > 0)
+				return 1;
+		} else {
+			/* Readers stop at a torn record: none may follow. */
+			journal_drop(s);
+		}
 	}
 	if (results_apply(s, next_id <= 0, err) < 0)
 		return -1;
@@ -2174,6 +2183,16 @@ store_outbox_recover(struct store *s, const char *boot, int64_t now,
 	sqlite3_stmt	*st;
 	int		 same, n;
 
+	/*
+	 * This process's round whose end could not be committed (the
+	 * database was busy): its results are here, so commit them now;
+	 * nothing of it was in flight.
+	 */
+	if (s->round_open) {
+		if (results_apply(s, true, err) < 0)
+			return -1;
+		return 0;
+	}
 	if (sync_set(s, true, err) < 0 || store_begin(s, err) < 0)
 		return -1;
 	if (replay(s, err) < 0 || (same = same_boot(s, boot, err)) < 0 ||

@@ -306,6 +306,8 @@ int	store_outbox_finish(struct store *, int64_t id,
  * only the row that was in flight (the first still sending, in round
  * order) is marked maybe_dup (attempts + 1); after a reboot, or with no
  * boot id, every sending row is.  Returns how many were marked maybe_dup.
+ * After a round of this process whose end could not be committed (the
+ * database busy), its results are committed instead (returns 0).
  */
 int	store_outbox_recover(struct store *, const char *boot, int64_t now,
 	    struct derr *);

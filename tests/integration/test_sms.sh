@@ -181,6 +181,32 @@ expect_eq "a retry in the same second is sent (no SignatureNonceUsed)" \
 expect_eq "three requests, three nonces" 3 "$(cat "$T"/nonce/*.req | grep -o 'SignatureNonce=[^&]*' | sort -u | wc -l)"
 stop_pid "$HTTPD_PID"
 
+# --- each request is signed when it goes, not when the round began --------
+# The first request hangs until the 2 s timeout; the second's X-TC-Timestamp
+# must be of its own time (Tencent refuses one 5 minutes old).
+P=$(free_port)
+start_httpd "$T/late" "$P" --provider tencent --secret-file "$T/sms.secret" \
+    --script hang,ok
+conf late '"sms"' "sms = { enabled = true; provider = \"tencent\";
+	endpoint = \"http://127.0.0.1:$P/\"; access_key_id = \"AKIDdutydTEST\";
+	secret_file = \"$T/sms.secret\"; sign_name = \"宁海共青团\";
+	sdk_app_id = \"1400000000\"; template_reminder = \"1234567\";
+	timeout = 2; };"
+$DUTYCTL -c "$T/late.conf" init >/dev/null
+item late p1 "一-1"
+item late p2 "一-2"
+$DUTYD -c "$T/late.conf" --once --now "$NOW" > "$T/late1.log" 2>&1
+ts1=$(sed -n 's/^X-TC-Timestamp: //p' "$T/late/1.req" | tr -d '\r')
+ts2=$(sed -n 's/^X-TC-Timestamp: //p' "$T/late/2.req" | tr -d '\r')
+expect_eq "the request after a 2 s hang is signed 2 s later or more" yes \
+    "$([ $((ts2 - ts1)) -ge 2 ] && echo yes || echo "no ($ts1 $ts2)")"
+expect_eq "and is accepted" "sent 0" "$(state late +8613800138002)"
+expect_eq "the hung request's retry counts from when it ended" yes \
+    "$(sqlite3 "$T/late.db" "select case when next_attempt_at -
+    $ts1 >= 2 + 54 then 'yes' else 'no' end from outbox
+    where recipient = '+8613800138001'")"
+stop_pid "$HTTPD_PID"
+
 # --- Tencent over plain HTTP to loopback: ok, permanent, then no server --
 P=$(free_port)
 start_httpd "$T/tc" "$P" --provider tencent --secret-file "$T/sms.secret" \

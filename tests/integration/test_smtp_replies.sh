@@ -11,8 +11,8 @@ chmod 600 "$T/smtp.pass"
 NOW="2026-11-30 09:30"		# a Monday
 pretend "$NOW"
 
-# conf NAME PORT [SMTP_EXTRA]: ten officers, one item each, so one email
-# each (p0 .. p9), through the server on PORT.
+# conf NAME PORT [SMTP_EXTRA] [N]: ten (or N) officers, one item each, so
+# one email each (p0 .. p9), through the server on PORT.
 conf() {
 	people=""
 	i=0
@@ -30,14 +30,14 @@ people = (
 );
 smtp = { enabled = true; url = "smtp://127.0.0.1:$2"; starttls = false;
 	from = "duty@example.org"; from_name = "巡察整改办";
-	connect_timeout = 3; timeout = 2; ${3:-} };
+	connect_timeout = 3; timeout = ${TIMEOUT:-2}; ${3:-} };
 outbox = { retry_min = 60; retry_max = 600; give_up = 86400; };
 digest = { enabled = false; };
 CONF
 	c="$DUTYCTL -c $T/$1.conf"
 	$c init >/dev/null
 	i=0
-	while [ $i -lt 10 ]; do
+	while [ $i -lt "${4:-10}" ]; do
 		$c item add --problem 一 --problem-title "问题一" --code 一-$i --text "措施$i" \
 		    --owner p$i --deadline 2026-12-02 >/dev/null
 		i=$((i + 1))
@@ -213,6 +213,35 @@ expect_eq "554 DT:SPM: dead" dead "$(sqlite3 "$T/spm.db" "select status
 expect_in "554 DT:SPM: the hint says what to change" \
     "请修改模板措辞、减少链接" "$T/spm.log"
 expect_eq "the other eight sent" 8 "$(status_of spm sent)"
+stop_pid "$SMTPD_PID"
+
+# --- the end-of-round commit meets a busy database -------------------------
+# Another writer holds the lock past the busy timeout (15 s against 10 s)
+# while the server takes its time with the one message: the server's 250
+# came, so the message must never go again.
+P=$(free_port)
+start_smtpd "$T/busy" "$P" --delay 3
+TIMEOUT=10 conf busy "$P" "" 1
+$DUTYD -c "$T/busy.conf" --once > "$T/busy.log" 2>&1 &
+bpid=$!
+sleep 1
+$PY - "$T/busy.db" <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+time.sleep(15)
+db.execute("ROLLBACK")
+PY
+lpid=$!
+wait "$bpid"
+wait "$lpid"
+expect_in "the busy commit is reported" "database is locked" "$T/busy.log"
+$DUTYD -c "$T/busy.conf" --once > "$T/busy2.log" 2>&1
+expect_eq "the accepted message went once, and is sent" "1 sent 0" \
+    "$(grep -c '^msg=' "$T/busy/log") $(sqlite3 "$T/busy.db" \
+    "select status || ' ' || maybe_dup from outbox")"
+expect_eq "nothing is said to be sent again" 0 \
+    "$(grep -c 'sending again' "$T/busy2.log")"
 stop_pid "$SMTPD_PID"
 
 finish
