@@ -26,6 +26,7 @@
 struct net_smtp {
 	CURL		*curl;
 	char		 errbuf[CURL_ERROR_SIZE];
+	char		 why[CURL_ERROR_SIZE + 64];	/* curl_reason */
 	char		 reply[NET_REPLY_MAX];	/* last reply line, escaped */
 	char		 refusal[NET_REPLY_MAX]; /* first 4xx/5xx line */
 	size_t		 written;		/* bytes seen by write_cb */
@@ -362,20 +363,40 @@ code_class(CURLcode code)
 	return NULL;
 }
 
+/*
+ * libcurl's reason for `code`, with its error buffer's detail.  When a
+ * TLS read or write fails, the buffer ends in ", errno N" with whatever
+ * errno was left from an earlier call (11, 115: nothing to do with the
+ * cut connection), so that part is dropped and libcurl's own sentence
+ * for the code leads.
+ */
+static const char *
+curl_reason(int code, const char *errbuf, char *out, size_t n)
+{
+	const char	*e;
+
+	if (errbuf[0] == '\0')
+		return curl_easy_strerror((CURLcode)code);
+	if ((e = strstr(errbuf, ", errno ")) == NULL &&
+	    (e = strstr(errbuf, " (errno: ")) == NULL)
+		return errbuf;
+	snprintf(out, n, "%s (%.*s)", curl_easy_strerror((CURLcode)code),
+	    (int)(e - errbuf), errbuf);
+	return out;
+}
+
 /* The server's refusal if there was one, else libcurl's sentence. */
 static const char *
-curl_why(const struct net_smtp *s, const struct net_result *res)
+curl_why(struct net_smtp *s, const struct net_result *res)
 {
 	if (res->response_code >= 400 && res->reply[0] != '\0')
 		return res->reply;
-	if (s->errbuf[0] != '\0')
-		return s->errbuf;
-	return curl_easy_strerror((CURLcode)res->curl_code);
+	return curl_reason(res->curl_code, s->errbuf, s->why, sizeof(s->why));
 }
 
 /* Fill res->outcome and `err` from the CURLcode and the last reply. */
 static int
-classify(const struct net_smtp *s, struct net_result *res, struct derr *err)
+classify(struct net_smtp *s, struct net_result *res, struct derr *err)
 {
 	const struct net_code_class	*cc;
 	CURLcode			 code = (CURLcode)res->curl_code;
@@ -673,10 +694,10 @@ http_classify(const struct net_http *h, struct net_http_resp *r,
 {
 	const struct net_code_class	*cc = NULL;
 	const char			*why;
+	char				 buf[CURL_ERROR_SIZE + 64];
 	size_t				 i;
 
-	why = h->errbuf[0] != '\0' ? h->errbuf :
-	    curl_easy_strerror((CURLcode)r->curl_code);
+	why = curl_reason(r->curl_code, h->errbuf, buf, sizeof(buf));
 	for (i = 0; i < sizeof(http_classes) / sizeof(http_classes[0]); i++)
 		if (http_classes[i].code == (CURLcode)r->curl_code)
 			cc = &http_classes[i];

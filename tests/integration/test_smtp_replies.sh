@@ -244,4 +244,16 @@ expect_eq "nothing is said to be sent again" 0 \
     "$(grep -c 'sending again' "$T/busy2.log")"
 stop_pid "$SMTPD_PID"
 
+# --- a dropped connection shows libcurl's reason, not a stale errno --------
+P=$(free_port)
+start_smtpd "$T/drop" "$P" --drop-after-data
+conf drop "$P" "" 1
+$DUTYD -c "$T/drop.conf" --once > "$T/drop.log" 2>&1
+expect_in "the reason is libcurl's" \
+    "Failure when receiving data from the peer (response reading failed)" \
+    "$T/drop.log"
+expect_eq "no errno left over from another call" 0 \
+    "$(grep -c 'errno' "$T/drop.log")"
+stop_pid "$SMTPD_PID"
+
 finish
