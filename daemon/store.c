@@ -95,6 +95,10 @@ struct store {
 static void	results_clear(struct store *);
 static int	results_apply(struct store *, bool, struct derr *);
 
+/*
+ * A full disk is not a bug in dutyd: DERR_SYS (dutyctl exits 74,
+ * EX_IOERR) with a sentence that says so and names the database.
+ */
 static int
 db_err(struct store *s, struct derr *err, const char *what)
 {
@@ -102,6 +106,13 @@ db_err(struct store *s, struct derr *err, const char *what)
 	bool	 busy = (code & 0xff) == SQLITE_BUSY ||
 	    (code & 0xff) == SQLITE_LOCKED;
 
+	/* SQLite says SQLITE_FULL, or an I/O error whose errno is ENOSPC
+	 * (the WAL index or the WAL itself could not grow). */
+	if ((code & 0xff) == SQLITE_FULL || sqlite3_system_errno(s->db) ==
+	    ENOSPC)
+		return derr_set(err, DERR_SYS, true, "%s: the disk is full: "
+		    "free space on the file system of %s", what,
+		    s->path != NULL ? s->path : "the database");
 	return derr_set(err, DERR_DB, busy, "%s: %s", what,
 	    sqlite3_errmsg(s->db));
 }
@@ -112,7 +123,12 @@ exec_sql(struct store *s, const char *sql, struct derr *err)
 	char	*msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		derr_set(err, DERR_DB, false, "%s", msg ? msg : "error");
+		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL ||
+		    sqlite3_system_errno(s->db) == ENOSPC)
+			db_err(s, err, "write");
+		else
+			derr_set(err, DERR_DB, false, "%s", msg ? msg :
+			    "error");
 		sqlite3_free(msg);
 		return -1;
 	}

@@ -104,4 +104,31 @@ sqlite3 "$T/copy.db" 'PRAGMA user_version = 99'
 $DUTYCTL -c "$T/copy.conf" item list > "$T/out" 2>&1
 expect_in "a newer database is refused" "newer dutyd" "$T/out"
 
+# --- a full disk: exit 74 (EX_IOERR) and a sentence that says so ----------
+# The database on a 1 MB tmpfs in a private mount namespace (unshare -rm
+# works without root where user namespaces are allowed), filled up.
+mkdir -p "$T/full"
+cat > "$T/full.conf" <<CONF
+general = { database = "$T/full/duty.db"; templates = "$TOP/conf/templates"; };
+people = ( { key = "zhang"; name = "张伟"; email = "zhangwei@example.org"; } );
+maildir = { path = "$T/outbox"; };
+digest = { enabled = false; };
+CONF
+cat > "$T/full.sh" <<SH
+mount -t tmpfs -o size=1m tmpfs "$T/full" || exit 99
+$DUTYCTL -c "$T/full.conf" init > /dev/null || exit 98
+dd if=/dev/zero of="$T/full/filler" bs=4k 2>/dev/null
+$DUTYCTL -c "$T/full.conf" item add --problem 一 --problem-title "问题" \
+    --code 一-1 --text "\$(head -c 20000 /dev/zero | tr '\\0' x)" \
+    --owner zhang --deadline 2026-12-01
+SH
+if unshare -rm true 2>/dev/null; then
+	unshare -rm sh "$T/full.sh" > "$T/full.out" 2>&1
+	expect_eq "a full disk exits 74" 74 $?
+	expect_in "and says the disk is full" "the disk is full: free space" \
+	    "$T/full.out"
+else
+	ok "a full disk (skipped: no user namespaces for unshare -rm)"
+fi
+
 finish
