@@ -148,7 +148,7 @@ open_all(struct cli *c)
 		return fail_err(&err);
 	if ((r = set_now(c)) != 0)
 		return r;
-	if ((c->store = store_open(g->database, &err)) == NULL)
+	if ((c->store = store_open_read(g->database, &err)) == NULL)
 		return fail_err(&err);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -87,6 +88,7 @@ struct store {
 	bool		 round_open;	/* claimed, not yet released */
 	struct store_result *results;	/* waiting for the round's end */
 	size_t		 nresults;
+	char		*readonly;	/* why writes cannot work, or NULL */
 };
 
 #define BUSY_TIMEOUT_MS	10000
@@ -108,6 +110,9 @@ db_err(struct store *s, struct derr *err, const char *what)
 
 	/* SQLite says SQLITE_FULL, or an I/O error whose errno is ENOSPC
 	 * (the WAL index or the WAL itself could not grow). */
+	if ((code & 0xff) == SQLITE_READONLY && s->readonly != NULL)
+		return derr_set(err, DERR_SYS, false, "%s: this command "
+		    "writes, but %s", what, s->readonly);
 	if ((code & 0xff) == SQLITE_FULL || sqlite3_system_errno(s->db) ==
 	    ENOSPC)
 		return derr_set(err, DERR_SYS, true, "%s: the disk is full: "
@@ -394,6 +399,110 @@ store_open(const char *path, struct derr *err)
 	return s;
 }
 
+/*
+ * Why this user cannot write the database at `path`, or NULL if it can
+ * (as far as access(2) and statvfs(3) tell); the caller frees.
+ */
+static char *
+write_denied(const char *path)
+{
+	struct statvfs	 fs;
+	char		*dir, *slash, *why = NULL;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_RDONLY))
+		why = xasprintf("the file system holding %s is mounted "
+		    "read-only", path);
+	else if (access(path, W_OK) != 0 && errno == EACCES)
+		why = xasprintf("user %u may not write %s (check its owner "
+		    "and mode)", (unsigned)geteuid(), path);
+	else if (access(dir, W_OK | X_OK) != 0 && errno == EACCES)
+		why = xasprintf("user %u may not write the directory %s, where "
+		    "SQLite keeps the database's -wal and -shm files",
+		    (unsigned)geteuid(), dir);
+	free(dir);
+	return why;
+}
+
+/* "file:PATH?mode=ro[&immutable=1]", with ? # % in PATH escaped. */
+static char *
+ro_uri(const char *path, bool immutable)
+{
+	struct buf	 b;
+	const char	*p;
+
+	buf_init(&b, 0);
+	(void)buf_puts(&b, "file:", NULL);
+	for (p = path; *p != '\0'; p++)
+		if (*p == '?' || *p == '#' || *p == '%')
+			(void)buf_printf(&b, NULL, "%%%02X", (unsigned char)*p);
+		else
+			(void)buf_append(&b, p, 1, NULL);
+	(void)buf_puts(&b, immutable ? "?mode=ro&immutable=1" : "?mode=ro",
+	    NULL);
+	return buf_take(&b);
+}
+
+/*
+ * Read-only, for reads.  A WAL database needs its -shm file: without one
+ * (no writer is connected) and no right to make it, or on a read-only
+ * file system, the database is opened immutable.
+ */
+static struct store *
+open_readonly(const char *path, char *why, struct derr *err)
+{
+	struct store	*s = xcalloc(1, sizeof(*s));
+	char		*uri, *shm;
+	int		 rc;
+
+	s->path = xstrdup(path);
+	s->readonly = why;
+	/* No -shm file: no writer is connected, and none could be made. */
+	shm = xasprintf("%s-shm", path);
+	uri = ro_uri(path, strstr(why, "read-only") != NULL ||
+	    access(shm, F_OK) != 0);
+	free(shm);
+	rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+		rc = get_user_version(s, &s->version, err) < 0 ? -1 : 0;
+	} else
+		derr_set(err, DERR_SYS, false, "%s: cannot be read: %s", path,
+		    why);
+	if (rc == 0 && s->version != (int)migrations_count)
+		rc = derr_set(err, DERR_SYS, false, "%s: schema version %d, "
+		    "not %zu, and it cannot be upgraded: %s", path, s->version,
+		    migrations_count, why);
+	if (rc != 0) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct store *
+store_open_read(const char *path, struct derr *err)
+{
+	struct store	*s;
+	struct derr	 rw = { 0 };
+	char		*why;
+
+	if ((s = store_open(path, &rw)) != NULL)
+		return s;
+	if (access(path, F_OK) != 0 || (why = write_denied(path)) == NULL) {
+		*err = rw;
+		return NULL;
+	}
+	return open_readonly(path, why, err);
+}
+
 struct store *
 store_open_copy(const char *path, struct derr *err)
 {
@@ -436,6 +545,7 @@ store_close(struct store *s)
 	free(s->results);
 	journal_free(s->journal);
 	free(s->path);
+	free(s->readonly);
 	free(s);
 }
 

@@ -25,6 +25,13 @@ struct store;
  * refused (DERR_DB). Returns NULL on error.
  */
 struct store *store_open(const char *path, struct derr *);
+/*
+ * For dutyctl: store_open, or, when the database exists but this user or
+ * the file system cannot write it, the database read-only (reads work;
+ * a write fails with DERR_SYS saying which of the two and which path).
+ * A read-only database must have the current schema. NULL on error.
+ */
+struct store *store_open_read(const char *path, struct derr *);
 void	store_close(struct store *);
 /*
  * Open an in-memory copy of the database at `path` (for dry runs: what is
