@@ -442,6 +442,55 @@ robot_item_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The robot kind (cfg im.kinds) a stage belongs to. */
+static const char *
+robot_kind(const struct notif *n)
+{
+	if (n->what == NOTIF_DUTY || n->what == NOTIF_SHORTFALL)
+		return "duty";
+	return n->escalation ? "escalation" : "reminder";
+}
+
+/* Was the same duty stage (another owner's copy) listed before `i`? */
+static bool
+duty_seen(const struct notif_list *l, const bool *fresh, size_t i)
+{
+	const struct notif	*a = &l->v[i], *b;
+	size_t			 j;
+
+	for (j = 0; j < i; j++) {
+		b = &l->v[j];
+		if (fresh[j] && b->what == a->what && b->duty == a->duty &&
+		    b->target == a->target && b->stage == a->stage &&
+		    strcmp(b->period, a->period) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Duty warnings and shortfalls for a robot that takes kind "duty". */
+static void
+robot_duties(const struct cfg *cfg, const struct notif_list *l,
+    const bool *fresh, struct rval *ctx)
+{
+	struct rval	*duties, *shorts;
+	size_t		 i;
+	int		 nd = 0, ns = 0;
+
+	duties = rval_map_set_list(ctx, "duties");
+	shorts = rval_map_set_list(ctx, "shortfalls");
+	for (i = 0; i < l->n; i++) {
+		if (!fresh[i] || l->v[i].what == NOTIF_ITEM ||
+		    l->v[i].what == NOTIF_FEEDBACK || duty_seen(l, fresh, i))
+			continue;
+		duty_value(l->v[i].what == NOTIF_DUTY ? duties : shorts, cfg,
+		    &l->v[i]);
+		*(l->v[i].what == NOTIF_DUTY ? &nd : &ns) += 1;
+	}
+	rval_map_set_bool(ctx, "has_duties", nd > 0);
+	rval_map_set_bool(ctx, "has_shortfalls", ns > 0);
+}
+
 /* Mark the stages for this robot that it has not carried yet. */
 static int
 robot_fresh(struct store *st, const struct cfg *cfg, const struct cfg_im *im,
@@ -455,10 +504,9 @@ robot_fresh(struct store *st, const struct cfg *cfg, const struct cfg_im *im,
 	for (i = 0; i < l->n; i++) {
 		n = &l->v[i];
 		fresh[i] = false;
-		/* XXX duties, shortfalls and feedback do not go to robots. */
-		if (n->channel != CFG_CH_IM || n->what != NOTIF_ITEM ||
-		    !strv_has(&im->kinds,
-		    n->escalation ? "escalation" : "reminder"))
+		/* XXX feedback does not go to robots. */
+		if (n->channel != CFG_CH_IM || n->what == NOTIF_FEEDBACK ||
+		    !strv_has(&im->kinds, robot_kind(n)))
 			continue;
 		r = store_notif_exists(st, n->key, cfg->people[n->person].key,
 		    chan, err);
@@ -484,9 +532,10 @@ robot_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	char			 d[11];
 
 	for (i = 0; i < l->n; i++)
-		if (fresh[i])
+		if (fresh[i] && l->v[i].what == NOTIF_ITEM)
 			it[n++] = (struct robot_item){ l->v[i].deadline,
 			    l->v[i].item_id, i };
+	robot_duties(cfg, l, fresh, ctx);
 	qsort(it, n, sizeof(*it), robot_item_cmp);
 	cal_civil(cal, now, &today, &minute);
 	rval_map_set_str(ctx, "office", cfg->general.office);

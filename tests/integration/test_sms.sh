@@ -301,4 +301,26 @@ else
 	ok "robot URLs (tokens) stay out of the log"
 fi
 
+# --- a robot that takes kind "duty": duty warnings reach the group -------
+PW2=$(free_port)
+start_httpd "$T/wduty" "$PW2" --provider wecom
+conf rduty '"email"' "im = (
+	{ name = \"office\"; type = \"wecom\"; format = \"markdown\";
+	  url = \"http://127.0.0.1:$PW2/cgi-bin/webhook/send?key=KEY\";
+	  kinds = [\"duty\"]; }
+);
+duties = (
+	{ id = \"dues\"; title = \"团费收缴\"; period = \"month\";
+	  at_least = 1; owners = [ \"p1\", \"p2\" ]; warn = [ 10, 5, 2 ];
+	  channels = [ \"im\" ]; }
+);"
+$DUTYCTL -c "$T/rduty.conf" init >/dev/null
+$DUTYD -c "$T/rduty.conf" --once --now "$NOW" > "$T/rduty.log" 2>&1
+expect_eq "one robot message for the duty, not one per owner" 1 \
+    "$(nreq "$T/wduty")"
+expect_in "the robot names the duty that is short" \
+    "**团费收缴** <font color=\\\"warning\\\">今天截止</font>" "$T/wduty/1.req"
+expect_eq "and it is sent" "sent 0" "$(state rduty office)"
+stop_pid "$HTTPD_PID"
+
 finish
