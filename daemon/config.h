@@ -116,6 +116,7 @@ struct cfg_sms {
 	char		*region;
 	char		*template_reminder;
 	char		*template_overdue;
+	char		*template_shortfall;	/* duties: to the leaders */
 	char		*ca_file;
 	int		 timeout;
 	int		 param_max;	/* characters per template parameter */

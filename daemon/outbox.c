@@ -72,10 +72,9 @@ item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
 
 /* An unmet duty quota (warning) or a closed period's shortfall. */
 static void
-duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
+duty_fill(struct rval *v, const struct cfg *cfg, const struct notif *n)
 {
 	const struct cfg_duty	*d = &cfg->duties[n->duty];
-	struct rval		*v = rval_list_add_map(list);
 	struct cal_period	 p;
 	char			 b[11], name[32];
 
@@ -97,6 +96,12 @@ duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
 	rval_map_set_bool(v, "last_day", n->days <= 0);
 	rval_map_set_str(v, "colour", colour_labels[n->colour]);
 	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
+}
+
+static void
+duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
+{
+	duty_fill(rval_list_add_map(list), cfg, n);
 }
 
 /* Assigned feedback awaiting its answer. */
@@ -139,6 +144,9 @@ struct group {
 	size_t			 n;
 	size_t			 nnew;
 	bool			*fresh;	/* not planned before */
+	/* SMS: an approved template names what it carries, so items and
+	 * shortfalls go in rows of their own (this row's kind). */
+	enum notif_what		 sms_what;
 };
 
 static int
@@ -175,6 +183,10 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			continue;
 		}
 		if (g->v[i].what != NOTIF_ITEM) {
+			/* The first shortfall, for an SMS that names one. */
+			if (g->v[i].what == NOTIF_SHORTFALL && nshort == 0)
+				duty_fill(rval_map_set_map(ctx,
+				    "first_shortfall"), cfg, &g->v[i]);
 			duty_value(g->v[i].what == NOTIF_DUTY ? duties :
 			    shorts, cfg, &g->v[i]);
 			*(g->v[i].what == NOTIF_DUTY ? &nduty : &nshort) += 1;
@@ -278,8 +290,13 @@ sms_parts(const struct cfg *cfg, const struct group *g,
 		    g->v[i].escalation);
 	name = late ? "sms-overdue.txt" : "sms-reminder.txt";
 	code = late ? cfg->sms.template_overdue : cfg->sms.template_reminder;
+	if (g->sms_what == NOTIF_SHORTFALL) {
+		name = "sms-shortfall.txt";
+		code = cfg->sms.template_shortfall;
+	}
 	if (code == NULL)
 		return derr_set(err, DERR_CONFIG, false, "sms.%s is not set",
+		    g->sms_what == NOTIF_SHORTFALL ? "template_shortfall" :
 		    late ? "template_overdue" : "template_reminder");
 	if (render_part(cfg, name, ctx, RENDER_NONE, &lines, err) < 0)
 		return -1;
@@ -372,10 +389,10 @@ group_fresh(struct store *st, struct group *g, const struct cfg *cfg,
 
 	g->nnew = 0;
 	for (i = 0; i < g->n; i++) {
-		/* An SMS template names measures: duties and feedback
-		 * reach the person by email (XXX: templates for them). */
+		/* An SMS template names measures or a shortfall: duty
+		 * warnings and feedback reach the person by email. */
 		if (g->v[i].channel == CFG_CH_SMS &&
-		    g->v[i].what != NOTIF_ITEM) {
+		    g->v[i].what != g->sms_what) {
 			g->fresh[i] = false;
 			continue;
 		}
@@ -672,7 +689,12 @@ enqueue_all(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		/* Group robots take everyone's stages: see enqueue_robot. */
 		if (sorted->v[i].channel == CFG_CH_IM)
 			continue;
+		g.sms_what = NOTIF_ITEM;
 		r = enqueue_group(st, cfg, cal, &g, now, stats, err);
+		if (r == 0 && sorted->v[i].channel == CFG_CH_SMS) {
+			g.sms_what = NOTIF_SHORTFALL;
+			r = enqueue_group(st, cfg, cal, &g, now, stats, err);
+		}
 	}
 	free(g.fresh);
 	for (i = 0; i < cfg->nim && r == 0; i++)

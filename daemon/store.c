@@ -86,6 +86,8 @@ struct store {
 	char		 round[64];	/* token of the round claimed last */
 	unsigned	 rounds;
 	bool		 round_open;	/* claimed, not yet released */
+	bool		 round_failed;	/* its results could not be
+					 * committed (database busy) */
 	struct store_result *results;	/* waiting for the round's end */
 	size_t		 nresults;
 	char		*readonly;	/* why writes cannot work, or NULL */
@@ -2230,6 +2232,7 @@ store_outbox_claim(struct store *s, const int64_t *ids, size_t n,
 	if (store_commit(s, err) < 0)
 		return -1;
 	s->round_open = true;
+	s->round_failed = false;
 	return count;
 }
 
@@ -2253,8 +2256,11 @@ store_outbox_finish(struct store *s, int64_t id, const struct outbox_result *r,
 			journal_drop(s);
 		}
 	}
-	if (results_apply(s, next_id <= 0, err) < 0)
+	if (results_apply(s, next_id <= 0, err) < 0) {
+		/* Nothing is in flight: the caller stops the round here. */
+		s->round_failed = true;
 		return -1;
+	}
 	return next_id > 0;
 }
 
@@ -2314,9 +2320,10 @@ store_outbox_recover(struct store *s, const char *boot, int64_t now,
 	 * database was busy): its results are here, so commit them now;
 	 * nothing of it was in flight.
 	 */
-	if (s->round_open) {
+	if (s->round_open && s->round_failed) {
 		if (results_apply(s, true, err) < 0)
 			return -1;
+		s->round_failed = false;
 		return 0;
 	}
 	if (sync_set(s, true, err) < 0 || store_begin(s, err) < 0)

@@ -323,4 +323,50 @@ expect_in "the robot names the duty that is short" \
 expect_eq "and it is sent" "sent 0" "$(state rduty office)"
 stop_pid "$HTTPD_PID"
 
+# --- SMS carries a duty's shortfall to the leader; the check wants its code -
+P=$(free_port)
+start_httpd "$T/short" "$P" --provider aliyun --secret-file "$T/sms.secret"
+cat > "$T/short.conf" <<CONF
+general = { database = "$T/short.db"; templates = "$TOP/conf/templates";
+	office = "团县委"; };
+people = (
+	{ key = "p1"; name = "赵一"; email = "p1@example.org"; leaders = ["p2"]; },
+	{ key = "p2"; name = "钱二"; phone = "+8613800138002";
+	  roles = ["leader", "principal"]; }
+);
+sms = { enabled = true; provider = "aliyun"; endpoint = "http://127.0.0.1:$P/";
+	access_key_id = "LTAIdutydTEST"; secret_file = "$T/sms.secret";
+	sign_name = "宁海共青团"; template_reminder = "SMS_0001";
+	SHORTFALL };
+digest = { enabled = false; };
+maildir = { path = "$T/short-md"; };
+duties = ( { id = "dues"; title = "团费收缴"; period = "month"; at_least = 1;
+	owners = [ "p1" ]; channels = [ "email", "sms" ]; } );
+CONF
+sed -i 's/SHORTFALL//' "$T/short.conf"
+chmod 600 "$T/short.conf"
+$DUTYCTL -c "$T/short.conf" check-config > "$T/short-check.out" 2>&1
+expect_eq "a duty with sms and no sms.template_shortfall is refused" 78 $?
+expect_in "and the check says what sms carries there" \
+    "duties.[0].channels: \"sms\" carries the shortfalls of a closed period" \
+    "$T/short-check.out"
+sed -i 's/template_reminder = "SMS_0001";/template_reminder = "SMS_0001"; template_shortfall = "SMS_0003";/' \
+    "$T/short.conf"
+$DUTYCTL -c "$T/short.conf" init >/dev/null
+$DUTYD -c "$T/short.conf" --once --now "2026-11-30 09:30" > "$T/short.log" 2>&1
+expect_eq "the duty's warning goes by email, not SMS" "0 1" \
+    "$(nreq "$T/short") $(ls "$T/short-md/new" | wc -l)"
+$DUTYD -c "$T/short.conf" --once --now "2026-12-01 09:30" >> "$T/short.log" 2>&1
+expect_eq "November closed short: one SMS to the leader" 1 "$(nreq "$T/short")"
+$PY - "$T/short/1.req" > "$T/short.params" <<'PY'
+import sys, urllib.parse
+raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1].decode()
+p = dict(urllib.parse.parse_qsl(raw))
+print("%s %s %s" % (p["PhoneNumbers"], p["TemplateCode"], p["TemplateParam"]))
+PY
+expect_in "with the shortfall template and its parameters" \
+    '13800138002 SMS_0003 {"name":"钱二","duty":"团费收缴","period":"2026年11月","required":"1","done":"0","owner":"赵一","count":"1"}' \
+    "$T/short.params"
+stop_pid "$HTTPD_PID"
+
 finish
