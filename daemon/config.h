@@ -69,7 +69,7 @@ struct cfg_smtp {
 	char		*ca_file;	/* extra CA bundle, NULL for system */
 	int		 connect_timeout; /* seconds */
 	int		 timeout;	/* seconds, whole transfer */
-	int		 per_connection; /* messages per connection, 0: no cap */
+	int		 per_connection; /* messages a connection, 0: no cap */
 	int		 rate;		/* messages per minute, 0: no limit */
 };
 

@@ -3,7 +3,8 @@
  * made of (HMAC-SHA1, HMAC-SHA256, SHA-256, lowercase hex, Base64 and
  * RFC 3986 percent-encoding), on top of OpenSSL libcrypto, the only module
  * that includes <openssl/...>.  Pure functions but sign_nonce (OpenSSL's
- * random generator): no I/O, no clock, no logging.  It knows no provider; the channels assemble the strings.
+ * random generator): no I/O, no clock, no logging.  It knows no
+ * provider; the channels assemble the strings.
  */
 #ifndef DUTYD_SIGN_H
 #define DUTYD_SIGN_H

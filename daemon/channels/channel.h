@@ -41,7 +41,8 @@ enum channel_outcome {
 	CHANNEL_SENT,		/* the peer accepted it */
 	CHANNEL_TRANSIENT,	/* not sent; retry later */
 	CHANNEL_PERMANENT,	/* not sent; retrying will not help */
-	CHANNEL_UNKNOWN,	/* may have been delivered; retry, may duplicate */
+	CHANNEL_UNKNOWN,	/* may have been delivered; retry, may
+				 * duplicate */
 	CHANNEL_PAUSED		/* not sent, and the next messages would fail
 				 * alike (quota, login): the channel pauses,
 				 * and no message spends an attempt */
