@@ -21,6 +21,7 @@
 
 #include <libconfig.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "model.h"
 #include "util.h"
@@ -469,6 +470,17 @@ put_loglevel(struct ld *ld, const struct field *f, const struct cval *v,
 }
 
 static void
+put_language(struct ld *ld, const struct field *f, const struct cval *v,
+    void *obj)
+{
+	if (strcmp(v->str, "zh_CN") != 0 && strcmp(v->str, "en") != 0) {
+		ld_bad(ld, v, "language must be zh_CN or en");
+		return;
+	}
+	put_str(ld, f, v, obj);
+}
+
+static void
 put_day(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 {
 	int32_t	**days = AT(obj, f->off, int32_t *);
@@ -820,6 +832,7 @@ static const struct field general_tab[] = {
 	    "/usr/local/share/dutyd/templates", false),
 	S("office", put_str, G, office, NULL, false),
 	S("log_level", put_loglevel, G, log_level, "info", false),
+	S("language", put_language, G, language, "zh_CN", false),
 	DARR("holidays", G, holidays, nholidays),
 	DARR("workdays", G, workdays, nworkdays),
 	END
@@ -1757,7 +1770,8 @@ sections_clear(struct cfg *c)
 	char		**strs[] = {
 		&c->general.timezone, &c->general.database,
 		&c->general.templates, &c->general.office,
-		&c->general.log_level, &c->smtp.url, &c->smtp.username,
+		&c->general.log_level, &c->general.language, &c->smtp.url,
+		&c->smtp.username,
 		&c->smtp.password_file, &c->smtp.from, &c->smtp.from_name,
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
@@ -1836,17 +1850,22 @@ cfg_summary(const struct cfg *cfg)
 	char	*email, *s;
 
 	if (cfg->smtp.enabled)
-		email = xasprintf("email via %s", cfg->smtp.url);
+		email = xasprintf(_("email via %s"), cfg->smtp.url);
 	else if (cfg->maildir.path != NULL)
-		email = xasprintf("email to maildir %s", cfg->maildir.path);
+		email = xasprintf(_("email to maildir %s"), cfg->maildir.path);
 	else
-		email = xstrdup("no email");
-	s = xasprintf("configuration OK: %zu %s, %zu %s, %s, sms %s, "
-	    "%zu im, mailbox %s, database %s", cfg->npeople,
-	    cfg->npeople == 1 ? "person" : "people", cfg->nduties,
-	    cfg->nduties == 1 ? "duty" : "duties", email,
-	    cfg->sms.enabled ? cfg->sms.provider : "off", cfg->nim,
-	    cfg->mailbox.enabled ? cfg->mailbox.url : "off",
+		email = xstrdup(_("no email"));
+	s = xasprintf(cfg->npeople == 1 && cfg->nduties == 1 ?
+	    _("configuration OK: %zu person, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->npeople == 1 ?
+	    _("configuration OK: %zu person, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->nduties == 1 ?
+	    _("configuration OK: %zu people, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") :
+	    _("configuration OK: %zu people, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s"), cfg->npeople, cfg->nduties, email,
+	    cfg->sms.enabled ? cfg->sms.provider : _("off"), cfg->nim,
+	    cfg->mailbox.enabled ? cfg->mailbox.url : _("off"),
 	    cfg->general.database);
 	free(email);
 	return s;

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "log.h"
 #include "mime.h"
+#include "model.h"
 #include "net.h"
 #include "store.h"
 #include "util.h"
@@ -54,7 +55,9 @@ usage(FILE *f)
 	    "  -n, --check-config  validate the configuration and exit\n"
 	    "      --once          plan, send what is due, and exit\n"
 	    "      --now TIME      pretend the local time is TIME\n"
-	    "      --dry-run DIR   write every email to the maildir DIR\n"
+	    "      --dry-run DIR   one tick on a copy of the database: list\n"
+	    "                      what would be sent, write the emails to\n"
+	    "                      the maildir DIR, send nothing, exit\n"
 	    "  -d, --debug         log debug messages\n", CFG_DEFAULT_PATH);
 }
 
@@ -92,6 +95,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		exit(EX_USAGE);
 	}
+	/* A dry run is one tick: it never sends, so it never waits. */
+	if (o->dry_run != NULL)
+		o->once = true;
 }
 
 static int64_t
@@ -103,9 +109,12 @@ real_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
-/* "YYYY-MM-DD HH:MM" in local time (TZ is set by the calendar). */
+/*
+ * "YYYY-MM-DD HH:MM" in the configured zone, through the engine's
+ * calendar (the process's TZ plays no part).
+ */
 static int64_t
-parse_now(const char *s)
+parse_now(const struct engine *e, const char *s)
 {
 	struct tm	 tm;
 	char		*end;
@@ -116,8 +125,8 @@ parse_now(const char *s)
 		log_err("--now: not \"YYYY-MM-DD HH:MM\" (got \"%s\")", s);
 		exit(EX_USAGE);
 	}
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	return engine_local_instant(e, day_from_ymd(tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday), tm.tm_hour * 60 + tm.tm_min);
 }
 
 /* Load and validate; every error is logged.  NULL if invalid. */
@@ -244,6 +253,47 @@ wait_until(struct run *r, int64_t next, uint64_t wd_usec)
 	read_signals(r);
 }
 
+/* An email's subject, an SMS's or robot message's text. */
+static const char *
+what_is_sent(const struct outbox_row *r)
+{
+	if (strcmp(r->channel, "email") == 0 || r->body_text == NULL)
+		return r->subject;
+	return r->body_text;
+}
+
+/* Bytes of `s` up to its first newline. */
+static int
+first_line(const char *s)
+{
+	size_t	 n = strcspn(s, "\n");
+
+	return n > 1000 ? 1000 : (int)n;
+}
+
+/* After a dry run's tick: what would have been sent, on stdout. */
+static int
+dry_run_report(struct run *r, int64_t now)
+{
+	struct outbox_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	size_t			 i;
+
+	if (engine_queued_since(r->engine, now, &l, &err) < 0) {
+		log_err("dry run: %s", err.msg);
+		return EX_SOFTWARE;
+	}
+	printf("dry run: %zu notification(s) would be sent; nothing was "
+	    "sent or stored, the emails are in %s/new\n", l.n, r->o.dry_run);
+	for (i = 0; i < l.n; i++)
+		printf("  %-6s %s <%s>  %.*s\n", l.v[i].channel,
+		    l.v[i].recipient_name, l.v[i].recipient,
+		    first_line(what_is_sent(&l.v[i])),
+		    what_is_sent(&l.v[i]));
+	outbox_list_clear(&l);
+	return 0;
+}
+
 static int
 loop(struct run *r)
 {
@@ -258,6 +308,8 @@ loop(struct run *r)
 	while (!r->stop) {
 		now = real_now() + r->clock_offset;
 		rc = engine_tick(r->engine, now, &next);
+		if (r->o.dry_run != NULL && rc == 0)
+			rc = dry_run_report(r, now) == 0 ? 0 : -1;
 		if (r->o.once)
 			break;
 		sd_notifyf(0, "STATUS=next wakeup in %llds, outbox backlog %d",
@@ -346,7 +398,7 @@ main(int argc, char **argv)
 		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 	}
 	if (r.o.now != NULL)
-		r.clock_offset = parse_now(r.o.now) - real_now();
+		r.clock_offset = parse_now(r.engine, r.o.now) - real_now();
 	rc = loop(&r);
 	engine_free(r.engine);
 	free(bootid);

@@ -52,4 +52,15 @@ int	engine_tick(struct engine *, int64_t now, int64_t *next);
 /* Counts for status lines: outbox rows pending+failed. */
 int	engine_backlog(struct engine *);
 
+/* The instant of civil `day` at `minute` in the configured zone. */
+int64_t	engine_local_instant(const struct engine *, int32_t day, int minute);
+
+struct outbox_list;
+/*
+ * The notifications queued at or after `since` (a dry run's tick: what
+ * would be sent).  The caller clears `out`.  0 or -1.
+ */
+int	engine_queued_since(struct engine *, int64_t since,
+	    struct outbox_list *out, struct derr *);
+
 #endif
