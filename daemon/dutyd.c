@@ -181,6 +181,15 @@ read_signals(struct run *r)
 	}
 }
 
+/* The engine's clock for each send: real time plus --now's offset. */
+static int64_t
+run_clock(void *arg)
+{
+	const struct run	*r = arg;
+
+	return real_now() + r->clock_offset;
+}
+
 static bool
 should_stop(void *arg)
 {
@@ -383,6 +392,8 @@ main(int argc, char **argv)
 	eo.dry_run_dir = r.o.dry_run;
 	eo.stop = should_stop;
 	eo.stopctx = &r;
+	eo.clock = run_clock;
+	eo.clockctx = &r;
 	eo.boot_id = bootid = boot_id();
 	if ((r.engine = engine_new(cfg, &eo, &err)) == NULL) {
 		log_crit("%s", err.msg);

@@ -21,6 +21,10 @@ struct engine_opts {
 	bool		 (*stop)(void *);	/* asked between messages */
 	void		*stopctx;
 	const char	*boot_id;	/* kernel boot id (outbox recovery) */
+	/* The time now, Unix seconds (--now's offset applied), asked at
+	 * each send; NULL: the tick's `now` throughout. */
+	int64_t		 (*clock)(void *);
+	void		*clockctx;
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -33,6 +34,7 @@ enum store_stmt {
 	STMT_COMMIT,
 	STMT_FINISH,
 	STMT_CLAIM,
+	STMT_HOLD,
 	STMT_RELEASE,
 	STMT_STATE_SET,
 	STMT_AUDIT,
@@ -53,6 +55,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "WHERE id = ?7 AND status = 'sending'",
 	[STMT_CLAIM] = "UPDATE outbox SET status = 'sending' WHERE id = ?1 "
 	    "AND status IN ('pending', 'failed')",
+	/* Not attempted (a paused channel): back, due at ?2. */
+	[STMT_HOLD] = "UPDATE outbox SET status = CASE WHEN attempts > 0 "
+	    "THEN 'failed' ELSE 'pending' END, next_attempt_at = ?2 "
+	    "WHERE id = ?1 AND status = 'sending'",
 	/* Claimed but not attempted: back to what it was. */
 	[STMT_RELEASE] = "UPDATE outbox SET status = CASE WHEN attempts > 0 "
 	    "THEN 'failed' ELSE 'pending' END WHERE status = 'sending'",
@@ -80,8 +86,11 @@ struct store {
 	char		 round[64];	/* token of the round claimed last */
 	unsigned	 rounds;
 	bool		 round_open;	/* claimed, not yet released */
+	bool		 round_failed;	/* its results could not be
+					 * committed (database busy) */
 	struct store_result *results;	/* waiting for the round's end */
 	size_t		 nresults;
+	char		*readonly;	/* why writes cannot work, or NULL */
 };
 
 #define BUSY_TIMEOUT_MS	10000
@@ -90,6 +99,10 @@ struct store {
 static void	results_clear(struct store *);
 static int	results_apply(struct store *, bool, struct derr *);
 
+/*
+ * A full disk is not a bug in dutyd: DERR_SYS (dutyctl exits 74,
+ * EX_IOERR) with a sentence that says so and names the database.
+ */
 static int
 db_err(struct store *s, struct derr *err, const char *what)
 {
@@ -97,6 +110,16 @@ db_err(struct store *s, struct derr *err, const char *what)
 	bool	 busy = (code & 0xff) == SQLITE_BUSY ||
 	    (code & 0xff) == SQLITE_LOCKED;
 
+	/* SQLite says SQLITE_FULL, or an I/O error whose errno is ENOSPC
+	 * (the WAL index or the WAL itself could not grow). */
+	if ((code & 0xff) == SQLITE_READONLY && s->readonly != NULL)
+		return derr_set(err, DERR_SYS, false, "%s: this command "
+		    "writes, but %s", what, s->readonly);
+	if ((code & 0xff) == SQLITE_FULL || sqlite3_system_errno(s->db) ==
+	    ENOSPC)
+		return derr_set(err, DERR_SYS, true, "%s: the disk is full: "
+		    "free space on the file system of %s", what,
+		    s->path != NULL ? s->path : "the database");
 	return derr_set(err, DERR_DB, busy, "%s: %s", what,
 	    sqlite3_errmsg(s->db));
 }
@@ -107,7 +130,12 @@ exec_sql(struct store *s, const char *sql, struct derr *err)
 	char	*msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		derr_set(err, DERR_DB, false, "%s", msg ? msg : "error");
+		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL ||
+		    sqlite3_system_errno(s->db) == ENOSPC)
+			db_err(s, err, "write");
+		else
+			derr_set(err, DERR_DB, false, "%s", msg ? msg :
+			    "error");
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -373,6 +401,110 @@ store_open(const char *path, struct derr *err)
 	return s;
 }
 
+/*
+ * Why this user cannot write the database at `path`, or NULL if it can
+ * (as far as access(2) and statvfs(3) tell); the caller frees.
+ */
+static char *
+write_denied(const char *path)
+{
+	struct statvfs	 fs;
+	char		*dir, *slash, *why = NULL;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_RDONLY))
+		why = xasprintf("the file system holding %s is mounted "
+		    "read-only", path);
+	else if (access(path, W_OK) != 0 && errno == EACCES)
+		why = xasprintf("user %u may not write %s (check its owner "
+		    "and mode)", (unsigned)geteuid(), path);
+	else if (access(dir, W_OK | X_OK) != 0 && errno == EACCES)
+		why = xasprintf("user %u may not write the directory %s, where "
+		    "SQLite keeps the database's -wal and -shm files",
+		    (unsigned)geteuid(), dir);
+	free(dir);
+	return why;
+}
+
+/* "file:PATH?mode=ro[&immutable=1]", with ? # % in PATH escaped. */
+static char *
+ro_uri(const char *path, bool immutable)
+{
+	struct buf	 b;
+	const char	*p;
+
+	buf_init(&b, 0);
+	(void)buf_puts(&b, "file:", NULL);
+	for (p = path; *p != '\0'; p++)
+		if (*p == '?' || *p == '#' || *p == '%')
+			(void)buf_printf(&b, NULL, "%%%02X", (unsigned char)*p);
+		else
+			(void)buf_append(&b, p, 1, NULL);
+	(void)buf_puts(&b, immutable ? "?mode=ro&immutable=1" : "?mode=ro",
+	    NULL);
+	return buf_take(&b);
+}
+
+/*
+ * Read-only, for reads.  A WAL database needs its -shm file: without one
+ * (no writer is connected) and no right to make it, or on a read-only
+ * file system, the database is opened immutable.
+ */
+static struct store *
+open_readonly(const char *path, char *why, struct derr *err)
+{
+	struct store	*s = xcalloc(1, sizeof(*s));
+	char		*uri, *shm;
+	int		 rc;
+
+	s->path = xstrdup(path);
+	s->readonly = why;
+	/* No -shm file: no writer is connected, and none could be made. */
+	shm = xasprintf("%s-shm", path);
+	uri = ro_uri(path, strstr(why, "read-only") != NULL ||
+	    access(shm, F_OK) != 0);
+	free(shm);
+	rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+		rc = get_user_version(s, &s->version, err) < 0 ? -1 : 0;
+	} else
+		derr_set(err, DERR_SYS, false, "%s: cannot be read: %s", path,
+		    why);
+	if (rc == 0 && s->version != (int)migrations_count)
+		rc = derr_set(err, DERR_SYS, false, "%s: schema version %d, "
+		    "not %zu, and it cannot be upgraded: %s", path, s->version,
+		    migrations_count, why);
+	if (rc != 0) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct store *
+store_open_read(const char *path, struct derr *err)
+{
+	struct store	*s;
+	struct derr	 rw = { 0 };
+	char		*why;
+
+	if ((s = store_open(path, &rw)) != NULL)
+		return s;
+	if (access(path, F_OK) != 0 || (why = write_denied(path)) == NULL) {
+		*err = rw;
+		return NULL;
+	}
+	return open_readonly(path, why, err);
+}
+
 struct store *
 store_open_copy(const char *path, struct derr *err)
 {
@@ -415,6 +547,7 @@ store_close(struct store *s)
 	free(s->results);
 	journal_free(s->journal);
 	free(s->path);
+	free(s->readonly);
 	free(s);
 }
 
@@ -2233,8 +2366,8 @@ store_outbox_sent_since(struct store *s, const char *channel,
     struct derr *err)
 {
 	static const char sql[] = "SELECT count(*), min(sent_at) FROM outbox "
-	    "WHERE status = 'sent' AND channel = ?1 AND recipient = ?2 AND "
-	    "sent_at >= ?3";
+	    "WHERE status = 'sent' AND channel = ?1 AND (?2 IS NULL OR "
+	    "recipient = ?2) AND sent_at >= ?3";
 	sqlite3_stmt	*st;
 	int		 rc;
 
@@ -2244,7 +2377,7 @@ store_outbox_sent_since(struct store *s, const char *channel,
 	if ((st = prep(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_STATIC);
+	bind_text(st, 2, recipient);
 	sqlite3_bind_int64(st, 3, since);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -2382,6 +2515,13 @@ finish_row(struct store *s, const struct store_result *r, struct derr *err)
 {
 	sqlite3_stmt	*st;
 
+	if (r->status == OUTBOX_PENDING) {
+		if ((st = cached(s, STMT_HOLD, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_int64(st, 2, r->next_attempt_at);
+		return step_kept(s, st, "outbox hold", err);
+	}
 	if ((st = cached(s, STMT_FINISH, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, outbox_status_name(r->status), -1,
@@ -2527,7 +2667,7 @@ replay_one(void *ctx, const char *rec, size_t len, struct derr *err)
 	    &id, &status, &dup, &now, &next, e, p) != 8 ||
 	    strcmp(round, rp->round) != 0 ||
 	    (status != OUTBOX_SENT && status != OUTBOX_FAILED &&
-	    status != OUTBOX_DEAD))
+	    status != OUTBOX_DEAD && status != OUTBOX_PENDING))
 		return 0;
 	r.id = id;
 	r.now = now;
@@ -2605,6 +2745,7 @@ store_outbox_claim(struct store *s, const int64_t *ids, size_t n,
 	if (store_commit(s, err) < 0)
 		return -1;
 	s->round_open = true;
+	s->round_failed = false;
 	return count;
 }
 
@@ -2613,14 +2754,26 @@ store_outbox_finish(struct store *s, int64_t id, const struct outbox_result *r,
     int64_t next_id, int64_t now, struct derr *err)
 {
 	result_push(s, id, r, now);
-	if (next_id > 0 && s->journal != NULL) {
-		if (journal_note(s, &s->results[s->nresults - 1], NULL) == 0)
-			return 1;
-		/* Readers stop at a torn record: none may follow it. */
-		journal_drop(s);
+	/*
+	 * The round's last result is journaled too: if the end-of-round
+	 * commit fails (another writer held the lock past the busy
+	 * timeout) and dutyd exits, recovery still knows the server took
+	 * the message, and does not send it again.
+	 */
+	if (s->journal != NULL) {
+		if (journal_note(s, &s->results[s->nresults - 1], NULL) == 0) {
+			if (next_id > 0)
+				return 1;
+		} else {
+			/* Readers stop at a torn record: none may follow. */
+			journal_drop(s);
+		}
 	}
-	if (results_apply(s, next_id <= 0, err) < 0)
+	if (results_apply(s, next_id <= 0, err) < 0) {
+		/* Nothing is in flight: the caller stops the round here. */
+		s->round_failed = true;
 		return -1;
+	}
 	return next_id > 0;
 }
 
@@ -2675,6 +2828,17 @@ store_outbox_recover(struct store *s, const char *boot, int64_t now,
 	sqlite3_stmt	*st;
 	int		 same, n;
 
+	/*
+	 * This process's round whose end could not be committed (the
+	 * database was busy): its results are here, so commit them now;
+	 * nothing of it was in flight.
+	 */
+	if (s->round_open && s->round_failed) {
+		if (results_apply(s, true, err) < 0)
+			return -1;
+		s->round_failed = false;
+		return 0;
+	}
 	if (sync_set(s, true, err) < 0 || store_begin(s, err) < 0)
 		return -1;
 	if (replay(s, err) < 0 || (same = same_boot(s, boot, err)) < 0 ||
@@ -3183,6 +3347,132 @@ store_mailbox_set(struct store *s, const char *mailbox,
 	sqlite3_bind_int(st, 7, m->failures);
 	bind_text(st, 8, m->last_result);
 	return step_done(s, st, "mailbox state set", err);
+}
+
+/* ---- paused channels (migration 006) ------------------------------- */
+
+void
+channel_pause_list_clear(struct channel_pause_list *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].channel);
+		free(l->v[i].cause);
+		free(l->v[i].reply);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+store_channel_pause_list(struct store *s, struct channel_pause_list *out,
+    struct derr *err)
+{
+	static const char sql[] = "SELECT channel, since, until, stop, cause, "
+	    "reply FROM channel_pause ORDER BY channel";
+	struct channel_pause	*p;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		p = &out->v[out->n++];
+		p->channel = col_dup(st, 0);
+		p->since = sqlite3_column_int64(st, 1);
+		p->until = sqlite3_column_int64(st, 2);
+		p->stop = sqlite3_column_int(st, 3) != 0;
+		p->cause = col_dup(st, 4);
+		p->reply = col_dup(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		channel_pause_list_clear(out);
+		return db_err(s, err, "channel pause list");
+	}
+	return 0;
+}
+
+int
+store_channel_pause_set(struct store *s, const struct channel_pause *p,
+    struct derr *err)
+{
+	/* changes() counts the row only when it is new or its cause is. */
+	static const char sql[] = "INSERT INTO channel_pause (channel, since, "
+	    "until, stop, cause, reply) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (channel) DO UPDATE SET until = ?3, stop = ?4, "
+	    "cause = ?5, reply = ?6 WHERE cause <> ?5";
+	static const char same[] = "UPDATE channel_pause SET until = ?2, "
+	    "reply = ?3 WHERE channel = ?1";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, p->channel);
+	sqlite3_bind_int64(st, 2, p->since);
+	sqlite3_bind_int64(st, 3, p->until);
+	sqlite3_bind_int(st, 4, p->stop);
+	bind_text(st, 5, p->cause);
+	bind_text(st, 6, p->reply != NULL ? p->reply : "");
+	if (step_done(s, st, "channel pause", err) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) > 0)
+		return 1;
+	if ((st = prep(s, same, err)) == NULL)
+		return -1;
+	bind_text(st, 1, p->channel);
+	sqlite3_bind_int64(st, 2, p->until);
+	bind_text(st, 3, p->reply != NULL ? p->reply : "");
+	return step_done(s, st, "channel pause", err) < 0 ? -1 : 0;
+}
+
+int
+store_channel_pause_clear(struct store *s, const char *channel,
+    struct derr *err)
+{
+	static const char sql[] = "DELETE FROM channel_pause WHERE "
+	    "channel = ?1";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, channel);
+	return step_done(s, st, "channel pause clear", err);
+}
+
+int
+store_channel_pause_wake(struct store *s, int64_t now, struct derr *err)
+{
+	static const char rows[] = "UPDATE outbox SET next_attempt_at = ?1 "
+	    "WHERE status IN ('pending', 'failed') AND EXISTS (SELECT 1 FROM "
+	    "channel_pause p WHERE p.stop = 1 AND p.channel = outbox.channel "
+	    "AND p.until = outbox.next_attempt_at)";
+	static const char stops[] = "UPDATE channel_pause SET until = ?1 "
+	    "WHERE stop = 1 AND until > ?1";
+	sqlite3_stmt	*st;
+	int		 n;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((st = prep(s, rows, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, now);
+	if (step_done(s, st, "channel wake", err) < 0 ||
+	    (st = prep(s, stops, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, now);
+	if (step_done(s, st, "channel wake", err) < 0)
+		goto fail;
+	n = sqlite3_changes(s->db);
+	if (store_commit(s, err) < 0)
+		return -1;
+	return n;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 /* ---- daemon state -------------------------------------------------- */
