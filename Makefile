@@ -6,7 +6,8 @@ DESTDIR	?=
 B	?= build
 SAN	?=
 
-PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd
+PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd \
+	  gnutls
 CC	?= cc
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Werror
@@ -25,8 +26,12 @@ pkg = $(or $(shell pkg-config $(1) $(PKGS) 2>/dev/null),$(error pkg-config canno
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(call pkg,--libs))$(PKG_LIBS)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -MMD -MP \
-	  -Idaemon -I$(B)/gen $(PKG_CFLAGS)
-LIBS	= $(PKG_LIBS) -lcsv -lm
+	  -Idaemon -I$(B)/gen $(PKG_CFLAGS) -I$(ETPAN)/usr/include
+# libetpan (the feedback mailbox's IMAP, net_imap.c): the library from
+# Debian's libetpan20, its headers unpacked from libetpan-dev, which
+# cannot be installed beside libcurl4-openssl-dev (tools/etpan-headers.sh).
+ETPAN	= $(B)/etpan
+LIBS	= $(PKG_LIBS) -l:libetpan.so.20 -lcsv -lm
 LDFLAGS	?=
 
 # Every daemon/ module goes into libdutyd.a (tests/layers.sh checks the
@@ -39,6 +44,7 @@ UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libcurl4-openssl-dev libgmime-3.0-dev libssl-dev libjansson-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
+	libetpan20 libgnutls28-dev dpkg-dev \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime
@@ -48,6 +54,11 @@ all: $(B)/dutyd $(B)/dutyctl
 $(B)/obj/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/net_imap.o: $(ETPAN)/usr/include/libetpan/libetpan.h
+
+$(ETPAN)/usr/include/libetpan/libetpan.h: tools/etpan-headers.sh
+	sh tools/etpan-headers.sh $(ETPAN)
 
 $(B)/obj/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)

@@ -476,7 +476,7 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	memset(&o, 0, sizeof(o));
 	o.cfg = &e->cfg->mailbox;
 	o.password = e->imap_pw;
-	o.net = &net_imap_curl_ops;
+	o.net = &net_imap_etpan_ops;
 	o.stop = e->opts.stop;
 	o.stopctx = e->opts.stopctx;
 	if (mailbox_poll(e->store, &o, now, &st, err) < 0 ||

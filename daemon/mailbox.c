@@ -74,6 +74,7 @@ row_from(struct feedback *f, const struct poll *p, int64_t uid, int64_t size,
 	f->uid = uid;
 	f->message_id = m->message_id;
 	f->header_hash = m->header_hash;
+	f->content_hash = m->content_hash;
 	f->sender = m->from;
 	f->subject = m->subject;
 	f->date = m->date;

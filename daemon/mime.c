@@ -1156,6 +1156,8 @@ mime_parse(const char *data, size_t len, int64_t arrival,
 	}
 	out->header_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
 	    (const guchar *)data, hlen);
+	out->content_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)data, len);
 	msg_fields(msg, o, arrival, out);
 	w.attachments = &out->attachments;
 	if (headers_only) {
@@ -1180,6 +1182,7 @@ mime_msg_clear(struct mime_msg *m)
 	free(m->from);
 	free(m->message_id);
 	g_free(m->header_hash);
+	g_free(m->content_hash);
 	free(m->excerpt);
 	strv_clear(&m->attachments);
 	free(m->note);

@@ -69,6 +69,7 @@ struct mime_msg {
 	char		*from;		/* "Name <addr>" or "addr", "" if none */
 	char		*message_id;	/* without <>, NULL if none or invalid */
 	char		*header_hash;	/* SHA-256 hex of the raw header block */
+	char		*content_hash;	/* SHA-256 hex of the whole message */
 	int64_t		 date;		/* Date in Unix seconds UTC */
 	bool		 date_flagged;	/* Date missing or garbage: arrival */
 	char		*excerpt;	/* text/plain, else text of the HTML */

@@ -61,10 +61,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "SET value = ?2, updated_at = ?3",
 	[STMT_AUDIT] = "INSERT INTO audit (at, who, action, object, before, "
 	    "after) VALUES (?, ?, ?, ?, ?, ?)",
+	/* Same UIDVALIDITY+UID or same bytes: the unique indexes (005).
+	 * Rows from before 005 (no content hash): the old rule. */
 	[STMT_FEEDBACK_INSERT] = "INSERT INTO feedback (source, uidvalidity, "
 	    "uid, message_id, header_hash, sender, subject, date, "
-	    "date_flagged, excerpt, attachments, note, size, received_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "date_flagged, excerpt, attachments, note, size, received_at, "
+	    "content_hash) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15 WHERE NOT EXISTS (SELECT 1 FROM feedback "
+	    "WHERE ?1 = 'imap' AND source = 'imap' AND content_hash IS NULL "
+	    "AND (message_id = ?4 OR (?4 IS NULL AND message_id IS NULL "
+	    "AND header_hash = ?5))) "
 	    "ON CONFLICT DO NOTHING",
 };
 
@@ -2281,6 +2288,7 @@ feedback_clear(struct feedback *f)
 	free(f->source);
 	free(f->message_id);
 	free(f->header_hash);
+	free(f->content_hash);
 	free(f->sender);
 	free(f->subject);
 	free(f->excerpt);
@@ -2330,8 +2338,7 @@ store_feedback_insert(struct store *s, const struct feedback *f,
 	bind_id(st, 2, f->uidvalidity);
 	bind_id(st, 3, f->uid);
 	bind_text(st, 4, f->message_id);
-	/* The hash dedupes only mail that has no Message-ID. */
-	bind_text(st, 5, f->message_id == NULL ? f->header_hash : NULL);
+	bind_text(st, 5, f->header_hash);
 	bind_text(st, 6, f->sender ? f->sender : "");
 	bind_text(st, 7, f->subject ? f->subject : "");
 	bind_id(st, 8, f->date);
@@ -2341,6 +2348,7 @@ store_feedback_insert(struct store *s, const struct feedback *f,
 	bind_text(st, 12, f->note);
 	bind_id(st, 13, f->size);
 	sqlite3_bind_int64(st, 14, f->received_at);
+	bind_text(st, 15, f->content_hash);
 	if (step_kept(s, st, "feedback insert", err) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)

@@ -338,6 +338,7 @@ struct feedback {
 	int64_t			 uid;
 	char			*message_id;	/* NULL if none */
 	char			*header_hash;	/* NULL unless imap */
+	char			*content_hash;	/* of the bytes fetched, or NULL */
 	char			*sender;
 	char			*subject;
 	int64_t			 date;		/* Unix seconds UTC */
@@ -366,10 +367,12 @@ void	feedback_list_clear(struct feedback_list *);
 /*
  * Insert one feedback row (id, status and answer fields ignored: it is
  * new) with its audit row, inside the caller's transaction (store_begin).
- * A row whose message_id, or header_hash when it has no Message-ID, is
- * already stored is not inserted (the same mail read again after a
- * UIDVALIDITY change). Returns 1 and sets *id if inserted, 0 if it was a
- * duplicate, -1 on error (DERR_DB).
+ * Only the same message is not inserted again: one with the same
+ * UIDVALIDITY and UID, or the same content_hash (the mail read again
+ * after a UIDVALIDITY change).  Two messages that share a Message-ID
+ * are both stored.  Rows stored before migration 005 (no content hash)
+ * still match by Message-ID, else header_hash.  Returns 1 and sets *id
+ * if inserted, 0 if it was a duplicate, -1 on error (DERR_DB).
  */
 int	store_feedback_insert(struct store *, const struct feedback *,
 	    const char *who, int64_t now, int64_t *id, struct derr *);
