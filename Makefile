@@ -89,10 +89,15 @@ $(B)/tests/%: tests/unit/%.c $(B)/libdutyd.a
 	$(CC) $(ALL_CFLAGS) -DUNIT_TESTING -DTOP_SRCDIR=\"$(CURDIR)\" \
 	    $(LDSAN) -o $@ $< $(B)/libdutyd.a $(LIBS) -lcmocka
 
+# What one mime_parse costs in time and peak RSS (size-attack tests, bench).
+$(B)/tests/mimeprobe: tests/probe/mimeprobe.c $(B)/libdutyd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDSAN) -o $@ $< $(B)/libdutyd.a $(LIBS)
+
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
-units: all $(UNIT)
+units: all $(UNIT) $(B)/tests/mimeprobe
 
 # Unit tests, the layer check, then the integration tests against real servers.
 check-run: units

@@ -79,8 +79,13 @@ struct mime_msg {
 
 /* Longest excerpt kept, in characters (whitespace runs count as one). */
 #define MIME_EXCERPT_MAX	500
-/* More Content-Type lines than this: the body is not parsed (headers only). */
+/*
+ * A message is read up to the line where it passes MIME_PARTS_MAX part
+ * boundaries ("--" lines) or Content-Type lines (parts and nesting), or
+ * MIME_FIELDS_MAX lines that look like header fields; `note` says so.
+ */
 #define MIME_PARTS_MAX		200
+#define MIME_FIELDS_MAX		10000
 
 /*
  * Parse the RFC 5322 message `data` (`len` bytes, any line ends) into
@@ -90,8 +95,8 @@ struct mime_msg {
  * as GB18030, and raw 8-bit header text as UTF-8 or else GB18030. The
  * excerpt comes from the first text/plain part that is not an attachment,
  * else from the first text/html part with tags, scripts and styles
- * removed. Over MIME_PARTS_MAX parts only the headers are read and `note`
- * says so. Returns 0 (out filled, free with mime_msg_clear) or -1 with
+ * removed. Past the bounds above the rest is not read and `note` says
+ * so; time and memory are linear in `len` whatever its structure. Returns 0 (out filled, free with mime_msg_clear) or -1 with
  * DERR_INPUT if `data` holds no header at all.
  */
 int	mime_parse(const char *data, size_t len, int64_t arrival,

@@ -168,7 +168,7 @@ test_mimeparse_no_header(void **state)
 }
 
 static void
-test_mimeparse_deep_nesting_headers_only(void **state)
+test_mimeparse_deep_nesting_cut(void **state)
 {
 	struct mime_msg	 m;
 	struct derr	 err = { 0 };
@@ -185,7 +185,61 @@ test_mimeparse_deep_nesting_headers_only(void **state)
 	assert_string_equal(m.subject, "deep");
 	assert_string_equal(m.excerpt, "");
 	assert_non_null(m.note);
-	assert_non_null(strstr(m.note, "只保存了信头"));
+	assert_non_null(strstr(m.note, "邮件结构过于复杂"));
+	mime_msg_clear(&m);
+	buf_clear(&b);
+}
+
+/*
+ * Parts need no Content-Type line, and "Content-Type :" is one too: a
+ * million empty parts are read up to the bound, and the text a reader
+ * sees first (before the bound) is still the excerpt.
+ */
+static void
+test_mimeparse_many_parts_keep_first_text(void **state)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	struct buf	 b;
+	int		 i;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "From: parts@example.com\r\nSubject: parts\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type : multipart/mixed; "
+	    "boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; "
+	    "charset=utf-8\r\n\r\n路灯不亮\r\n", NULL);
+	for (i = 0; i < 100000; i++)
+		buf_puts(&b, "--b\r\n\r\nx\r\n", NULL);
+	buf_puts(&b, "--b--\r\n", NULL);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, &m, &err), 0);
+	assert_string_equal(m.subject, "parts");
+	assert_string_equal(m.excerpt, "路灯不亮");
+	assert_non_null(m.note);
+	mime_msg_clear(&m);
+	buf_clear(&b);
+}
+
+/* "=?a?B?x" repeated (quadratic to join and to decode) is read as text. */
+static void
+test_mimeparse_broken_words(void **state)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	struct buf	 b;
+	int		 i;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "From: w@example.com\r\nSubject: ", NULL);
+	for (i = 0; i < 150000; i++)
+		buf_puts(&b, "=?a?B?x", NULL);
+	buf_puts(&b, "\r\n\r\nbody\r\n", NULL);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, &m, &err), 0);
+	assert_int_equal(strncmp(m.subject, "=?a?B?x", 7) == 0 ||
+	    strncmp(m.subject, " ?a?B?x", 7) == 0 ||
+	    strncmp(m.subject, "?a?B?x", 6) == 0, 1);
+	assert_string_equal(m.excerpt, "body");
 	mime_msg_clear(&m);
 	buf_clear(&b);
 }
@@ -248,7 +302,9 @@ main(void)
 		cmocka_unit_test(test_mimeparse_corpus),
 		cmocka_unit_test(test_mimeparse_fuzz_corpus),
 		cmocka_unit_test(test_mimeparse_no_header),
-		cmocka_unit_test(test_mimeparse_deep_nesting_headers_only),
+		cmocka_unit_test(test_mimeparse_deep_nesting_cut),
+		cmocka_unit_test(test_mimeparse_many_parts_keep_first_text),
+		cmocka_unit_test(test_mimeparse_broken_words),
 		cmocka_unit_test(test_mimeparse_html_text),
 		cmocka_unit_test(test_mimeparse_long_excerpt_cut),
 	};
