@@ -2,7 +2,7 @@
 # The feedback mailbox against a real dovecot on 127.0.0.1: the corpus in
 # tests/data/mail stored field by field, the ID command in dovecot's log,
 # a second poll that fetches nothing, a UIDVALIDITY change without
-# duplicates, a message built to end libcurl's read early, backoff when
+# duplicates, a message full of lines like IMAP command tags, backoff when
 # the server is down, IMAPS with the test CA and a refused untrusted
 # certificate, and dutyctl feedback list/show/assign/answer/add.
 . "$(dirname "$0")/lib.sh"
