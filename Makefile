@@ -131,7 +131,12 @@ $(B)/bench/smtp_loop: bench/smtp_loop.c
 bench: deps
 	$(MAKE) --no-print-directory bench-run
 
-bench-run: all $(B)/bench/smtp_loop
+# The mailbox fetch's protocol floor: one pipelined session, raw socket.
+$(B)/bench/imap_floor: bench/imap_floor.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $<
+
+bench-run: all $(B)/bench/smtp_loop $(B)/bench/imap_floor $(B)/tests/mimeprobe
 	sh bench/run.sh $(B)
 
 install: deps
