@@ -688,9 +688,36 @@ utf8_next(const char *p)
 	return p + 2;
 }
 
+/* U+0080..U+009F: C1 controls (U+0085 ends a line, U+009B starts a
+ * terminal escape sequence). */
+static bool
+is_c1(const char *p)
+{
+	return (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+	    (unsigned char)p[1] <= 0x9f;
+}
+
+/* Marks that reorder what follows (U+202E shows "gpj.exe" as
+ * "exe.jpg"): U+061C, U+200E-F, U+202A-E, U+2066-9. */
+static bool
+is_bidi(const char *p)
+{
+	const unsigned char	*u = (const unsigned char *)p;
+
+	if (u[0] == 0xd8 && u[1] == 0x9c)
+		return true;
+	if (u[0] != 0xe2 || u[1] < 0x80 || u[1] > 0x81)
+		return false;
+	if (u[1] == 0x80)
+		return u[2] == 0x8e || u[2] == 0x8f ||
+		    (u[2] >= 0xaa && u[2] <= 0xae);
+	return u[2] >= 0xa6 && u[2] <= 0xa9;
+}
+
 /*
- * Make `s` (taken) safe to store and show: valid UTF-8, controls and
- * runs of whitespace become one space, trimmed, at most `max` bytes cut
+ * Make `s` (taken) safe to store and show: valid UTF-8, controls (C0
+ * and C1) and runs of whitespace become one space, direction marks and
+ * overrides are dropped, trimmed, at most `max` bytes cut
  * on a character boundary. Returns a malloc'd string.
  */
 static char *
@@ -709,11 +736,12 @@ clean_text(char *s, size_t max)
 	for (p = valid; *p != '\0'; p = utf8_next(p)) {
 		/* A byte order mark (U+FEFF) some mailers put first is no
 		 * text. */
-		if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		if (strncmp(p, "\xef\xbb\xbf", 3) == 0 || is_bidi(p))
 			continue;
 		/* Spaces: controls, no-break (&nbsp;) and ideographic (the
 		 * two that indent a Chinese paragraph). */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ' ||
+		    is_c1(p) ||
 		    strncmp(p, "\xc2\xa0", 2) == 0 ||
 		    strncmp(p, "\xe3\x80\x80", 3) == 0) {
 			space = b.len > 0;

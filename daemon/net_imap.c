@@ -643,18 +643,15 @@ net_imap_list(struct net_imap *s, int64_t after, size_t max,
 	got_clear(s);
 	if (s->box.exists == 0 || after >= UINT32_MAX)
 		return 0;
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	if (ft == NULL ||
+	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    xalloced(mailimap_fetch_att_new_uid())) != MAILIMAP_NO_ERROR ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_rfc822_size()) != MAILIMAP_NO_ERROR) {
-		if (ft != NULL)
-			mailimap_fetch_type_free(ft);
-		return derr_set(err, DERR_SYS, true, "out of memory");
-	}
-	if (imap_uid_fetch(s, mailimap_set_new_interval((uint32_t)after + 1,
-	    0), ft, &res, err) == -1)
+	    xalloced(mailimap_fetch_att_new_rfc822_size())) !=
+	    MAILIMAP_NO_ERROR)
+		xalloced(NULL);		/* out of memory */
+	if (imap_uid_fetch(s, xalloced(mailimap_set_new_interval(
+	    (uint32_t)after + 1, 0)), ft, &res, err) == -1)
 		return -1;
 	list_add(out, res, after, s->o.max_size);
 	mailimap_fetch_list_free(res);
@@ -677,18 +674,19 @@ body_fetch_type(const struct net_imap *s, bool headers_only)
 	struct mailimap_fetch_att	*fa;
 	struct mailimap_section		*sec;
 
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	sec = headers_only ? mailimap_section_new_header() :
-	    mailimap_section_new(NULL);
-	fa = headers_only ? mailimap_fetch_att_new_body_peek_section_partial(
-	    sec, 0, (uint32_t)s->o.max_size) :
-	    mailimap_fetch_att_new_body_peek_section(sec);
-	if (ft == NULL || fa == NULL ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
+	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
+	sec = xalloced(headers_only ? mailimap_section_new_header() :
+	    mailimap_section_new(NULL));
+	fa = xalloced(headers_only ?
+	    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
+	    (uint32_t)s->o.max_size) :
+	    mailimap_fetch_att_new_body_peek_section(sec));
+	/* Adding fails only when out of memory. */
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    xalloced(mailimap_fetch_att_new_uid())) != MAILIMAP_NO_ERROR ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) !=
 	    MAILIMAP_NO_ERROR)
-		abort();	/* libetpan allocation failed: as xmalloc */
+		xalloced(NULL);
 	return ft;
 }
 
@@ -724,11 +722,9 @@ got_take(struct net_imap *s, clist *res)
 static struct mailimap_set *
 batch_set(const struct net_imap *s, size_t k)
 {
-	struct mailimap_set	*set = mailimap_set_new_empty();
+	struct mailimap_set	*set = xalloced(mailimap_set_new_empty());
 	size_t			 n = 0, bytes = 0;
 
-	if (set == NULL)
-		abort();	/* libetpan allocation failed: as xmalloc */
 	for (; k < s->listed.n && n < IMAP_BATCH_MAX; k++, n++) {
 		if (s->listed.v[k].size > (int64_t)s->o.max_size ||
 		    (n > 0 && bytes + (size_t)s->listed.v[k].size >
@@ -737,7 +733,7 @@ batch_set(const struct net_imap *s, size_t k)
 		bytes += (size_t)s->listed.v[k].size;
 		if (mailimap_set_add_single(set,
 		    (uint32_t)s->listed.v[k].uid) != MAILIMAP_NO_ERROR)
-			abort();
+			xalloced(NULL);		/* out of memory */
 	}
 	return set;
 }
@@ -781,9 +777,7 @@ net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
 	k = msg_find(&s->listed, uid);
 	if (headers_only || k < 0 ||
 	    s->listed.v[k].size > (int64_t)s->o.max_size) {
-		set = mailimap_set_new_single((uint32_t)uid);
-		if (set == NULL)
-			abort();	/* as xmalloc */
+		set = xalloced(mailimap_set_new_single((uint32_t)uid));
 	} else {
 		set = batch_set(s, (size_t)k);
 	}
@@ -805,12 +799,12 @@ net_imap_seen(struct net_imap *s, int64_t uid, struct derr *err)
 
 	if (imap_ready(s, err) == -1)
 		return -1;
-	fl = mailimap_flag_list_new_empty();
-	set = mailimap_set_new_single((uint32_t)uid);
-	if (fl == NULL || set == NULL || mailimap_flag_list_add(fl,
-	    mailimap_flag_new_seen()) != MAILIMAP_NO_ERROR ||
-	    (sf = mailimap_store_att_flags_new_add_flags_silent(fl)) == NULL)
-		abort();	/* libetpan allocation failed: as xmalloc */
+	fl = xalloced(mailimap_flag_list_new_empty());
+	set = xalloced(mailimap_set_new_single((uint32_t)uid));
+	if (mailimap_flag_list_add(fl, xalloced(mailimap_flag_new_seen())) !=
+	    MAILIMAP_NO_ERROR)
+		xalloced(NULL);		/* out of memory */
+	sf = xalloced(mailimap_store_att_flags_new_add_flags_silent(fl));
 	r = mailimap_uid_store(s->imap, set, sf);
 	mailimap_set_free(set);
 	mailimap_store_att_flags_free(sf);

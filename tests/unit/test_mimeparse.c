@@ -220,6 +220,23 @@ test_mimeparse_many_parts_keep_first_text(void **state)
 	buf_clear(&b);
 }
 
+/* C1 controls and direction overrides never reach a terminal or a mail. */
+static void
+test_mimeparse_controls_stripped(void **state)
+{
+	static const char msg[] = "Subject: =?utf-8?B?"
+	    "5Y+N5pig4oCu6Lev54Gvwp5bMm0=?=\r\n\r\nx\xc2\x85y\r\n";
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_int_equal(mime_parse(msg, sizeof(msg) - 1, ARRIVAL, &m, &err),
+	    0);
+	assert_string_equal(m.subject, "反映路灯 [2m");
+	assert_string_equal(m.excerpt, "x y");
+	mime_msg_clear(&m);
+}
+
 /* "=?a?B?x" repeated (quadratic to join and to decode) is read as text. */
 static void
 test_mimeparse_broken_words(void **state)
@@ -305,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_mimeparse_deep_nesting_cut),
 		cmocka_unit_test(test_mimeparse_many_parts_keep_first_text),
 		cmocka_unit_test(test_mimeparse_broken_words),
+		cmocka_unit_test(test_mimeparse_controls_stripped),
 		cmocka_unit_test(test_mimeparse_html_text),
 		cmocka_unit_test(test_mimeparse_long_excerpt_cut),
 	};
