@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -303,6 +304,8 @@ main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	parse_opts(argc, argv, &r.o);
 	log_init("dutyd", LOG_DEST_AUTO, LOGL_INFO);
+	/* Whatever the umask, nothing dutyd creates is for others. */
+	umask(077);
 	block_signals();
 	if ((cfg = load_config(r.o.config, !r.o.check)) == NULL)
 		return EX_CONFIG;

@@ -74,7 +74,10 @@ int	ledger_parse_csv(const char *data, size_t len, const struct cfg *cfg,
  * ledger_parse_csv accepts (问题编号,问题,序号,整改措施,责任人,整改时限,
  * 整改类型,完成情况,佐证材料), so export then import gives the same
  * measures back (except id, done_at and closed_by).  The measure code
- * column holds the code without its "<problem>-" prefix.  Returns 0, or -1
+ * column holds the code without its "<problem>-" prefix.  A cell that
+ * starts with = + - @, a tab or CR is written after a "'" so a spreadsheet
+ * does not run it as a formula; ledger_parse_csv drops that "'" again.
+ * Returns 0, or -1
  * (DERR_INPUT) if `out` reaches its maximum.
  */
 int	ledger_export_csv(const struct measure_list *, struct buf *out,
