@@ -26,6 +26,7 @@ struct engine {
 	struct channel		*im;		/* NULL: no robots or dry run */
 	struct engine_opts	 opts;
 	bool			 recovered;
+	bool			 poll_failed;	/* the last mailbox poll */
 	char			*imap_pw;	/* mailbox password, or NULL */
 };
 
@@ -448,6 +449,8 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.keep_open = true;
 	do {
 		n = outbox_drain(e->store, &e->cfg->outbox, &o, now, st, err);
+		if (e->opts.alive != NULL)
+			e->opts.alive(e->opts.stopctx);
 	} while (n >= e->cfg->outbox.batch && !(o.stop && o.stop(o.stopctx)));
 	channel_flush(e->email);
 	channel_flush(e->sms);
@@ -478,10 +481,13 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	o.password = e->imap_pw;
 	o.net = &net_imap_etpan_ops;
 	o.stop = e->opts.stop;
+	o.alive = e->opts.alive;
 	o.stopctx = e->opts.stopctx;
+	memset(&st, 0, sizeof(st));
 	if (mailbox_poll(e->store, &o, now, &st, err) < 0 ||
 	    mailbox_next(e->store, o.cfg, now, &at, err) < 0)
 		return -1;
+	e->poll_failed = st.failed;
 	if (at < *next)
 		*next = at <= now ? now + 1 : at;
 	return 0;
@@ -613,6 +619,12 @@ fail:
 	e->recovered = false;
 	*next = now + (err.transient ? 10 : 60);
 	return -1;
+}
+
+bool
+engine_poll_failed(const struct engine *e)
+{
+	return e->poll_failed;
 }
 
 int

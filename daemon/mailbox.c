@@ -220,6 +220,8 @@ fetch_all(struct poll *p, const struct net_imap_list *l, struct derr *err)
 	for (i = 0; i < l->n && r >= 0; i++) {
 		if (p->o->stop != NULL && p->o->stop(p->o->stopctx))
 			break;
+		if (p->o->alive != NULL)
+			p->o->alive(p->o->stopctx);
 		r = fetch_one(p, &l->v[i], &raw, err);
 	}
 	buf_clear(&raw);
@@ -276,7 +278,11 @@ open_session(struct poll *p, struct net_imap_box *box, struct derr *err)
 	no.password = p->o->password;
 	no.ca_file = c->ca_file;
 	no.connect_timeout = 30;
-	no.timeout = 120;
+	/* Under WatchdogSec=60: a server that stops answering costs one
+	 * timeout, and one that trickles keeps us alive through `alive`. */
+	no.timeout = MAILBOX_IO_TIMEOUT;
+	no.alive = p->o->alive;
+	no.alivectx = p->o->stopctx;
 	no.read_write = c->mark_seen;
 	no.max_size = (size_t)c->max_size;
 	p->imap = p->o->net->imap_open(&no, box, err);

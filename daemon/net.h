@@ -130,6 +130,9 @@ struct net_imap_opts {
 	int		 timeout;	/* seconds, per command */
 	bool		 read_write;	/* SELECT (to mark \Seen), else EXAMINE */
 	size_t		 max_size;	/* largest literal accepted, bytes */
+	/* Called while a long answer arrives (the watchdog); may be NULL. */
+	void		 (*alive)(void *);
+	void		*alivectx;
 };
 
 /* What EXAMINE/SELECT said about the mailbox. */

@@ -86,6 +86,18 @@ imap_logger(mailstream *st, int type, const char *str, size_t size,
 	}
 }
 
+/* libetpan reports progress while an answer arrives: say we are alive. */
+static void
+imap_progress(size_t done, size_t total, void *ud)
+{
+	const struct net_imap	*s = ud;
+
+	(void)done;
+	(void)total;
+	if (s->o.alive != NULL)
+		s->o.alive(s->o.alivectx);
+}
+
 static bool
 host_is_loopback(const char *h)
 {
@@ -351,6 +363,8 @@ imap_connect(struct net_imap *s, struct derr *err)
 	if (s->imap == NULL)
 		return derr_set(err, DERR_SYS, true, "out of memory");
 	mailimap_set_timeout(s->imap, s->o.timeout);
+	mailimap_set_progress_callback(s->imap, imap_progress, imap_progress,
+	    s);
 	r = s->imaps ? mailimap_ssl_connect(s->imap, s->host, s->port) :
 	    mailimap_socket_connect(s->imap, s->host, s->port);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
