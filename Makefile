@@ -44,7 +44,7 @@ UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libcurl4-openssl-dev libgmime-3.0-dev libssl-dev libjansson-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
-	libetpan20 libgnutls28-dev dpkg-dev \
+	libetpan20 libgnutls28-dev \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime

@@ -19,7 +19,13 @@ if [ ! -e "$dir/usr/include/libetpan/libetpan.h" ]; then
 		fi
 		(cd "$dir" && apt-get download libetpan-dev >/dev/null)
 	fi
-	dpkg-deb -x "$dir"/libetpan-dev_*.deb "$dir/x"
+	set -- "$dir"/libetpan-dev_*.deb
+	if [ ! -e "$1" ]; then
+		echo "tools/etpan-headers.sh: apt-get download libetpan-dev" \
+		    "gave nothing (run apt-get update as root)" >&2
+		exit 1
+	fi
+	dpkg-deb -x "$1" "$dir/x"
 	mkdir -p "$dir/usr/include"
 	rm -rf "$dir/usr/include/libetpan"
 	mv "$dir/x/usr/include/libetpan" "$dir/usr/include/libetpan"
