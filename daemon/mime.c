@@ -1103,6 +1103,12 @@ walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
 		return;
 	ct = g_mime_object_get_content_type(obj);
 	fn = g_mime_part_get_filename(GMIME_PART(obj));
+	/* Text shown inline is text, even with a file name (some mailers
+	 * name the body part): what a mail reader would show. */
+	if (fn != NULL && !g_mime_part_is_attachment(GMIME_PART(obj)) &&
+	    ct != NULL && (g_mime_content_type_is_type(ct, "text", "plain") ||
+	    g_mime_content_type_is_type(ct, "text", "html")))
+		fn = NULL;
 	if (fn != NULL || g_mime_part_is_attachment(GMIME_PART(obj))) {
 		name = clean_text(g_strdup(fn != NULL ? fn : "(未命名)"),
 		    MIME_NAME_MAX);
@@ -1139,25 +1145,37 @@ excerpt_span(const char *t)
 }
 
 static char *
-excerpt_get(struct walk *w)
+excerpt_of(GMimePart *part, bool html)
 {
 	struct buf	 b;
 	char		*t, *s;
 
-	if (w->plain != NULL) {
-		t = part_text(w->plain);
-	} else if (w->html != NULL) {
-		t = part_text(w->html);
+	t = part_text(part);
+	if (html) {
 		buf_init(&b, MIME_TEXT_MAX);
 		mime_html_text(t, strlen(t), &b);
 		free(t);
 		t = buf_take(&b);
-	} else {
-		return xstrdup("");
 	}
 	s = clean_text(g_strndup(t, excerpt_span(t)), MIME_TEXT_MAX);
 	free(t);
 	return excerpt_cut(s, MIME_EXCERPT_MAX);
+}
+
+/* The plain text, unless it is blank beside an HTML part (some mailers
+ * send an empty text/plain alternative): then the HTML's text. */
+static char *
+excerpt_get(struct walk *w)
+{
+	char	*s;
+
+	if (w->plain != NULL) {
+		s = excerpt_of(w->plain, false);
+		if (*s != '\0' || w->html == NULL)
+			return s;
+		free(s);
+	}
+	return w->html != NULL ? excerpt_of(w->html, true) : xstrdup("");
 }
 
 static const struct mime_entity {

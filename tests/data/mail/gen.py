@@ -224,3 +224,27 @@ write_raw("16-related-qp",
     b"Content-Transfer-Encoding: base64\n\niVBORw0=\n--R--\n",
     {"subject": "图文", "from": "m@example.cn", "date": ts(D11),
      "excerpt": "图片在下面", "attachments": "a.png", "message_id": "m16@example.cn"})
+
+# 17. Foxmail/Coremail shape: the only text part is named
+# (Content-Disposition: inline; filename=...): it is the body.
+write_raw("17-inline-filename-text",
+    b"From: fox@example.cn\nSubject: =?utf-8?B?" + base64.b64encode("占道经营".encode())
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m17@example.cn>\nMIME-Version: 1.0\n"
+    b"Content-Type: multipart/mixed; boundary=F\n\n--F\n"
+    b"Content-Type: text/plain; charset=utf-8; name=\"body.txt\"\n"
+    b"Content-Disposition: inline; filename=\"body.txt\"\n\n"
+    + "菜市场门口占道经营，早上堵车。\n".encode() + b"--F--\n",
+    {"subject": "占道经营", "from": "fox@example.cn", "date": ts(D11),
+     "excerpt": "菜市场门口占道经营，早上堵车。", "message_id": "m17@example.cn"})
+
+# 18. A blank text/plain beside the real text/html (some webmail and
+# phone mailers): the excerpt is the HTML's text.
+write_raw("18-blank-plain-html",
+    b"From: web@example.cn\nSubject: =?utf-8?B?" + base64.b64encode("噪音扰民".encode())
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m18@example.cn>\nMIME-Version: 1.0\n"
+    b"Content-Type: multipart/alternative; boundary=A\n\n--A\n"
+    b"Content-Type: text/plain; charset=utf-8\n\n \n\n--A\n"
+    b"Content-Type: text/html; charset=utf-8\n\n"
+    + "<div>工地夜间施工，<b>噪音</b>很大。</div>\n".encode() + b"--A--\n",
+    {"subject": "噪音扰民", "from": "web@example.cn", "date": ts(D11),
+     "excerpt": "工地夜间施工，噪音很大。", "message_id": "m18@example.cn"})
