@@ -480,6 +480,7 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	o.cfg = &e->cfg->mailbox;
 	o.password = e->imap_pw;
 	o.net = &net_imap_etpan_ops;
+	o.utc_offset = cal_utc_offset(e->cal, now);
 	o.stop = e->opts.stop;
 	o.alive = e->opts.alive;
 	o.stopctx = e->opts.stopctx;

@@ -194,7 +194,8 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	}
 	if (r < 0)
 		return store_unreadable(p, msg->uid, msg->size, ferr.msg, err);
-	if (mime_parse(raw->data, raw->len, p->now, &m, &ferr) < 0)
+	if (mime_parse(raw->data, raw->len, p->now, p->o->utc_offset, &m,
+	    &ferr) < 0)
 		return store_unreadable(p, msg->uid, msg->size, ferr.msg, err);
 	if (big && m.note == NULL)
 		m.note = xasprintf("邮件超过 %d 字节的上限（mailbox.max_size），"

@@ -31,6 +31,7 @@ struct mailbox_opts {
 	const struct cfg_mailbox	*cfg;
 	const char			*password;	/* borrowed */
 	const struct net_imap_ops	*net;
+	int				 utc_offset;	/* office zone, min */
 	bool				(*stop)(void *); /* between messages */
 	/* Work is progressing (watchdog): between messages and while one
 	 * arrives.  Gets stopctx; may be NULL. */

@@ -1302,21 +1302,94 @@ mime_html_text(const char *html, size_t len, struct buf *out)
 	}
 }
 
+/* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts), read at
+ * `offset` minutes east of UTC.  1 read, 0 not that shape. */
+static int
+date_iso(const char *s, int offset, int64_t *out)
+{
+	GTimeZone	*tz;
+	GDateTime	*d;
+	int		 y, mo, da, h, mi, se = 0, n;
+
+	n = sscanf(s, "%4d-%2d-%2d%*[ T]%2d:%2d:%2d", &y, &mo, &da, &h, &mi,
+	    &se);
+	if (n < 5)
+		return 0;
+	tz = g_time_zone_new_offset(offset * 60);
+	d = g_date_time_new(tz, y, mo, da, h, mi, se);
+	g_time_zone_unref(tz);
+	if (d == NULL)
+		return 0;
+	*out = g_date_time_to_unix(d);
+	g_date_time_unref(d);
+	return 1;
+}
+
+/*
+ * The Date header with what it leaves unsaid filled in from the office's
+ * time zone (`offset` minutes east of UTC): no zone at all, or "CST",
+ * which GMime reads as US Central and a Chinese mailer means as +0800.
+ * Returns a copy to give GMime, sets *assumed; NULL if nothing to fill.
+ */
+static char *
+date_fill(const char *raw, int offset, bool *assumed)
+{
+	char		*s = g_strstrip(g_strdup(raw)), *p, *out = NULL;
+	size_t		 n;
+
+	if ((p = strchr(s, '(')) != NULL)	/* a comment: "(CST)" */
+		*p = '\0';
+	g_strchomp(s);
+	n = strlen(s);
+	p = strrchr(s, ' ');
+	p = p != NULL ? p + 1 : s;
+	if (n >= 3 && g_ascii_strcasecmp(p, "CST") == 0 && offset == 480) {
+		*p = '\0';
+		out = g_strdup_printf("%s+0800", s);
+	} else if (strchr(p, ':') != NULL) {
+		out = g_strdup_printf("%s %c%02d%02d", s, offset < 0 ? '-' :
+		    '+', abs(offset) / 60, abs(offset) % 60);
+	}
+	g_free(s);
+	*assumed = out != NULL;
+	return out;
+}
+
 static void
-msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
+date_get(GMimeMessage *msg, int64_t arrival, int offset,
     struct mime_msg *out)
 {
-	GDateTime	*d = g_mime_message_get_date(msg);
+	const char	*raw = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "Date");
+	GDateTime	*d = NULL;
+	char		*filled = NULL;
+	bool		 assumed = false;
 
+	out->date = arrival;
+	out->date_flagged = true;
+	if (raw != NULL && date_iso(raw, offset, &out->date) == 1)
+		return;		/* read, and flagged: the zone is assumed */
+	if (raw != NULL)
+		filled = date_fill(raw, offset, &assumed);
+	d = filled != NULL ? g_mime_utils_header_decode_date(filled) :
+	    g_mime_message_get_date(msg);
+	if (d != NULL) {
+		out->date = g_date_time_to_unix(d);
+		out->date_flagged = assumed;
+	}
+	if (filled != NULL && d != NULL)
+		g_date_time_unref(d);
+	g_free(filled);
+}
+
+static void
+msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
+    int offset, struct mime_msg *out)
+{
 	out->subject = subject_get(GMIME_OBJECT(msg), o);
 	out->from = from_get(GMIME_OBJECT(msg), o);
 	out->message_id = msgid_get(msg);
-	if (d != NULL) {
-		out->date = g_date_time_to_unix(d);
-	} else {
-		out->date = arrival;
-		out->date_flagged = true;
-	}
+	date_get(msg, arrival, offset, out);
 }
 
 static GMimeMessage *
@@ -1336,7 +1409,7 @@ parse_message(const char *data, size_t len, GMimeParserOptions *o)
 }
 
 int
-mime_parse(const char *data, size_t len, int64_t arrival,
+mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
     struct mime_msg *out, struct derr *err)
 {
 	GMimeParserOptions	*o;
@@ -1360,7 +1433,7 @@ mime_parse(const char *data, size_t len, int64_t arrival,
 	    (const guchar *)data, hlen);
 	out->content_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
 	    (const guchar *)data, len);
-	msg_fields(msg, o, arrival, out);
+	msg_fields(msg, o, arrival, utc_offset, out);
 	w.attachments = &out->attachments;
 	if (cut < len)
 		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分或 %d 行"

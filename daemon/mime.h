@@ -90,17 +90,20 @@ struct mime_msg {
 /*
  * Parse the RFC 5322 message `data` (`len` bytes, any line ends) into
  * `out`. `arrival` (Unix seconds) stands in for a missing or unparsable
- * Date, which sets date_flagged. Subject and From are decoded from RFC
- * 2047 in any charset iconv knows; GB2312, GBK and EUC-CN labels are read
- * as GB18030, and raw 8-bit header text as UTF-8 or else GB18030. The
- * excerpt comes from the first text/plain part that is not an attachment,
- * else from the first text/html part with tags, scripts and styles
- * removed. Past the bounds above the rest is not read and `note` says
- * so; time and memory are linear in `len` whatever its structure. Returns 0 (out filled, free with mime_msg_clear) or -1 with
- * DERR_INPUT if `data` holds no header at all.
+ * Date, which sets date_flagged.  A Date without a zone, or with "CST"
+ * when `utc_offset` (minutes east of UTC, the office's zone) is +480, is
+ * read in the office's zone and flagged as assumed.  Subject and From are
+ * decoded from RFC 2047 in any charset iconv knows; GB2312, GBK and
+ * EUC-CN labels are read as GB18030, and raw 8-bit header text as UTF-8
+ * or else GB18030.  The excerpt comes from the first text/plain part
+ * shown inline, else (or if that is blank) from the first text/html part
+ * with tags, scripts and styles removed.  Past the bounds above the rest
+ * is not read and `note` says so; time and memory are linear in `len`
+ * whatever its structure.  Returns 0 (out filled, free with
+ * mime_msg_clear) or -1 with DERR_INPUT if `data` holds no header at all.
  */
 int	mime_parse(const char *data, size_t len, int64_t arrival,
-	    struct mime_msg *out, struct derr *);
+	    int utc_offset, struct mime_msg *out, struct derr *);
 void	mime_msg_clear(struct mime_msg *);
 
 /*

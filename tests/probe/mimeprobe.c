@@ -75,7 +75,7 @@ main(int argc, char **argv)
 	mime_global_init();
 	before = maxrss_kb();
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	r = mime_parse(data, len, 0, &m, &err);
+	r = mime_parse(data, len, 0, 480, &m, &err);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("ms=%lld rss_kb_before=%ld rss_kb_after=%ld ",
 	    (long long)((b.tv_sec - a.tv_sec) * 1000 +

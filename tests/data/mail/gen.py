@@ -248,3 +248,30 @@ write_raw("18-blank-plain-html",
     + "<div>工地夜间施工，<b>噪音</b>很大。</div>\n".encode() + b"--A--\n",
     {"subject": "噪音扰民", "from": "web@example.cn", "date": ts(D11),
      "excerpt": "工地夜间施工，噪音很大。", "message_id": "m18@example.cn"})
+
+# 19. A Date with no zone, in ISO shape (web forms, scripts): read in the
+# office's zone (Asia/Shanghai, +0800) and flagged as assumed.
+write_raw("19-zoneless-date",
+    b"From: form@example.cn\nSubject: =?utf-8?B?" + base64.b64encode("网上留言".encode())
+    + b"?=\nDate: 2025-03-21 20:41:09\nMessage-ID: <m19@example.cn>\n"
+    b"Content-Type: text/plain; charset=utf-8\n\n" + "留言内容。\n".encode(),
+    {"subject": "网上留言", "from": "form@example.cn",
+     "date": "%d assumed" % ts("Fri, 21 Mar 2025 20:41:09 +0800"),
+     "excerpt": "留言内容。", "message_id": "m19@example.cn"})
+
+# 20. "CST" meant as China Standard Time (+0800), not US Central, and an
+# RFC 5322 date without a zone.
+write_raw("20-cst-date",
+    b"From: cst@example.cn\nSubject: CST\nDate: Fri, 21 Mar 2025 20:41:09 CST\n"
+    b"Message-ID: <m20@example.cn>\nContent-Type: text/plain; charset=utf-8\n\n"
+    + "时区写的是CST。\n".encode(),
+    {"subject": "CST", "from": "cst@example.cn",
+     "date": "%d assumed" % ts("Fri, 21 Mar 2025 20:41:09 +0800"),
+     "excerpt": "时区写的是CST。", "message_id": "m20@example.cn"})
+write_raw("21-no-zone-date",
+    b"From: nz@example.cn\nSubject: no zone\nDate: 21 Mar 2025 20:41\n"
+    b"Message-ID: <m21@example.cn>\nContent-Type: text/plain; charset=utf-8\n\n"
+    + "没有时区。\n".encode(),
+    {"subject": "no zone", "from": "nz@example.cn",
+     "date": "%d assumed" % ts("Fri, 21 Mar 2025 20:41:00 +0800"),
+     "excerpt": "没有时区。", "message_id": "m21@example.cn"})
