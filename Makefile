@@ -7,7 +7,7 @@ B	?= build
 SAN	?=
 
 PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd \
-	  gnutls
+	  gnutls uchardet
 CC	?= cc
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Werror
@@ -44,7 +44,7 @@ UNIT	= $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libcurl4-openssl-dev libgmime-3.0-dev libssl-dev libjansson-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
-	libetpan20 libgnutls28-dev \
+	libetpan20 libgnutls28-dev libuchardet-dev \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime
@@ -175,21 +175,23 @@ clean:
 # `make fuzz` runs it for FUZZ_TIME seconds on tests/fuzz/corpus/mime;
 # crashing inputs land in $(B)/fuzz and belong in the corpus once fixed.
 FUZZ_TIME ?= 60
-FUZZ_SRC = daemon/mime.c daemon/util.c daemon/err.c daemon/log.c
+FUZZ_SRC = daemon/mime.c daemon/mime_charset.c daemon/util.c daemon/err.c \
+	daemon/log.c
 $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 \
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -Idaemon \
-	    $(shell pkg-config --cflags gmime-3.0) -o $@ \
-	    tests/fuzz/fuzz_mime.c $(FUZZ_SRC) $(shell pkg-config --libs gmime-3.0)
+	    $(shell pkg-config --cflags gmime-3.0 uchardet) -o $@ \
+	    tests/fuzz/fuzz_mime.c $(FUZZ_SRC) \
+	    $(shell pkg-config --libs gmime-3.0 uchardet)
 
 fuzz: deps
 	$(MAKE) --no-print-directory fuzz-run
 
 fuzz-run: $(B)/fuzz/fuzz_mime
 	@mkdir -p $(B)/fuzz/work
-	$(B)/fuzz/fuzz_mime -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	$(B)/fuzz/fuzz_mime -max_total_time=$(FUZZ_TIME) -max_len=1048576 \
 	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(B)/fuzz/ \
 	    $(B)/fuzz/work tests/fuzz/corpus/mime
 

@@ -12,6 +12,7 @@
 #include <gmime/gmime.h>
 
 #include "err.h"
+#include "mime_int.h"
 #include "util.h"
 
 /* Real UTC offsets lie within -12:00 .. +14:00; allow a margin. */
@@ -787,9 +788,12 @@ parse_options(void)
 	return o;
 }
 
-/* The unfolded raw value of header `name` with GB labels fixed, or NULL. */
+/*
+ * The unfolded raw value of header `name` with GB labels fixed, raw 8-bit
+ * text read in `hcs` (the header block's charset), or NULL.
+ */
 static char *
-header_raw(GMimeObject *obj, const char *name)
+header_raw(GMimeObject *obj, const char *name, const char *hcs)
 {
 	GMimeHeaderList	*hl = g_mime_object_get_header_list(obj);
 	GMimeHeader	*h;
@@ -803,6 +807,11 @@ header_raw(GMimeObject *obj, const char *name)
 	cut = g_strndup(raw, MIME_RAW_FIELD_MAX);
 	unfolded = g_mime_utils_header_unfold(cut);
 	g_free(cut);
+	if ((cut = mime_charset_header(unfolded, hcs)) != NULL) {
+		g_free(unfolded);
+		unfolded = g_strdup(cut);
+		free(cut);
+	}
 	fixed = relabel_words(unfolded);
 	g_free(unfolded);
 	merged = words_merge(fixed);
@@ -811,11 +820,11 @@ header_raw(GMimeObject *obj, const char *name)
 }
 
 static char *
-subject_get(GMimeObject *obj, GMimeParserOptions *o)
+subject_get(GMimeObject *obj, GMimeParserOptions *o, const char *hcs)
 {
 	char	*raw, *dec;
 
-	raw = header_raw(obj, "Subject");
+	raw = header_raw(obj, "Subject", hcs);
 	if (raw == NULL)
 		return xstrdup("");
 	dec = g_mime_utils_header_decode_text(o, raw);
@@ -838,12 +847,12 @@ from_format(InternetAddress *ia)
 }
 
 static char *
-from_get(GMimeObject *obj, GMimeParserOptions *o)
+from_get(GMimeObject *obj, GMimeParserOptions *o, const char *hcs)
 {
 	InternetAddressList	*l;
 	char			*raw, *out;
 
-	raw = header_raw(obj, "From");
+	raw = header_raw(obj, "From", hcs);
 	if (raw == NULL)
 		return xstrdup("");
 	l = internet_address_list_parse(o, raw);
@@ -1045,42 +1054,21 @@ static char *
 part_text(GMimePart *part)
 {
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
-	GMimeStream		*mem, *filt;
-	GMimeFilter		*f;
+	GMimeStream		*mem;
 	GByteArray		*ba;
-	const char		*cs;
 	char			*s;
 
 	if (dw == NULL)
 		return xstrdup("");
 	mem = g_mime_stream_mem_new();
-	filt = g_mime_stream_filter_new(mem);
-	cs = charset_fix(g_mime_object_get_content_type_parameter(
-	    GMIME_OBJECT(part), "charset"));
-	if (cs != NULL && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
-	    g_ascii_strcasecmp(cs, "us-ascii") != 0 &&
-	    (f = g_mime_filter_charset_new(cs, "UTF-8")) != NULL) {
-		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filt), f);
-		g_object_unref(f);
-	}
-	g_mime_data_wrapper_write_to_stream(dw, filt);
-	g_mime_stream_flush(filt);
+	g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	/* An empty GByteArray has no data pointer at all. */
-	s = ba->len == 0 ? xstrdup("") : xstrndup((const char *)ba->data,
-	    ba->len > MIME_TEXT_MAX ? MIME_TEXT_MAX : ba->len);
-	g_object_unref(filt);
+	s = ba->len == 0 ? xstrdup("") : mime_charset_text(
+	    g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+	    "charset"), (const char *)ba->data, ba->len > MIME_TEXT_MAX ?
+	    MIME_TEXT_MAX : ba->len);
 	g_object_unref(mem);
-	if (!g_utf8_validate(s, -1, NULL) && cs == NULL) {
-		/* Unlabelled 8-bit text: GB18030 is the likely sender. */
-		gchar *conv = g_convert_with_fallback(s, -1, "UTF-8",
-		    "GB18030", "?", NULL, NULL, NULL);
-		if (conv != NULL) {
-			free(s);
-			s = xstrdup(conv);
-			g_free(conv);
-		}
-	}
 	return s;
 }
 
@@ -1384,10 +1372,10 @@ date_get(GMimeMessage *msg, int64_t arrival, int offset,
 
 static void
 msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
-    int offset, struct mime_msg *out)
+    int offset, const char *hcs, struct mime_msg *out)
 {
-	out->subject = subject_get(GMIME_OBJECT(msg), o);
-	out->from = from_get(GMIME_OBJECT(msg), o);
+	out->subject = subject_get(GMIME_OBJECT(msg), o, hcs);
+	out->from = from_get(GMIME_OBJECT(msg), o, hcs);
 	out->message_id = msgid_get(msg);
 	date_get(msg, arrival, offset, out);
 }
@@ -1433,7 +1421,8 @@ mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
 	    (const guchar *)data, hlen);
 	out->content_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
 	    (const guchar *)data, len);
-	msg_fields(msg, o, arrival, utc_offset, out);
+	msg_fields(msg, o, arrival, utc_offset,
+	    mime_charset_guess_header(data, hlen), out);
 	w.attachments = &out->attachments;
 	if (cut < len)
 		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分或 %d 行"

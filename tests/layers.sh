@@ -7,7 +7,7 @@ layer() {
 	case "$1" in
 	err|log|util|model|journal) echo 0 ;;
 	config) echo 1 ;;
-	calendar|store|render|mime|net|net_*|sign|channels/*) echo 2 ;;
+	calendar|store|render|mime|mime_*|net|net_*|sign|channels/*) echo 2 ;;
 	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;
 	engine|cli|dutyd|dutyctl) echo 4 ;;
 	*) echo 9 ;;
@@ -21,8 +21,8 @@ for f in daemon/*.c daemon/*.h daemon/channels/*.c daemon/channels/*.h; do
 	for inc in $(sed -n 's/^#include "\(.*\)\.h"/\1/p' "$f"); do
 		case "$inc" in */*) ;; *) [ "${mod%/*}" != "$mod" ] && [ ! -e "daemon/$inc.h" ] && inc="${mod%/*}/$inc" ;; esac
 		[ "$inc" = "$mod" ] && continue
-		# A module spanning prefix_*.c files includes its own header.
-		[ "$inc" = "${mod%%_*}" ] && continue
+		# A module spanning prefix_*.c files includes its own headers.
+		[ "${inc%%_*}" = "${mod%%_*}" ] && continue
 		il=$(layer "$inc")
 		if [ "$il" -gt "$ml" ]; then
 			echo "layers: $f includes $inc.h (layer $il > $ml)"; bad=1
@@ -45,6 +45,7 @@ owner curl/ net
 owner libetpan/ net_imap
 owner gnutls/ net_imap
 owner gmime/ mime
+owner uchardet/ mime_charset
 owner libconfig.h config
 owner systemd/ dutyd
 owner openssl/ sign

@@ -275,3 +275,70 @@ write_raw("21-no-zone-date",
     {"subject": "no zone", "from": "nz@example.cn",
      "date": "%d assumed" % ts("Fri, 21 Mar 2025 20:41:00 +0800"),
      "excerpt": "没有时区。", "message_id": "m21@example.cn"})
+
+# 22-29: charsets a label does not tell, or tells wrong (issue 14 §4).
+T22 = "请尽快处理小区门口的垃圾堆放问题，谢谢。"
+def plain(name, head, body, expect):
+    write_raw(name, head + b"\nMessage-ID: <" + name.encode() + b"@example.cn>\n\n" + body,
+        dict(expect, message_id=name + "@example.cn"))
+
+# 22. Raw 8-bit Big5 in Subject and From (old Taiwanese mailers), Big5 body.
+plain("22-big5-raw-headers",
+    "From: 陳大文 <big5@example.tw>\nSubject: 關於社區路燈損壞的問題反映\nDate: ".encode("big5")
+    + D11.encode() + b"\nContent-Type: text/plain; charset=big5",
+    "社區門口的路燈已經壞了兩個星期。\n".encode("big5"),
+    {"subject": "關於社區路燈損壞的問題反映", "from": "陳大文 <big5@example.tw>",
+     "date": ts(D11), "excerpt": "社區門口的路燈已經壞了兩個星期。"})
+# 23. UTF-8 bytes labelled GB2312.
+plain("23-utf8-as-gb2312",
+    b"From: a23@example.cn\nSubject: utf8 labelled gb2312\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=gb2312", (T22 + "\n").encode(),
+    {"subject": "utf8 labelled gb2312", "from": "a23@example.cn", "date": ts(D11), "excerpt": T22})
+# 24. GBK bytes labelled ISO-8859-1.
+plain("24-gbk-as-latin1",
+    b"From: a24@example.cn\nSubject: gbk labelled latin1\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=iso-8859-1", (T22 + "\n").encode("gbk"),
+    {"subject": "gbk labelled latin1", "from": "a24@example.cn", "date": ts(D11), "excerpt": T22})
+# 25. Big5 bytes labelled GB2312.
+T25 = "請盡快處理社區門口的垃圾堆放問題，這個問題已經反映很多次了，謝謝。"
+plain("25-big5-as-gb2312",
+    b"From: a25@example.tw\nSubject: big5 labelled gb2312\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=gb2312", (T25 + "\n").encode("big5"),
+    {"subject": "big5 labelled gb2312", "from": "a25@example.tw", "date": ts(D11), "excerpt": T25})
+# 26. Garbage labels: GBK under "utf-8-purple", UTF-8 under a pasted
+# HTML attribute.
+plain("26-garbage-label",
+    b"From: a26@example.cn\nSubject: garbage label\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=utf-8-purple", (T22 + "\n").encode("gbk"),
+    {"subject": "garbage label", "from": "a26@example.cn", "date": ts(D11), "excerpt": T22})
+plain("27-html-label",
+    b"From: a27@example.cn\nSubject: html label\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=windows-1252http-equivContent-Type",
+    (T22 + "\n").encode(),
+    {"subject": "html label", "from": "a27@example.cn", "date": ts(D11), "excerpt": T22})
+# 28. HZ-GB-2312 (RFC 1843), which iconv does not know.
+def hz(text):
+    out, gb = "", False
+    for ch in text:
+        if ord(ch) < 128:
+            if gb: out += "~}"; gb = False
+            out += "~~" if ch == "~" else ch
+        else:
+            if not gb: out += "~{"; gb = True
+            bb = ch.encode("gb2312")
+            out += chr(bb[0] & 0x7f) + chr(bb[1] & 0x7f)
+    return out + ("~}" if gb else "")
+plain("28-hz",
+    b"From: a28@example.cn\nSubject: hz\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=HZ-GB-2312", (hz("路灯不亮，请修理 ~ 谢谢") + "\n").encode(),
+    {"subject": "hz", "from": "a28@example.cn", "date": ts(D11), "excerpt": "路灯不亮，请修理 ~ 谢谢"})
+# 29. "x-gbk" and ISO-2022-JP.
+plain("29-x-gbk",
+    b"From: a29@example.cn\nSubject: x-gbk\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=x-gbk", (T22 + "\n").encode("gbk"),
+    {"subject": "x-gbk", "from": "a29@example.cn", "date": ts(D11), "excerpt": T22})
+plain("30-iso-2022-jp",
+    b"From: a30@example.jp\nSubject: =?ISO-2022-JP?B?" + base64.b64encode("お問い合わせ".encode("iso-2022-jp"))
+    + b"?=\nDate: " + D11.encode() + b"\nContent-Type: text/plain; charset=ISO-2022-JP",
+    "道路の件でご連絡します。\n".encode("iso-2022-jp"),
+    {"subject": "お問い合わせ", "from": "a30@example.jp", "date": ts(D11), "excerpt": "道路の件でご連絡します。"})
