@@ -57,7 +57,9 @@ usage(FILE *f)
 	    "  -n, --check-config  validate the configuration and exit\n"
 	    "      --once          plan, send what is due, and exit\n"
 	    "      --now TIME      pretend the local time is TIME\n"
-	    "      --dry-run DIR   write every email to the maildir DIR\n"
+	    "      --dry-run DIR   one tick on a copy of the database: list\n"
+	    "                      what would be sent, write the emails to\n"
+	    "                      the maildir DIR, send nothing, exit\n"
 	    "  -d, --debug         log debug messages\n", CFG_DEFAULT_PATH);
 }
 
@@ -95,6 +97,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		exit(EX_USAGE);
 	}
+	/* A dry run is one tick: it never sends, so it never waits. */
+	if (o->dry_run != NULL)
+		o->once = true;
 }
 
 static int64_t
@@ -267,6 +272,47 @@ wait_until(struct run *r, int64_t next, uint64_t wd_usec)
 	read_signals(r);
 }
 
+/* An email's subject, an SMS's or robot message's text. */
+static const char *
+what_is_sent(const struct outbox_row *r)
+{
+	if (strcmp(r->channel, "email") == 0 || r->body_text == NULL)
+		return r->subject;
+	return r->body_text;
+}
+
+/* Bytes of `s` up to its first newline. */
+static int
+first_line(const char *s)
+{
+	size_t	 n = strcspn(s, "\n");
+
+	return n > 1000 ? 1000 : (int)n;
+}
+
+/* After a dry run's tick: what would have been sent, on stdout. */
+static int
+dry_run_report(struct run *r, int64_t now)
+{
+	struct outbox_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	size_t			 i;
+
+	if (engine_queued_since(r->engine, now, &l, &err) < 0) {
+		log_err("dry run: %s", err.msg);
+		return EX_SOFTWARE;
+	}
+	printf("dry run: %zu notification(s) would be sent; nothing was "
+	    "sent or stored, the emails are in %s/new\n", l.n, r->o.dry_run);
+	for (i = 0; i < l.n; i++)
+		printf("  %-6s %s <%s>  %.*s\n", l.v[i].channel,
+		    l.v[i].recipient_name, l.v[i].recipient,
+		    first_line(what_is_sent(&l.v[i])),
+		    what_is_sent(&l.v[i]));
+	outbox_list_clear(&l);
+	return 0;
+}
+
 static int
 loop(struct run *r)
 {
@@ -281,6 +327,8 @@ loop(struct run *r)
 	while (!r->stop) {
 		now = real_now() + r->clock_offset;
 		rc = engine_tick(r->engine, now, &next);
+		if (r->o.dry_run != NULL && rc == 0)
+			rc = dry_run_report(r, now) == 0 ? 0 : -1;
 		if (r->o.once)
 			break;
 		sd_notifyf(0, "STATUS=next wakeup in %llds, outbox backlog %d",

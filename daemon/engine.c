@@ -6,6 +6,7 @@
 
 #include "calendar.h"
 #include "digest.h"
+#include "gather.h"
 #include "channels/im.h"
 #include "channels/maildir.h"
 #include "channels/sms.h"
@@ -297,43 +298,6 @@ log_unreachable(const struct engine *e, const struct plan_out *o)
  * judged from (remembered on the first run: periods that ended before
  * dutyd knew of them are not judged).
  */
-static int
-snap_duties(struct engine *e, int64_t now, struct plan_snapshot *snap,
-    struct derr *err)
-{
-	struct cal_period	 r[PLAN_MAX_RANGES];
-	size_t			 i, n;
-	int32_t			 today, oldest;
-	int			 min, got;
-	char			*since = NULL, d[11];
-
-	snap->duties_since = DAY_NONE;
-	if (e->cfg->nduties == 0)
-		return 0;
-	cal_civil(e->cal, now, &today, &min);
-	if ((got = store_state_get(e->store, "duties_since", &since, err)) < 0)
-		return -1;
-	if (got == 0 || day_parse(since, &snap->duties_since) < 0) {
-		snap->duties_since = today;
-		if (store_state_set(e->store, "duties_since",
-		    day_format(today, d), now, err) < 0) {
-			free(since);
-			return -1;
-		}
-	}
-	free(since);
-	n = plan_duty_ranges(e->cfg, today, snap->duties_since, r);
-	oldest = today;
-	for (i = 0; i < n; i++) {
-		if (store_duty_counts(e->store, r[i].start, r[i].end,
-		    r[i].label, &snap->counts, err) < 0)
-			return -1;
-		if (r[i].start < oldest)
-			oldest = r[i].start;
-	}
-	return store_duty_closed(e->store, oldest, today, &snap->closed, err);
-}
-
 /* Assigned feedback awaits its answer: reminded like a measure. */
 static int
 snap_feedback(struct engine *e, struct plan_snapshot *snap, struct derr *err)
@@ -412,7 +376,7 @@ plan_enqueue(struct engine *e, int64_t now, int64_t *next_plan,
 
 	if (store_measure_scan(e->store, snap_row, &c, err) < 0 ||
 	    snap_feedback(e, &snap, err) < 0 ||
-	    snap_duties(e, now, &snap, err) < 0) {
+	    gather_duties(e->store, e->cfg, e->cal, now, true, &snap, err) < 0) {
 		plan_snapshot_clear(&snap);
 		return -1;
 	}
@@ -503,13 +467,10 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 static int
 digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 {
-	struct plan_snapshot	 snap = { 0 };
-	struct duty_cells	 cells = { 0 };
-	struct digest_in	 in;
+	struct gather_digest	 g;
 	struct digest_msg	 msg;
 	char			 week[16], key[96], v[256], d[11];
-	char			*done = NULL;
-	int64_t			 due_next;
+	int64_t			 due_next, since;
 	int32_t			 today;
 	size_t			 i;
 	int			 r = 0, q = 0, min;
@@ -521,31 +482,15 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	}
 	if (due_next < *next)
 		*next = due_next;
-	if (store_state_get(e->store, "digest_week", &done, err) < 0)
+	if ((r = digest_week_done(e->store, week, err)) != 0)
+		return r < 0 ? -1 : 0;
+	if (gather_digest(e->store, e->cfg, e->cal, now, true, &g, err) < 0)
 		return -1;
-	if (done != NULL && strcmp(done, week) == 0) {
-		free(done);
-		return 0;
-	}
-	free(done);
-	memset(&in, 0, sizeof(in));
-	in.cfg = e->cfg;
-	in.cal = e->cal;
-	in.now = now;
-	if (digest_since(e->store, week, now, &in.since, err) < 0)
-		return -1;
-	if (snap_duties(e, now, &snap, err) < 0) {
-		plan_snapshot_clear(&snap);
-		return -1;
-	}
 	cal_civil(e->cal, now, &today, &min);
-	plan_duty_cells(e->cfg, e->cal, today, NULL, &snap, &cells);
-	in.cells = &cells;
-	in.closed = &snap.closed;
 	for (i = 0; r == 0 && i < e->cfg->digest.to.n; i++) {
 		const char *to = e->cfg->digest.to.v[i];
 
-		if ((r = digest_build(e->store, &in, to, &msg, err)) < 0)
+		if ((r = digest_build(e->store, &g.in, to, &msg, err)) < 0)
 			break;
 		snprintf(key, sizeof(key), "digest:%s:email:%s", to, week);
 		r = outbox_enqueue_email(e->store, e->cfg, e->cal, "digest",
@@ -559,19 +504,13 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 		q += r > 0;
 		r = r < 0 ? -1 : 0;
 	}
-	duty_cells_clear(&cells);
-	plan_snapshot_clear(&snap);
+	since = g.in.since;
+	gather_digest_clear(&g);
 	if (r < 0)
-		return -1;
-	snprintf(key, sizeof(key), "%lld", (long long)now);
-	snprintf(v, sizeof(v), "%lld", (long long)in.since);
-	if (store_state_set(e->store, "digest_since", v, now, err) < 0 ||
-	    store_state_set(e->store, "digest_week", week, now, err) < 0 ||
-	    store_state_set(e->store, "digest_at", key, now, err) < 0)
 		return -1;
 	snprintf(v, sizeof(v), "%s, %s %02d:%02d, %d queued", week,
 	    day_format(today, d), min / 60, min % 60, q);
-	if (store_state_set(e->store, "last_digest", v, now, err) < 0)
+	if (digest_mark_queued(e->store, week, since, v, now, err) < 0)
 		return -1;
 	log_info("digest: %s: %d digest(s) queued", week, q);
 	return q;
@@ -637,4 +576,11 @@ engine_backlog(struct engine *e)
 	if (store_outbox_counts(e->store, c, &err) < 0)
 		return -1;
 	return c[OUTBOX_PENDING] + c[OUTBOX_FAILED] + c[OUTBOX_SENDING];
+}
+
+int
+engine_queued_since(struct engine *e, int64_t since, struct outbox_list *out,
+    struct derr *err)
+{
+	return store_outbox_since(e->store, since, out, err);
 }

@@ -53,4 +53,12 @@ bool	engine_poll_failed(const struct engine *);
 /* Counts for status lines: outbox rows pending+failed. */
 int	engine_backlog(struct engine *);
 
+struct outbox_list;
+/*
+ * The notifications queued at or after `since` (a dry run's tick: what
+ * would be sent).  The caller clears `out`.  0 or -1.
+ */
+int	engine_queued_since(struct engine *, int64_t since,
+	    struct outbox_list *out, struct derr *);
+
 #endif

@@ -833,6 +833,7 @@ row_parse(struct lp *lp, const struct row *r, struct derr *err)
 	lp->ml.v = xreallocarray(lp->ml.v, lp->ml.n + 1, sizeof(*lp->ml.v));
 	lp->rowno = xreallocarray(lp->rowno, lp->ml.n + 1,
 	    sizeof(*lp->rowno));
+	lp->m.row = (int)r->no;
 	lp->ml.v[lp->ml.n] = lp->m;
 	lp->rowno[lp->ml.n] = r->no;
 	lp->ml.n++;
@@ -952,8 +953,23 @@ code_suffix(const struct measure *m)
 	return m->code;
 }
 
+/*
+ * What the 责任人 cell says for `key`: the person's name, which import
+ * resolves back to the same person, else the key.
+ */
+static const char *
+owner_cell(const struct cfg *cfg, const char *key)
+{
+	const struct cfg_person	*p = cfg ? cfg_person_get(cfg, key) : NULL;
+
+	if (p == NULL || p->name == NULL || cfg_person_find(cfg, p->name) != p)
+		return key;
+	return p->name;
+}
+
 static int
-csv_measure(struct buf *b, const struct measure *m, struct derr *err)
+csv_measure(struct buf *b, const struct measure *m, const struct cfg *cfg,
+    struct derr *err)
 {
 	struct buf	 owners;
 	const char	*cells[9];
@@ -964,7 +980,7 @@ csv_measure(struct buf *b, const struct measure *m, struct derr *err)
 	buf_init(&owners, 0);
 	for (i = 0; i < m->owners.n; i++)
 		(void)buf_printf(&owners, NULL, "%s%s", i > 0 ? "、" : "",
-		    m->owners.v[i]);	/* unlimited buf */
+		    owner_cell(cfg, m->owners.v[i]));	/* unlimited buf */
 	cells[0] = m->problem_code;
 	cells[1] = m->problem_title != NULL ? m->problem_title : "";
 	cells[2] = code_suffix(m);
@@ -981,8 +997,8 @@ csv_measure(struct buf *b, const struct measure *m, struct derr *err)
 }
 
 int
-ledger_export_csv(const struct measure_list *ml, struct buf *out,
-    struct derr *err)
+ledger_export_csv(const struct measure_list *ml, const struct cfg *cfg,
+    struct buf *out, struct derr *err)
 {
 	size_t	 i;
 
@@ -990,7 +1006,7 @@ ledger_export_csv(const struct measure_list *ml, struct buf *out,
 	    "整改时限,整改类型,完成情况,佐证材料\r\n", err) < 0)
 		return -1;
 	for (i = 0; i < ml->n; i++)
-		if (csv_measure(out, &ml->v[i], err) < 0)
+		if (csv_measure(out, &ml->v[i], cfg, err) < 0)
 			return -1;
 	return 0;
 }
@@ -1065,9 +1081,20 @@ ledger_export_json(const struct measure_list *ml, struct buf *out,
 	return rc;
 }
 
+static json_t *
+json_field(const struct ledger_field *x)
+{
+	if (x->type == LEDGER_JSON_BOOL)
+		return json_boolean(x->num != 0);
+	if (x->str != NULL)
+		return json_string(x->str);
+	return x->type == LEDGER_JSON_NULLABLE ? json_null() :
+	    json_integer(x->num);
+}
+
 int
 ledger_json_records(const struct ledger_field *f, size_t nf, size_t nrec,
-    struct buf *out, struct derr *err)
+    bool one, struct buf *out, struct derr *err)
 {
 	struct json_sink	 sink = { out, err, false };
 	json_t			*arr = json_array(), *o;
@@ -1086,13 +1113,13 @@ ledger_json_records(const struct ledger_field *f, size_t nf, size_t nrec,
 		}
 		for (i = 0; i < nf; i++) {
 			x = &f[r * nf + i];
-			if (json_object_set_new(o, x->key, x->str ?
-			    json_string(x->str) : json_integer(x->num)) != 0)
+			if (json_object_set_new(o, x->key, json_field(x)) != 0)
 				rc = derr_set(err, DERR_SYS, false,
 				    "jansson: cannot store %s", x->key);
 		}
 	}
-	if (rc == 0 && json_dump_callback(arr, json_sink_put, &sink,
+	if (rc == 0 && json_dump_callback(one && nrec == 1 ?
+	    json_array_get(arr, 0) : arr, json_sink_put, &sink,
 	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
 		rc = sink.full ? -1 : derr_set(err, DERR_SYS, false,
 		    "jansson: cannot write JSON");

@@ -45,6 +45,7 @@
 #ifndef DUTYD_LEDGER_H
 #define DUTYD_LEDGER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -74,14 +75,15 @@ int	ledger_parse_csv(const char *data, size_t len, const struct cfg *cfg,
  * ledger_parse_csv accepts (问题编号,问题,序号,整改措施,责任人,整改时限,
  * 整改类型,完成情况,佐证材料), so export then import gives the same
  * measures back (except id, done_at and closed_by).  The measure code
- * column holds the code without its "<problem>-" prefix.  A cell that
+ * column holds the code without its "<problem>-" prefix; 责任人 holds the
+ * people's names from `cfg` (a key where two people share a name, or the
+ * person is not in `cfg`; keys only when `cfg` is NULL).  A cell that
  * starts with = + - @, a tab or CR is written after a "'" so a spreadsheet
  * does not run it as a formula; ledger_parse_csv drops that "'" again.
- * Returns 0, or -1
- * (DERR_INPUT) if `out` reaches its maximum.
+ * Returns 0, or -1 (DERR_INPUT) if `out` reaches its maximum.
  */
-int	ledger_export_csv(const struct measure_list *, struct buf *out,
-	    struct derr *err);
+int	ledger_export_csv(const struct measure_list *, const struct cfg *cfg,
+	    struct buf *out, struct derr *err);
 
 /*
  * Append the measures to `out` as a JSON array of objects with the fields
@@ -94,18 +96,27 @@ int	ledger_export_csv(const struct measure_list *, struct buf *out,
 int	ledger_export_json(const struct measure_list *, struct buf *out,
 	    struct derr *err);
 
-/* One field of a flat JSON record: a string, or (str NULL) a number. */
+/* How a ledger_field is written. */
+enum ledger_json_type {
+	LEDGER_JSON_AUTO,	/* str, or (str NULL) num */
+	LEDGER_JSON_NULLABLE,	/* str, or (str NULL) null */
+	LEDGER_JSON_BOOL	/* num != 0 as true/false */
+};
+
+/* One field of a flat JSON record. */
 struct ledger_field {
-	const char	*key;
-	const char	*str;
-	long long	 num;
+	const char		*key;
+	const char		*str;
+	long long		 num;
+	enum ledger_json_type	 type;
 };
 
 /*
  * Append `nrec` records of `nf` fields each (f[rec * nf + i]) to `out` as
- * a JSON array of objects, for dutyctl's --json listings.  Returns 0/-1.
+ * a JSON array of objects, for dutyctl's --json listings; with `one`
+ * (nrec 1) the object alone.  Returns 0/-1.
  */
 int	ledger_json_records(const struct ledger_field *f, size_t nf,
-	    size_t nrec, struct buf *out, struct derr *err);
+	    size_t nrec, bool one, struct buf *out, struct derr *err);
 
 #endif

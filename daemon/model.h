@@ -59,6 +59,7 @@ struct measure {
 	char			*evidence;
 	char			*closed_by;
 	int			 reopened;	/* times reopened */
+	int			 row;		/* ledger file row it came from, or 0 */
 };
 
 void	measure_clear(struct measure *);

@@ -390,9 +390,10 @@ group_fresh(struct store *st, struct group *g, const struct cfg *cfg,
 	return (int)g->nnew;
 }
 
+/* Queue one row for the fresh stages of `g`, and note the stages. */
 static int
-enqueue_group(struct store *st, const struct cfg *cfg, const struct cal *cal,
-    struct group *g, int64_t now, struct outbox_stats *stats,
+enqueue_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    const struct group *g, int64_t now, struct outbox_stats *stats,
     struct derr *err)
 {
 	struct outbox_row	 row = { 0 };
@@ -400,8 +401,6 @@ enqueue_group(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	size_t			 i;
 	int			 r;
 
-	if ((r = group_fresh(st, g, cfg, err)) <= 0)
-		return r;
 	if (group_row(st, cfg, cal, g, now, &row, err) < 0 ||
 	    (r = store_outbox_insert(st, &row, &id, err)) < 0) {
 		outbox_row_clear(&row);
@@ -419,6 +418,56 @@ enqueue_group(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	}
 	outbox_row_clear(&row);
 	return 0;
+}
+
+static bool
+stage_late(const struct notif *n)
+{
+	return n->days < 0 || n->escalation;
+}
+
+/*
+ * An SMS template speaks of one kind of item: the overdue template of
+ * overdue (and escalated) items, the reminder template of items not yet
+ * due.  So a person with both gets two messages, each naming its own
+ * items and their count.
+ */
+static int
+enqueue_sms(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    const struct group *g, int64_t now, struct outbox_stats *stats,
+    struct derr *err)
+{
+	struct group	 sub = *g;
+	bool		*fresh = xcalloc(g->n, sizeof(*fresh));
+	size_t		 i;
+	int		 late, r = 0;
+
+	sub.fresh = fresh;
+	for (late = 1; r == 0 && late >= 0; late--) {
+		sub.nnew = 0;
+		for (i = 0; i < g->n; i++) {
+			fresh[i] = g->fresh[i] && stage_late(&g->v[i]) == late;
+			sub.nnew += fresh[i];
+		}
+		if (sub.nnew > 0)
+			r = enqueue_row(st, cfg, cal, &sub, now, stats, err);
+	}
+	free(fresh);
+	return r;
+}
+
+static int
+enqueue_group(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    struct group *g, int64_t now, struct outbox_stats *stats,
+    struct derr *err)
+{
+	int	 r;
+
+	if ((r = group_fresh(st, g, cfg, err)) <= 0)
+		return r;
+	if (g->v[0].channel == CFG_CH_SMS)
+		return enqueue_sms(st, cfg, cal, g, now, stats, err);
+	return enqueue_row(st, cfg, cal, g, now, stats, err);
 }
 
 /* ------------------------------------------------------------------ */

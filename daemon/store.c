@@ -1039,65 +1039,360 @@ store_measure_reopen(struct store *s, const char *code, const char *reason,
 	return status_tx(s, code, false, reason, who, now, err);
 }
 
+/* ---- ledger import ------------------------------------------------- */
+
+void
+store_import_report_clear(struct store_import_report *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].code);
+		free(r->v[i].file);
+		free(r->v[i].dutyd);
+		free(r->v[i].who);
+	}
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+/* What the ledger file said of a measure at its last import. */
+struct import_base {
+	bool			 found;
+	char			*text;
+	enum measure_kind	 kind;
+	int32_t			 deadline;
+	char			*owners;	/* keys joined with ',' */
+	enum measure_status	 status;
+};
+
+static void
+import_base_clear(struct import_base *b)
+{
+	free(b->text);
+	free(b->owners);
+	memset(b, 0, sizeof(*b));
+}
+
+static char *
+owners_join(const struct strv *v)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < v->n; i++)
+		(void)buf_printf(&b, NULL, "%s%s", i ? "," : "", v->v[i]);
+	return b.data != NULL ? buf_take(&b) : xstrdup("");
+}
+
+static int
+import_base_get(struct store *s, int64_t mid, struct import_base *b,
+    struct derr *err)
+{
+	static const char sql[] = "SELECT text, kind, deadline, owners, "
+	    "status FROM import_base WHERE measure_id = ?";
+	sqlite3_stmt	*st;
+	int		 rc, k;
+
+	memset(b, 0, sizeof(*b));
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, mid);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b->found = true;
+		b->text = col_dup(st, 0);
+		k = measure_kind_parse((const char *)sqlite3_column_text(st, 1));
+		b->kind = k < 0 ? MEASURE_DEADLINE : (enum measure_kind)k;
+		b->deadline = col_day(st, 2);
+		b->owners = col_dup(st, 3);
+		b->status = strcmp((const char *)sqlite3_column_text(st, 4),
+		    "done") == 0 ? MEASURE_DONE : MEASURE_OPEN;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "import base");
+	return b->found ? 1 : 0;
+}
+
+/* Remember the file's values of measure `mid` for the next import. */
+static int
+import_base_put(struct store *s, int64_t mid, const struct measure *m,
+    const char *source, int64_t now, struct derr *err)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO import_base "
+	    "(measure_id, text, kind, deadline, owners, status, source, "
+	    "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+	char		*owners = owners_join(&m->owners);
+
+	if ((st = prep(s, sql, err)) == NULL) {
+		free(owners);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, mid);
+	bind_text(st, 2, m->text);
+	bind_text(st, 3, measure_kind_name(m->kind));
+	bind_day(st, 4, m->deadline);
+	bind_text(st, 5, owners);
+	bind_text(st, 6, measure_status_name(m->status));
+	bind_text(st, 7, source);
+	sqlite3_bind_int64(st, 8, now);
+	free(owners);
+	return step_done(s, st, "import base", err);
+}
+
+/* Who last changed measure `code` in dutyd, and when (from the audit). */
+static int
+last_change(struct store *s, const char *code, char **who, int64_t *at,
+    struct derr *err)
+{
+	static const char sql[] = "SELECT who, at FROM audit WHERE object = ? "
+	    "AND action LIKE 'measure.%' ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*who = NULL;
+	*at = 0;
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*who = col_dup(st, 0);
+		*at = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "audit");
+	return 0;
+}
+
+/* The 整改时限 cell's meaning: a date, or the kind when it has none. */
+static char *
+deadline_value(enum measure_kind kind, int32_t deadline)
+{
+	char	 d[11];
+
+	if (deadline != DAY_NONE)
+		return xstrdup(day_format(deadline, d));
+	return xstrdup(measure_kind_label(kind));
+}
+
+/* One import's work on one measure: its old and file values, the report. */
+struct import_ctx {
+	struct store			*s;
+	const char			*who;
+	const char			*source;
+	int64_t				 now;
+	unsigned			 flags;
+	struct store_import_stats	*st;
+	struct store_import_report	*rep;
+};
+
+static int
+import_note(struct import_ctx *x, enum store_import_what what,
+    const struct measure *m, enum store_import_field field, char *file,
+    char *dutyd, struct derr *err)
+{
+	struct store_import_diff	*d;
+
+	x->rep->v = xreallocarray(x->rep->v, x->rep->n + 1,
+	    sizeof(*x->rep->v));
+	d = &x->rep->v[x->rep->n++];
+	memset(d, 0, sizeof(*d));
+	d->what = what;
+	d->code = xstrdup(m->code);
+	d->row = m->row;
+	d->field = field;
+	d->file = file;
+	d->dutyd = dutyd;
+	if (what == STORE_IMPORT_CONFLICT || what == STORE_IMPORT_FORCED ||
+	    what == STORE_IMPORT_KEPT_DONE) {
+		x->st->conflicts++;
+		return last_change(x->s, m->code, &d->who, &d->at, err);
+	}
+	return 0;
+}
+
+/*
+ * Decide one field: 1 take the file's value, 0 keep dutyd's.  The file
+ * wins when dutyd still has what the file said last time (only the office
+ * changed it); otherwise the field changed in dutyd too: a conflict,
+ * applied only with STORE_IMPORT_PREFER_FILE.
+ */
+static int
+import_field(struct import_ctx *x, const struct measure *m,
+    enum store_import_field field, bool dutyd_changed, char *file,
+    char *dutyd, struct derr *err)
+{
+	enum store_import_what	 what = STORE_IMPORT_CHANGED;
+
+	if (dutyd_changed)
+		what = x->flags & STORE_IMPORT_PREFER_FILE ?
+		    STORE_IMPORT_FORCED : STORE_IMPORT_CONFLICT;
+	if (import_note(x, what, m, field, file, dutyd, err) < 0)
+		return -1;
+	return what != STORE_IMPORT_CONFLICT;
+}
+
+/* Text, owners and 时限 of `old` against the file's `m`, into `next`. */
+static int
+import_fields(struct import_ctx *x, const struct measure *m,
+    const struct measure *old, const struct import_base *b,
+    struct measure *next, struct derr *err)
+{
+	char	*fo = owners_join(&m->owners), *oo = owners_join(&old->owners);
+	int	 r = 0;
+
+	if (!same_str(m->text, old->text) && (r = import_field(x, m,
+	    STORE_IMPORT_TEXT, !b->found || !same_str(b->text, old->text),
+	    xstrdup(m->text), xstrdup(old->text), err)) > 0)
+		next->text = m->text;
+	if (r >= 0 && strcmp(fo, oo) != 0 && (r = import_field(x, m,
+	    STORE_IMPORT_OWNERS, !b->found || strcmp(b->owners, oo) != 0,
+	    xstrdup(fo), xstrdup(oo), err)) > 0)
+		next->owners = m->owners;
+	if (r >= 0 && (m->kind != old->kind || m->deadline != old->deadline) &&
+	    (r = import_field(x, m, STORE_IMPORT_DEADLINE, !b->found ||
+	    b->kind != old->kind || b->deadline != old->deadline,
+	    deadline_value(m->kind, m->deadline),
+	    deadline_value(old->kind, old->deadline), err)) > 0) {
+		next->kind = m->kind;
+		next->deadline = m->deadline;
+	}
+	free(fo);
+	free(oo);
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * 完成情况: done in the file closes an open measure unless dutyd reopened
+ * it since the last import (a conflict).  Open in the file never reopens
+ * a measure done in dutyd: that takes `dutyctl item reopen`.
+ * 1 closed, 0 not, -1 error.
+ */
+static int
+import_status(struct import_ctx *x, const struct measure *m,
+    const struct measure *old, const struct import_base *b, struct derr *err)
+{
+	bool	 reopened;
+	int	 r;
+
+	if (m->status == old->status)
+		return 0;
+	if (m->status == MEASURE_OPEN)
+		return import_note(x, STORE_IMPORT_KEPT_DONE, m,
+		    STORE_IMPORT_STATUS, xstrdup("未完成"), xstrdup("已完成"),
+		    err);
+	reopened = b->found ? b->status == MEASURE_DONE : old->reopened > 0;
+	r = import_field(x, m, STORE_IMPORT_STATUS, reopened,
+	    xstrdup("已完成"), xstrdup("未完成"), err);
+	if (r <= 0)
+		return r;
+	r = measure_set_status(x->s, m->code, true, m->evidence ?
+	    m->evidence : "", x->who, x->now, err);
+	if (r > 0)
+		x->st->closed++;
+	return r;
+}
+
+static int
+import_existing(struct import_ctx *x, const struct measure *m,
+    const struct measure *old, struct derr *err)
+{
+	struct import_base	 b;
+	struct measure		 next;
+	size_t			 before = x->rep->n;
+	int			 r, u = 0, c = 0;
+
+	if (import_base_get(x->s, old->id, &b, err) < 0)
+		return -1;
+	next = *old;
+	next.problem_title = m->problem_title;
+	r = import_fields(x, m, old, &b, &next, err);
+	if (r == 0 && (r = u = measure_update(x->s, old, &next, x->who,
+	    x->now, err)) > 0)
+		x->st->changed++;
+	if (r >= 0)
+		r = c = import_status(x, m, old, &b, err);
+	if (r >= 0)
+		r = import_base_put(x->s, old->id, m, x->source, x->now, err);
+	if (r >= 0 && u == 0 && c == 0 && x->rep->n == before)
+		x->st->unchanged++;
+	import_base_clear(&b);
+	return r < 0 ? -1 : 0;
+}
+
 /* Import one row inside the transaction. */
 static int
-import_one(struct store *s, const struct measure *m, const char *who,
-    int64_t now, struct store_import_stats *st, struct derr *err)
+import_one(struct import_ctx *x, const struct measure *m, struct derr *err)
 {
 	struct measure	 old;
 	int		 r;
 
-	if ((r = store_measure_get(s, m->code, &old, err)) < 0)
+	if ((r = store_measure_get(x->s, m->code, &old, err)) < 0)
 		return -1;
 	if (r == 0) {
-		st->added++;
-		return measure_insert(s, m, who, now, err);
-	}
-	r = measure_update(s, &old, m, who, now, err);
-	if (r > 0)
-		st->changed++;
-	if (r >= 0 && m->status == MEASURE_DONE && old.status == MEASURE_OPEN) {
-		r = measure_set_status(s, m->code, true, m->evidence ?
-		    m->evidence : "", who, now, err);
-		if (r > 0)
-			st->closed++;
-	} else if (r == 0)
-		st->unchanged++;
+		x->st->added++;
+		if (measure_insert(x->s, m, x->who, x->now, err) < 0 ||
+		    store_measure_get(x->s, m->code, &old, err) <= 0)
+			return -1;
+		r = import_note(x, STORE_IMPORT_ADDED, m, STORE_IMPORT_NONE,
+		    NULL, NULL, err);
+		if (r == 0)
+			r = import_base_put(x->s, old.id, m, x->source,
+			    x->now, err);
+	} else
+		r = import_existing(x, m, &old, err);
 	measure_clear(&old);
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 int
 store_ledger_import(struct store *s, const struct measure_list *l,
-    const char *source, const char *who, int64_t now,
-    struct store_import_stats *stats, struct derr *err)
+    const char *source, const char *who, int64_t now, unsigned flags,
+    struct store_import_stats *stats, struct store_import_report *rep,
+    struct derr *err)
 {
 	struct store_import_stats	 st = { 0 };
+	struct store_import_report	 r = { 0 };
+	struct import_ctx		 x = { s, who, source, now, flags, &st,
+					    &r };
 	size_t				 i;
 	char				*after;
+	int				 rc = 0;
 
 	if (store_begin(s, err) < 0)
 		return -1;
-	for (i = 0; i < l->n; i++) {
-		if (import_one(s, &l->v[i], who, now, &st, err) < 0) {
+	for (i = 0; rc == 0 && i < l->n; i++)
+		if ((rc = import_one(&x, &l->v[i], err)) < 0)
 			derr_prefix(err, "measure %s", l->v[i].code);
-			store_rollback(s);
+	after = xasprintf("source=%s; added=%d; changed=%d; closed=%d; "
+	    "unchanged=%d; conflicts=%d%s", source, st.added, st.changed,
+	    st.closed, st.unchanged, st.conflicts, flags &
+	    STORE_IMPORT_PREFER_FILE ? "; prefer-file" : "");
+	if (rc == 0 && (st.added || st.changed || st.closed || st.conflicts))
+		rc = audit(s, who, now, "ledger.import", source, NULL, after,
+		    err);
+	free(after);
+	if (rc < 0 || (flags & STORE_IMPORT_DRY_RUN)) {
+		store_rollback(s);
+		if (rc < 0) {
+			store_import_report_clear(&r);
 			return -1;
 		}
-	}
-	after = xasprintf("source=%s; added=%d; changed=%d; closed=%d; "
-	    "unchanged=%d", source, st.added, st.changed, st.closed,
-	    st.unchanged);
-	if ((st.added || st.changed || st.closed) &&
-	    audit(s, who, now, "ledger.import", source, NULL, after, err) < 0) {
-		free(after);
-		store_rollback(s);
+	} else if (store_commit(s, err) < 0) {
+		store_import_report_clear(&r);
 		return -1;
 	}
-	free(after);
-	if (store_commit(s, err) < 0)
-		return -1;
 	*stats = st;
+	if (rep != NULL)
+		*rep = r;
+	else
+		store_import_report_clear(&r);
 	return 0;
 }
 
@@ -1683,6 +1978,14 @@ store_outbox_list(struct store *s, int status, int limit,
 	    "WHEN 0 THEN 'pending' WHEN 1 THEN 'sending' WHEN 2 THEN 'sent' "
 	    "WHEN 3 THEN 'failed' WHEN 4 THEN 'dead' ELSE 'cancelled' END "
 	    "ORDER BY id DESC LIMIT ?2", status, limit, out, err);
+}
+
+int
+store_outbox_since(struct store *s, int64_t since, struct outbox_list *out,
+    struct derr *err)
+{
+	return outbox_query(s, "WHERE created_at >= ?1 AND ?2 = 0 "
+	    "ORDER BY id", since, 0, out, err);
 }
 
 int

@@ -101,16 +101,66 @@ struct store_import_stats {
 	int	 changed;
 	int	 closed;
 	int	 unchanged;
+	int	 conflicts;	/* kept dutyd's (or, prefer-file, took the file's) */
 };
 
+enum store_import_what {
+	STORE_IMPORT_ADDED,	/* a new measure */
+	STORE_IMPORT_CHANGED,	/* the file changed it: taken */
+	STORE_IMPORT_CONFLICT,	/* changed in dutyd since the last import and
+				   different in the file: dutyd's kept */
+	STORE_IMPORT_FORCED,	/* such a conflict, the file's taken
+				   (STORE_IMPORT_PREFER_FILE) */
+	STORE_IMPORT_KEPT_DONE	/* done in dutyd, open in the file: an import
+				   never reopens (dutyctl item reopen does) */
+};
+
+enum store_import_field {
+	STORE_IMPORT_NONE,	/* ADDED: the whole measure */
+	STORE_IMPORT_TEXT,	/* 整改措施 */
+	STORE_IMPORT_OWNERS,	/* 责任人: keys joined with ',' */
+	STORE_IMPORT_DEADLINE,	/* 整改时限: YYYY-MM-DD, or the kind's label */
+	STORE_IMPORT_STATUS	/* 完成情况: 已完成 / 未完成 */
+};
+
+/* One difference an import found between the file and dutyd. */
+struct store_import_diff {
+	enum store_import_what	 what;
+	enum store_import_field	 field;
+	char			*code;
+	int			 row;	/* the file's row */
+	char			*file;	/* the file's value (NULL: ADDED) */
+	char			*dutyd;	/* dutyd's before the import */
+	char			*who;	/* conflicts: last changed in dutyd by */
+	int64_t			 at;	/* and when (0: unknown) */
+};
+
+struct store_import_report {
+	struct store_import_diff	*v;
+	size_t				 n;
+};
+void	store_import_report_clear(struct store_import_report *);
+
+#define STORE_IMPORT_DRY_RUN		0x1	/* report, store nothing */
+#define STORE_IMPORT_PREFER_FILE	0x2	/* conflicts take the file's */
+
 /*
- * Import a parsed ledger in one transaction: new codes are added, known
- * ones updated when they differ, rows marked done close open measures.
- * Importing the same ledger twice changes nothing. All or nothing.
+ * Import a parsed ledger in one transaction.  New codes are added.  For a
+ * known measure, each field (text, owners, 时限, status) that differs from
+ * the file takes the file's value when dutyd still has what the file said
+ * at the last import; a field also changed in dutyd since then is a
+ * conflict: kept as in dutyd unless STORE_IMPORT_PREFER_FILE.  Done in the
+ * file closes an open measure (unless dutyd reopened it since: a
+ * conflict); open in the file never reopens a done one.  The file's values
+ * are remembered for the next import.  Every change is audited; with
+ * STORE_IMPORT_DRY_RUN everything is rolled back.  Importing the same
+ * ledger twice changes nothing.  All or nothing.  `rep` (may be NULL) gets
+ * every difference, in file order; the caller clears it.
  */
 int	store_ledger_import(struct store *, const struct measure_list *,
-	    const char *source, const char *who, int64_t now,
-	    struct store_import_stats *, struct derr *);
+	    const char *source, const char *who, int64_t now, unsigned flags,
+	    struct store_import_stats *, struct store_import_report *rep,
+	    struct derr *);
 
 /* ---- audit --------------------------------------------------------- */
 
@@ -307,6 +357,9 @@ int	store_outbox_recover(struct store *, const char *boot, int64_t now,
 	    struct derr *);
 /* Rows by status (-1: all), newest first, at most `limit`. */
 int	store_outbox_list(struct store *, int status, int limit,
+	    struct outbox_list *, struct derr *);
+/* Rows queued at or after `since` (Unix seconds), oldest first. */
+int	store_outbox_since(struct store *, int64_t since,
 	    struct outbox_list *, struct derr *);
 /* One row by id: 1 found, 0 absent, -1. */
 int	store_outbox_get(struct store *, int64_t id, struct outbox_row *,

@@ -115,4 +115,55 @@ $DUTYD -c "$T/g.conf" --once --now "2026-12-16 09:00" > "$T/d6.log" 2>&1
 expect_eq "answered feedback is not reminded" 0 \
     "$(sqlite3 "$T/g.db" "select count(*) from notif where key like 'feedback:1:overdue:2026-12-16%'")"
 
+
+# --- dutyctl digest preview is the digest dutyd queues, byte for byte ------
+# With a closed period that fell short (November: 1 of 2), which the
+# preview once listed twice (a quarterly duty made it read the records of
+# the whole quarter, then all of them again).
+cat > "$T/v.conf" <<CONF
+general = { database = "$T/v.db"; templates = "$TOP/conf/templates";
+	office = "团县委"; };
+people = (
+	{ key = "wang"; name = "王立群"; email = "wang@example.org";
+	  roles = ["principal"]; },
+	{ key = "xu"; name = "徐静"; email = "xu@example.org"; leaders = ["wang"]; }
+);
+maildir = { path = "$T/v-md"; };
+reminders = { channels = [ ]; };
+duties = (
+	{ id = "study"; title = "专题学习"; period = "month"; at_least = 2;
+	  owners = [ "xu" ]; },
+	{ id = "talks"; title = "谈心谈话"; period = "quarter"; at_least = 1;
+	  owners = [ "wang" ]; }
+);
+digest = { weekday = "mon"; time = "08:30"; to = [ "wang" ]; };
+CONF
+V="$DUTYCTL -c $T/v.conf --now"
+$V "2026-11-02 10:00" init >/dev/null
+$V "2026-11-02 10:00" item add --problem 一 --problem-title "学习不深入" \
+    --code 一-1 --text "制定学习计划" --owner xu --deadline 2026-12-20 >/dev/null
+$DUTYD -c "$T/v.conf" --once --now "2026-11-02 10:00" > "$T/v0.log" 2>&1
+$V "2026-11-20 10:00" duty log study --by xu --date 2026-11-19 --note "学习" >/dev/null
+$DUTYD -c "$T/v.conf" --once --now "2026-12-07 08:30" > "$T/v1.log" 2>&1
+expect_in "dutyd queued the week's digest" "digest: 2026-W50: 1 digest(s) queued" "$T/v1.log"
+qsql() { sqlite3 "$T/v.db" "select b.$1 from outbox o join outbox_body b on b.id = o.id where o.kind = 'digest' order by o.id desc limit 1"; }
+qsql body_text > "$T/sent.txt"
+qsql body_html > "$T/sent.html"
+qsql subject > "$T/sent.subj"
+check "the sent digest has November's shortfall" grep -q "专题学习" "$T/sent.txt"
+$V "2026-12-07 08:30" digest preview --text > "$T/prev.txt" 2>&1
+$V "2026-12-07 08:30" digest preview --html > "$T/prev.html" 2>&1
+$V "2026-12-07 08:30" digest preview > "$T/prev.all" 2>&1
+if cmp -s "$T/sent.txt" "$T/prev.txt"; then ok "preview --text is the sent text, byte for byte"
+else not_ok "preview --text differs from the sent text:"; diff "$T/sent.txt" "$T/prev.txt" | head -10; fi
+if cmp -s "$T/sent.html" "$T/prev.html"; then ok "preview --html is the sent HTML, byte for byte"
+else not_ok "preview --html differs from the sent HTML"; fi
+expect_in "and the subject is the sent one" "Subject: $(cat "$T/sent.subj")" "$T/prev.all"
+# Before dutyd has run this week, the preview is what it will send.
+$V "2026-12-14 08:00" digest preview --text > "$T/prev2.txt" 2>&1
+$DUTYD -c "$T/v.conf" --once --now "2026-12-14 08:30" > "$T/v2.log" 2>&1
+sqlite3 "$T/v.db" "select b.body_text from outbox o join outbox_body b on b.id = o.id where o.kind = 'digest' order by o.id desc limit 1" > "$T/sent2.txt"
+if cmp -s "$T/sent2.txt" "$T/prev2.txt"; then ok "the preview before the send is what is sent"
+else not_ok "the preview before the send differs:"; diff "$T/sent2.txt" "$T/prev2.txt" | head -10; fi
+
 finish

@@ -97,4 +97,12 @@ rm -f "$MARK"
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make B=build2 > "$T/all.log" 2>&1)
 expect_eq "make without the package fails" 2 $?
 expect_in "and says to run make deps" "run \`make deps\` as root" "$T/all.log"
+# make install as the first command installs the package and builds too.
+(cd "$T/clone" && PATH="$T/fake:$PATH" \
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make B=build3 DESTDIR="$T/dest" \
+    install > "$T/install.log" 2>&1)
+expect_eq "make install as the first command succeeds" 0 $?
+check "and installs dutyctl" test -x "$T/dest/usr/local/bin/dutyctl"
+expect_eq "after installing the package again" 2 \
+    "$(grep -c "install.*$MISSING" "$T/apt.log")"
 finish

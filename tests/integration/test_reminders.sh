@@ -62,6 +62,17 @@ expect_in "the leader gets the escalation" \
     "subject=【逾期督办】您分管的1项整改措施已逾期" "$T/dry.txt"
 expect_eq "a dry run leaves the outbox empty" 0 \
     "$(sqlite3 "$T/dry.db" 'select count(*) from outbox')"
+# Without --once too: a dry run is one tick that lists what would be sent
+# and exits (it used to wait for the next tick forever).
+timeout 30 $DUTYD -c "$T/dry.conf" --dry-run "$T/dry2-md" > "$T/dry2.out" \
+    2> "$T/dry2.log"
+expect_eq "--dry-run alone exits 0 after one tick" 0 $?
+expect_in "it says how many would be sent and where the emails are" \
+    "dry run: 3 notification(s) would be sent; nothing was sent or stored, the emails are in $T/dry2-md/new" "$T/dry2.out"
+expect_in "one line per message: channel, recipient, subject" \
+    "  email  张伟 <zhangwei@example.org>  【整改提醒】张伟，您有2项整改措施需要关注" "$T/dry2.out"
+expect_eq "still nothing in the outbox" 0 \
+    "$(sqlite3 "$T/dry.db" 'select count(*) from outbox')"
 
 # --- delivery over STARTTLS with AUTH and a private CA --------------------
 P=$(free_port)

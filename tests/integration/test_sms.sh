@@ -242,4 +242,60 @@ else
 	ok "robot URLs (tokens) stay out of the log"
 fi
 
+
+# --- a leader's own item due today and an escalated overdue one -----------
+# Each SMS names the items its template speaks of: the overdue template the
+# escalated overdue item (with the count), the reminder template the item
+# due today, never "已逾期0天".
+P=$(free_port)
+start_httpd "$T/lead" "$P" --provider aliyun --secret-file "$T/sms.secret"
+cat > "$T/lead.conf" <<CONF
+general = { database = "$T/lead.db"; templates = "$TOP/conf/templates";
+	office = "团县委"; };
+people = (
+	{ key = "chen"; name = "陈晓峰"; phone = "+8613800138011";
+	  roles = [ "leader" ]; },
+	{ key = "xu"; name = "徐静"; phone = "+8613800138012";
+	  leaders = [ "chen" ]; }
+);
+reminders = { channels = [ "sms" ]; sms_from = 1; };
+digest = { enabled = false; };
+maildir = { path = "$T/lead-md"; };
+sms = { enabled = true; provider = "aliyun";
+	endpoint = "http://127.0.0.1:$P/"; access_key_id = "LTAIdutydTEST";
+	secret_file = "$T/sms.secret"; sign_name = "宁海共青团";
+	template_reminder = "SMS_0001"; template_overdue = "SMS_0002"; };
+CONF
+chmod 600 "$T/lead.conf"
+$DUTYCTL -c "$T/lead.conf" init >/dev/null
+$DUTYCTL -c "$T/lead.conf" item add --problem 十 --problem-title "制度执行不严" \
+    --code 十-二 --text "修订请示报告制度" --owner chen --deadline 2026-11-30 >/dev/null
+$DUTYCTL -c "$T/lead.conf" item add --problem 十 --code 十-三 \
+    --text "整理归档会议纪要" --owner xu --deadline 2026-11-16 >/dev/null
+$DUTYD -c "$T/lead.conf" --once --now "$NOW" > "$T/lead.log" 2>&1
+# The second SMS to the leader waits out the per-number limit (1/minute).
+$DUTYD -c "$T/lead.conf" --once --now "2026-11-30 09:32" >> "$T/lead.log" 2>&1
+$PY - "$T/lead" > "$T/lead.params" <<'PY'
+import glob, sys, urllib.parse
+for f in sorted(glob.glob(sys.argv[1] + "/*.req")):
+    raw = open(f, "rb").read().split(b"\n\n", 1)[1].decode()
+    p = dict(urllib.parse.parse_qsl(raw))
+    print("%s %s %s" % (p["PhoneNumbers"], p["TemplateCode"], p["TemplateParam"]))
+PY
+expect_in "the leader's overdue SMS names the escalated item" \
+    '13800138011 SMS_0002 {"name":"陈晓峰","code":"十-三","days":"14","count":"1"}' \
+    "$T/lead.params"
+expect_in "the leader's own item due today goes in a reminder SMS" \
+    '13800138011 SMS_0001 {"name":"陈晓峰","count":"1","code":"十-二","deadline":"2026-11-30"}' \
+    "$T/lead.params"
+expect_in "the officer's own overdue SMS" \
+    '13800138012 SMS_0002 {"name":"徐静","code":"十-三","days":"14","count":"1"}' \
+    "$T/lead.params"
+expect_eq "three SMS in all" 3 "$(wc -l < "$T/lead.params")"
+if grep -q '"days":"0"' "$T/lead.params"; then
+	not_ok "no SMS says overdue 0 days"
+else
+	ok "no SMS says overdue 0 days"
+fi
+
 finish

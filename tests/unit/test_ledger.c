@@ -435,7 +435,7 @@ test_ledger_export_csv_round_trip(void **state)
 	(void)state;
 	parse_file("utf8.csv", &a);
 	buf_init(&out, 0);
-	assert_int_equal(ledger_export_csv(&a, &out, &err), 0);
+	assert_int_equal(ledger_export_csv(&a, NULL, &out, &err), 0);
 	assert_memory_equal(out.data, head, strlen(head));
 	assert_non_null(strstr(out.data, "\r\n一,理论联系实际成效不明显,一,"
 	    "\"起草实施方案, 提交县委常委会\",wang,2024-09-30,限期整改,"
@@ -469,7 +469,7 @@ test_ledger_export_csv_no_formulas(void **state)
 	    "\"看\")";
 	a.v[0].evidence = (char *)(uintptr_t)"@SUM(1+1)";
 	buf_init(&out, 0);
-	assert_int_equal(ledger_export_csv(&a, &out, &err), 0);
+	assert_int_equal(ledger_export_csv(&a, NULL, &out, &err), 0);
 	assert_non_null(strstr(out.data, ",\"'=HYPERLINK(\"\"http://"));
 	assert_non_null(strstr(out.data, ",\"'@SUM(1+1)\"\r\n"));
 	assert_null(strstr(out.data, ",=HYPERLINK"));

@@ -601,7 +601,7 @@ test_store_import_all_or_nothing(void **state)
 	char				*twice[] = { "zhao", "zhao" };
 	struct measure			 v[2];
 	struct measure_list		 l = { v, 2 };
-	struct store_import_stats	 st = { 9, 9, 9, 9 };
+	struct store_import_stats	 st = { 9, 9, 9, 9, 9 };
 	struct store_filter		 f = any_filter();
 	struct derr			 err = { 0 };
 	struct store			*s;
@@ -614,7 +614,7 @@ test_store_import_all_or_nothing(void **state)
 	mk(&v[0], "P01", "P01-1", "a", zhang, 1, "2026-11-27");
 	mk(&v[1], "P02", "P02-1", "b", twice, 2, "2026-11-30");
 	assert_int_equal(store_ledger_import(s, &l, "ledger.csv", "admin",
-	    NOW, &st, &err), -1);
+	    NOW, 0, &st, NULL, &err), -1);
 	assert_int_equal(err.kind, DERR_DB);
 	assert_non_null(strstr(err.msg, "P02-1"));
 	assert_int_equal(st.added, 9);
@@ -624,7 +624,7 @@ test_store_import_all_or_nothing(void **state)
 	/* The 2nd row has no text (NOT NULL). */
 	mk(&v[1], "P02", "P02-1", NULL, zhang, 1, "2026-11-30");
 	assert_int_equal(store_ledger_import(s, &l, "ledger.csv", "admin",
-	    NOW, &st, &err), -1);
+	    NOW, 0, &st, NULL, &err), -1);
 	assert_string_equal(list_codes(s, &f, b, sizeof(b)), "");
 	assert_int_equal(audit_count(s), 0);
 
@@ -632,19 +632,20 @@ test_store_import_all_or_nothing(void **state)
 	mk(&v[1], "P02", "P02-1", "b", zhang, 1, "2026-11-30");
 	v[1].problem_title = "问题二";
 	assert_int_equal(store_ledger_import(s, &l, "ledger.csv", "admin",
-	    NOW, &st, &err), 0);
+	    NOW, 0, &st, NULL, &err), 0);
 	assert_int_equal(st.added, 2);
 	assert_int_equal(st.changed, 0);
 	assert_int_equal(st.closed, 0);
 	assert_int_equal(st.unchanged, 0);
 	assert_string_equal(list_codes(s, &f, b, sizeof(b)), "P01-1,P02-1");
 	assert_audit(s, 0, "admin", "ledger.import", "ledger.csv", NULL,
-	    "source=ledger.csv; added=2; changed=0; closed=0; unchanged=0");
+	    "source=ledger.csv; added=2; changed=0; closed=0; unchanged=0; "
+	    "conflicts=0");
 	assert_int_equal(audit_count(s), 3);
 
 	/* The same ledger again changes nothing and writes no audit row. */
 	assert_int_equal(store_ledger_import(s, &l, "ledger.csv", "admin",
-	    NOW, &st, &err), 0);
+	    NOW, 0, &st, NULL, &err), 0);
 	assert_int_equal(st.added, 0);
 	assert_int_equal(st.changed, 0);
 	assert_int_equal(st.closed, 0);
@@ -656,7 +657,7 @@ test_store_import_all_or_nothing(void **state)
 	v[1].status = MEASURE_DONE;
 	v[1].evidence = "台账照片";
 	assert_int_equal(store_ledger_import(s, &l, "ledger.csv", "admin",
-	    NOW, &st, &err), 0);
+	    NOW, 0, &st, NULL, &err), 0);
 	assert_int_equal(st.added, 0);
 	assert_int_equal(st.changed, 1);
 	assert_int_equal(st.closed, 1);
@@ -666,7 +667,7 @@ test_store_import_all_or_nothing(void **state)
 
 	/* And once more: nothing to do. */
 	assert_int_equal(store_ledger_import(s, &l, "ledger.csv", "admin",
-	    NOW, &st, &err), 0);
+	    NOW, 0, &st, NULL, &err), 0);
 	assert_int_equal(st.changed + st.added + st.closed, 0);
 	assert_int_equal(st.unchanged, 2);
 	store_close(s);

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Each rule of tests/layers.sh can fail: break it once in a copy of
+# daemon/ and expect layers.sh to say so.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+T=$(mktemp -d /tmp/dutyd-layers.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+# case NAME FILE LINE EXPECT: add LINE at the top of FILE, expect EXPECT.
+case_() {
+	rm -rf "$T/d"
+	cp -r daemon "$T/d"
+	{ printf '%s\n' "$3"; cat "$T/d/$2"; } > "$T/d/$2.new"
+	mv "$T/d/$2.new" "$T/d/$2"
+	out=$(sh tests/layers.sh "$T/d" 2>&1)
+	if [ $? = 1 ] && echo "$out" | grep -qF -- "$4"; then
+		pass=$((pass + 1)); echo "ok   - layers-selftest: $1"
+	else
+		fail=$((fail + 1)); echo "FAIL - layers-selftest: $1: [$4] not in:"
+		echo "$out" | sed 's/^/    | /'
+	fi
+}
+case_ "an upward include" util.c '#include "store.h"' "util.c includes store.h (layer 2 > 0)"
+case_ "a service includes a service" plan.c '#include "digest.h"' "service $T/d/plan.c includes service digest.h"
+case_ "an adapter includes an adapter" render.c '#include "mime.h"' "adapter $T/d/render.c includes adapter mime.h"
+case_ "sqlite3 outside store" plan.c '#include <sqlite3.h>' "<sqlite3.h> outside store"
+case_ "libcurl outside net" mime.c '#include <curl/curl.h>' "<curl/> outside net"
+case_ "jansson outside its owners" cli_feedback.c '#include <jansson.h>' "<jansson.h> outside ledger channels/*"
+case_ "jansson in a header" channels/sms.h '#include <jansson.h>' "<jansson.h> in a header"
+case_ "csv.h outside ledger" cli_item.c '#include <csv.h>' "<csv.h> outside ledger"
+case_ "iconv.h outside ledger and mime" util.c '#include <iconv.h>' "<iconv.h> outside ledger mime"
+case_ "libconfig outside config" cli.c '#include <libconfig.h>' "<libconfig.h> outside config"
+case_ "libetpan outside net" mime.c '#include <libetpan/libetpan.h>' "<libetpan/> outside net"
+case_ "uchardet outside mime" net.c '#include <uchardet/uchardet.h>' "<uchardet> outside mime"
+case_ "a module's file includes another adapter" net_imap.c '#include "mime.h"' "adapter $T/d/net_imap.c includes adapter mime.h"
+# A module's own files share its owner's rights: store_x.c may use sqlite3.
+rm -rf "$T/d"; cp -r daemon "$T/d"
+printf '#include <sqlite3.h>\n' > "$T/d/store_extra.c"
+if sh tests/layers.sh "$T/d" > /dev/null 2>&1; then
+	pass=$((pass + 1)); echo "ok   - layers-selftest: store_extra.c may include sqlite3.h"
+else
+	fail=$((fail + 1)); echo "FAIL - layers-selftest: store_extra.c may include sqlite3.h"
+fi
+echo "layers-selftest: $pass passed, $fail failed"
+[ "$fail" = 0 ]
