@@ -455,8 +455,9 @@ static int
 feedback_part(struct store *st, const struct digest_in *in, int32_t today,
     struct rval *ctx, struct derr *err)
 {
-	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0 };
-	struct feedback_filter	 fover = { -1, 0, today, 0 };
+	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0,
+	    true };
+	struct feedback_filter	 fover = { -1, 0, today, 0, false };
 	struct feedback_list	 l = { 0 };
 	struct rval		*list, *v;
 	char			 t[32], d[11], *ex;

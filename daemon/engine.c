@@ -302,7 +302,8 @@ log_unreachable(const struct engine *e, const struct plan_out *o)
 static int
 snap_feedback(struct engine *e, struct plan_snapshot *snap, struct derr *err)
 {
-	struct feedback_filter	 f = { FEEDBACK_ASSIGNED, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { FEEDBACK_ASSIGNED, 0, DAY_NONE, 0,
+	    false };
 	struct feedback_list	 l = { 0 };
 	const struct cfg_person	*p;
 	struct plan_item	 it;
@@ -445,6 +446,7 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	o.password = e->imap_pw;
 	o.net = &net_imap_etpan_ops;
 	o.utc_offset = cal_utc_offset(e->cal, now);
+	o.own_addr = e->cfg->smtp.from;
 	o.stop = e->opts.stop;
 	o.alive = e->opts.alive;
 	o.stopctx = e->opts.stopctx;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "mime.h"
@@ -75,6 +76,12 @@ row_from(struct feedback *f, const struct poll *p, int64_t uid, int64_t size,
 	f->message_id = m->message_id;
 	f->header_hash = m->header_hash;
 	f->content_hash = m->content_hash;
+	f->kind = (char *)(uintptr_t)(m->kind != NULL ? m->kind : "citizen");
+	/* The office's own mail (a reminder sent to the mailbox, a reply
+	 * that came back): not 群众意见. */
+	if (p->o->own_addr != NULL && m->from_addr != NULL &&
+	    strcasecmp(m->from_addr, p->o->own_addr) == 0)
+		f->kind = (char *)(uintptr_t)"own";
 	f->sender = m->from;
 	f->subject = m->subject;
 	f->date = m->date;

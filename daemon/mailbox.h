@@ -32,6 +32,7 @@ struct mailbox_opts {
 	const char			*password;	/* borrowed */
 	const struct net_imap_ops	*net;
 	int				 utc_offset;	/* office zone, min */
+	const char			*own_addr;	/* smtp.from, or NULL */
 	bool				(*stop)(void *); /* between messages */
 	/* Work is progressing (watchdog): between messages and while one
 	 * arrives.  Gets stopctx; may be NULL. */

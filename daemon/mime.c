@@ -846,6 +846,69 @@ from_format(InternetAddress *ia)
 	return g_strdup_printf("%s <%s>", name, addr != NULL ? addr : "");
 }
 
+/* The address of the first From mailbox, "" if none. */
+static char *
+from_addr_get(GMimeMessage *msg)
+{
+	InternetAddressList	*l = g_mime_message_get_from(msg);
+	InternetAddress		*ia;
+	const char		*a = NULL;
+
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		ia = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			a = internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia));
+	}
+	return clean_text(g_strdup(a != NULL ? a : ""), MIME_FIELD_MAX);
+}
+
+static bool
+prefix_ci(const char *s, const char *p)
+{
+	return g_ascii_strncasecmp(s, p, strlen(p)) == 0;
+}
+
+/* Subjects auto-replies start with (Chinese and English mailers). */
+static const char *const auto_subjects[] = { "自动回复", "自动答复",
+	"Auto:", "Auto-Reply", "Auto Reply", "Automatic reply",
+	"AutoReply", "Out of Office", "Out-of-Office", NULL };
+
+/*
+ * Not every message is 群众意见: a bounce (a delivery report, or mail from
+ * MAILER-DAEMON or postmaster) or an auto-reply (RFC 3834 Auto-Submitted
+ * other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply, or a
+ * subject like 自动回复).
+ */
+static const char *
+kind_get(GMimeMessage *msg, const struct mime_msg *m)
+{
+	GMimeObject		*o = GMIME_OBJECT(msg);
+	GMimeObject		*body = g_mime_message_get_mime_part(msg);
+	GMimeContentType	*ct;
+	const char		*v;
+	size_t			 i;
+
+	ct = body != NULL ? g_mime_object_get_content_type(body) : NULL;
+	if ((ct != NULL && g_mime_content_type_is_type(ct, "multipart",
+	    "report")) || prefix_ci(m->from_addr, "mailer-daemon@") ||
+	    prefix_ci(m->from_addr, "postmaster@") ||
+	    g_ascii_strcasecmp(m->from_addr, "mailer-daemon") == 0)
+		return "bounce";
+	if ((v = g_mime_object_get_header(o, "Auto-Submitted")) != NULL)
+		v += strspn(v, " \t");
+	if ((v != NULL && !prefix_ci(v, "no")) ||
+	    g_mime_object_get_header(o, "X-Autoreply") != NULL ||
+	    g_mime_object_get_header(o, "X-Autorespond") != NULL ||
+	    ((v = g_mime_object_get_header(o, "Precedence")) != NULL &&
+	    strstr(v, "auto_reply") != NULL))
+		return "auto";
+	for (i = 0; auto_subjects[i] != NULL; i++)
+		if (prefix_ci(m->subject, auto_subjects[i]))
+			return "auto";
+	return "citizen";
+}
+
 static char *
 from_get(GMimeObject *obj, GMimeParserOptions *o, const char *hcs)
 {
@@ -1377,7 +1440,9 @@ msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
 	out->subject = subject_get(GMIME_OBJECT(msg), o, hcs);
 	out->from = from_get(GMIME_OBJECT(msg), o, hcs);
 	out->message_id = msgid_get(msg);
+	out->from_addr = from_addr_get(msg);
 	date_get(msg, arrival, offset, out);
+	out->kind = kind_get(msg, out);
 }
 
 static GMimeMessage *
@@ -1445,6 +1510,7 @@ mime_msg_clear(struct mime_msg *m)
 	free(m->message_id);
 	g_free(m->header_hash);
 	g_free(m->content_hash);
+	free(m->from_addr);
 	free(m->excerpt);
 	strv_clear(&m->attachments);
 	free(m->note);

@@ -75,6 +75,11 @@ struct mime_msg {
 	char		*excerpt;	/* text/plain, else text of the HTML */
 	struct strv	 attachments;	/* file names (decoded) */
 	char		*note;		/* what could not be read, or NULL */
+	char		*from_addr;	/* the From address alone, "" if none */
+	/* "citizen", or "bounce" (multipart/report, MAILER-DAEMON,
+	 * postmaster) or "auto" (RFC 3834 Auto-Submitted, X-Autoreply,
+	 * Precedence auto_reply, 自动回复…): static, never freed. */
+	const char	*kind;
 };
 
 /* Longest excerpt kept, in characters (whitespace runs count as one). */

@@ -392,6 +392,10 @@ struct feedback {
 	char			*message_id;	/* NULL if none */
 	char			*header_hash;	/* NULL unless imap */
 	char			*content_hash;	/* of the bytes fetched, or NULL */
+	/* citizen (群众意见), bounce, auto (auto-reply), own (from the
+	 * office's address), spam; NULL on insert: citizen. */
+	char			*kind;
+	char			*closed_reason;	/* dutyctl feedback close */
 	char			*sender;
 	char			*subject;
 	int64_t			 date;		/* Unix seconds UTC */
@@ -443,6 +447,7 @@ struct feedback_filter {
 					   assigned) with answer_deadline <
 					   this day */
 	int		 limit;		/* 0: no limit */
+	bool		 citizen_only;	/* only kind citizen (the digest) */
 };
 
 /*
@@ -463,6 +468,20 @@ int	store_feedback_assign(struct store *, int64_t id, const char *assignee,
  * Record the answer to feedback `id` (status -> answered), audited.
  * 1 done, -1: DERR_INPUT if absent or already answered/closed.
  */
+/*
+ * Close feedback `id` without an answer, saying why (`reason`), with its
+ * audit row.  Returns 1, or -1: DERR_INPUT if absent or already answered
+ * or closed, DERR_DB.
+ */
+int	store_feedback_close(struct store *, int64_t id, const char *reason,
+	    const char *who, int64_t now, struct derr *);
+/*
+ * Mark feedback `id` as spam (kind spam: out of the digest), with its
+ * audit row.  Returns 1, 0 if it already was, -1: DERR_INPUT if absent,
+ * DERR_DB.
+ */
+int	store_feedback_spam(struct store *, int64_t id, const char *who,
+	    int64_t now, struct derr *);
 int	store_feedback_answer(struct store *, int64_t id, const char *answer,
 	    const char *who, int64_t now, struct derr *);
 

@@ -12,6 +12,8 @@
 #   (getrusage of the child; skipped under ASan, whose allocator keeps
 #   freed memory in quarantine).  Their time is measured by make bench;
 #   here the poll must just finish (timeout 120 s);
+# - bounces, auto-replies and the office's own mail are classified and
+#   left out of the digest's count; feedback close and spam are audited;
 # - every session in dovecot's log sent ID.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
@@ -100,13 +102,45 @@ doveadm -c "$DOVECOT_CONF" mailbox update --uid-validity 777 -u feedback INBOX \
 poll "2026-12-01 13:00" "$T/p4.log" > /dev/null
 expect_in "re-read after a UIDVALIDITY change: nothing new" "poll ok: 0 new, 6 duplicate(s)" "$T/p4.log"
 
-# 4. The size attacks, each alone in a poll.
+# 4. Not 群众意见: a bounce, an auto-reply and the office's own mail are
+# kept, classified, and left out of the digest's count; a message can be
+# closed with a reason and another marked spam, both audited.
+cat >> "$T/d.conf" <<CONF
+smtp = { enabled = false; from = "duban@office.example.cn"; };
+CONF
+printf 'From: MAILER-DAEMON@mx.example.cn\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@mx>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n--r\r\n\r\nfailed\r\n--r--\r\n' > "$T/bounce.eml"
+printf 'From: someone@example.cn\r\nSubject: =?utf-8?B?6Ieq5Yqo5Zue5aSN77ya5L2g5aW9?=\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <a1@x>\r\n\r\naway\r\n' > "$T/auto.eml"
+printf 'From: duban@office.example.cn\r\nSubject: reminder\r\nMessage-ID: <o1@x>\r\n\r\nours\r\n' > "$T/own.eml"
+put_mail "$T/dc" "$T/bounce.eml" d1-bounce
+put_mail "$T/dc" "$T/auto.eml" d2-auto
+put_mail "$T/dc" "$T/own.eml" d3-own
+poll "2026-12-01 14:00" "$T/p5.log" > /dev/null
+expect_in "the three are stored" "poll ok: 3 new" "$T/p5.log"
+got=$(rows "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM feedback WHERE message_id IN ('b1@mx', 'a1@x', 'o1@x') ORDER BY uid)")
+expect_eq "classified: bounce, auto-reply, own" "bounce auto own" "$got"
+$DUTYCTL -c "$T/d.conf" --now "2026-12-01 15:00" digest preview > "$T/digest.txt" 2>&1
+n=$(rows "SELECT count(*) FROM feedback WHERE kind = 'citizen'")
+expect_in "the digest counts only the $n citizen messages" "新收${n}条" "$T/digest.txt"
+id=$(rows "SELECT id FROM feedback WHERE message_id = 'b1@mx'")
+$DUTYCTL -c "$T/d.conf" feedback close "$id" --reason "退信，不需答复" > "$T/close.out" 2>&1
+expect_in "feedback close says so" "已办结" "$T/close.out"
+$DUTYCTL -c "$T/d.conf" feedback close "$id" --reason again > "$T/close2.out" 2>&1
+expect_eq "closing twice is refused (65)" 65 $?
+id=$(rows "SELECT id FROM feedback WHERE subject = 'forger'")
+$DUTYCTL -c "$T/d.conf" feedback spam "$id" > "$T/spam.out" 2>&1
+expect_in "feedback spam says so" "已标记为垃圾邮件" "$T/spam.out"
+$DUTYCTL -c "$T/d.conf" feedback show "$id" > "$T/show.out" 2>&1
+expect_in "show says what kind it is" "类别：垃圾邮件（不计入周报）" "$T/show.out"
+got=$(rows "SELECT group_concat(action, ' ') FROM audit WHERE action IN ('feedback.close', 'feedback.spam')")
+expect_eq "close and spam are audited" "feedback.close feedback.spam" "$got"
+
+# 5. The size attacks, each alone in a poll.
 $PY "$TOP/tests/data/attacks.py" "$T/att"
 i=0
 for a in subject-words many-parts deep-nest many-headers long-line; do
 	i=$((i + 1))
 	put_mail "$T/dc" "$T/att/$a.eml" "e-$i-$a"
-	set -- $(poll "2026-12-0$((i + 1)) 10:00" "$T/att-$a.log")
+	set -- $(poll "2026-12-0$((i + 2)) 10:00" "$T/att-$a.log")
 	expect_eq "$a: dutyd --once exits 0" 0 "$2"
 	expect_in "$a: stored" "poll ok: 1 new" "$T/att-$a.log"
 	case "$B" in
@@ -121,7 +155,7 @@ expect_eq "the three structure attacks have a note" 3 "$got"
 got=$(rows "SELECT length(subject) <= 2000 FROM feedback WHERE message_id = 'words@example.com'")
 expect_eq "the 1.2 MB subject is stored cut" 1 "$got"
 
-# 5. Every session dovecot saw sent ID after its login.
+# 6. Every session dovecot saw sent ID after its login.
 logins=$(grep -c "imap-login: Info: Login:" "$T/dc/dovecot.log")
 ids=$(grep -c "ID sent: name=dutyd" "$T/dc/dovecot.log")
 expect_eq "every session ($logins) sent ID" "$logins" "$ids"

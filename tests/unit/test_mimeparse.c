@@ -245,6 +245,44 @@ test_mimeparse_controls_stripped(void **state)
 	mime_msg_clear(&m);
 }
 
+/* Bounces and auto-replies are kept but are not 群众意见. */
+static void
+test_mimeparse_kinds(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "From: a@example.cn\r\nSubject: x\r\n\r\nhi\r\n",
+		    "citizen" },
+		{ "From: MAILER-DAEMON@mx.example.cn\r\nSubject: Undelivered"
+		    "\r\n\r\nx\r\n", "bounce" },
+		{ "From: a@example.cn\r\nContent-Type: multipart/report; "
+		    "report-type=delivery-status; boundary=b\r\n\r\n--b\r\n"
+		    "\r\nx\r\n--b--\r\n", "bounce" },
+		{ "From: a@example.cn\r\nAuto-Submitted: auto-replied\r\n"
+		    "\r\nx\r\n", "auto" },
+		{ "From: a@example.cn\r\nAuto-Submitted: no\r\n\r\nx\r\n",
+		    "citizen" },
+		{ "From: a@example.cn\r\nX-Autoreply: yes\r\n\r\nx\r\n",
+		    "auto" },
+		{ "From: a@example.cn\r\nSubject: =?utf-8?B?6Ieq5Yqo5Zue5aSN"
+		    "77ya5L2g5aW9?=\r\n\r\nx\r\n", "auto" },
+	};
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(mime_parse(cases[i][0], strlen(cases[i][0]),
+		    ARRIVAL, 480, &m, &err), 0);
+		assert_string_equal(m.kind, cases[i][1]);
+		mime_msg_clear(&m);
+	}
+	assert_int_equal(mime_parse(cases[1][0], strlen(cases[1][0]),
+	    ARRIVAL, 480, &m, &err), 0);
+	assert_string_equal(m.from_addr, "MAILER-DAEMON@mx.example.cn");
+	mime_msg_clear(&m);
+}
+
 /* "=?a?B?x" repeated (quadratic to join and to decode) is read as text. */
 static void
 test_mimeparse_broken_words(void **state)
@@ -333,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_mimeparse_many_parts_keep_first_text),
 		cmocka_unit_test(test_mimeparse_broken_words),
 		cmocka_unit_test(test_mimeparse_controls_stripped),
+		cmocka_unit_test(test_mimeparse_kinds),
 		cmocka_unit_test(test_mimeparse_html_text),
 		cmocka_unit_test(test_mimeparse_long_excerpt_cut),
 	};

@@ -80,7 +80,7 @@ test_storefeedback_dedupe(void **state)
 {
 	struct store		*s = open_mem();
 	struct feedback_list	 l = { 0 };
-	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0, false };
 	struct derr		 err = { 0 };
 
 	(void)state;
@@ -107,7 +107,7 @@ test_storefeedback_lifecycle(void **state)
 	struct store		*s = open_mem();
 	struct feedback		 fb;
 	struct feedback_list	 l = { 0 };
-	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0, false };
 	struct store_audit_list	 a = { 0 };
 	struct derr		 err = { 0 };
 
