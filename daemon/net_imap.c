@@ -234,11 +234,20 @@ imap_said(const struct net_imap *s, char *out, size_t n)
 	return out;
 }
 
+/*
+ * Close the connection without a word: mailimap_free would send LOGOUT
+ * and wait for an answer a broken or hostile server may never give
+ * (fuzz_imap found the wait).
+ */
 static void
 imap_drop(struct net_imap *s)
 {
 	if (s->imap == NULL)
 		return;
+	if (s->imap->imap_stream != NULL) {
+		mailstream_close(s->imap->imap_stream);
+		s->imap->imap_stream = NULL;
+	}
 	mailimap_free(s->imap);
 	s->imap = NULL;
 }

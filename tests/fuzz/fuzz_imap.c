@@ -84,8 +84,8 @@ poll_once(const char *url)
 	o.url = url;
 	o.username = "feedback";
 	o.password = "pw";
-	o.connect_timeout = 2;
-	o.timeout = 2;
+	o.connect_timeout = 1;
+	o.timeout = 1;
 	o.max_size = 1024 * 1024;
 	if ((s = ops->imap_open(&o, &box, &err)) == NULL)
 		return;
