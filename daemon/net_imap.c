@@ -690,7 +690,8 @@ net_imap_list(struct net_imap *s, int64_t after, size_t max,
 		return -1;
 	list_add(out, res, after, s->o.max_size);
 	mailimap_fetch_list_free(res);
-	qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
+	if (out->n > 1)		/* qsort(NULL, 0): undefined (fuzz_imap) */
+		qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
 	if (out->n > max)
 		out->n = max;
 	if (out->n > 0) {
