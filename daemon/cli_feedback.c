@@ -194,7 +194,9 @@ feedback_show(struct cli *c, struct cli_args *a)
 	printf("编号：%lld\n来源：%s\n状态：%s\n来信人：%s\n主题：%s\n"
 	    "日期：%s%s\n收到：%s\n附件：%s\n", (long long)f.id, f.source,
 	    feedback_status_label(f.status), f.sender, f.subject, t,
-	    f.date_flagged ? "（信中日期缺失或无法识别，按收信时间）" : "",
+	    !f.date_flagged ? "" : f.date != f.received_at ?
+	    "（信中日期未写时区，按本地时区估计）" :
+	    "（信中日期缺失或无法识别，按收信时间）",
 	    r, *f.attachments ? f.attachments : "无");
 	if (f.note != NULL)
 		printf("说明：%s\n", f.note);

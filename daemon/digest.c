@@ -475,6 +475,9 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		fmt_local(in->cal, f->date ? f->date : f->received_at, t,
 		    sizeof(t));
 		rval_map_set_str(v, "date", t);
+		/* A date the mail did not give (or gave without a zone), as
+		 * feedback list marks it. */
+		rval_map_set_bool(v, "date_flagged", f->date_flagged);
 		rval_map_set_str(v, "subject", *f->subject ? f->subject :
 		    "（无主题）");
 		ex = excerpt(f->excerpt, DIGEST_EXCERPT);

@@ -121,6 +121,7 @@ expect_eq "classified: bounce, auto-reply, own" "bounce auto own" "$got"
 $DUTYCTL -c "$T/d.conf" --now "2026-12-01 15:00" digest preview > "$T/digest.txt" 2>&1
 n=$(rows "SELECT count(*) FROM feedback WHERE kind = 'citizen'")
 expect_in "the digest counts only the $n citizen messages" "新收${n}条" "$T/digest.txt"
+expect_in "the digest marks a date the mail did not give" "（时间为估计）" "$T/digest.txt"
 id=$(rows "SELECT id FROM feedback WHERE message_id = 'b1@mx'")
 $DUTYCTL -c "$T/d.conf" feedback close "$id" --reason "退信，不需答复" > "$T/close.out" 2>&1
 expect_in "feedback close says so" "已办结" "$T/close.out"

@@ -109,6 +109,9 @@ n=$(sqlite3 "$T/duty.db" "SELECT uidvalidity || '/' || last_uid FROM mailbox_sta
 expect_eq "state follows the new UIDVALIDITY" "4242/$((N + 3))" "$n"
 
 # 6. dutyctl feedback.
+id=$(sqlite3 "$T/duty.db" "SELECT id FROM feedback WHERE message_id = 'm20@example.cn'")
+$C feedback show "$id" > "$T/show20.out" 2>&1
+expect_in "show says a CST date was read as Beijing time" "（信中日期未写时区，按本地时区估计）" "$T/show20.out"
 $C feedback show 1 > "$T/show.out" 2>&1
 expect_in "show decodes the subject" "主题：关于朱镕基路段路灯不亮的反映" "$T/show.out"
 $C feedback assign 1 --owner zhang > "$T/assign.out" 2>&1
