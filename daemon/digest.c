@@ -530,8 +530,9 @@ static int
 feedback_part(struct store *st, const struct digest_in *in, int32_t today,
     struct rval *ctx, struct derr *err)
 {
-	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0 };
-	struct feedback_filter	 fover = { -1, 0, today, 0 };
+	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0,
+	    true };
+	struct feedback_filter	 fover = { -1, 0, today, 0, false };
 	struct feedback_list	 l = { 0 };
 	struct rval		*list, *v;
 	char			 t[32], d[11], *ex;
@@ -550,6 +551,9 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		fmt_local(in->cal, f->date ? f->date : f->received_at, t,
 		    sizeof(t));
 		rval_map_set_str(v, "date", t);
+		/* A date the mail did not give (or gave without a zone), as
+		 * feedback list marks it. */
+		rval_map_set_bool(v, "date_flagged", f->date_flagged);
 		rval_map_set_str(v, "subject", *f->subject ? f->subject :
 		    "（无主题）");
 		ex = str_excerpt(f->excerpt, DIGEST_EXCERPT);

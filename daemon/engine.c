@@ -31,6 +31,7 @@ struct engine {
 	bool			 wake;		/* end channel stops (start,
 						 * reload: the admin may have
 						 * fixed the account) */
+	bool			 poll_failed;	/* the last mailbox poll */
 	char			*imap_pw;	/* mailbox password, or NULL */
 };
 
@@ -307,7 +308,8 @@ log_unreachable(const struct engine *e, const struct plan_out *o)
 static int
 snap_feedback(struct engine *e, struct plan_snapshot *snap, struct derr *err)
 {
-	struct feedback_filter	 f = { FEEDBACK_ASSIGNED, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { FEEDBACK_ASSIGNED, 0, DAY_NONE, 0,
+	    false };
 	struct feedback_list	 l = { 0 };
 	const struct cfg_person	*p;
 	struct plan_item	 it;
@@ -420,6 +422,8 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.keep_open = true;
 	do {
 		n = outbox_drain(e->store, &e->cfg->outbox, &o, now, st, err);
+		if (e->opts.alive != NULL)
+			e->opts.alive(e->opts.stopctx);
 	} while (n >= e->cfg->outbox.batch && !(o.stop && o.stop(o.stopctx)));
 	channel_flush(e->email);
 	channel_flush(e->sms);
@@ -449,12 +453,17 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	memset(&o, 0, sizeof(o));
 	o.cfg = &e->cfg->mailbox;
 	o.password = e->imap_pw;
-	o.net = &net_imap_curl_ops;
+	o.net = &net_imap_etpan_ops;
+	o.utc_offset = cal_utc_offset(e->cal, now);
+	o.own_addr = e->cfg->smtp.from;
 	o.stop = e->opts.stop;
+	o.alive = e->opts.alive;
 	o.stopctx = e->opts.stopctx;
+	memset(&st, 0, sizeof(st));
 	if (mailbox_poll(e->store, &o, now, &st, err) < 0 ||
 	    mailbox_next(e->store, o.cfg, now, &at, err) < 0)
 		return -1;
+	e->poll_failed = st.failed;
 	if (at < *next)
 		*next = at <= now ? now + 1 : at;
 	return 0;
@@ -571,6 +580,12 @@ fail:
 	e->recovered = false;
 	*next = now + (err.transient ? 10 : 60);
 	return -1;
+}
+
+bool
+engine_poll_failed(const struct engine *e)
+{
+	return e->poll_failed;
 }
 
 int

@@ -67,10 +67,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "SET value = ?2, updated_at = ?3",
 	[STMT_AUDIT] = "INSERT INTO audit (at, who, action, object, before, "
 	    "after) VALUES (?, ?, ?, ?, ?, ?)",
+	/* Same UIDVALIDITY+UID or same bytes: the unique indexes (005).
+	 * Rows from before 005 (no content hash): the old rule. */
 	[STMT_FEEDBACK_INSERT] = "INSERT INTO feedback (source, uidvalidity, "
 	    "uid, message_id, header_hash, sender, subject, date, "
-	    "date_flagged, excerpt, attachments, note, size, received_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "date_flagged, excerpt, attachments, note, size, received_at, "
+	    "content_hash, kind) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16 WHERE NOT EXISTS (SELECT 1 FROM feedback "
+	    "WHERE ?1 = 'imap' AND source = 'imap' AND content_hash IS NULL "
+	    "AND (message_id = ?4 OR (?4 IS NULL AND message_id IS NULL "
+	    "AND header_hash = ?5))) "
 	    "ON CONFLICT DO NOTHING",
 };
 
@@ -2958,6 +2965,9 @@ feedback_clear(struct feedback *f)
 	free(f->source);
 	free(f->message_id);
 	free(f->header_hash);
+	free(f->content_hash);
+	free(f->kind);
+	free(f->closed_reason);
 	free(f->sender);
 	free(f->subject);
 	free(f->excerpt);
@@ -3007,8 +3017,7 @@ store_feedback_insert(struct store *s, const struct feedback *f,
 	bind_id(st, 2, f->uidvalidity);
 	bind_id(st, 3, f->uid);
 	bind_text(st, 4, f->message_id);
-	/* The hash dedupes only mail that has no Message-ID. */
-	bind_text(st, 5, f->message_id == NULL ? f->header_hash : NULL);
+	bind_text(st, 5, f->header_hash);
 	bind_text(st, 6, f->sender ? f->sender : "");
 	bind_text(st, 7, f->subject ? f->subject : "");
 	bind_id(st, 8, f->date);
@@ -3018,6 +3027,8 @@ store_feedback_insert(struct store *s, const struct feedback *f,
 	bind_text(st, 12, f->note);
 	bind_id(st, 13, f->size);
 	sqlite3_bind_int64(st, 14, f->received_at);
+	bind_text(st, 15, f->content_hash);
+	bind_text(st, 16, f->kind != NULL ? f->kind : "citizen");
 	if (step_kept(s, st, "feedback insert", err) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -3052,7 +3063,7 @@ static const char feedback_cols[] =
     "SELECT id, source, uidvalidity, uid, message_id, header_hash, sender, "
     "subject, date, date_flagged, excerpt, attachments, note, size, status, "
     "assignee, answer_deadline, answer, assigned_at, answered_at, "
-    "answered_by, received_at FROM feedback ";
+    "answered_by, received_at, kind, closed_reason FROM feedback ";
 
 static void
 row_feedback(sqlite3_stmt *st, struct feedback *f)
@@ -3085,6 +3096,8 @@ row_feedback(sqlite3_stmt *st, struct feedback *f)
 	f->answered_at = sqlite3_column_int64(st, 19);
 	f->answered_by = col_dup(st, 20);
 	f->received_at = sqlite3_column_int64(st, 21);
+	f->kind = col_dup(st, 22);
+	f->closed_reason = col_dup(st, 23);
 }
 
 int
@@ -3120,6 +3133,7 @@ store_feedback_list(struct store *s, const struct feedback_filter *f,
 	    "WHERE (?1 IS NULL OR status = ?1) AND received_at >= ?2 "
 	    "AND (?3 IS NULL OR (status IN ('new', 'assigned') AND "
 	    "answer_deadline IS NOT NULL AND answer_deadline < ?3)) "
+	    "AND (?5 = 0 OR kind = 'citizen') "
 	    "ORDER BY received_at, id LIMIT ?4";
 	sqlite3_stmt	*st;
 	char		*sql;
@@ -3135,6 +3149,7 @@ store_feedback_list(struct store *s, const struct feedback_filter *f,
 	sqlite3_bind_int64(st, 2, f->since);
 	bind_day(st, 3, f->overdue_on);
 	sqlite3_bind_int(st, 4, f->limit > 0 ? f->limit : -1);
+	sqlite3_bind_int(st, 5, f->citizen_only);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
 		row_feedback(st, &out->v[out->n++]);
@@ -3285,6 +3300,105 @@ store_feedback_answer(struct store *s, int64_t id, const char *answer,
 		return -1;
 	}
 	return store_commit(s, err) < 0 ? -1 : r;
+}
+
+static int
+feedback_close_tx(struct store *s, int64_t id, const char *reason,
+    const char *who, int64_t now, struct derr *err)
+{
+	static const char sql[] =
+	    "UPDATE feedback SET status = 'closed', closed_reason = ?, "
+	    "answered_at = ?, answered_by = ? WHERE id = ?";
+	struct feedback	 f;
+	sqlite3_stmt	*st;
+	char		*before, *after, *obj;
+	int		 r = -1;
+
+	if (feedback_for_change(s, id, &f, err) < 0)
+		return -1;
+	before = feedback_describe(&f);
+	feedback_clear(&f);
+	after = xasprintf("status=closed; reason=%s", reason);
+	obj = xasprintf("feedback:%lld", (long long)id);
+	if ((st = prep(s, sql, err)) != NULL) {
+		bind_text(st, 1, reason);
+		sqlite3_bind_int64(st, 2, now);
+		bind_text(st, 3, who);
+		sqlite3_bind_int64(st, 4, id);
+		r = step_done(s, st, "feedback close", err);
+	}
+	if (r == 0)
+		r = audit(s, who, now, "feedback.close", obj, before, after,
+		    err);
+	free(obj);
+	free(before);
+	free(after);
+	return r < 0 ? -1 : 1;
+}
+
+static int
+feedback_spam_tx(struct store *s, int64_t id, const char *who, int64_t now,
+    struct derr *err)
+{
+	static const char sql[] =
+	    "UPDATE feedback SET kind = 'spam' WHERE id = ?";
+	struct feedback	 f;
+	sqlite3_stmt	*st;
+	char		*before, *obj;
+	int		 r;
+
+	if ((r = store_feedback_get(s, id, &f, err)) <= 0)
+		return r < 0 ? -1 : derr_set(err, DERR_INPUT, false,
+		    "no feedback %lld", (long long)id);
+	if (f.kind != NULL && strcmp(f.kind, "spam") == 0) {
+		feedback_clear(&f);
+		return 0;
+	}
+	before = xasprintf("kind=%s", f.kind != NULL ? f.kind : "citizen");
+	feedback_clear(&f);
+	obj = xasprintf("feedback:%lld", (long long)id);
+	r = -1;
+	if ((st = prep(s, sql, err)) != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		r = step_done(s, st, "feedback spam", err);
+	}
+	if (r == 0)
+		r = audit(s, who, now, "feedback.spam", obj, before,
+		    "kind=spam", err);
+	free(obj);
+	free(before);
+	return r < 0 ? -1 : 1;
+}
+
+/* One change in its own transaction. */
+static int
+feedback_tx_end(struct store *s, int r, struct derr *err)
+{
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err) < 0 ? -1 : r;
+}
+
+int
+store_feedback_close(struct store *s, int64_t id, const char *reason,
+    const char *who, int64_t now, struct derr *err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	return feedback_tx_end(s, feedback_close_tx(s, id, reason, who, now,
+	    err), err);
+}
+
+int
+store_feedback_spam(struct store *s, int64_t id, const char *who,
+    int64_t now, struct derr *err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	return feedback_tx_end(s, feedback_spam_tx(s, id, who, now, err),
+	    err);
 }
 
 /* ---- mailbox state ------------------------------------------------- */

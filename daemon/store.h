@@ -480,6 +480,11 @@ struct feedback {
 	int64_t			 uid;
 	char			*message_id;	/* NULL if none */
 	char			*header_hash;	/* NULL unless imap */
+	char			*content_hash;	/* of the bytes fetched, or NULL */
+	/* citizen (群众意见), bounce, auto (auto-reply), own (from the
+	 * office's address), spam; NULL on insert: citizen. */
+	char			*kind;
+	char			*closed_reason;	/* dutyctl feedback close */
 	char			*sender;
 	char			*subject;
 	int64_t			 date;		/* Unix seconds UTC */
@@ -508,10 +513,12 @@ void	feedback_list_clear(struct feedback_list *);
 /*
  * Insert one feedback row (id, status and answer fields ignored: it is
  * new) with its audit row, inside the caller's transaction (store_begin).
- * A row whose message_id, or header_hash when it has no Message-ID, is
- * already stored is not inserted (the same mail read again after a
- * UIDVALIDITY change). Returns 1 and sets *id if inserted, 0 if it was a
- * duplicate, -1 on error (DERR_DB).
+ * Only the same message is not inserted again: one with the same
+ * UIDVALIDITY and UID, or the same content_hash (the mail read again
+ * after a UIDVALIDITY change).  Two messages that share a Message-ID
+ * are both stored.  Rows stored before migration 005 (no content hash)
+ * still match by Message-ID, else header_hash.  Returns 1 and sets *id
+ * if inserted, 0 if it was a duplicate, -1 on error (DERR_DB).
  */
 int	store_feedback_insert(struct store *, const struct feedback *,
 	    const char *who, int64_t now, int64_t *id, struct derr *);
@@ -529,6 +536,7 @@ struct feedback_filter {
 					   assigned) with answer_deadline <
 					   this day */
 	int		 limit;		/* 0: no limit */
+	bool		 citizen_only;	/* only kind citizen (the digest) */
 };
 
 /*
@@ -549,6 +557,20 @@ int	store_feedback_assign(struct store *, int64_t id, const char *assignee,
  * Record the answer to feedback `id` (status -> answered), audited.
  * 1 done, -1: DERR_INPUT if absent or already answered/closed.
  */
+/*
+ * Close feedback `id` without an answer, saying why (`reason`), with its
+ * audit row.  Returns 1, or -1: DERR_INPUT if absent or already answered
+ * or closed, DERR_DB.
+ */
+int	store_feedback_close(struct store *, int64_t id, const char *reason,
+	    const char *who, int64_t now, struct derr *);
+/*
+ * Mark feedback `id` as spam (kind spam: out of the digest), with its
+ * audit row.  Returns 1, 0 if it already was, -1: DERR_INPUT if absent,
+ * DERR_DB.
+ */
+int	store_feedback_spam(struct store *, int64_t id, const char *who,
+	    int64_t now, struct derr *);
 int	store_feedback_answer(struct store *, int64_t id, const char *answer,
 	    const char *who, int64_t now, struct derr *);
 

@@ -91,7 +91,9 @@ $C item show 六-一 > "$T/out" 2>&1
 expect_in "SQL-looking text is stored as text" "'); DROP TABLE measure; --" "$T/out"
 
 # Export, then import the export into a fresh database: the same ledger.
-$C export --csv -o "$T/export.csv" > "$T/out" 2>&1
+(umask 022; $C export --csv -o "$T/export.csv" > "$T/out" 2>&1)
+m=$(stat -c %a "$T/export.csv" "$T/duty.db" | sort -u | tr '\n' ' ')
+expect_eq "under umask 022 the export and the database are 0600" "600 " "$m"
 sed "s#$T/duty.db#$T/copy.db#" "$T/dutyd.conf" > "$T/copy.conf"
 $DUTYCTL -c "$T/copy.conf" import "$T/export.csv" > "$T/out" 2>&1
 expect_in "the export imports again" "5 added" "$T/out"
