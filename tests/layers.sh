@@ -25,7 +25,7 @@ for f in "$D"/*.c "$D"/*.h "$D"/channels/*.c "$D"/channels/*.h; do
 	ml=$(layer "$mod")
 	for inc in $(sed -n 's/^#include "\(.*\)\.h"/\1/p' "$f"); do
 		case "$inc" in */*) ;; *) [ "${mod%/*}" != "$mod" ] && [ ! -e "$D/$inc.h" ] && inc="${mod%/*}/$inc" ;; esac
-		[ "$inc" = "$mod" ] && continue
+		[ "${inc%%_*}" = "${mod%%_*}" ] && continue	# one module
 		# A module's files include its own headers (net_imap.c: net.h,
 		# mime.c: mime_int.h).
 		[ "${inc%%_*}" = "${mod%%_*}" ] && continue
