@@ -25,6 +25,8 @@ case_ "an upward include" util.c '#include "store.h"' "util.c includes store.h (
 case_ "a service includes a service" plan.c '#include "digest.h"' "service $T/d/plan.c includes service digest.h"
 case_ "an adapter includes an adapter" render.c '#include "mime.h"' "adapter $T/d/render.c includes adapter mime.h"
 case_ "a service includes a channel" digest.c '#include "channels/sms.h"' "service $T/d/digest.c includes channel channels/sms.h"
+case_ "setenv outside the entry points" engine.c 'static void f(void) { setenv("TZ", "UTC", 1); }' "process-wide environment or time zone outside dutyd.c/dutyctl.c: $T/d/engine.c"
+case_ "tzset outside the entry points" calendar.c 'static void f(void) { tzset(); }' "process-wide environment or time zone outside dutyd.c/dutyctl.c: $T/d/calendar.c"
 case_ "sqlite3 outside store" plan.c '#include <sqlite3.h>' "<sqlite3.h> outside store"
 case_ "libcurl outside net" mime.c '#include <curl/curl.h>' "<curl/> outside net"
 case_ "jansson outside its owners" cli_feedback.c '#include <jansson.h>' "<jansson.h> outside ledger smsparam channels/*"

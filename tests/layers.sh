@@ -75,6 +75,10 @@ owner openssl/ sign
 owner jansson.h ledger smsparam "channels/*"
 owner csv.h ledger
 owner iconv.h ledger mime
+# No hidden process state: only the two entry points touch the environment
+# or the process's time zone (STYLE.md section 6).
+hits=$(grep -l -E '\b(setenv|unsetenv|putenv|tzset|localtime_r|localtime|mktime)[[:space:]]*\(' "$D"/*.c "$D"/channels/*.c 2>/dev/null | grep -v -E "/(dutyd|dutyctl)\.c$")
+if [ -n "$hits" ]; then echo "layers: process-wide environment or time zone outside dutyd.c/dutyctl.c: $hits"; bad=1; fi
 # jansson types stay inside .c files (STYLE.md: no third-party type in a header).
 hits=$(grep -l '#include <jansson.h>' "$D"/*.h "$D"/channels/*.h 2>/dev/null)
 if [ -n "$hits" ]; then echo "layers: <jansson.h> in a header: $hits"; bad=1; fi
