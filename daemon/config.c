@@ -21,6 +21,7 @@
 
 #include <libconfig.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "model.h"
 #include "util.h"
@@ -832,6 +833,9 @@ static const struct field general_tab[] = {
 	S("office", put_str, G, office, NULL, false),
 	S("log_level", put_loglevel, G, log_level, "info", false),
 	S("language", put_language, G, language, "zh_CN", false),
+	S("evidence_dir", put_path, G, evidence_dir, NULL, false),
+	I("evidence_max", G, evidence_max, 1024, 1024 * 1024 * 1024,
+	    "20971520"),
 	DARR("holidays", G, holidays, nholidays),
 	DARR("workdays", G, workdays, nworkdays),
 	END
@@ -847,6 +851,7 @@ static const struct field person_tab[] = {
 	ARR("roles", F_STR, put_role, P, roles, "officer"),
 	ARR("leaders", F_STR, put_strv, P, leaders, NULL),
 	BOOL("disabled", P, disabled, "false"),
+	S("unix_user", put_str, P, unix_user, NULL, false),
 	END
 };
 #undef P
@@ -864,6 +869,11 @@ static const struct field smtp_tab[] = {
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("connect_timeout", T, connect_timeout, 1, 300, "10"),
 	I("timeout", T, timeout, 1, 3600, "60"),
+	/* NetEase answers 450/451 MI:DMC after some dozens of messages on
+	 * one connection and limits a free account to a few per minute;
+	 * these defaults stay under both for 126/163 (dutyd.conf(5)). */
+	I("per_connection", T, per_connection, 0, 10000, "20"),
+	I("rate", T, rate, 0, 10000, "10"),
 	END
 };
 #undef T
@@ -913,6 +923,7 @@ static const struct field sms_tab[] = {
 	S("region", put_str, T, region, NULL, false),
 	S("template_reminder", put_str, T, template_reminder, NULL, false),
 	S("template_overdue", put_str, T, template_overdue, NULL, false),
+	S("template_shortfall", put_str, T, template_shortfall, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("timeout", T, timeout, 1, 300, "15"),
 	/* 0: the provider's default, set in check_sms. */
@@ -981,6 +992,16 @@ static const struct field digest_tab[] = {
 };
 #undef T
 
+#define T	struct cfg_report
+static const struct field report_tab[] = {
+	S("title", put_str, T, title, NULL, false),
+	S("signature", put_str, T, signature, NULL, false),
+	S("phone", put_str, T, phone, NULL, false),
+	S("email", put_email, T, email, NULL, false),
+	END
+};
+#undef T
+
 static const struct field root_tab[] = {
 	GROUP("general", general, general_tab),
 	{ .key = "people", .kind = F_LIST, .required = true, .sub = person_tab,
@@ -996,6 +1017,7 @@ static const struct field root_tab[] = {
 	GROUP("mailbox", mailbox, mailbox_tab),
 	LIST("duties", duties, nduties, duty_tab, struct cfg_duty),
 	GROUP("digest", digest, digest_tab),
+	GROUP("report", report, report_tab),
 	END
 };
 
@@ -1265,6 +1287,15 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 			free(ep);
 			free(what);
 		}
+		if (p->unix_user != NULL && q->unix_user != NULL &&
+		    strcmp(p->unix_user, q->unix_user) == 0) {
+			ep = xasprintf("people.[%zu].unix_user", i);
+			what = xasprintf("duplicate unix_user, also "
+			    "people.[%zu]", j);
+			ld_bad_path(ld, ep, what);
+			free(ep);
+			free(what);
+		}
 		if (p->name != NULL && q->name != NULL &&
 		    strcmp(p->name, q->name) == 0) {
 			ep = xasprintf("people.[%zu].name", i);
@@ -1338,6 +1369,16 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
+		/* An SMS template names what it carries: for duties, the
+		 * shortfall template (warnings go by the other channels). */
+		if ((d->channels & CFG_CH_SMS) && cfg->sms.enabled &&
+		    cfg->sms.template_shortfall == NULL) {
+			ep = xasprintf("duties.[%zu].channels", i);
+			ld_bad_path(ld, ep, "\"sms\" carries the shortfalls of "
+			    "a closed period to the leaders with the approved "
+			    "template sms.template_shortfall: set it");
+			free(ep);
+		}
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}
@@ -1517,6 +1558,17 @@ check_reminders(struct ld *ld, struct cfg *cfg)
 		    "outbox.retry_min");
 }
 
+/* "/var/lib/dutyd/dutyd.db" -> "/var/lib/dutyd/evidence". */
+static char *
+evidence_default(const char *database)
+{
+	const char	*slash = strrchr(database, '/');
+
+	if (slash == NULL)
+		return xstrdup("evidence");
+	return xasprintf("%.*s/evidence", (int)(slash - database), database);
+}
+
 static void
 check_general(struct ld *ld, struct cfg *cfg)
 {
@@ -1524,6 +1576,9 @@ check_general(struct ld *ld, struct cfg *cfg)
 	char			*ep, day[11];
 	size_t			 i, j;
 
+	/* Evidence files live beside the database unless told otherwise. */
+	if (g->evidence_dir == NULL && g->database != NULL)
+		g->evidence_dir = evidence_default(g->database);
 	if (g->nholidays > 1)
 		qsort(g->holidays, g->nholidays, sizeof(int32_t), day_asc);
 	if (g->nworkdays > 1)
@@ -1711,6 +1766,7 @@ person_clear(struct cfg_person *p)
 	free(p->name);
 	free(p->email);
 	free(p->phone);
+	free(p->unix_user);
 	strv_clear(&p->leaders);
 }
 
@@ -1753,15 +1809,18 @@ sections_clear(struct cfg *c)
 	char		**strs[] = {
 		&c->general.timezone, &c->general.database,
 		&c->general.templates, &c->general.office,
-		&c->general.log_level, &c->general.language, &c->smtp.url,
+		&c->general.log_level, &c->general.language,
+		&c->general.evidence_dir, &c->smtp.url,
 		&c->smtp.username,
 		&c->smtp.password_file, &c->smtp.from, &c->smtp.from_name,
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
 		&s->sdk_app_id, &s->region, &s->template_reminder,
-		&s->template_overdue, &s->ca_file, &c->mailbox.url,
+		&s->template_overdue, &s->template_shortfall, &s->ca_file,
+		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
-		&c->mailbox.ca_file
+		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
+		&c->report.phone, &c->report.email
 	};
 
 	strs_free(strs, sizeof(strs) / sizeof(strs[0]));
@@ -1832,17 +1891,22 @@ cfg_summary(const struct cfg *cfg)
 	char	*email, *s;
 
 	if (cfg->smtp.enabled)
-		email = xasprintf("email via %s", cfg->smtp.url);
+		email = xasprintf(_("email via %s"), cfg->smtp.url);
 	else if (cfg->maildir.path != NULL)
-		email = xasprintf("email to maildir %s", cfg->maildir.path);
+		email = xasprintf(_("email to maildir %s"), cfg->maildir.path);
 	else
-		email = xstrdup("no email");
-	s = xasprintf("configuration OK: %zu %s, %zu %s, %s, sms %s, "
-	    "%zu im, mailbox %s, database %s", cfg->npeople,
-	    cfg->npeople == 1 ? "person" : "people", cfg->nduties,
-	    cfg->nduties == 1 ? "duty" : "duties", email,
-	    cfg->sms.enabled ? cfg->sms.provider : "off", cfg->nim,
-	    cfg->mailbox.enabled ? cfg->mailbox.url : "off",
+		email = xstrdup(_("no email"));
+	s = xasprintf(cfg->npeople == 1 && cfg->nduties == 1 ?
+	    _("configuration OK: %zu person, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->npeople == 1 ?
+	    _("configuration OK: %zu person, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->nduties == 1 ?
+	    _("configuration OK: %zu people, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") :
+	    _("configuration OK: %zu people, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s"), cfg->npeople, cfg->nduties, email,
+	    cfg->sms.enabled ? cfg->sms.provider : _("off"), cfg->nim,
+	    cfg->mailbox.enabled ? cfg->mailbox.url : _("off"),
 	    cfg->general.database);
 	free(email);
 	return s;

@@ -35,6 +35,7 @@ struct cfg_person {
 	unsigned	 roles;		/* enum cfg_role bits */
 	struct strv	 leaders;	/* person keys: 分管领导 to escalate to */
 	bool		 disabled;
+	char		*unix_user;	/* login that is this person in dutyctl */
 };
 
 struct cfg_general {
@@ -44,6 +45,8 @@ struct cfg_general {
 	char		*office;	/* office name shown in messages */
 	char		*log_level;	/* "info" by default */
 	char		*language;	/* what dutyctl speaks: "zh_CN" or "en" */
+	char		*evidence_dir;	/* evidence files (default: beside db) */
+	int		 evidence_max;	/* bytes per evidence file */
 	int32_t		*holidays;	/* extra days off (sorted) */
 	size_t		 nholidays;
 	int32_t		*workdays;	/* extra adjusted working days (sorted) */
@@ -70,6 +73,8 @@ struct cfg_smtp {
 	char		*ca_file;	/* extra CA bundle, NULL for system */
 	int		 connect_timeout; /* seconds */
 	int		 timeout;	/* seconds, whole transfer */
+	int		 per_connection; /* messages a connection, 0: no cap */
+	int		 rate;		/* messages per minute, 0: no limit */
 };
 
 struct cfg_maildir {
@@ -115,6 +120,7 @@ struct cfg_sms {
 	char		*region;
 	char		*template_reminder;
 	char		*template_overdue;
+	char		*template_shortfall;	/* duties: to the leaders */
 	char		*ca_file;
 	int		 timeout;
 	int		 param_max;	/* characters per template parameter */
@@ -175,6 +181,14 @@ struct cfg_digest {
 	struct strv	 to;		/* person keys */
 };
 
+/* The public progress report (dutyctl report). */
+struct cfg_report {
+	char		*title;		/* NULL: <office>关于巡察整改进展情况的通报 */
+	char		*signature;	/* 落款; NULL: general.office */
+	char		*phone;		/* the public's channels, NULL if none */
+	char		*email;
+};
+
 struct cfg {
 	char			*path;		/* the file it came from */
 	struct cfg_general	 general;
@@ -191,6 +205,7 @@ struct cfg {
 	struct cfg_duty		*duties;
 	size_t			 nduties;
 	struct cfg_digest	 digest;
+	struct cfg_report	 report;
 };
 
 /*

@@ -20,8 +20,10 @@
 
 #include "config.h"
 #include "engine.h"
+#include "i18n.h"
 #include "log.h"
 #include "mime.h"
+#include "model.h"
 #include "net.h"
 #include "store.h"
 #include "util.h"
@@ -111,9 +113,12 @@ real_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
-/* "YYYY-MM-DD HH:MM" in local time (TZ is set by the calendar). */
+/*
+ * "YYYY-MM-DD HH:MM" in the configured zone, through the engine's
+ * calendar (the process's TZ plays no part).
+ */
 static int64_t
-parse_now(const char *s)
+parse_now(const struct engine *e, const char *s)
 {
 	struct tm	 tm;
 	char		*end;
@@ -124,8 +129,8 @@ parse_now(const char *s)
 		log_err("--now: not \"YYYY-MM-DD HH:MM\" (got \"%s\")", s);
 		exit(EX_USAGE);
 	}
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	return engine_local_instant(e, day_from_ymd(tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday), tm.tm_hour * 60 + tm.tm_min);
 }
 
 /* Load and validate; every error is logged.  NULL if invalid. */
@@ -177,6 +182,15 @@ read_signals(struct run *r)
 		else
 			r->stop = true;
 	}
+}
+
+/* The engine's clock for each send: real time plus --now's offset. */
+static int64_t
+run_clock(void *arg)
+{
+	const struct run	*r = arg;
+
+	return real_now() + r->clock_offset;
 }
 
 static int64_t
@@ -383,6 +397,10 @@ main(int argc, char **argv)
 	int			 lvl, rc;
 
 	memset(&r, 0, sizeof(r));
+	/* What a person reads (dutyd -n) is Chinese unless asked otherwise. */
+	if (!i18n_env_chose())
+		(void)setenv("LANGUAGE", "zh_CN", 1);	/* only fails on ENOMEM */
+	i18n_init();
 	parse_opts(argc, argv, &r.o);
 	log_init("dutyd", LOG_DEST_AUTO, LOGL_INFO);
 	/* Whatever the umask, nothing dutyd creates is for others. */
@@ -411,6 +429,8 @@ main(int argc, char **argv)
 	eo.stop = should_stop;
 	eo.alive = alive;
 	eo.stopctx = &r;
+	eo.clock = run_clock;
+	eo.clockctx = &r;
 	if (sd_watchdog_enabled(0, &r.wd_usec) <= 0)
 		r.wd_usec = 0;
 	eo.boot_id = bootid = boot_id();
@@ -422,7 +442,7 @@ main(int argc, char **argv)
 		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 	}
 	if (r.o.now != NULL)
-		r.clock_offset = parse_now(r.o.now) - real_now();
+		r.clock_offset = parse_now(r.engine, r.o.now) - real_now();
 	rc = loop(&r);
 	engine_free(r.engine);
 	free(bootid);

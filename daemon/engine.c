@@ -27,6 +27,10 @@ struct engine {
 	struct channel		*im;		/* NULL: no robots or dry run */
 	struct engine_opts	 opts;
 	bool			 recovered;
+	bool			 ticked;	/* a tick ran in this process */
+	bool			 wake;		/* end channel stops (start,
+						 * reload: the admin may have
+						 * fixed the account) */
 	bool			 poll_failed;	/* the last mailbox poll */
 	char			*imap_pw;	/* mailbox password, or NULL */
 };
@@ -150,6 +154,7 @@ engine_new(struct cfg *cfg, const struct engine_opts *opts, struct derr *err)
 		engine_free(e);
 		return NULL;
 	}
+	e->wake = true;
 	if (e->opts.dry_run_dir == NULL && !cfg->smtp.enabled)
 		log_notice("engine: smtp disabled: email goes to the maildir "
 		    "%s", cfg->maildir.path);
@@ -214,6 +219,7 @@ engine_reload(struct engine *e, struct cfg *cfg, struct derr *err)
 	e->email = ch;
 	e->cal = cal;
 	e->cfg = cfg;
+	e->wake = true;
 	return 0;
 }
 
@@ -410,6 +416,8 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.stopctx = e->opts.stopctx;
 	o.utc_offset = cal_utc_offset(e->cal, now);
 	o.boot_id = e->opts.boot_id;
+	o.clock = e->opts.clock;
+	o.clockctx = e->opts.clockctx;
 	/* One connection per channel for all the rounds, closed at the end. */
 	o.keep_open = true;
 	do {
@@ -422,9 +430,10 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	channel_flush(e->im);
 	if (n < 0)
 		return -1;
-	if (st->sent + st->failed + st->dead + st->unknown > 0)
+	if (st->sent + st->failed + st->dead + st->unknown + st->held > 0)
 		log_info("outbox: %d sent, %d to retry, %d dead, %d maybe "
-		    "duplicated", st->sent, st->failed, st->dead, st->unknown);
+		    "duplicated, %d held (channel paused or at its rate)",
+		    st->sent, st->failed, st->dead, st->unknown, st->held);
 	return 0;
 }
 
@@ -532,8 +541,18 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 			goto fail;
 		if (r > 0)
 			log_warn("outbox: %d message(s) were being sent when "
-			    "dutyd stopped: sending again (may duplicate)", r);
+			    "%s: sending again (may duplicate)", r, e->ticked ?
+			    "the last round failed" : "dutyd stopped");
 		e->recovered = true;
+	}
+	e->ticked = true;
+	if (e->wake) {
+		if ((r = store_channel_pause_wake(e->store, now, &err)) < 0)
+			goto fail;
+		if (r > 0)
+			log_notice("outbox: %d stopped channel(s) try again "
+			    "(dutyd started or reloaded)", r);
+		e->wake = false;
 	}
 	if (plan_enqueue(e, now, &next_plan, &st, &err) < 0)
 		goto fail;
@@ -585,4 +604,10 @@ engine_queued_since(struct engine *e, int64_t since, struct outbox_list *out,
     struct derr *err)
 {
 	return store_outbox_since(e->store, since, out, err);
+}
+
+int64_t
+engine_local_instant(const struct engine *e, int32_t day, int minute)
+{
+	return cal_instant(e->cal, day, minute);
 }

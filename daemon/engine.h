@@ -22,6 +22,10 @@ struct engine_opts {
 	void		 (*alive)(void *);	/* long work progresses */
 	void		*stopctx;		/* for stop and alive */
 	const char	*boot_id;	/* kernel boot id (outbox recovery) */
+	/* The time now, Unix seconds (--now's offset applied), asked at
+	 * each send; NULL: the tick's `now` throughout. */
+	int64_t		 (*clock)(void *);
+	void		*clockctx;
 };
 
 /*
@@ -52,6 +56,9 @@ bool	engine_poll_failed(const struct engine *);
 
 /* Counts for status lines: outbox rows pending+failed. */
 int	engine_backlog(struct engine *);
+
+/* The instant of civil `day` at `minute` in the configured zone. */
+int64_t	engine_local_instant(const struct engine *, int32_t day, int minute);
 
 struct outbox_list;
 /*

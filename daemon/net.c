@@ -18,13 +18,15 @@
 
 /* SMTP servers send no body; anything beyond this is refused. */
 #define NET_WRITE_MAX		(64 * 1024)
-/* A stalled transfer (under 1 byte/s) fails after this many seconds. */
+/* A stalled transfer (under 1 byte/s) fails after this many seconds
+ * (IMAP; SMTP and HTTP take the configured timeout: issue 15). */
 #define NET_LOW_SPEED_TIME	30L
 #define NET_DEBUG_MAX		512
 
 struct net_smtp {
 	CURL		*curl;
 	char		 errbuf[CURL_ERROR_SIZE];
+	char		 why[CURL_ERROR_SIZE + 64];	/* curl_reason */
 	char		 reply[NET_REPLY_MAX];	/* last reply line, escaped */
 	char		 refusal[NET_REPLY_MAX]; /* first 4xx/5xx line */
 	size_t		 written;		/* bytes seen by write_cb */
@@ -279,7 +281,9 @@ set_endpoint(CURL *c, const struct net_smtp_opts *o, struct derr *err)
 	m = tls_mode(o, err);
 	if (m == NULL)
 		return -1;
-	low = o->timeout < NET_LOW_SPEED_TIME ? o->timeout : NET_LOW_SPEED_TIME;
+	/* Every limit comes from the configured timeout: a fixed 30 s
+	 * stall limit ended a 300 s timeout after about 35 s. */
+	low = o->timeout;
 	if (set_str(c, CURLOPT_URL, o->url, "URL", err) == -1 ||
 	    set_str(c, CURLOPT_PROTOCOLS_STR, m->protocols, "PROTOCOLS_STR",
 	    err) == -1 ||
@@ -359,20 +363,40 @@ code_class(CURLcode code)
 	return NULL;
 }
 
+/*
+ * libcurl's reason for `code`, with its error buffer's detail.  When a
+ * TLS read or write fails, the buffer ends in ", errno N" with whatever
+ * errno was left from an earlier call (11, 115: nothing to do with the
+ * cut connection), so that part is dropped and libcurl's own sentence
+ * for the code leads.
+ */
+static const char *
+curl_reason(int code, const char *errbuf, char *out, size_t n)
+{
+	const char	*e;
+
+	if (errbuf[0] == '\0')
+		return curl_easy_strerror((CURLcode)code);
+	if ((e = strstr(errbuf, ", errno ")) == NULL &&
+	    (e = strstr(errbuf, " (errno: ")) == NULL)
+		return errbuf;
+	snprintf(out, n, "%s (%.*s)", curl_easy_strerror((CURLcode)code),
+	    (int)(e - errbuf), errbuf);
+	return out;
+}
+
 /* The server's refusal if there was one, else libcurl's sentence. */
 static const char *
-curl_why(const struct net_smtp *s, const struct net_result *res)
+curl_why(struct net_smtp *s, const struct net_result *res)
 {
 	if (res->response_code >= 400 && res->reply[0] != '\0')
 		return res->reply;
-	if (s->errbuf[0] != '\0')
-		return s->errbuf;
-	return curl_easy_strerror((CURLcode)res->curl_code);
+	return curl_reason(res->curl_code, s->errbuf, s->why, sizeof(s->why));
 }
 
 /* Fill res->outcome and `err` from the CURLcode and the last reply. */
 static int
-classify(const struct net_smtp *s, struct net_result *res, struct derr *err)
+classify(struct net_smtp *s, struct net_result *res, struct derr *err)
 {
 	const struct net_code_class	*cc;
 	CURLcode			 code = (CURLcode)res->curl_code;
@@ -422,6 +446,30 @@ check_addrs(const char *from, const char *const *rcpt, size_t nrcpt,
 	return 0;
 }
 
+/*
+ * After a failed send the server's state is not known: a reply to the
+ * final "." may still be on its way (libcurl timed out but keeps the
+ * connection), and would be read as the answer to the next MAIL FROM,
+ * killing a message the server never saw.  So the next send goes on a
+ * new connection: a duplicate of the handle has the options but no
+ * connection, and cleaning up the old one closes it.  If the duplicate
+ * cannot be made the old handle stays, with reuse forbidden.
+ */
+static void
+drop_connection(struct net_smtp *s)
+{
+	CURL	*fresh;
+
+	if ((fresh = curl_easy_duphandle(s->curl)) == NULL) {
+		/* (void): nothing better to do; the next send reports. */
+		(void)curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 1L);
+		(void)curl_easy_setopt(s->curl, CURLOPT_FORBID_REUSE, 1L);
+		return;
+	}
+	curl_easy_cleanup(s->curl);
+	s->curl = fresh;
+}
+
 static int
 perform(struct net_smtp *s, const char *from, struct curl_slist *to,
     struct net_upload *up, struct net_result *res, struct derr *err)
@@ -445,7 +493,10 @@ perform(struct net_smtp *s, const char *from, struct curl_slist *to,
 	if (set_ptr(s->curl, CURLOPT_MAIL_RCPT, NULL, "MAIL_RCPT", err) == -1 ||
 	    set_ptr(s->curl, CURLOPT_READDATA, NULL, "READDATA", err) == -1)
 		return -1;
-	return classify(s, res, err);
+	if (classify(s, res, err) == 0)
+		return 0;
+	drop_connection(s);
+	return -1;
 }
 
 static int
@@ -585,7 +636,7 @@ http_setup(struct net_http *h, const struct net_http_req *q,
 		if (set_long(c, http_longs[i].opt, http_longs[i].val, "option",
 		    err) == -1)
 			return -1;
-	low = q->timeout < NET_LOW_SPEED_TIME ? q->timeout : NET_LOW_SPEED_TIME;
+	low = q->timeout;	/* as for SMTP: the configured timeout */
 	if (http_callbacks(h, err) == -1 ||
 	    set_str(c, CURLOPT_URL, q->url, "URL", err) == -1 ||
 	    set_str(c, CURLOPT_PROTOCOLS_STR, proto, "PROTOCOLS_STR",
@@ -643,10 +694,10 @@ http_classify(const struct net_http *h, struct net_http_resp *r,
 {
 	const struct net_code_class	*cc = NULL;
 	const char			*why;
+	char				 buf[CURL_ERROR_SIZE + 64];
 	size_t				 i;
 
-	why = h->errbuf[0] != '\0' ? h->errbuf :
-	    curl_easy_strerror((CURLcode)r->curl_code);
+	why = curl_reason(r->curl_code, h->errbuf, buf, sizeof(buf));
 	for (i = 0; i < sizeof(http_classes) / sizeof(http_classes[0]); i++)
 		if (http_classes[i].code == (CURLcode)r->curl_code)
 			cc = &http_classes[i];

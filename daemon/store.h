@@ -25,6 +25,13 @@ struct store;
  * refused (DERR_DB). Returns NULL on error.
  */
 struct store *store_open(const char *path, struct derr *);
+/*
+ * For dutyctl: store_open, or, when the database exists but this user or
+ * the file system cannot write it, the database read-only (reads work;
+ * a write fails with DERR_SYS saying which of the two and which path).
+ * A read-only database must have the current schema. NULL on error.
+ */
+struct store *store_open_read(const char *path, struct derr *);
 void	store_close(struct store *);
 /*
  * Open an in-memory copy of the database at `path` (for dry runs: what is
@@ -95,6 +102,47 @@ int	store_measure_close(struct store *, const char *code,
 /* 回头看: reopen with a reason. 1 reopened, 0 already open, -1 error. */
 int	store_measure_reopen(struct store *, const char *code,
 	    const char *reason, const char *who, int64_t now, struct derr *);
+
+/* An evidence file of a measure (its bytes are in the evidence module). */
+struct store_evidence {
+	char	*code;		/* the measure (lists only) */
+	char	 hash[65];	/* SHA-256, lowercase hex */
+	char	*name;		/* the file's name as given */
+	int64_t	 size;		/* bytes */
+	char	*who;		/* lists only */
+	int64_t	 at;		/* lists only */
+};
+struct store_evidence_list {
+	struct store_evidence	*v;
+	size_t			 n;
+};
+void	store_evidence_list_clear(struct store_evidence_list *);
+
+/*
+ * Record `n` evidence files (hash, name, size) for measure `code`, each
+ * with its audit row, and, when `close_text` is not NULL, sign the measure
+ * off with it, all in one transaction.  A file already recorded for the
+ * measure is not added again.  Returns how many were added, or -1
+ * (DERR_INPUT: no such measure; DERR_DB).
+ */
+int	store_evidence_add(struct store *, const char *code,
+	    const struct store_evidence *, size_t n, const char *close_text,
+	    const char *who, int64_t now, struct derr *);
+
+/* The evidence files of measure `code` and/or with `hash` (NULL: any). */
+int	store_evidence_list(struct store *, const char *code,
+	    const char *hash, struct store_evidence_list *, struct derr *);
+
+/*
+ * 延期: move open measure `code`'s deadline later to `to`, keeping the old
+ * one, `reason` and `approved_by` (a person key, or NULL) in the
+ * measure's extension history, with the audit row, in one transaction.
+ * 0, or -1: DERR_INPUT (no such measure; done, 长期坚持, or `to` not
+ * later), DERR_DB.
+ */
+int	store_measure_extend(struct store *, const char *code, int32_t to,
+	    const char *reason, const char *approved_by, const char *who,
+	    int64_t now, struct derr *);
 
 struct store_import_stats {
 	int	 added;
@@ -305,8 +353,9 @@ int	store_outbox_due(struct store *, int64_t now, int limit,
 /* Earliest next_attempt_at of a pending/failed row: 1 found, 0 none. */
 int	store_outbox_next(struct store *, int64_t *at, struct derr *);
 /*
- * Rows of `channel` to `recipient` sent at or after `since`: how many in
- * *n, and the earliest sent_at in *oldest (0 if none). 0, or -1 (DERR_DB).
+ * Rows of `channel` to `recipient` (NULL: anyone) sent at or after
+ * `since`: how many in *n, and the earliest sent_at in *oldest (0 if
+ * none). 0, or -1 (DERR_DB).
  */
 int	store_outbox_sent_since(struct store *, const char *channel,
 	    const char *recipient, int64_t since, int *n, int64_t *oldest,
@@ -323,7 +372,10 @@ int	store_outbox_claim(struct store *, const int64_t *ids, size_t n,
 	    const char *boot, bool *claimed, int64_t now, struct derr *);
 
 struct outbox_result {
-	enum outbox_status	 status;	/* sent, failed or dead */
+	/* sent, failed or dead; pending: not attempted (a paused channel,
+	 * a rate limit): back in the queue at next_attempt_at, attempts
+	 * and last_error unchanged */
+	enum outbox_status	 status;
 	bool			 maybe_dup;	/* a reply was lost */
 	int64_t			 next_attempt_at;
 	const char		*error;		/* NULL if sent */
@@ -352,6 +404,8 @@ int	store_outbox_finish(struct store *, int64_t id,
  * only the row that was in flight (the first still sending, in round
  * order) is marked maybe_dup (attempts + 1); after a reboot, or with no
  * boot id, every sending row is.  Returns how many were marked maybe_dup.
+ * After a round of this process whose end could not be committed (the
+ * database busy), its results are committed instead (returns 0).
  */
 int	store_outbox_recover(struct store *, const char *boot, int64_t now,
 	    struct derr *);
@@ -369,6 +423,41 @@ int	store_outbox_retry(struct store *, int64_t id, const char *who,
 	    int64_t now, struct derr *);
 int	store_outbox_cancel(struct store *, int64_t id, const char *who,
 	    int64_t now, struct derr *);
+/* A channel paused as a whole (migration 006). */
+struct channel_pause {
+	char		*channel;	/* "email", "sms", "im:NAME" */
+	int64_t		 since;		/* first refusal of this pause */
+	int64_t		 until;		/* next try */
+	bool		 stop;		/* until the admin acts */
+	char		*cause;		/* for the admin, Chinese */
+	char		*reply;		/* the server's words */
+};
+struct channel_pause_list {
+	struct channel_pause	*v;
+	size_t			 n;
+};
+void	channel_pause_list_clear(struct channel_pause_list *);
+/* Every paused channel, by name. 0 or -1 (DERR_DB). */
+int	store_channel_pause_list(struct store *, struct channel_pause_list *,
+	    struct derr *);
+/*
+ * Pause `p->channel` until p->until (since: kept from a pause already
+ * there, else p->since). Returns 1 if the channel was not paused or its
+ * cause changed (tell the admin), 0 if it was paused alike, -1 (DERR_DB).
+ */
+int	store_channel_pause_set(struct store *, const struct channel_pause *,
+	    struct derr *);
+/* A message went out on `channel`: no longer paused. 0 or -1. */
+int	store_channel_pause_clear(struct store *, const char *channel,
+	    struct derr *);
+/*
+ * At start or reload the admin may have fixed what stopped a channel:
+ * every stop ends at `now` (its row stays until a message goes out, so
+ * a refusal alike is not told again), and the rows it held are due.
+ * Returns the number of channels woken, or -1 (DERR_DB).
+ */
+int	store_channel_pause_wake(struct store *, int64_t now, struct derr *);
+
 /* Count of rows per status, indexed by enum outbox_status (6 entries). */
 int	store_outbox_counts(struct store *, int counts[6], struct derr *);
 

@@ -12,7 +12,7 @@ layer() {
 	case "${1%%_*}" in
 	err|log|util|model|journal|i18n) echo 0 ;;
 	config) echo 1 ;;
-	calendar|store|render|mime|net|sign|channels/*) echo 2 ;;
+	calendar|store|render|mime|net|sign|evidence|channels/*) echo 2 ;;
 	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;
 	engine|cli|gather|dutyd|dutyctl) echo 4 ;;
 	*) echo 9 ;;
@@ -25,7 +25,7 @@ for f in "$D"/*.c "$D"/*.h "$D"/channels/*.c "$D"/channels/*.h; do
 	ml=$(layer "$mod")
 	for inc in $(sed -n 's/^#include "\(.*\)\.h"/\1/p' "$f"); do
 		case "$inc" in */*) ;; *) [ "${mod%/*}" != "$mod" ] && [ ! -e "$D/$inc.h" ] && inc="${mod%/*}/$inc" ;; esac
-		[ "$inc" = "$mod" ] && continue
+		[ "${inc%%_*}" = "${mod%%_*}" ] && continue	# one module
 		# A module's files include its own headers (net_imap.c: net.h,
 		# mime.c: mime_int.h).
 		[ "${inc%%_*}" = "${mod%%_*}" ] && continue
