@@ -41,7 +41,7 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
-	fetchmail man-db groff-base mandoc faketime
+	fetchmail man-db groff-base mandoc faketime chromium fonts-noto-cjk
 
 all: $(B)/dutyd $(B)/dutyctl
 
