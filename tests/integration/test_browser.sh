@@ -74,31 +74,41 @@ $C "2026-11-28 10:00" feedback add \
     --subject "建议在各乡镇（街道）青年之家增设周末开放时段，方便在外务工返乡青年参加活动" \
     --text "周末返乡的青年较多，但青年之家周末不开门。" >/dev/null
 
-# Monday, after the digest (08:30) and the reminders (09:00) are due.
-$DUTYD -c "$T/b.conf" --once --now "2026-11-30 09:30" > "$T/d.log" 2>&1
-check "dutyd ran" grep -q "" "$T/d.log"
-
+# tick NOW [SUFFIX]: one dutyd tick into the maildir, then each message's
+# text/html part, as a mail client takes it out, to $T/html/KIND-WHO.html.
 mkdir -p "$T/html" "$SHOTS"
-$PY - "$T/html" "$T"/md/new/* > "$T/parts.txt" <<'PYEOF'
+tick() {
+	rm -rf "$T/md"
+	$DUTYD -c "$T/b.conf" --once --now "$1" > "$T/d.log" 2>&1
+	$PY - "$T/html" "${2:-}" "$T"/md/new/* >> "$T/parts.txt" <<'PYEOF'
 import email, email.policy, sys
 kinds = {"巡察整改周报": "digest", "逾期督办": "escalation", "整改提醒": "reminder",
-         "意见答复提醒": "feedback", "工作提醒": "duty"}
-for p in sys.argv[2:]:
+         "意见答复提醒": "feedback", "工作提醒": "duty", "工作通报": "shortfall"}
+for p in sys.argv[3:]:
     m = email.message_from_binary_file(open(p, "rb"), policy=email.policy.default)
     who = m["To"].addresses[0].username
     tag = m["Subject"].split("【")[1].split("】")[0]
-    name = "%s-%s" % (kinds.get(tag, "other"), who)
+    name = "%s%s-%s" % (kinds.get(tag, "other"), sys.argv[2], who)
     with open("%s/%s.html" % (sys.argv[1], name), "w") as f:
         f.write(m.get_body(("html",)).get_content())
     print(name, m["Subject"])
 PYEOF
+}
+# Monday, after the digest (08:30) and the reminders (09:00) are due; three
+# weeks later, when November's shortfall is told and in the digest.
+tick "2026-11-30 09:30"
+tick "2026-12-21 09:30" 2
+cp "$T/parts.txt" "$SHOTS/subjects.txt"	# which screenshot is which email
 for want in digest-wang reminder-xu escalation-ouyang escalation-wang \
-    feedback-zhang duty-sima reminder-huangfu; do
+    feedback-zhang duty-sima reminder-huangfu digest2-wang duty2-ouyang; do
 	check "dutyd wrote $want" test -s "$T/html/$want.html"
 done
 expect_in "the officer's reminder has the measure" "八-二" "$T/html/reminder-xu.html"
 expect_in "the assignee's reminder has the feedback" "关于乡镇团委青年活动阵地" "$T/html/feedback-zhang.html"
 expect_in "the duty warning names the duty" "团费收缴及团员教育评议" "$T/html/duty-sima.html"
+expect_in "the leader hears of the shortfall" "上一周期未完成" "$T/html/duty2-ouyang.html"
+expect_in "with the escalated feedback" "承办：" "$T/html/duty2-ouyang.html"
+expect_in "the digest has it too" "上一周期未完成" "$T/html/digest2-wang.html"
 
 # Chromium with the real clock (it is not under test, and its TLS and
 # cache code have no business with a pretended date), a fresh profile and
