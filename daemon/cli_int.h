@@ -31,6 +31,7 @@ struct cli {
 	int64_t		 now;
 	int32_t		 today;
 	const char	*now_arg;
+	bool		 lang_env;	/* the environment chose the language */
 };
 
 /* The parsed options; only those the subcommand takes can be set. */
@@ -92,6 +93,16 @@ void	cli_owner_names(const struct cli *c, const struct strv *owners,
 	    char *out, size_t n);
 /* "YYYY-MM-DD HH:MM" in the configured zone, "-" for 0. */
 void	cli_fmt_time(const struct cli *c, int64_t t, char *out, size_t n);
+/* How far ahead cli_calendar_warn looks, in days. */
+#define CLI_CAL_AHEAD	60
+
+/*
+ * Say (stdout) which years of today, the next CLI_CAL_AHEAD days and the
+ * open measures' deadlines (when c->store is open) the holiday calendar
+ * does not know, and how to add them.
+ */
+void	cli_calendar_warn(const struct cli *c);
+
 /* Duty counts and closed-period records of every period in `within`. */
 int	cli_duty_snapshot(struct cli *c, const struct cal_period *within,
 	    struct plan_snapshot *snap);

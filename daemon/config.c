@@ -469,6 +469,17 @@ put_loglevel(struct ld *ld, const struct field *f, const struct cval *v,
 }
 
 static void
+put_language(struct ld *ld, const struct field *f, const struct cval *v,
+    void *obj)
+{
+	if (strcmp(v->str, "zh_CN") != 0 && strcmp(v->str, "en") != 0) {
+		ld_bad(ld, v, "language must be zh_CN or en");
+		return;
+	}
+	put_str(ld, f, v, obj);
+}
+
+static void
 put_day(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 {
 	int32_t	**days = AT(obj, f->off, int32_t *);
@@ -820,6 +831,7 @@ static const struct field general_tab[] = {
 	    "/usr/local/share/dutyd/templates", false),
 	S("office", put_str, G, office, NULL, false),
 	S("log_level", put_loglevel, G, log_level, "info", false),
+	S("language", put_language, G, language, "zh_CN", false),
 	DARR("holidays", G, holidays, nholidays),
 	DARR("workdays", G, workdays, nworkdays),
 	END
@@ -1741,7 +1753,8 @@ sections_clear(struct cfg *c)
 	char		**strs[] = {
 		&c->general.timezone, &c->general.database,
 		&c->general.templates, &c->general.office,
-		&c->general.log_level, &c->smtp.url, &c->smtp.username,
+		&c->general.log_level, &c->general.language, &c->smtp.url,
+		&c->smtp.username,
 		&c->smtp.password_file, &c->smtp.from, &c->smtp.from_name,
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,

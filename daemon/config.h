@@ -43,6 +43,7 @@ struct cfg_general {
 	char		*templates;	/* directory of message templates */
 	char		*office;	/* office name shown in messages */
 	char		*log_level;	/* "info" by default */
+	char		*language;	/* what dutyctl speaks: "zh_CN" or "en" */
 	int32_t		*holidays;	/* extra days off (sorted) */
 	size_t		 nholidays;
 	int32_t		*workdays;	/* extra adjusted working days (sorted) */

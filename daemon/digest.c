@@ -85,18 +85,43 @@ int
 digest_since(struct store *st, const char *week, int64_t now,
     int64_t *since, struct derr *err)
 {
-	char	*done = NULL;
-	bool	 this_week;
-	int	 r;
+	int	 this_week, r;
 
 	*since = now - 7 * 86400;
-	if (store_state_get(st, "digest_week", &done, err) < 0)
+	if ((this_week = digest_week_done(st, week, err)) < 0)
 		return -1;
-	this_week = done != NULL && strcmp(done, week) == 0;
-	free(done);
 	r = state_instant(st, this_week ? "digest_since" : "digest_at", now,
 	    since, err);
 	return r < 0 ? -1 : 0;
+}
+
+int
+digest_week_done(struct store *st, const char *week, struct derr *err)
+{
+	char	*done = NULL;
+	int	 r;
+
+	if (store_state_get(st, "digest_week", &done, err) < 0)
+		return -1;
+	r = done != NULL && strcmp(done, week) == 0;
+	free(done);
+	return r;
+}
+
+int
+digest_mark_queued(struct store *st, const char *week, int64_t since,
+    const char *summary, int64_t now, struct derr *err)
+{
+	char	 at[32], from[32];
+
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	snprintf(from, sizeof(from), "%lld", (long long)since);
+	if (store_state_set(st, "digest_since", from, now, err) < 0 ||
+	    store_state_set(st, "digest_week", week, now, err) < 0 ||
+	    store_state_set(st, "digest_at", at, now, err) < 0 ||
+	    store_state_set(st, "last_digest", summary, now, err) < 0)
+		return -1;
+	return 0;
 }
 
 /* Whitespace runs become one space; at most `max` characters, then "…". */
