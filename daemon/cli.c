@@ -22,6 +22,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
+#include "model.h"
 #include "store.h"
 #include "util.h"
 
@@ -57,20 +58,82 @@ cli_fail_err(const struct derr *err)
 	return cli_fail(cli_exit_code(err), "%s", err->msg);
 }
 
-/* The Unix user for the audit: "alice", or "root (sudo: alice)". */
+/*
+ * The Unix user for the audit ("alice", or "root (sudo: alice)") and the
+ * login that names a person (people.unix_user): the sudo user under sudo.
+ */
 static void
-whoami(char *out, size_t n)
+whoami(struct cli *c)
 {
 	struct passwd	 pw, *res = NULL;
 	char		 b[1024];
 	const char	*sudo = getenv("SUDO_USER");
 
+	c->login[0] = '\0';
 	if (getpwuid_r(getuid(), &pw, b, sizeof(b), &res) != 0 || res == NULL)
-		snprintf(out, n, "uid %u", (unsigned)getuid());
-	else if (sudo != NULL && !str_has_ctl(sudo) && getuid() == 0)
-		snprintf(out, n, "%s (sudo: %.60s)", pw.pw_name, sudo);
-	else
-		snprintf(out, n, "%s", pw.pw_name);
+		snprintf(c->who, sizeof(c->who), "uid %u", (unsigned)getuid());
+	else if (sudo != NULL && !str_has_ctl(sudo) && getuid() == 0) {
+		snprintf(c->who, sizeof(c->who), "%s (sudo: %.60s)",
+		    pw.pw_name, sudo);
+		snprintf(c->login, sizeof(c->login), "%s", sudo);
+	} else {
+		snprintf(c->who, sizeof(c->who), "%s", pw.pw_name);
+		snprintf(c->login, sizeof(c->login), "%s", pw.pw_name);
+	}
+}
+
+/* Find the person the login is; the audit then names them too. */
+static void
+find_me(struct cli *c)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < c->cfg->npeople; i++) {
+		if (c->cfg->people[i].unix_user == NULL)
+			continue;
+		c->unix_users = true;
+		if (c->me == NULL && strcmp(c->cfg->people[i].unix_user,
+		    c->login) == 0)
+			c->me = &c->cfg->people[i];
+	}
+	n = strlen(c->who);
+	if (c->me != NULL && n + 4 < sizeof(c->who))
+		snprintf(c->who + n, sizeof(c->who) - n, " (%s)", c->me->name);
+}
+
+/* Whether person `me` leads an owner of `m`. */
+static bool
+leads(const struct cfg *cfg, const struct cfg_person *me,
+    const struct measure *m)
+{
+	const struct cfg_person	*o;
+	size_t			 i;
+
+	for (i = 0; i < m->owners.n; i++)
+		if ((o = cfg_person_get(cfg, m->owners.v[i])) != NULL &&
+		    strv_has(&o->leaders, me->key))
+			return true;
+	return false;
+}
+
+int
+cli_may_decide(const struct cli *c, const struct measure *m)
+{
+	/* Not set up: no people.unix_user, or root itself (no sudo). */
+	if (!c->unix_users || (getuid() == 0 && c->login[0] != '\0' &&
+	    strcmp(c->login, "root") == 0))
+		return 0;
+	if (c->me == NULL)
+		return cli_fail(EX_NOPERM, _("%s: %s is not anyone in "
+		    "people (people.unix_user in %s): only the office "
+		    "(admin) or the owner's leader may do this"), m->code,
+		    c->login, c->path);
+	if ((c->me->roles & (CFG_ROLE_ADMIN | CFG_ROLE_PRINCIPAL)) != 0 ||
+	    leads(c->cfg, c->me, m))
+		return 0;
+	return cli_fail(EX_NOPERM, _("%s: %s is neither an admin nor a "
+	    "leader of its owner: ask the office or the leader to do this"),
+	    m->code, c->me->name);
 }
 
 static int
@@ -81,6 +144,7 @@ load_cfg(struct cli *c)
 		return EX_CONFIG;
 	if (!c->lang_env && strcmp(c->cfg->general.language, "en") == 0)
 		i18n_english();
+	find_me(c);
 	return 0;
 }
 
@@ -172,6 +236,7 @@ static const struct cli_opt cli_opts[] = {
 	{ "force", no_argument, 'f' },
 	{ "dry-run", no_argument, 'N' },
 	{ "prefer-file", no_argument, 'R' },
+	{ "approved-by", required_argument, 'A' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -327,6 +392,7 @@ set_option(int code, const char *v, struct cli_args *a)
 		['b'] = &a->by, ['t'] = &a->target, ['y'] = &a->date,
 		['n'] = &a->note, ['p'] = &a->period, ['u'] = &a->to,
 		['F'] = &a->from, ['S'] = &a->subject,
+		['A'] = &a->approved_by,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,
@@ -715,7 +781,7 @@ cli_run(const char *path, int64_t now, const char *now_arg, bool lang_env,
 	c.now = now;
 	c.now_arg = now_arg;
 	c.lang_env = lang_env;
-	whoami(c.who, sizeof(c.who));
+	whoami(&c);
 	if ((r = open_all(&c)) == 0)
 		r = cmd->fn(&c, &a);
 	store_close(c.store);

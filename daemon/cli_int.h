@@ -16,6 +16,7 @@
 #include "util.h"
 
 struct cfg;
+struct cfg_person;
 struct cal;
 struct store;
 struct plan_snapshot;
@@ -32,6 +33,9 @@ struct cli {
 	int32_t		 today;
 	const char	*now_arg;
 	bool		 lang_env;	/* the environment chose the language */
+	char		 login[64];	/* the user's login (sudo: SUDO_USER) */
+	const struct cfg_person *me;	/* the person that login is, or NULL */
+	bool		 unix_users;	/* people.unix_user is set up */
 };
 
 /* The parsed options; only those the subcommand takes can be set. */
@@ -40,6 +44,7 @@ struct cli_args {
 	const char	*deadline, *kind, *evidence, *reason, *status;
 	const char	*output, *by, *target, *date, *note, *period, *to;
 	const char	*from, *subject;	/* feedback add */
+	const char	*approved_by;		/* item extend */
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */
 	int		 limit;
@@ -83,6 +88,15 @@ int	cli_fail_err(const struct derr *err);
 int	cli_exit_code(const struct derr *err);
 /* Refuse control characters and invalid UTF-8 in option --`opt`. */
 int	cli_check_text(const char *opt, const char *s);
+
+struct measure;
+/*
+ * Whether this user may sign off, reopen or extend measure `m`: someone
+ * with the admin or principal role, or a leader of one of its owners.
+ * Without people.unix_user in the config (and for root itself) anyone
+ * may.  0, or EX_NOPERM after saying why.
+ */
+int	cli_may_decide(const struct cli *c, const struct measure *m);
 
 /* Print `s` padded to display width `w` (CJK counts 2), then a space. */
 void	cli_put_cell(const char *s, size_t w);

@@ -152,6 +152,10 @@ print_measure(const struct cli *c, const struct measure *m)
 	}
 	if (m->reopened > 0)
 		printf("重新打开: %d 次\n", m->reopened);
+	if (m->extensions > 0)
+		printf("延期:     %d 次，原时限 %s，原因：%s\n", m->extensions,
+		    day_format(m->extended_from, d), m->extension_reason ?
+		    m->extension_reason : "-");
 }
 
 static int
@@ -359,6 +363,22 @@ item_edit(struct cli *c, struct cli_args *a)
 	return r;
 }
 
+/* The measure `code` exists and this user may decide on it: 0, or exit. */
+static int
+may_decide(struct cli *c, const char *code)
+{
+	struct measure	 m;
+	struct derr	 err = { 0 };
+	int		 r;
+
+	if ((r = store_measure_get(c->store, code, &m, &err)) <= 0)
+		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
+		    _("no measure %s (see dutyctl item list)"), code);
+	r = cli_may_decide(c, &m);
+	measure_clear(&m);
+	return r;
+}
+
 static int
 item_status(struct cli *c, struct cli_args *a, bool done)
 {
@@ -370,7 +390,8 @@ item_status(struct cli *c, struct cli_args *a, bool done)
 		return cli_fail(EX_USAGE, done ?
 		    "usage: dutyctl item done CODE --evidence \"佐证材料\"" :
 		    "usage: dutyctl item reopen CODE --reason \"原因\"");
-	if ((r = cli_check_text(done ? "evidence" : "reason", why)) != 0)
+	if ((r = cli_check_text(done ? "evidence" : "reason", why)) != 0 ||
+	    (r = may_decide(c, a->argv[0])) != 0)
 		return r;
 	r = done ? store_measure_close(c->store, a->argv[0], why, c->who,
 	    c->now, &err) : store_measure_reopen(c->store, a->argv[0], why,
@@ -383,6 +404,38 @@ item_status(struct cli *c, struct cli_args *a, bool done)
 	else
 		printf(done ? _("%s done (销号)\n") : _("%s reopened\n"),
 		    a->argv[0]);
+	return 0;
+}
+
+/* 延期: a later deadline, the reason and who approved it. */
+static int
+item_extend(struct cli *c, struct cli_args *a)
+{
+	const struct cfg_person	*p = NULL;
+	struct derr		 err = { 0 };
+	char			 d[11];
+	int32_t			 to;
+	int			 r;
+
+	if (a->argc != 1 || a->to == NULL || a->reason == NULL ||
+	    a->reason[strspn(a->reason, " \t")] == '\0')
+		return cli_fail(EX_USAGE, _("usage: dutyctl item extend CODE "
+		    "--to YYYY-MM-DD --reason \"...\" [--approved-by KEY]"));
+	if (day_parse(a->to, &to) < 0)
+		return cli_fail(EX_USAGE, _("--to: not a date YYYY-MM-DD (got "
+		    "\"%s\")"), a->to);
+	if ((r = cli_check_text("reason", a->reason)) != 0)
+		return r;
+	if (a->approved_by != NULL &&
+	    (p = cfg_person_find(c->cfg, a->approved_by)) == NULL)
+		return cli_fail(EX_DATAERR, _("--approved-by: no person \"%s\" "
+		    "in %s"), a->approved_by, c->path);
+	if ((r = may_decide(c, a->argv[0])) != 0)
+		return r;
+	if (store_measure_extend(c->store, a->argv[0], to, a->reason,
+	    p ? p->key : NULL, c->who, c->now, &err) < 0)
+		return cli_fail_err(&err);
+	printf(_("%s extended to %s\n"), a->argv[0], day_format(to, d));
 	return 0;
 }
 
@@ -569,6 +622,8 @@ const struct cli_cmd cli_item_cmds[] = {
 	    N_("change a measure's text, owners, deadline or kind") },
 	{ "item", "done", item_done, "evidence", "CODE",
 	    N_("sign a measure off (销号) with its evidence") },
+	{ "item", "extend", item_extend, "to reason approved-by", "CODE",
+	    N_("move a measure's deadline later (延期) with the reason") },
 	{ "item", "reopen", item_reopen, "reason", "CODE",
 	    N_("reopen a measure (回头看) with the reason") },
 	{ "import", NULL, cmd_import, "dry-run prefer-file", "LEDGER.csv",

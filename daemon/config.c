@@ -21,6 +21,7 @@
 
 #include <libconfig.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "model.h"
 #include "util.h"
@@ -847,6 +848,7 @@ static const struct field person_tab[] = {
 	ARR("roles", F_STR, put_role, P, roles, "officer"),
 	ARR("leaders", F_STR, put_strv, P, leaders, NULL),
 	BOOL("disabled", P, disabled, "false"),
+	S("unix_user", put_str, P, unix_user, NULL, false),
 	END
 };
 #undef P
@@ -1261,6 +1263,15 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 		    strcmp(p->key, q->key) == 0) {
 			ep = xasprintf("people.[%zu].key", i);
 			what = xasprintf("duplicate key, also people.[%zu]", j);
+			ld_bad_path(ld, ep, what);
+			free(ep);
+			free(what);
+		}
+		if (p->unix_user != NULL && q->unix_user != NULL &&
+		    strcmp(p->unix_user, q->unix_user) == 0) {
+			ep = xasprintf("people.[%zu].unix_user", i);
+			what = xasprintf("duplicate unix_user, also "
+			    "people.[%zu]", j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
@@ -1711,6 +1722,7 @@ person_clear(struct cfg_person *p)
 	free(p->name);
 	free(p->email);
 	free(p->phone);
+	free(p->unix_user);
 	strv_clear(&p->leaders);
 }
 
@@ -1832,17 +1844,22 @@ cfg_summary(const struct cfg *cfg)
 	char	*email, *s;
 
 	if (cfg->smtp.enabled)
-		email = xasprintf("email via %s", cfg->smtp.url);
+		email = xasprintf(_("email via %s"), cfg->smtp.url);
 	else if (cfg->maildir.path != NULL)
-		email = xasprintf("email to maildir %s", cfg->maildir.path);
+		email = xasprintf(_("email to maildir %s"), cfg->maildir.path);
 	else
-		email = xstrdup("no email");
-	s = xasprintf("configuration OK: %zu %s, %zu %s, %s, sms %s, "
-	    "%zu im, mailbox %s, database %s", cfg->npeople,
-	    cfg->npeople == 1 ? "person" : "people", cfg->nduties,
-	    cfg->nduties == 1 ? "duty" : "duties", email,
-	    cfg->sms.enabled ? cfg->sms.provider : "off", cfg->nim,
-	    cfg->mailbox.enabled ? cfg->mailbox.url : "off",
+		email = xstrdup(_("no email"));
+	s = xasprintf(cfg->npeople == 1 && cfg->nduties == 1 ?
+	    _("configuration OK: %zu person, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->npeople == 1 ?
+	    _("configuration OK: %zu person, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->nduties == 1 ?
+	    _("configuration OK: %zu people, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") :
+	    _("configuration OK: %zu people, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s"), cfg->npeople, cfg->nduties, email,
+	    cfg->sms.enabled ? cfg->sms.provider : _("off"), cfg->nim,
+	    cfg->mailbox.enabled ? cfg->mailbox.url : _("off"),
 	    cfg->general.database);
 	free(email);
 	return s;

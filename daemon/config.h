@@ -35,6 +35,7 @@ struct cfg_person {
 	unsigned	 roles;		/* enum cfg_role bits */
 	struct strv	 leaders;	/* person keys: 分管领导 to escalate to */
 	bool		 disabled;
+	char		*unix_user;	/* login that is this person in dutyctl */
 };
 
 struct cfg_general {

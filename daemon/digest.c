@@ -124,40 +124,6 @@ digest_mark_queued(struct store *st, const char *week, int64_t since,
 	return 0;
 }
 
-/* Whitespace runs become one space; at most `max` characters, then "…". */
-static char *
-excerpt(const char *s, size_t max)
-{
-	char	*out = xmalloc(strlen(s) + 4), *o = out;
-	size_t	 chars = 0, len;
-	bool	 space = false;
-
-	while (*s != '\0' && chars < max) {
-		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-			space = o != out;
-			s++;
-			continue;
-		}
-		if (space) {
-			*o++ = ' ';
-			chars++;
-			space = false;
-		}
-		for (len = 1; (s[len] & 0xc0) == 0x80 && len < 4; len++)
-			;
-		memcpy(o, s, len);
-		o += len;
-		s += len;
-		chars++;
-	}
-	if (*s != '\0') {
-		memcpy(o, "…", 3);
-		o += 3;
-	}
-	*o = '\0';
-	return out;
-}
-
 static void
 owner_names(const struct cfg *cfg, const struct strv *owners, struct buf *b)
 {
@@ -213,6 +179,13 @@ measure_row(struct rval *list, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_int(v, "days_left", m->deadline - today);
 	rval_map_set_int(v, "workdays_left", m->deadline > today ?
 	    cal_workdays_between(cal, today, m->deadline) : 0);
+	rval_map_set_bool(v, "extended", m->extensions > 0);
+	if (m->extensions > 0) {
+		rval_map_set_str(v, "extended_from",
+		    day_format(m->extended_from, d));
+		rval_map_set_str(v, "extension_reason", m->extension_reason ?
+		    m->extension_reason : "");
+	}
 	rval_map_set_bool(v, "due_today", m->deadline == today);
 }
 
@@ -476,7 +449,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		rval_map_set_str(v, "date", t);
 		rval_map_set_str(v, "subject", *f->subject ? f->subject :
 		    "（无主题）");
-		ex = excerpt(f->excerpt, DIGEST_EXCERPT);
+		ex = str_excerpt(f->excerpt, DIGEST_EXCERPT);
 		rval_map_set_str(v, "excerpt", ex);
 		free(ex);
 		rval_map_set_str(v, "source", strcmp(f->source, "phone") == 0 ?
