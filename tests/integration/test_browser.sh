@@ -44,7 +44,9 @@ duties = (
 	  period = "month"; owners = [ "sima" ]; },
 	{ id = "talks"; title = "分管领导对联系科室开展谈心谈话";
 	  period = "quarter"; owners = [ "ouyang" ];
-	  targets = [ "组织宣传部", "青少年发展和权益部", "办公室" ]; }
+	  targets = [ "组织宣传部", "青少年发展和权益部", "办公室" ]; },
+	{ id = "lesson"; title = "书记讲专题党课"; period = "month";
+	  owners = [ "wang" ]; }
 );
 digest = { weekday = "mon"; time = "08:30"; to = [ "wang" ]; };
 CONF
@@ -62,6 +64,8 @@ add 八 "联系服务青年不够紧密，服务青年成长成才的工作载�
     "开展青年就业创业服务月活动" gone 2026-12-31
 add 三 "理论学习走形式" 三-十一 "开展专题学习研讨" xu 2026-12-01
 $C "2026-11-02 10:00" item done 三-十一 --evidence "学习记录" >/dev/null
+$C "2026-11-20 10:00" item extend 八-二 --to 2026-12-09 \
+    --reason "需待县委常委会审议通过后印发实施" --approved-by 王立群 >/dev/null
 $C "2026-11-03 10:00" feedback add --from "李女士 13800000000" \
     --subject "关于乡镇团委青年活动阵地长期闲置无人管理的问题反映" \
     --text "我是某村的青年志愿者，村里的青年之家建成以后一直锁着门，希望有人管理。" >/dev/null
@@ -99,15 +103,19 @@ PYEOF
 tick "2026-11-30 09:30"
 tick "2026-12-21 09:30" 2
 cp "$T/parts.txt" "$SHOTS/subjects.txt"	# which screenshot is which email
-for want in digest-wang reminder-xu escalation-ouyang escalation-wang \
+for want in digest-wang reminder-xu escalation-ouyang duty-wang \
     feedback-zhang duty-sima reminder-huangfu digest2-wang duty2-ouyang; do
 	check "dutyd wrote $want" test -s "$T/html/$want.html"
 done
 expect_in "the officer's reminder has the measure" "八-二" "$T/html/reminder-xu.html"
+expect_in "and its extension" "需待县委常委会审议通过后印发实施" "$T/html/reminder-xu.html"
+expect_in "an escalation names every owner" "徐静、皇甫明远" "$T/html/escalation-ouyang.html"
 expect_in "the assignee's reminder has the feedback" "关于乡镇团委青年活动阵地" "$T/html/feedback-zhang.html"
 expect_in "the duty warning names the duty" "团费收缴及团员教育评议" "$T/html/duty-sima.html"
 expect_in "the leader hears of the shortfall" "上一周期未完成" "$T/html/duty2-ouyang.html"
 expect_in "with the escalated feedback" "承办：" "$T/html/duty2-ouyang.html"
+expect_in "and why the measures came to him" "为何报您：" "$T/html/duty2-ouyang.html"
+expect_in "the 书记 hears of his own" "您本人上一周期未完成" "$T/html/duty2-wang.html"
 expect_in "the digest has it too" "上一周期未完成" "$T/html/digest2-wang.html"
 
 # Chromium with the real clock (it is not under test, and its TLS and
