@@ -48,7 +48,7 @@ duties = (
 	{ id = "lesson"; title = "书记讲专题党课"; period = "month";
 	  owners = [ "wang" ]; }
 );
-digest = { weekday = "mon"; time = "08:30"; to = [ "wang" ]; };
+digest = { weekday = "mon"; time = "08:30"; to = [ "wang", "ouyang" ]; };
 CONF
 C="$DUTYCTL -c $T/b.conf --now"
 $C "2026-11-02 10:00" init >/dev/null
@@ -104,7 +104,8 @@ tick "2026-11-30 09:30"
 tick "2026-12-21 09:30" 2
 cp "$T/parts.txt" "$SHOTS/subjects.txt"	# which screenshot is which email
 for want in digest-wang reminder-xu escalation-ouyang duty-wang \
-    feedback-zhang duty-sima reminder-huangfu digest2-wang duty2-ouyang; do
+    feedback-zhang duty-sima reminder-huangfu digest2-wang duty2-ouyang \
+    digest-ouyang; do
 	check "dutyd wrote $want" test -s "$T/html/$want.html"
 done
 expect_in "the officer's reminder has the measure" "八-二" "$T/html/reminder-xu.html"
@@ -117,6 +118,9 @@ expect_in "with the escalated feedback" "承办：" "$T/html/duty2-ouyang.html"
 expect_in "and why the measures came to him" "为何报您：" "$T/html/duty2-ouyang.html"
 expect_in "the 书记 hears of his own" "您本人上一周期未完成" "$T/html/duty2-wang.html"
 expect_in "the digest has it too" "上一周期未完成" "$T/html/digest2-wang.html"
+expect_in "a 分管领导's digest says it is his part" "本周报只含您分管的" "$T/html/digest-ouyang.html"
+expect_in "new feedback with its state" "状态：" "$T/html/digest-wang.html"
+expect_in "a year the calendar does not know" "放假调休安排" "$T/html/digest2-wang.html"
 
 # Chromium with the real clock (it is not under test, and its TLS and
 # cache code have no business with a pretended date), a fresh profile and
