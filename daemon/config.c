@@ -986,6 +986,16 @@ static const struct field digest_tab[] = {
 };
 #undef T
 
+#define T	struct cfg_report
+static const struct field report_tab[] = {
+	S("title", put_str, T, title, NULL, false),
+	S("signature", put_str, T, signature, NULL, false),
+	S("phone", put_str, T, phone, NULL, false),
+	S("email", put_email, T, email, NULL, false),
+	END
+};
+#undef T
+
 static const struct field root_tab[] = {
 	GROUP("general", general, general_tab),
 	{ .key = "people", .kind = F_LIST, .required = true, .sub = person_tab,
@@ -1001,6 +1011,7 @@ static const struct field root_tab[] = {
 	GROUP("mailbox", mailbox, mailbox_tab),
 	LIST("duties", duties, nduties, duty_tab, struct cfg_duty),
 	GROUP("digest", digest, digest_tab),
+	GROUP("report", report, report_tab),
 	END
 };
 
@@ -1791,7 +1802,8 @@ sections_clear(struct cfg *c)
 		&s->sdk_app_id, &s->region, &s->template_reminder,
 		&s->template_overdue, &s->ca_file, &c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
-		&c->mailbox.ca_file
+		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
+		&c->report.phone, &c->report.email
 	};
 
 	strs_free(strs, sizeof(strs) / sizeof(strs[0]));

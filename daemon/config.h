@@ -178,6 +178,14 @@ struct cfg_digest {
 	struct strv	 to;		/* person keys */
 };
 
+/* The public progress report (dutyctl report). */
+struct cfg_report {
+	char		*title;		/* NULL: <office>关于巡察整改进展情况的通报 */
+	char		*signature;	/* 落款; NULL: general.office */
+	char		*phone;		/* the public's channels, NULL if none */
+	char		*email;
+};
+
 struct cfg {
 	char			*path;		/* the file it came from */
 	struct cfg_general	 general;
@@ -194,6 +202,7 @@ struct cfg {
 	struct cfg_duty		*duties;
 	size_t			 nduties;
 	struct cfg_digest	 digest;
+	struct cfg_report	 report;
 };
 
 /*

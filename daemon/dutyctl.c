@@ -8,28 +8,11 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
-
-/* The directory of this program, for the catalog in the build tree. */
-static void
-exe_dir(char *out, size_t n)
-{
-	ssize_t	 len = readlink("/proc/self/exe", out, n - 1);
-	char	*slash;
-
-	if (len <= 0) {
-		out[0] = '\0';
-		return;
-	}
-	out[len] = '\0';
-	if ((slash = strrchr(out, '/')) != NULL)
-		*slash = '\0';
-}
 
 /*
  * Chinese unless the user's environment names a language; returns whether
@@ -38,13 +21,11 @@ exe_dir(char *out, size_t n)
 static bool
 language_setup(void)
 {
-	char	 dir[4096];
 	bool	 chose = i18n_env_chose();
 
 	if (!chose)
 		(void)setenv("LANGUAGE", "zh_CN", 1);	/* only fails on ENOMEM */
-	exe_dir(dir, sizeof(dir));
-	i18n_init(dir[0] ? dir : NULL);
+	i18n_init();
 	return chose;
 }
 

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "i18n.h"
 #include "log.h"
 #include "mime.h"
 #include "model.h"
@@ -353,6 +354,10 @@ main(int argc, char **argv)
 	int			 lvl, rc;
 
 	memset(&r, 0, sizeof(r));
+	/* What a person reads (dutyd -n) is Chinese unless asked otherwise. */
+	if (!i18n_env_chose())
+		(void)setenv("LANGUAGE", "zh_CN", 1);	/* only fails on ENOMEM */
+	i18n_init();
 	parse_opts(argc, argv, &r.o);
 	log_init("dutyd", LOG_DEST_AUTO, LOGL_INFO);
 	block_signals();
