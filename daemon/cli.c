@@ -189,7 +189,7 @@ open_all(struct cli *c)
 		return cli_fail_err(&err);
 	if ((r = set_now(c)) != 0)
 		return r;
-	if ((c->store = store_open(g->database, &err)) == NULL)
+	if ((c->store = store_open_read(g->database, &err)) == NULL)
 		return cli_fail_err(&err);
 	return 0;
 }

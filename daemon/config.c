@@ -869,6 +869,11 @@ static const struct field smtp_tab[] = {
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("connect_timeout", T, connect_timeout, 1, 300, "10"),
 	I("timeout", T, timeout, 1, 3600, "60"),
+	/* NetEase answers 450/451 MI:DMC after some dozens of messages on
+	 * one connection and limits a free account to a few per minute;
+	 * these defaults stay under both for 126/163 (dutyd.conf(5)). */
+	I("per_connection", T, per_connection, 0, 10000, "20"),
+	I("rate", T, rate, 0, 10000, "10"),
 	END
 };
 #undef T
@@ -918,6 +923,7 @@ static const struct field sms_tab[] = {
 	S("region", put_str, T, region, NULL, false),
 	S("template_reminder", put_str, T, template_reminder, NULL, false),
 	S("template_overdue", put_str, T, template_overdue, NULL, false),
+	S("template_shortfall", put_str, T, template_shortfall, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("timeout", T, timeout, 1, 300, "15"),
 	/* 0: the provider's default, set in check_sms. */
@@ -1363,6 +1369,16 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
+		/* An SMS template names what it carries: for duties, the
+		 * shortfall template (warnings go by the other channels). */
+		if ((d->channels & CFG_CH_SMS) && cfg->sms.enabled &&
+		    cfg->sms.template_shortfall == NULL) {
+			ep = xasprintf("duties.[%zu].channels", i);
+			ld_bad_path(ld, ep, "\"sms\" carries the shortfalls of "
+			    "a closed period to the leaders with the approved "
+			    "template sms.template_shortfall: set it");
+			free(ep);
+		}
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}
@@ -1800,7 +1816,8 @@ sections_clear(struct cfg *c)
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
 		&s->sdk_app_id, &s->region, &s->template_reminder,
-		&s->template_overdue, &s->ca_file, &c->mailbox.url,
+		&s->template_overdue, &s->template_shortfall, &s->ca_file,
+		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
 		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
 		&c->report.phone, &c->report.email

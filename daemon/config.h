@@ -73,6 +73,8 @@ struct cfg_smtp {
 	char		*ca_file;	/* extra CA bundle, NULL for system */
 	int		 connect_timeout; /* seconds */
 	int		 timeout;	/* seconds, whole transfer */
+	int		 per_connection; /* messages a connection, 0: no cap */
+	int		 rate;		/* messages per minute, 0: no limit */
 };
 
 struct cfg_maildir {
@@ -118,6 +120,7 @@ struct cfg_sms {
 	char		*region;
 	char		*template_reminder;
 	char		*template_overdue;
+	char		*template_shortfall;	/* duties: to the leaders */
 	char		*ca_file;
 	int		 timeout;
 	int		 param_max;	/* characters per template parameter */

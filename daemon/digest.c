@@ -530,8 +530,9 @@ static int
 feedback_part(struct store *st, const struct digest_in *in, int32_t today,
     struct rval *ctx, struct derr *err)
 {
-	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0 };
-	struct feedback_filter	 fover = { -1, 0, today, 0 };
+	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0,
+	    true };
+	struct feedback_filter	 fover = { -1, 0, today, 0, false };
 	struct feedback_list	 l = { 0 };
 	struct rval		*list, *v;
 	char			 t[32], d[11], *ex;
@@ -550,6 +551,9 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		fmt_local(in->cal, f->date ? f->date : f->received_at, t,
 		    sizeof(t));
 		rval_map_set_str(v, "date", t);
+		/* A date the mail did not give (or gave without a zone), as
+		 * feedback list marks it. */
+		rval_map_set_bool(v, "date_flagged", f->date_flagged);
 		rval_map_set_str(v, "subject", *f->subject ? f->subject :
 		    "（无主题）");
 		ex = str_excerpt(f->excerpt, DIGEST_EXCERPT);
@@ -585,6 +589,36 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 	rval_map_set_int(ctx, "feedback_overdue_count", (int64_t)l.n);
 	rval_map_set_bool(ctx, "has_feedback_overdue", l.n > 0);
 	feedback_list_clear(&l);
+	return 0;
+}
+
+/* Channels paused as a whole: the cause, for the leader to pass on. */
+static int
+paused_part(struct store *st, const struct digest_in *in, struct rval *ctx,
+    struct derr *err)
+{
+	struct channel_pause_list	 l = { 0 };
+	struct rval			*list, *v;
+	char				 t[32];
+	size_t				 i;
+
+	if (store_channel_pause_list(st, &l, err) < 0)
+		return -1;
+	list = rval_map_set_list(ctx, "paused");
+	for (i = 0; i < l.n; i++) {
+		v = rval_list_add_map(list);
+		rval_map_set_str(v, "channel", l.v[i].channel);
+		rval_map_set_str(v, "state", l.v[i].stop ? "已停止发送" :
+		    "已暂停");
+		fmt_local(in->cal, l.v[i].since, t, sizeof(t));
+		rval_map_set_str(v, "since", t);
+		fmt_local(in->cal, l.v[i].until, t, sizeof(t));
+		rval_map_set_str(v, "until", t);
+		rval_map_set_str(v, "cause", l.v[i].cause);
+		rval_map_set_str(v, "reply", l.v[i].reply);
+	}
+	rval_map_set_bool(ctx, "has_paused", l.n > 0);
+	channel_pause_list_clear(&l);
 	return 0;
 }
 
@@ -628,6 +662,8 @@ delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 	}
 	rval_map_set_bool(ctx, "has_delivery", n > 0);
 	rval_map_set_int(ctx, "delivery_count", n);
+	if (paused_part(st, in, ctx, err) < 0)
+		return -1;
 	rval_map_set_bool(ctx, "mailbox_enabled", in->cfg->mailbox.enabled);
 	if (!in->cfg->mailbox.enabled)
 		return 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -45,6 +46,9 @@ main(int argc, char **argv)
 
 	lang_env = language_setup();
 	log_init("dutyctl", LOG_DEST_TTY, LOGL_NOTICE);
+	/* Backups, exports and the database hold every citizen's message:
+	 * whatever the caller's umask, nothing we create is for others. */
+	umask(077);
 	while ((c = getopt_long(argc, argv, "+c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;

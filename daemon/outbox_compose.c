@@ -1,3 +1,9 @@
+/*
+ * outbox: composing.  Turns plan's notifications into outbox rows: one
+ * message per person and channel, rendered from the templates (email with
+ * its MIME built once, SMS as the template's parameters, one robot post per
+ * run), queued idempotently by key.  Delivery is outbox_deliver.c.
+ */
 #include "outbox.h"
 
 #include <stdint.h>
@@ -113,10 +119,9 @@ item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
 
 /* An unmet duty quota (warning) or a closed period's shortfall. */
 static void
-duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
+duty_fill(struct rval *v, const struct cfg *cfg, const struct notif *n)
 {
 	const struct cfg_duty	*d = &cfg->duties[n->duty];
-	struct rval		*v = rval_list_add_map(list);
 	struct cal_period	 p;
 	char			 b[11], name[32];
 
@@ -138,6 +143,12 @@ duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
 	rval_map_set_bool(v, "last_day", n->days <= 0);
 	rval_map_set_str(v, "colour", colour_labels[n->colour]);
 	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
+}
+
+static void
+duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
+{
+	duty_fill(rval_list_add_map(list), cfg, n);
 }
 
 /* Assigned feedback awaiting its answer. */
@@ -183,6 +194,9 @@ struct group {
 	size_t			 n;
 	size_t			 nnew;
 	bool			*fresh;	/* not planned before */
+	/* SMS: an approved template names what it carries, so items and
+	 * shortfalls go in rows of their own (this row's kind). */
+	enum notif_what		 sms_what;
 };
 
 static int
@@ -228,6 +242,10 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			continue;
 		}
 		if (g->v[i].what != NOTIF_ITEM) {
+			/* The first shortfall, for an SMS that names one. */
+			if (g->v[i].what == NOTIF_SHORTFALL && nshort == 0)
+				duty_fill(rval_map_set_map(ctx,
+				    "first_shortfall"), cfg, &g->v[i]);
 			duty_value(g->v[i].what == NOTIF_DUTY ? duties :
 			    shorts, cfg, &g->v[i]);
 			*(g->v[i].what == NOTIF_DUTY ? &nduty : &nshort) += 1;
@@ -333,8 +351,13 @@ sms_parts(const struct cfg *cfg, const struct group *g,
 		    g->v[i].escalation);
 	name = late ? "sms-overdue.txt" : "sms-reminder.txt";
 	code = late ? cfg->sms.template_overdue : cfg->sms.template_reminder;
+	if (g->sms_what == NOTIF_SHORTFALL) {
+		name = "sms-shortfall.txt";
+		code = cfg->sms.template_shortfall;
+	}
 	if (code == NULL)
 		return derr_set(err, DERR_CONFIG, false, "sms.%s is not set",
+		    g->sms_what == NOTIF_SHORTFALL ? "template_shortfall" :
 		    late ? "template_overdue" : "template_reminder");
 	if (render_part(cfg, name, ctx, RENDER_NONE, &lines, err) < 0)
 		return -1;
@@ -427,10 +450,10 @@ group_fresh(struct store *st, struct group *g, const struct cfg *cfg,
 
 	g->nnew = 0;
 	for (i = 0; i < g->n; i++) {
-		/* An SMS template names measures: duties and feedback
-		 * reach the person by email (XXX: templates for them). */
+		/* An SMS template names measures or a shortfall: duty
+		 * warnings and feedback reach the person by email. */
 		if (g->v[i].channel == CFG_CH_SMS &&
-		    g->v[i].what != NOTIF_ITEM) {
+		    g->v[i].what != g->sms_what) {
 			g->fresh[i] = false;
 			continue;
 		}
@@ -546,6 +569,55 @@ robot_item_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The robot kind (cfg im.kinds) a stage belongs to. */
+static const char *
+robot_kind(const struct notif *n)
+{
+	if (n->what == NOTIF_DUTY || n->what == NOTIF_SHORTFALL)
+		return "duty";
+	return n->escalation ? "escalation" : "reminder";
+}
+
+/* Was the same duty stage (another owner's copy) listed before `i`? */
+static bool
+duty_seen(const struct notif_list *l, const bool *fresh, size_t i)
+{
+	const struct notif	*a = &l->v[i], *b;
+	size_t			 j;
+
+	for (j = 0; j < i; j++) {
+		b = &l->v[j];
+		if (fresh[j] && b->what == a->what && b->duty == a->duty &&
+		    b->target == a->target && b->stage == a->stage &&
+		    strcmp(b->period, a->period) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Duty warnings and shortfalls for a robot that takes kind "duty". */
+static void
+robot_duties(const struct cfg *cfg, const struct notif_list *l,
+    const bool *fresh, struct rval *ctx)
+{
+	struct rval	*duties, *shorts;
+	size_t		 i;
+	int		 nd = 0, ns = 0;
+
+	duties = rval_map_set_list(ctx, "duties");
+	shorts = rval_map_set_list(ctx, "shortfalls");
+	for (i = 0; i < l->n; i++) {
+		if (!fresh[i] || l->v[i].what == NOTIF_ITEM ||
+		    l->v[i].what == NOTIF_FEEDBACK || duty_seen(l, fresh, i))
+			continue;
+		duty_value(l->v[i].what == NOTIF_DUTY ? duties : shorts, cfg,
+		    &l->v[i]);
+		*(l->v[i].what == NOTIF_DUTY ? &nd : &ns) += 1;
+	}
+	rval_map_set_bool(ctx, "has_duties", nd > 0);
+	rval_map_set_bool(ctx, "has_shortfalls", ns > 0);
+}
+
 /* Mark the stages for this robot that it has not carried yet. */
 static int
 robot_fresh(struct store *st, const struct cfg *cfg, const struct cfg_im *im,
@@ -559,10 +631,9 @@ robot_fresh(struct store *st, const struct cfg *cfg, const struct cfg_im *im,
 	for (i = 0; i < l->n; i++) {
 		n = &l->v[i];
 		fresh[i] = false;
-		/* XXX duties, shortfalls and feedback do not go to robots. */
-		if (n->channel != CFG_CH_IM || n->what != NOTIF_ITEM ||
-		    !strv_has(&im->kinds,
-		    n->escalation ? "escalation" : "reminder"))
+		/* XXX feedback does not go to robots. */
+		if (n->channel != CFG_CH_IM || n->what == NOTIF_FEEDBACK ||
+		    !strv_has(&im->kinds, robot_kind(n)))
 			continue;
 		r = store_notif_exists(st, n->key, cfg->people[n->person].key,
 		    chan, err);
@@ -588,9 +659,10 @@ robot_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	char			 d[11];
 
 	for (i = 0; i < l->n; i++)
-		if (fresh[i])
+		if (fresh[i] && l->v[i].what == NOTIF_ITEM)
 			it[n++] = (struct robot_item){ l->v[i].deadline,
 			    l->v[i].item_id, i };
+	robot_duties(cfg, l, fresh, ctx);
 	qsort(it, n, sizeof(*it), robot_item_cmp);
 	cal_civil(cal, now, &today, &minute);
 	rval_map_set_str(ctx, "office", cfg->general.office);
@@ -727,7 +799,12 @@ enqueue_all(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		/* Group robots take everyone's stages: see enqueue_robot. */
 		if (sorted->v[i].channel == CFG_CH_IM)
 			continue;
+		g.sms_what = NOTIF_ITEM;
 		r = enqueue_group(st, cfg, cal, &g, now, stats, err);
+		if (r == 0 && sorted->v[i].channel == CFG_CH_SMS) {
+			g.sms_what = NOTIF_SHORTFALL;
+			r = enqueue_group(st, cfg, cal, &g, now, stats, err);
+		}
 	}
 	free(g.fresh);
 	for (i = 0; i < cfg->nim && r == 0; i++)
@@ -794,252 +871,5 @@ outbox_enqueue_email(struct store *st, const struct cfg *cfg,
 	r = store_outbox_insert(st, &row, &id, err);
 	free(row.message_id);
 	free(row.message);
-	return r;
-}
-
-int64_t
-outbox_backoff(const struct cfg_outbox *c, int64_t id, int attempts)
-{
-	int64_t		 d = c->retry_min;
-	uint64_t	 h;
-	int		 i;
-
-	for (i = 1; i < attempts && d < c->retry_max; i++)
-		d *= 2;
-	if (d > c->retry_max)
-		d = c->retry_max;
-	/* Jitter of +-10%, derived from the row so it needs no rand(). */
-	h = (uint64_t)id * 0x9e3779b97f4a7c15ULL + (uint64_t)attempts;
-	h ^= h >> 29;
-	d += (int64_t)(h % (uint64_t)(d / 5 + 1)) - d / 10;
-	return d < 1 ? 1 : d;
-}
-
-struct attempt {
-	const struct cfg_outbox	*cfg;
-	struct outbox_row	*row;
-	int64_t			 now;
-	struct outbox_result	 res;
-	char			 peer[128];
-	char			 errmsg[256];
-};
-
-static void
-classify(struct attempt *a, enum channel_outcome oc, const struct derr *err)
-{
-	const struct outbox_row	*r = a->row;
-	int64_t			 first = r->first_attempt_at ?
-	    r->first_attempt_at : a->now;
-	bool			 expired = a->now - first >= a->cfg->give_up;
-
-	memset(&a->res, 0, sizeof(a->res));
-	a->res.provider_id = a->peer;
-	a->res.next_attempt_at = a->now;
-	if (oc == CHANNEL_SENT) {
-		a->res.status = OUTBOX_SENT;
-		return;
-	}
-	snprintf(a->errmsg, sizeof(a->errmsg), "%s", err->msg);
-	a->res.error = a->errmsg;
-	a->res.maybe_dup = oc == CHANNEL_UNKNOWN;
-	if (oc == CHANNEL_PERMANENT || expired) {
-		a->res.status = OUTBOX_DEAD;
-		return;
-	}
-	a->res.status = OUTBOX_FAILED;
-	a->res.next_attempt_at = a->now + outbox_backoff(a->cfg, r->id,
-	    r->attempts + 1);
-}
-
-static void
-log_attempt(const struct attempt *a, enum channel_outcome oc)
-{
-	static const char *const what[] = {
-		[CHANNEL_SENT] = "sent", [CHANNEL_TRANSIENT] = "failed "
-		"(transient)", [CHANNEL_PERMANENT] = "failed (permanent)",
-		[CHANNEL_UNKNOWN] = "reply lost (may be delivered)",
-	};
-	char	 to[128];
-
-	addr_mask(a->row->recipient, to, sizeof(to));
-	if (oc == CHANNEL_SENT)
-		log_info("outbox: sent id=%lld key=%s channel=%s to=%s "
-		    "attempt=%d%s", (long long)a->row->id, a->row->key,
-		    a->row->channel, to, a->row->attempts + 1,
-		    a->row->maybe_dup ? " maybe_dup=1" : "");
-	else if (a->res.status == OUTBOX_DEAD)
-		log_err("outbox: %s: %s id=%lld key=%s channel=%s to=%s "
-		    "attempt=%d: gave up", what[oc], a->errmsg,
-		    (long long)a->row->id, a->row->key, a->row->channel, to,
-		    a->row->attempts + 1);
-	else
-		log_warn("outbox: %s: %s id=%lld key=%s channel=%s to=%s "
-		    "attempt=%d retry_in=%llds", what[oc], a->errmsg,
-		    (long long)a->row->id, a->row->key, a->row->channel, to,
-		    a->row->attempts + 1,
-		    (long long)(a->res.next_attempt_at - a->now));
-}
-
-/*
- * When a per-recipient limit of `ch` forbids sending row `r` now: 0 if
- * none does, else the time a slot frees (with `why` filled), or -1.
- */
-static int64_t
-limit_until(struct store *s, const struct channel *ch,
-    const struct outbox_row *r, int64_t now, char *why, size_t whylen,
-    struct derr *err)
-{
-	const struct channel_limit	*l;
-	int64_t				 oldest, until = 0;
-	size_t				 i;
-	int				 n;
-
-	for (i = 0; ch != NULL && i < ch->nlimits; i++) {
-		l = &ch->limits[i];
-		if (l->window <= 0 || l->max <= 0)
-			continue;
-		if (store_outbox_sent_since(s, ch->name, r->recipient,
-		    now - l->window + 1, &n, &oldest, err) < 0)
-			return -1;
-		if (n < l->max || oldest + l->window <= until)
-			continue;
-		until = oldest + l->window;
-		snprintf(why, whylen, "rate limit: at most %d %s message(s) "
-		    "to one recipient in %llds", l->max, ch->name,
-		    (long long)l->window);
-	}
-	return until;
-}
-
-static enum channel_outcome
-send_row(struct channel *ch, const struct outbox_row *r, int offset,
-    int64_t now, char *peer, struct derr *err)
-{
-	struct channel_msg	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.key = r->key;
-	m.to_addr = r->recipient;
-	m.to_name = r->recipient_name;
-	m.subject = r->subject;
-	m.text = r->body_text;
-	m.html = r->body_html;
-	m.message_id = r->message_id;
-	m.date = r->created_at;
-	m.utc_offset = offset;
-	m.now = now;
-	m.raw = r->message;
-	m.raw_len = r->message_len;
-	peer[0] = '\0';
-	if (ch == NULL)
-		return derr_set(err, DERR_CONFIG, false, "no %s channel is "
-		    "configured", r->channel), CHANNEL_TRANSIENT;
-	return ch->send(ch->ctx, &m, peer, err);
-}
-
-static void
-stats_add(struct outbox_stats *st, const struct attempt *a,
-    enum channel_outcome oc)
-{
-	if (oc == CHANNEL_SENT)
-		st->sent++;
-	else if (a->res.status == OUTBOX_DEAD)
-		st->dead++;
-	else if (oc == CHANNEL_UNKNOWN)
-		st->unknown++;
-	else
-		st->failed++;
-}
-
-/* The claimed row after `i`, or due->n. */
-static size_t
-next_claimed(const bool *claimed, size_t n, size_t i)
-{
-	for (i++; i < n && !claimed[i]; i++)
-		;
-	return i;
-}
-
-/* Attempt row `row` (sent, or held back by a per-recipient limit). */
-static int
-attempt_one(struct store *s, const struct cfg_outbox *cfg,
-    const struct outbox_drain_opts *o, struct outbox_row *row, int64_t now,
-    struct attempt *a, struct outbox_stats *st, struct channel **ch,
-    struct derr *err)
-{
-	enum channel_outcome	 oc;
-	struct derr		 serr;
-	int64_t			 until;
-
-	memset(a, 0, sizeof(*a));
-	a->cfg = cfg;
-	a->row = row;
-	a->now = now;
-	derr_clear(&serr);
-	*ch = o->channel(o->chctx, row->channel);
-	until = limit_until(s, *ch, row, now, serr.msg, sizeof(serr.msg), err);
-	if (until < 0)
-		return -1;
-	if (until > 0)
-		oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
-	else
-		oc = send_row(*ch, row, o->utc_offset, now, a->peer, &serr);
-	classify(a, oc, &serr);
-	if (until > 0 && a->res.status == OUTBOX_FAILED)
-		a->res.next_attempt_at = until;
-	log_attempt(a, oc);
-	stats_add(st, a, oc);
-	return 0;
-}
-
-int
-outbox_drain(struct store *s, const struct cfg_outbox *cfg,
-    const struct outbox_drain_opts *o, int64_t now, struct outbox_stats *st,
-    struct derr *err)
-{
-	struct outbox_list	 due = { 0 };
-	struct attempt		 a;
-	struct channel		*ch, *used[4] = { 0 };
-	int64_t			*ids = NULL;
-	bool			*claimed = NULL;
-	size_t			 i, j, next, nused = 0;
-	int			 r = -1;
-
-	if (store_outbox_due(s, now, cfg->batch, &due, err) < 0)
-		return -1;
-	ids = xcalloc(due.n + 1, sizeof(*ids));
-	claimed = xcalloc(due.n + 1, sizeof(*claimed));
-	for (i = 0; i < due.n; i++)
-		ids[i] = due.v[i].id;
-	/* One durable claim for the round (store.c: why that is enough). */
-	if (due.n > 0 && store_outbox_claim(s, ids, due.n, o->boot_id,
-	    claimed, now, err) < 0)
-		goto out;
-	/* Rows cancelled (dutyctl) since the due query are not claimed. */
-	for (i = next_claimed(claimed, due.n, (size_t)-1); i < due.n;
-	    i = next) {
-		if (attempt_one(s, cfg, o, &due.v[i], now, &a, st, &ch,
-		    err) < 0)
-			goto out;
-		for (j = 0; j < nused && used[j] != ch; j++)
-			;
-		if (j == nused && ch != NULL && nused < 4)
-			used[nused++] = ch;
-		next = next_claimed(claimed, due.n, i);
-		if (o->stop != NULL && o->stop(o->stopctx))
-			next = due.n;
-		/* The result and the next row in flight share one commit. */
-		if (store_outbox_finish(s, due.v[i].id, &a.res,
-		    next < due.n ? due.v[next].id : 0, now, err) < 0)
-			goto out;
-	}
-	r = (int)due.n;
-out:
-	for (j = 0; j < nused && !o->keep_open; j++)
-		if (used[j]->flush != NULL)
-			used[j]->flush(used[j]->ctx);
-	free(ids);
-	free(claimed);
-	outbox_list_clear(&due);
 	return r;
 }
