@@ -102,7 +102,48 @@ PYEOF
 # weeks later, when November's shortfall is told and in the digest.
 tick "2026-11-30 09:30"
 tick "2026-12-21 09:30" 2
+
+# The digest's system section when mail does not go, through the test
+# SMTP server: a recipient refused for good (a failed reminder), then a
+# login refused (the channel stops, its queue kept).  dutyctl digest
+# preview --html is the HTML part dutyd would send.
+printf 'sekrit\n' > "$T/smtp.pass"
+chmod 600 "$T/smtp.pass"
+P=$(free_port)
+start_smtpd "$T/smtp" "$P" --auth dutyd:sekrit --fail-rcpt 'xu@*=550'
+cat > "$T/s.conf" <<CONF
+general = { database = "$T/s.db"; templates = "$TPL";
+	office = "共青团宁海县委员会"; };
+people = (
+	{ key = "wang"; name = "王立群"; email = "wang@example.org";
+	  roles = ["principal"]; },
+	{ key = "xu"; name = "徐静"; email = "xu@example.org"; leaders = ["wang"]; },
+	{ key = "zhang"; name = "张伟"; email = "zhang@example.org";
+	  leaders = ["wang"]; }
+);
+smtp = { enabled = true; url = "smtp://127.0.0.1:$P"; starttls = false;
+	username = "dutyd"; password_file = "$T/smtp.pass";
+	from = "duty@example.org"; from_name = "巡察整改办";
+	connect_timeout = 3; timeout = 5; per_connection = 0; rate = 0; };
+digest = { enabled = false; };
+CONF
+S="$DUTYCTL -c $T/s.conf --now"
+$S "2026-11-02 10:00" init >/dev/null
+$S "2026-11-02 10:00" item add --problem 十 --problem-title "基层团组织建设薄弱" \
+    --code 十-二 --text "制定基层团组织规范化建设实施方案" --owner xu \
+    --deadline 2026-11-16 >/dev/null
+$S "2026-11-02 10:00" item add --problem 八 --problem-title "联系服务青年不够紧密" \
+    --code 八-二 --text "建立县级团干部直接联系青年工作机制" --owner zhang \
+    --deadline 2026-12-02 >/dev/null
+$DUTYD -c "$T/s.conf" --once --now "2026-11-30 09:30" > "$T/s1.log" 2>&1
+printf 'web-password\n' > "$T/smtp.pass"
+$DUTYD -c "$T/s.conf" --once --now "2026-12-01 09:30" > "$T/s2.log" 2>&1
+stop_pid "$SMTPD_PID"
+$S "2026-12-01 10:00" digest preview --html --to wang > "$T/html/digest3-wang.html" 2>&1
+expect_in "the digest lists the failed reminder" "发送失败的提醒" "$T/html/digest3-wang.html"
+expect_in "and the stopped channel" "发送通道暂停" "$T/html/digest3-wang.html"
 cp "$T/parts.txt" "$SHOTS/subjects.txt"	# which screenshot is which email
+echo "digest3-wang dutyctl digest preview --html (mail not going)" >> "$SHOTS/subjects.txt"
 for want in digest-wang reminder-xu escalation-ouyang duty-wang \
     feedback-zhang duty-sima reminder-huangfu digest2-wang duty2-ouyang \
     digest-ouyang; do
