@@ -14,7 +14,7 @@
 #include "log.h"
 #include "mime.h"
 #include "render.h"
-#include "channels/sms.h"
+#include "smsparam.h"
 
 #define OUTBOX_TEXT_MAX	(1024 * 1024)
 #define OUTBOX_EXCERPT	120	/* characters of a complaint in a reminder */
@@ -361,7 +361,7 @@ sms_parts(const struct cfg *cfg, const struct group *g,
 		    late ? "template_overdue" : "template_reminder");
 	if (render_part(cfg, name, ctx, RENDER_NONE, &lines, err) < 0)
 		return -1;
-	r = sms_params_build(lines, cfg->sms.param_max, &row->body_text, err);
+	r = smsparam_build(lines, cfg->sms.param_max, &row->body_text, err);
 	free(lines);
 	if (r < 0) {
 		derr_prefix(err, "%s", name);
