@@ -485,8 +485,8 @@ struct lp {
 	struct strv		 codes;		/* every measure code read */
 	size_t			*code_row;	/* and its row */
 	struct strv		 pcodes;	/* every problem read */
-	struct strv		 ptitles;	/* and its title ("": unknown) */
-	char			*carry;		/* the problem of the row above */
+	struct strv		 ptitles;	/* its title, "": unknown */
+	char			*carry;		/* problem of the row above */
 	const struct row	*row;
 	struct measure		 m;		/* the measure being read */
 	bool			 bad;		/* a cell of the row is bad */

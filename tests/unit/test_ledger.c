@@ -25,7 +25,8 @@
 
 #define CSV_DIR	TOP_SRCDIR "/tests/data/csv/"
 #define HDR	"problem,problem_title,code,measure,owners,deadline\n"
-#define SAVE_AS	"请在Excel中“另存为”→“CSV UTF-8(逗号分隔)”，再导入另存的.csv文件"
+#define SAVE_AS	"请在Excel中“另存为”→“CSV UTF-8(逗号分隔)”，" \
+		"再导入另存的.csv文件"
 #define HINT	"应为2026-12-31、2026年12月底前、长期坚持或立行立改"
 
 extern char **environ;
@@ -408,7 +409,8 @@ test_ledger_rejects_malformed_rows(void **state)
 	refused_str(HDR "一,T,1,x,wang,2024-09-30,extra,,\n", "第2行：有7个"
 	    "单元格，但表头只有6列");
 	refused_str(HDR "一,T,1,x\"y,wang,2024-09-30\n", "第2行：引号不成对"
-	    "（没加引号的单元格里有引号，或右引号后还有文字），文件读到这里为止");
+	    "（没加引号的单元格里有引号，或右引号后还有文字），文件读到"
+	    "这里为止");
 	refused_str(HDR "一,T,1,\"x,wang,2024-09-30\n", "第2行：带引号的单元格"
 	    "直到文件末尾也没有结束");
 	refused_str(HDR ",T,1,x,wang,2024-09-30\n", "第2行，“problem”列：不能"
@@ -533,10 +535,10 @@ test_ledger_rejects_vague_deadlines(void **state)
 		{ "月底前", "“月底前”没有写是哪一月（请写成2026年12月底前）" },
 		{ "12月下旬", "“12月下旬”不是确定的日期（请写明到哪一天，如"
 		    "2026年12月31日前）" },
-		{ "2026年上半年", "“2026年上半年”不是确定的日期（请写明到哪一天，"
-		    "如2026年12月31日前）" },
-		{ "2026年一季度", "“2026年一季度”不是确定的日期（请写明到哪一天，"
-		    "如2026年12月31日前）" },
+		{ "2026年上半年", "“2026年上半年”不是确定的日期（请写明"
+		    "到哪一天，如2026年12月31日前）" },
+		{ "2026年一季度", "“2026年一季度”不是确定的日期（请写明"
+		    "到哪一天，如2026年12月31日前）" },
 		{ "尽快", "“尽快”没有具体日期（马上改的请写立行立改，否则写明"
 		    "日期）" },
 		{ "2026年2月30日", "“2026年2月30日”不是日期（" HINT "）" },
@@ -569,16 +571,18 @@ test_ledger_standing_duty_note(void **state)
 		"导入。建议：在dutyd.conf的duties中配置 { id = \"…\"; title = "
 		"\"研究部署党风廉政建设\"; period = \"quarter\"; at_least = 1; "
 		"owners = [ \"wang\", \"li\" ]; }，dutyd就会按期提醒并统计",
-		"提示：第3行，“deadline”列：“每月至少2次”是经常性工作，按长期坚持"
-		"导入。建议：在dutyd.conf的duties中配置 { id = \"…\"; title = "
-		"\"谈心谈话\"; period = \"month\"; at_least = 2; owners = [ "
+		"提示：第3行，“deadline”列：“每月至少2次”是经常性工作，"
+		"按长期坚持导入。建议：在dutyd.conf的duties中配置 { id = "
+		"\"…\"; title = \"谈心谈话\"; period = \"month\"; at_least = 2; owners = [ "
 		"\"sun\" ]; }，dutyd就会按期提醒并统计",
 		"提示：第4行，“deadline”列：“长期坚持，每半年召开一次”是经常性"
 		"工作，按长期坚持导入。建议：在dutyd.conf的duties中配置 { id = "
-		"\"…\"; title = \"民主生活会\"; period = \"half\"; at_least = 1; "
-		"owners = [ \"zhou\" ]; }，dutyd就会按期提醒并统计",
-		"提示：第5行，“deadline”列：“每周1次”是经常性工作，按长期坚持导入"
-		"（dutyd.conf的duties按月、季度、半年或年计数，没有更短的周期）",
+		"\"…\"; title = \"民主生活会\"; period = \"half\"; "
+		"at_least = 1; owners = [ \"zhou\" ]; }，dutyd就会按期提醒"
+		"并统计",
+		"提示：第5行，“deadline”列：“每周1次”是经常性工作，"
+		"按长期坚持导入（dutyd.conf的duties按月、季度、半年或年计数，"
+		"没有更短的周期）",
 		NULL };
 	const char		*csv = HDR
 	    "一,T,1,\"研究部署\"\"党风廉政建设\"\"\",王立群、李婷,每季度1次\n"
@@ -612,9 +616,10 @@ test_ledger_reports_every_problem(void **state)
 		"第4行，“code”列：措施编号一-1重复（第2行已经用过）",
 		"第6行：有8个单元格，但表头只有6列",
 		"第7行，“measure”列：不能为空",
-		"提示：第8行，“deadline”列：“1月10日”没有写年份，按2027-01-10导入",
-		"第9行：引号不成对（没加引号的单元格里有引号，或右引号后还有文字），"
-		"文件读到这里为止",
+		"提示：第8行，“deadline”列：“1月10日”没有写年份，"
+		"按2027-01-10导入",
+		"第9行：引号不成对（没加引号的单元格里有引号，"
+		"或右引号后还有文字），文件读到这里为止",
 		NULL };
 	/* Carried down past a bad row: no made-up errors in rows 4-8. */
 	const char	*csv = HDR
