@@ -110,14 +110,16 @@ struct ledger_problems {
 	size_t			 notes_unlisted;
 };
 
+/* Free the list and zero it; NULL and a second call are no-ops. */
 void	ledger_problems_clear(struct ledger_problems *);
 
 /*
  * Parse the whole CSV file `data` (`len` bytes) against the people in
  * `cfg`.  `today` is the current civil date (DAY_NONE if unknown), used
  * only to give a year to a deadline written without one.  Every problem
- * and note is appended to `probs` (may be NULL; cleared by the caller
- * with ledger_problems_clear, on success too, since it may hold notes).
+ * and note goes into `probs`, which starts zeroed (or is NULL); the
+ * caller clears it with ledger_problems_clear, on success too, since it
+ * may hold notes.
  * On success fills `out` (caller clears it with measure_list_clear; ids
  * are 0) and returns 0.  Any error fails the whole file: returns -1 with
  * DERR_INPUT whose message is the first problem's (with "（共N处错误）"
