@@ -25,7 +25,8 @@ pkg = $(or $(shell pkg-config $(1) $(PKGS) 2>/dev/null),$(error pkg-config canno
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(call pkg,--libs))$(PKG_LIBS)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -MMD -MP \
-	  -Idaemon -I$(B)/gen $(PKG_CFLAGS)
+	  -Idaemon -I$(B)/gen -DLOCALEDIR=\"$(PREFIX)/share/locale\" \
+	  $(PKG_CFLAGS)
 LIBS	= $(PKG_LIBS) -lcsv -lm
 LDFLAGS	?=
 
@@ -41,9 +42,23 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	libsystemd-dev libcsv-dev libcmocka-dev sqlite3 python3 \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
-	fetchmail man-db groff-base mandoc faketime
+	fetchmail man-db groff-base mandoc faketime gettext
 
-all: $(B)/dutyd $(B)/dutyctl
+# The Chinese catalog (po/zh_CN.po); dutyctl finds it beside itself in
+# $(B)/locale, or installed under $(PREFIX)/share/locale.
+MO	= $(B)/locale/zh_CN/LC_MESSAGES/dutyd.mo
+
+all: $(B)/dutyd $(B)/dutyctl $(MO)
+
+$(MO): po/zh_CN.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ po/zh_CN.po
+
+# Refresh po/dutyd.pot and merge it into po/zh_CN.po (then translate).
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ -c/ --no-location \
+	    --package-name=dutyd -o po/dutyd.pot daemon/*.c daemon/channels/*.c
+	msgmerge --update --backup=none po/zh_CN.po po/dutyd.pot
 
 $(B)/obj/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
@@ -131,6 +146,9 @@ install-files: all
 	install -m 644 conf/templates/* $(DESTDIR)$(PREFIX)/share/dutyd/templates/
 	install -m 644 conf/dutyd.conf $(DESTDIR)$(PREFIX)/share/doc/dutyd/dutyd.conf.example
 	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/dutyd/README.md
+	install -d $(DESTDIR)$(PREFIX)/share/locale/zh_CN/LC_MESSAGES
+	install -m 644 $(MO) \
+	    $(DESTDIR)$(PREFIX)/share/locale/zh_CN/LC_MESSAGES/dutyd.mo
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system \
 	    $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 	sed 's#/usr/local#$(PREFIX)#g' systemd/dutyd.service > \
@@ -146,7 +164,7 @@ install-files: all
 clean:
 	rm -rf build build-asan var
 
-.PHONY: all deps units check check-run check-asan run run-demo bench bench-run \
+.PHONY: all pot deps units check check-run check-asan run run-demo bench bench-run \
 	install install-files clean
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/channels/*.d $(B)/tests/*.d)

@@ -20,7 +20,9 @@
 #include "cli_int.h"
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
+#include "model.h"
 #include "store.h"
 #include "util.h"
 
@@ -56,27 +58,94 @@ cli_fail_err(const struct derr *err)
 	return cli_fail(cli_exit_code(err), "%s", err->msg);
 }
 
-/* The Unix user for the audit: "alice", or "root (sudo: alice)". */
+/*
+ * The Unix user for the audit ("alice", or "root (sudo: alice)") and the
+ * login that names a person (people.unix_user): the sudo user under sudo.
+ */
 static void
-whoami(char *out, size_t n)
+whoami(struct cli *c)
 {
 	struct passwd	 pw, *res = NULL;
 	char		 b[1024];
 	const char	*sudo = getenv("SUDO_USER");
 
+	c->login[0] = '\0';
 	if (getpwuid_r(getuid(), &pw, b, sizeof(b), &res) != 0 || res == NULL)
-		snprintf(out, n, "uid %u", (unsigned)getuid());
-	else if (sudo != NULL && !str_has_ctl(sudo) && getuid() == 0)
-		snprintf(out, n, "%s (sudo: %.60s)", pw.pw_name, sudo);
-	else
-		snprintf(out, n, "%s", pw.pw_name);
+		snprintf(c->who, sizeof(c->who), "uid %u", (unsigned)getuid());
+	else if (sudo != NULL && !str_has_ctl(sudo) && getuid() == 0) {
+		snprintf(c->who, sizeof(c->who), "%s (sudo: %.60s)",
+		    pw.pw_name, sudo);
+		snprintf(c->login, sizeof(c->login), "%s", sudo);
+	} else {
+		snprintf(c->who, sizeof(c->who), "%s", pw.pw_name);
+		snprintf(c->login, sizeof(c->login), "%s", pw.pw_name);
+	}
+}
+
+/* Find the person the login is; the audit then names them too. */
+static void
+find_me(struct cli *c)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < c->cfg->npeople; i++) {
+		if (c->cfg->people[i].unix_user == NULL)
+			continue;
+		c->unix_users = true;
+		if (c->me == NULL && strcmp(c->cfg->people[i].unix_user,
+		    c->login) == 0)
+			c->me = &c->cfg->people[i];
+	}
+	n = strlen(c->who);
+	if (c->me != NULL && n + 4 < sizeof(c->who))
+		snprintf(c->who + n, sizeof(c->who) - n, " (%s)", c->me->name);
+}
+
+/* Whether person `me` leads an owner of `m`. */
+static bool
+leads(const struct cfg *cfg, const struct cfg_person *me,
+    const struct measure *m)
+{
+	const struct cfg_person	*o;
+	size_t			 i;
+
+	for (i = 0; i < m->owners.n; i++)
+		if ((o = cfg_person_get(cfg, m->owners.v[i])) != NULL &&
+		    strv_has(&o->leaders, me->key))
+			return true;
+	return false;
+}
+
+int
+cli_may_decide(const struct cli *c, const struct measure *m)
+{
+	/* Not set up: no people.unix_user, or root itself (no sudo). */
+	if (!c->unix_users || (getuid() == 0 && c->login[0] != '\0' &&
+	    strcmp(c->login, "root") == 0))
+		return 0;
+	if (c->me == NULL)
+		return cli_fail(EX_NOPERM, _("%s: %s is not anyone in "
+		    "people (people.unix_user in %s): only the office "
+		    "(admin) or the owner's leader may do this"), m->code,
+		    c->login, c->path);
+	if ((c->me->roles & (CFG_ROLE_ADMIN | CFG_ROLE_PRINCIPAL)) != 0 ||
+	    leads(c->cfg, c->me, m))
+		return 0;
+	return cli_fail(EX_NOPERM, _("%s: %s is neither an admin nor a "
+	    "leader of its owner: ask the office or the leader to do this"),
+	    m->code, c->me->name);
 }
 
 static int
 load_cfg(struct cli *c)
 {
 	c->cfg = cfg_report(c->path);
-	return c->cfg == NULL ? EX_CONFIG : 0;
+	if (c->cfg == NULL)
+		return EX_CONFIG;
+	if (!c->lang_env && strcmp(c->cfg->general.language, "en") == 0)
+		i18n_english();
+	find_me(c);
+	return 0;
 }
 
 /* "YYYY-MM-DD HH:MM" or "YYYY-MM-DD" (09:00) in the configured zone. */
@@ -89,15 +158,15 @@ set_now(struct cli *c)
 
 	if (c->now_arg != NULL) {
 		if (strlen(c->now_arg) < 10)
-			return cli_fail(EX_USAGE, "--now: not \"YYYY-MM-DD HH:MM\" "
-			    "(got \"%s\")", c->now_arg);
+			return cli_fail(EX_USAGE, _("--now: not \"YYYY-MM-DD HH:MM\" "
+			    "(got \"%s\")"), c->now_arg);
 		memcpy(d, c->now_arg, 10);
 		d[10] = '\0';
 		if (day_parse(d, &day) < 0 || (c->now_arg[10] != '\0' &&
 		    (c->now_arg[10] != ' ' ||
 		    hhmm_parse(c->now_arg + 11, &min) < 0)))
-			return cli_fail(EX_USAGE, "--now: not \"YYYY-MM-DD HH:MM\" "
-			    "(got \"%s\")", c->now_arg);
+			return cli_fail(EX_USAGE, _("--now: not \"YYYY-MM-DD HH:MM\" "
+			    "(got \"%s\")"), c->now_arg);
 		c->now = cal_instant(c->cal, day, min);
 	}
 	cal_civil(c->cal, c->now, &c->today, &min);
@@ -167,6 +236,7 @@ static const struct cli_opt cli_opts[] = {
 	{ "force", no_argument, 'f' },
 	{ "dry-run", no_argument, 'N' },
 	{ "prefer-file", no_argument, 'R' },
+	{ "approved-by", required_argument, 'A' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -236,7 +306,7 @@ cmd_help(const struct cli_cmd *cmd)
 	char	 line[1024];
 
 	cmd_usage_line(cmd, line, sizeof(line));
-	printf("usage: %s\n  %s\n", line, cmd->help);
+	printf(_("usage: %s\n  %s\n"), line, _(cmd->help));
 }
 
 /* An option this subcommand does not take: say which ones it does. */
@@ -258,14 +328,14 @@ bad_option(const struct cli_cmd *cmd, const char *arg)
 			known = known || strcmp(cli_opts[i].name, name) == 0;
 	}
 	if (known && !word_in(cmd->opts, name))
-		return cli_fail(EX_USAGE, "%s%s%s: option --%s does not apply "
-		    "to this command (usage: %s)", cmd->name,
+		return cli_fail(EX_USAGE, _("%s%s%s: option --%s does not apply "
+		    "to this command (usage: %s)"), cmd->name,
 		    cmd->sub ? " " : "", cmd->sub ? cmd->sub : "", name, line);
 	if (known)
-		return cli_fail(EX_USAGE, "%s%s%s: option --%s needs a value "
-		    "(usage: %s)", cmd->name, cmd->sub ? " " : "",
+		return cli_fail(EX_USAGE, _("%s%s%s: option --%s needs a value "
+		    "(usage: %s)"), cmd->name, cmd->sub ? " " : "",
 		    cmd->sub ? cmd->sub : "", name, line);
-	return cli_fail(EX_USAGE, "%s%s%s: unknown option \"%s\" (usage: %s)",
+	return cli_fail(EX_USAGE, _("%s%s%s: unknown option \"%s\" (usage: %s)"),
 	    cmd->name, cmd->sub ? " " : "", cmd->sub ? cmd->sub : "", arg,
 	    line);
 }
@@ -293,8 +363,8 @@ bad_arg(const struct cli_cmd *cmd, const char *arg)
 	char	 line[1024];
 
 	cmd_usage_line(cmd, line, sizeof(line));
-	return cli_fail(EX_USAGE, "%s%s%s: unexpected argument \"%s\" "
-	    "(usage: %s)", cmd->name, cmd->sub ? " " : "",
+	return cli_fail(EX_USAGE, _("%s%s%s: unexpected argument \"%s\" "
+	    "(usage: %s)"), cmd->name, cmd->sub ? " " : "",
 	    cmd->sub ? cmd->sub : "", arg, line);
 }
 
@@ -304,7 +374,7 @@ set_number(int code, const char *v, struct cli_args *a)
 	long long	 n;
 
 	if (str_to_ll(v, 0, 100000, &n) < 0)
-		return cli_fail(EX_USAGE, "--%s: not a number (got \"%s\")",
+		return cli_fail(EX_USAGE, _("--%s: not a number (got \"%s\")"),
 		    code == 'w' ? "due-within" : "limit", v);
 	*(code == 'w' ? &a->due_within : &a->limit) = (int)n;
 	return 0;
@@ -322,6 +392,7 @@ set_option(int code, const char *v, struct cli_args *a)
 		['b'] = &a->by, ['t'] = &a->target, ['y'] = &a->date,
 		['n'] = &a->note, ['p'] = &a->period, ['u'] = &a->to,
 		['F'] = &a->from, ['S'] = &a->subject,
+		['A'] = &a->approved_by,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,
@@ -337,7 +408,7 @@ set_option(int code, const char *v, struct cli_args *a)
 	else if (code > 0 && code < 128 && flags[code] != NULL)
 		*flags[code] = true;
 	else
-		return cli_fail(EX_SOFTWARE, "option code %d has no field",
+		return cli_fail(EX_SOFTWARE, _("option code %d has no field"),
 		    code);
 	return 0;
 }
@@ -457,31 +528,128 @@ cli_usage(void)
 	char			 line[1024];
 	size_t			 g, i;
 
-	printf("usage: dutyctl [-c FILE] [--now \"YYYY-MM-DD HH:MM\"] "
-	    "COMMAND ...\n  check-config\n");
+	printf(_("usage: dutyctl [-c FILE] [--now \"YYYY-MM-DD HH:MM\"] "
+	    "COMMAND ...\n  check-config\n"));
 	for (g = 0; g < CLI_NGROUPS; g++)
 		for (i = 0; i < *cli_groups[g].n; i++) {
 			cmd = &cli_groups[g].v[i];
 			cmd_usage_line(cmd, line, sizeof(line));
 			printf("  %s\n      %s\n", line + strlen("dutyctl "),
-			    cmd->help);
+			    _(cmd->help));
 		}
-	printf("dutyctl COMMAND --help shows a command's options.\n");
+	printf(_("dutyctl COMMAND --help shows a command's options.\n"));
+}
+
+/* Add the year of `day` to `years` (at most 8, no duplicates). */
+static void
+year_add(int *years, size_t *n, int32_t day)
+{
+	int	 y, m, d;
+	size_t	 i;
+
+	day_to_ymd(day, &y, &m, &d);
+	for (i = 0; i < *n; i++)
+		if (years[i] == y)
+			return;
+	if (*n < 8)
+		years[(*n)++] = y;
+}
+
+void
+cli_calendar_warn(const struct cli *c)
+{
+	struct store_filter	 f;
+	struct measure_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	int			 years[8];
+	size_t			 n = 0, i;
+
+	year_add(years, &n, c->today);
+	year_add(years, &n, c->today + CLI_CAL_AHEAD);
+	memset(&f, 0, sizeof(f));
+	f.status = MEASURE_OPEN;
+	f.due_before = DAY_NONE;
+	f.with_deadline = true;
+	if (c->store != NULL && store_measure_list(c->store, &f, &l, &err) == 0)
+		for (i = 0; i < l.n; i++)
+			year_add(years, &n, l.v[i].deadline);
+	measure_list_clear(&l);
+	for (i = 0; i < n; i++)
+		if (!cal_year_known(c->cal, years[i]))
+			printf(_("note: the holiday calendar does not know %d "
+			    "(the State Council's 放假调休 notice): its working "
+			    "days are counted as Monday to Friday; add them with "
+			    "general.holidays and general.workdays in %s\n"),
+			    years[i], c->path);
 }
 
 static int
-check_config(const char *path)
+check_config(const char *path, int64_t now, const char *now_arg)
 {
-	struct cfg	*cfg;
+	struct derr	 err = { 0 };
+	struct cli	 c;
 	char		*sum;
+	int		 min, r = 0;
 
-	if ((cfg = cfg_report(path)) == NULL)
+	memset(&c, 0, sizeof(c));
+	c.path = path;
+	c.now = now;
+	c.now_arg = now_arg;
+	if ((c.cfg = cfg_report(path)) == NULL)
 		return EX_CONFIG;
-	sum = cfg_summary(cfg);
+	sum = cfg_summary(c.cfg);
 	printf("%s\n", sum);
 	free(sum);
-	cfg_free(cfg);
-	return 0;
+	c.cal = cal_new(c.cfg->general.timezone, c.cfg->general.holidays,
+	    c.cfg->general.nholidays, c.cfg->general.workdays,
+	    c.cfg->general.nworkdays, &err);
+	if (c.cal == NULL)
+		r = cli_fail_err(&err);
+	else if ((r = set_now(&c)) == 0) {
+		cal_civil(c.cal, c.now, &c.today, &min);
+		/* The ledger too, read from a copy: checking changes nothing. */
+		if (access(c.cfg->general.database, R_OK) == 0)
+			c.store = store_open_copy(c.cfg->general.database,
+			    &err);
+		cli_calendar_warn(&c);
+	}
+	store_close(c.store);
+	cal_free(c.cal);
+	cfg_free(c.cfg);
+	return r;
+}
+
+/* Whether `name` is a command with subcommands (item, duty, ...). */
+static bool
+find_group(const char *name)
+{
+	size_t	 g, i;
+
+	for (g = 0; g < CLI_NGROUPS; g++)
+		for (i = 0; i < *cli_groups[g].n; i++)
+			if (strcmp(cli_groups[g].v[i].name, name) == 0 &&
+			    cli_groups[g].v[i].sub != NULL)
+				return true;
+	return false;
+}
+
+/* "dutyctl item": the item subcommands. */
+static void
+cli_usage_of(const char *name)
+{
+	const struct cli_cmd	*cmd;
+	char			 line[1024];
+	size_t			 g, i;
+
+	printf(_("usage:\n"));
+	for (g = 0; g < CLI_NGROUPS; g++)
+		for (i = 0; i < *cli_groups[g].n; i++) {
+			cmd = &cli_groups[g].v[i];
+			if (strcmp(cmd->name, name) != 0)
+				continue;
+			cmd_usage_line(cmd, line, sizeof(line));
+			printf("  %s\n      %s\n", line, _(cmd->help));
+		}
 }
 
 static const struct cli_cmd *
@@ -507,9 +675,86 @@ find_cmd(int argc, char **argv, int *used)
 	return NULL;
 }
 
+/* Edit distance of two short ASCII words (capped at 31 bytes each). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	 d[32][32], i, j, la = strlen(a), lb = strlen(b), c;
+
+	la = la > 31 ? 31 : la;
+	lb = lb > 31 ? 31 : lb;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
+/* The command word nearest to `w` (among names, or a name's subs). */
+static const char *
+nearest(const char *name, const char *w, size_t *best)
+{
+	const struct cli_cmd	*cmd;
+	const char		*hit = NULL, *cand;
+	size_t			 g, i, k;
+
+	*best = SIZE_MAX;
+	for (g = 0; g < CLI_NGROUPS; g++)
+		for (i = 0; i < *cli_groups[g].n; i++) {
+			cmd = &cli_groups[g].v[i];
+			if (name != NULL && (strcmp(cmd->name, name) != 0 ||
+			    cmd->sub == NULL))
+				continue;
+			cand = name != NULL ? cmd->sub : cmd->name;
+			if ((k = distance(cand, w)) < *best) {
+				*best = k;
+				hit = cand;
+			}
+		}
+	if (name == NULL && (k = distance("check-config", w)) < *best) {
+		*best = k;
+		hit = "check-config";
+	}
+	return hit;
+}
+
+/* No such command: say so, with the nearest one when it is close. */
+static int
+unknown_cmd(int argc, char **argv)
+{
+	const char	*name = NULL, *w = argv[0], *hit;
+	size_t		 best;
+
+	if (find_group(argv[0]) && argc > 1) {
+		name = argv[0];
+		w = argv[1];
+	} else if (find_group(argv[0])) {
+		cli_usage_of(argv[0]);
+		return EX_USAGE;
+	}
+	hit = nearest(name, w, &best);
+	if (hit != NULL && best <= 2 && best < strlen(w))
+		return cli_fail(EX_USAGE, _("unknown command \"%s%s%s\"; did "
+		    "you mean \"%s%s%s\"? (dutyctl --help lists the commands)"),
+		    name ? name : "", name ? " " : "", w, name ? name : "",
+		    name ? " " : "", hit);
+	return cli_fail(EX_USAGE, _("unknown command \"%s%s%s\" (dutyctl "
+	    "--help lists the commands)"), name ? name : "", name ? " " : "",
+	    w);
+}
+
 int
-cli_run(const char *path, int64_t now, const char *now_arg, int argc,
-    char **argv)
+cli_run(const char *path, int64_t now, const char *now_arg, bool lang_env,
+    int argc, char **argv)
 {
 	static char		 plain_opt[] = "--plain";
 	const struct cli_cmd	*cmd;
@@ -518,11 +763,9 @@ cli_run(const char *path, int64_t now, const char *now_arg, int argc,
 	int			 used = 0, r, i;
 
 	if (strcmp(argv[0], "check-config") == 0)
-		return check_config(path);
-	if ((cmd = find_cmd(argc, argv, &used)) == NULL) {
-		cli_usage();
-		return EX_USAGE;
-	}
+		return check_config(path, now, now_arg);
+	if ((cmd = find_cmd(argc, argv, &used)) == NULL)
+		return unknown_cmd(argc, argv);
 	/* digest preview --text means the plain part, not "--text T". */
 	for (i = used; strcmp(cmd->name, "digest") == 0 && i < argc; i++)
 		if (strcmp(argv[i], "--text") == 0)
@@ -537,7 +780,8 @@ cli_run(const char *path, int64_t now, const char *now_arg, int argc,
 	c.path = path;
 	c.now = now;
 	c.now_arg = now_arg;
-	whoami(c.who, sizeof(c.who));
+	c.lang_env = lang_env;
+	whoami(&c);
 	if ((r = open_all(&c)) == 0)
 		r = cmd->fn(&c, &a);
 	store_close(c.store);

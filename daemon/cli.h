@@ -7,15 +7,17 @@
 #ifndef DUTYD_CLI_H
 #define DUTYD_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
  * Run dutyctl with `argv` (argv[0] is the subcommand) on config `path`.
  * `now` is the instant to act at (Unix seconds; from --now or the clock).
- * Returns a sysexits.h code.
+ * `lang_env`: the environment chose the language, so general.language
+ * does not.  Returns a sysexits.h code.
  */
-int	cli_run(const char *path, int64_t now, const char *now_arg, int argc,
-	    char **argv);
+int	cli_run(const char *path, int64_t now, const char *now_arg,
+	    bool lang_env, int argc, char **argv);
 
 /* Print the subcommand summary to stdout. */
 void	cli_usage(void);

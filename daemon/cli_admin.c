@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "model.h"
 #include "store.h"
@@ -28,12 +29,17 @@ outbox_list_cmd(struct cli *c, struct cli_args *a)
 	size_t			 i;
 
 	if (a->status != NULL && (st = outbox_status_parse(a->status)) < 0)
-		return cli_fail(EX_USAGE, "--status: pending, sending, sent, failed,"
-		    " dead or cancelled (got \"%s\")", a->status);
+		return cli_fail(EX_USAGE, _("--status: pending, sending, sent, failed,"
+		    " dead or cancelled (got \"%s\")"), a->status);
 	if (store_outbox_list(c->store, st, a->limit, &l, &err) < 0)
 		return cli_fail_err(&err);
-	printf("%-6s %-9s %-7s %-8s %-3s %-16s %s\n", "ID", "STATUS",
-	    "CHANNEL", "TO", "TRY", "NEXT/SENT", "SUBJECT");
+	cli_put_cell(_("ID"), 6);
+	cli_put_cell(_("STATUS"), 9);
+	cli_put_cell(_("CHANNEL"), 7);
+	cli_put_cell(_("TO"), 8);
+	cli_put_cell(_("TRY"), 3);
+	cli_put_cell(_("NEXT/SENT"), 16);
+	printf("%s\n", _("SUBJECT"));
 	for (i = 0; i < l.n; i++) {
 		const struct outbox_row *r = &l.v[i];
 
@@ -43,9 +49,9 @@ outbox_list_cmd(struct cli *c, struct cli_args *a)
 		printf("%-6lld %-9s %-7s %-8s %-3d %-16s %s%s\n",
 		    (long long)r->id, outbox_status_name(r->status),
 		    r->channel, r->person, r->attempts, t, subj,
-		    r->maybe_dup ? " [maybe duplicated]" : "");
+		    r->maybe_dup ? _(" [maybe duplicated]") : "");
 	}
-	printf("%zu row(s)\n", l.n);
+	printf(_("%zu row(s)\n"), l.n);
 	outbox_list_clear(&l);
 	return 0;
 }
@@ -56,7 +62,7 @@ outbox_id(const struct cli_args *a, const char *what, int64_t *id)
 	long long	 v;
 
 	if (a->argc != 1 || str_to_ll(a->argv[0], 1, INT64_MAX, &v) < 0)
-		return cli_fail(EX_USAGE, "usage: dutyctl outbox %s ID", what);
+		return cli_fail(EX_USAGE, _("usage: dutyctl outbox %s ID"), what);
 	*id = v;
 	return 0;
 }
@@ -74,24 +80,24 @@ outbox_show(struct cli *c, struct cli_args *a)
 		return k;
 	if ((k = store_outbox_get(c->store, id, &r, &err)) <= 0)
 		return k < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
-		    "no outbox row %lld", (long long)id);
+		    _("no outbox row %lld"), (long long)id);
 	cli_fmt_time(c, r.created_at, t1, sizeof(t1));
 	cli_fmt_time(c, r.next_attempt_at, t2, sizeof(t2));
 	cli_fmt_time(c, r.sent_at, t3, sizeof(t3));
 	addr_mask(r.recipient, to, sizeof(to));
-	printf("id:          %lld\nkey:         %s\nstatus:      %s%s\n"
+	printf(_("id:          %lld\nkey:         %s\nstatus:      %s%s\n"
 	    "channel:     %s\nto:          %s <%s> (%s)\nsubject:     %s\n"
 	    "message-id:  <%s>\nattempts:    %d\ncreated:     %s\n"
 	    "next try:    %s\nsent:        %s\nlast error:  %s\n"
-	    "provider id: %s\n", (long long)r.id, r.key,
+	    "provider id: %s\n"), (long long)r.id, r.key,
 	    outbox_status_name(r.status), r.maybe_dup ?
-	    " (may have been delivered twice)" : "", r.channel,
+	    _(" (may have been delivered twice)") : "", r.channel,
 	    r.recipient_name, r.recipient, r.person, r.subject, r.message_id,
 	    r.attempts, t1, t2, t3, r.last_error ? r.last_error : "-",
 	    r.provider_id ? r.provider_id : "-");
 	if (r.message != NULL)
-		printf("message:     %zu bytes, built when queued: every "
-		    "attempt sends it as it is\n", r.message_len);
+		printf(_("message:     %zu bytes, built when queued: every "
+		    "attempt sends it as it is\n"), r.message_len);
 	printf("\n%s\n", r.body_text);
 	outbox_row_clear(&r);
 	return 0;
@@ -111,11 +117,12 @@ outbox_admin_cmd(struct cli *c, struct cli_args *a, bool retry)
 	if (k < 0)
 		return cli_fail_err(&err);
 	if (k == 0)
-		return cli_fail(EX_DATAERR, "outbox row %lld cannot be %s (no such "
-		    "row, or it is %s)", (long long)id, retry ? "retried" :
-		    "cancelled", retry ? "pending or sent" : "not waiting");
-	printf("outbox row %lld %s\n", (long long)id, retry ?
-	    "will be sent at the daemon's next wakeup" : "cancelled");
+		return cli_fail(EX_DATAERR, retry ? _("outbox row %lld cannot "
+		    "be retried (no such row, or it is pending or sent)") :
+		    _("outbox row %lld cannot be cancelled (no such row, or "
+		    "it is not waiting)"), (long long)id);
+	printf(retry ? _("outbox row %lld will be sent at the daemon's next "
+	    "wakeup\n") : _("outbox row %lld cancelled\n"), (long long)id);
 	return 0;
 }
 
@@ -146,9 +153,9 @@ cmd_audit(struct cli *c, struct cli_args *a)
 		printf("%s  %-16s %-14s %s\n", t, l.v[i].who, l.v[i].action,
 		    l.v[i].object);
 		if (l.v[i].before != NULL)
-			printf("    before: %s\n", l.v[i].before);
+			printf(_("    before: %s\n"), l.v[i].before);
 		if (l.v[i].after != NULL)
-			printf("    after:  %s\n", l.v[i].after);
+			printf(_("    after:  %s\n"), l.v[i].after);
 	}
 	store_audit_list_clear(&l);
 	return 0;
@@ -164,7 +171,8 @@ status_state(struct cli *c, const char *label, const char *name)
 
 	if ((k = store_state_get(c->store, name, &v, &err)) < 0)
 		return cli_fail_err(&err);
-	printf("%-13s%s\n", label, k > 0 ? v : "never");
+	cli_put_cell(_(label), 12);
+	printf("%s\n", k > 0 ? v : _("never"));
 	free(v);
 	return 0;
 }
@@ -179,11 +187,11 @@ status_daemon(struct cli *c)
 	if ((k = store_lock_owner(c->cfg->general.database, &pid, &err)) < 0)
 		return cli_fail_err(&err);
 	if (k == 0)
-		printf("daemon:      not running\n");
+		printf(_("daemon:      not running\n"));
 	else if (pid > 0)
-		printf("daemon:      running (pid %ld)\n", pid);
+		printf(_("daemon:      running (pid %ld)\n"), pid);
 	else
-		printf("daemon:      running\n");
+		printf(_("daemon:      running\n"));
 	return 0;
 }
 
@@ -198,11 +206,11 @@ status_mailbox(struct cli *c)
 	if ((k = store_mailbox_last(c->store, &at, &res, &err)) < 0)
 		return cli_fail_err(&err);
 	if (k == 0) {
-		printf("mailbox:     never polled\n");
+		printf(_("mailbox:     never polled\n"));
 		return 0;
 	}
 	cli_fmt_time(c, at, t, sizeof(t));
-	printf("mailbox:     last poll %s: %s\n", t, res ? res : "-");
+	printf(_("mailbox:     last poll %s: %s\n"), t, res ? res : "-");
 	free(res);
 	return 0;
 }
@@ -218,16 +226,18 @@ cmd_status(struct cli *c, struct cli_args *a)
 		return cli_fail_err(&err);
 	if ((r = status_daemon(c)) != 0)
 		return r;
-	printf("database:    %s (schema %d)\n", c->cfg->general.database,
+	printf(_("database:    %s (schema %d)\n"), c->cfg->general.database,
 	    store_schema_version(c->store));
-	if ((r = status_state(c, "last plan:", "last_plan")) != 0 ||
-	    (r = status_state(c, "next wakeup:", "next_wakeup")) != 0)
+	if ((r = status_state(c, N_("last plan:"), "last_plan")) != 0 ||
+	    (r = status_state(c, N_("next wakeup:"), "next_wakeup")) != 0)
 		return r;
-	printf("outbox:      %d pending, %d sending, %d sent, %d failed, "
-	    "%d dead, %d cancelled\n", n[0], n[1], n[2], n[3], n[4], n[5]);
-	if ((r = status_mailbox(c)) != 0)
+	printf(_("outbox:      %d pending, %d sending, %d sent, %d failed, "
+	    "%d dead, %d cancelled\n"), n[0], n[1], n[2], n[3], n[4], n[5]);
+	if ((r = status_mailbox(c)) != 0 ||
+	    (r = status_state(c, N_("last digest:"), "last_digest")) != 0)
 		return r;
-	return status_state(c, "last digest:", "last_digest");
+	cli_calendar_warn(c);
+	return 0;
 }
 
 static int
@@ -236,10 +246,10 @@ cmd_backup(struct cli *c, struct cli_args *a)
 	struct derr	 err = { 0 };
 
 	if (a->argc != 1)
-		return cli_fail(EX_USAGE, "usage: dutyctl backup FILE [--force]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl backup FILE [--force]"));
 	if (store_backup(c->store, a->argv[0], a->force, &err) < 0)
 		return cli_fail_err(&err);
-	printf("database %s backed up to %s\n", c->cfg->general.database,
+	printf(_("database %s backed up to %s\n"), c->cfg->general.database,
 	    a->argv[0]);
 	return 0;
 }
@@ -248,25 +258,25 @@ static int
 cmd_init(struct cli *c, struct cli_args *a)
 {
 	(void)a;
-	printf("database %s ready (schema version %d)\n",
+	printf(_("database %s ready (schema version %d)\n"),
 	    c->cfg->general.database, store_schema_version(c->store));
 	return 0;
 }
 
 const struct cli_cmd cli_admin_cmds[] = {
-	{ "init", NULL, cmd_init, "", NULL, "create or upgrade the database" },
+	{ "init", NULL, cmd_init, "", NULL, N_("create or upgrade the database") },
 	{ "outbox", "list", outbox_list_cmd, "status limit", NULL,
-	    "notifications queued, sent or failed" },
-	{ "outbox", "show", outbox_show, "", "ID", "one notification" },
+	    N_("notifications queued, sent or failed") },
+	{ "outbox", "show", outbox_show, "", "ID", N_("one notification") },
 	{ "outbox", "retry", outbox_retry_cmd, "", "ID",
-	    "send a failed or dead notification again" },
+	    N_("send a failed or dead notification again") },
 	{ "outbox", "cancel", outbox_cancel_cmd, "", "ID",
-	    "never send a waiting notification" },
-	{ "audit", NULL, cmd_audit, "limit", NULL, "the latest changes" },
+	    N_("never send a waiting notification") },
+	{ "audit", NULL, cmd_audit, "limit", NULL, N_("the latest changes") },
 	{ "status", NULL, cmd_status, "", NULL,
-	    "daemon, planning, outbox, mailbox" },
+	    N_("daemon, planning, outbox, mailbox") },
 	{ "backup", NULL, cmd_backup, "force", "FILE",
-	    "an online copy of the database" },
+	    N_("an online copy of the database") },
 };
 const size_t cli_admin_ncmds = sizeof(cli_admin_cmds) /
     sizeof(cli_admin_cmds[0]);

@@ -12,6 +12,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
 #include "digest.h"
 #include "gather.h"
 #include "log.h"
@@ -29,8 +30,8 @@ print_digest(const struct cli_args *a, const struct cfg_person *p,
 	else if (a->plain)
 		printf("%s\n", msg->text);
 	else
-		printf("Subject: %s\nTo: %s <%s>\n\n%s\n", msg->subject,
-		    p->name, p->email ? p->email : "no email", msg->text);
+		printf(_("Subject: %s\nTo: %s <%s>\n\n%s\n"), msg->subject,
+		    p->name, p->email ? p->email : _("no email"), msg->text);
 }
 
 /*
@@ -47,16 +48,16 @@ digest_preview(struct cli *c, struct cli_args *a)
 	int			 r = 0;
 
 	if (a->html && a->plain)
-		return cli_fail(EX_USAGE, "usage: dutyctl digest preview "
-		    "[--html|--text] [--to KEY]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl digest preview "
+		    "[--html|--text] [--to KEY]"));
 	if (a->to != NULL) {
 		if ((p = cfg_person_find(c->cfg, a->to)) == NULL)
-			return cli_fail(EX_DATAERR, "--to: unknown person "
-			    "\"%s\"", a->to);
+			return cli_fail(EX_DATAERR, _("--to: unknown person "
+			    "\"%s\""), a->to);
 	} else if (c->cfg->digest.to.n == 0 || (p = cfg_person_get(c->cfg,
 	    c->cfg->digest.to.v[0])) == NULL)
-		return cli_fail(EX_CONFIG, "nobody to preview for: set "
-		    "digest.to in %s, or give --to KEY", c->path);
+		return cli_fail(EX_CONFIG, _("nobody to preview for: set "
+		    "digest.to in %s, or give --to KEY"), c->path);
 	if (gather_digest(c->store, c->cfg, c->cal, c->now, false, &g,
 	    &err) < 0)
 		return cli_fail_err(&err);
@@ -72,7 +73,7 @@ digest_preview(struct cli *c, struct cli_args *a)
 
 const struct cli_cmd cli_digest_cmds[] = {
 	{ "digest", "preview", digest_preview, "html plain to", NULL,
-	    "this week's digest, not sent (--text: the plain part)" },
+	    N_("this week's digest, not sent (--text: the plain part)") },
 };
 const size_t cli_digest_ncmds = sizeof(cli_digest_cmds) /
     sizeof(cli_digest_cmds[0]);

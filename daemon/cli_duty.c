@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
 #include "ledger.h"
 #include "log.h"
 #include "model.h"
@@ -33,8 +34,8 @@ need_duty(const struct cli *c, const char *id)
 	for (i = 0; i < c->cfg->nduties && o < sizeof(ids); i++)
 		o += (size_t)snprintf(ids + o, sizeof(ids) - o, "%s%s",
 		    i ? ", " : "", c->cfg->duties[i].id);
-	cli_fail(EX_DATAERR, "unknown duty \"%s\" (configured: %s)", id,
-	    o ? ids : "none");
+	cli_fail(EX_DATAERR, _("unknown duty \"%s\" (configured: %s)"), id,
+	    o ? ids : _("none"));
 	return NULL;
 }
 
@@ -201,11 +202,11 @@ duty_status(struct cli *c, struct cli_args *a)
 	int			 r;
 
 	if (a->argc != 0)
-		return cli_fail(EX_USAGE, "usage: dutyctl duty status "
-		    "[--period 2026Q4] [--json]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl duty status "
+		    "[--period 2026Q4] [--json]"));
 	if (a->period != NULL && cal_period_parse(a->period, &within) < 0)
-		return cli_fail(EX_USAGE, "--period: not a period like 2026-11, "
-		    "2026Q4, 2026H2 or 2026 (got \"%s\")", a->period);
+		return cli_fail(EX_USAGE, _("--period: not a period like 2026-11, "
+		    "2026Q4, 2026H2 or 2026 (got \"%s\")"), a->period);
 	if ((r = cli_duty_snapshot(c, a->period ? &within : NULL, &snap)) == 0) {
 		plan_duty_cells(c->cfg, c->cal, c->today, a->period ? &within :
 		    NULL, &snap, &cells);
@@ -240,7 +241,7 @@ duty_list(struct cli *c, struct cli_args *a)
 		    d->targets.n ? "；对象：" : "", tg);
 	}
 	if (c->cfg->nduties == 0)
-		printf("no duties configured (see duties in %s)\n", c->path);
+		printf(_("no duties configured (see duties in %s)\n"), c->path);
 	return 0;
 }
 
@@ -275,50 +276,50 @@ duty_log(struct cli *c, struct cli_args *a)
 	int			 r;
 
 	if (a->argc != 1 || a->by == NULL || a->note == NULL)
-		return cli_fail(EX_USAGE, "usage: dutyctl duty log ID --by KEY "
+		return cli_fail(EX_USAGE, _("usage: dutyctl duty log ID --by KEY "
 		    "[--target T] [--date YYYY-MM-DD] --note \"...\" "
-		    "[--evidence \"...\"] [--late --reason \"...\"]");
+		    "[--evidence \"...\"] [--late --reason \"...\"]"));
 	if ((d = need_duty(c, a->argv[0])) == NULL)
 		return EX_DATAERR;
 	if ((p = cfg_person_find(c->cfg, a->by)) == NULL)
-		return cli_fail(EX_DATAERR, "--by: unknown person \"%s\" (a key or "
-		    "name from people in %s)", a->by, c->path);
+		return cli_fail(EX_DATAERR, _("--by: unknown person \"%s\" (a key or "
+		    "name from people in %s)"), a->by, c->path);
 	for (i = 0; i < d->owners.n && strcmp(d->owners.v[i], p->key); i++)
 		;
 	if (i == d->owners.n) {
 		cli_owner_names(c, &d->owners, pname, sizeof(pname));
-		return cli_fail(EX_DATAERR, "--by: %s is not an owner of duty %s "
-		    "(owners: %s)", p->name, d->id, pname);
+		return cli_fail(EX_DATAERR, _("--by: %s is not an owner of duty %s "
+		    "(owners: %s)"), p->name, d->id, pname);
 	}
 	if (d->targets.n > 0 && a->target == NULL)
-		return cli_fail(EX_USAGE, "duty %s is done per target: give "
-		    "--target (one of the duty's targets)", d->id);
+		return cli_fail(EX_USAGE, _("duty %s is done per target: give "
+		    "--target (one of the duty's targets)"), d->id);
 	if (d->targets.n == 0 && a->target != NULL)
-		return cli_fail(EX_USAGE, "--target: duty %s has no targets",
+		return cli_fail(EX_USAGE, _("--target: duty %s has no targets"),
 		    d->id);
 	for (i = 0; a->target && i < d->targets.n &&
 	    strcmp(d->targets.v[i], a->target); i++)
 		;
 	if (a->target != NULL && i == d->targets.n)
-		return cli_fail(EX_DATAERR, "--target: \"%s\" is not a target of "
-		    "duty %s", a->target, d->id);
+		return cli_fail(EX_DATAERR, _("--target: \"%s\" is not a target of "
+		    "duty %s"), a->target, d->id);
 	if (a->date != NULL && day_parse(a->date, &day) < 0)
-		return cli_fail(EX_USAGE, "--date: not a date YYYY-MM-DD (got "
-		    "\"%s\")", a->date);
+		return cli_fail(EX_USAGE, _("--date: not a date YYYY-MM-DD (got "
+		    "\"%s\")"), a->date);
 	if (day > c->today)
-		return cli_fail(EX_DATAERR, "--date: %s is in the future (today is "
-		    "%s)", day_format(day, d1), day_format(c->today, d2));
+		return cli_fail(EX_DATAERR, _("--date: %s is in the future (today is "
+		    "%s)"), day_format(day, d1), day_format(c->today, d2));
 	if ((r = cli_check_text("note", a->note)) != 0 ||
 	    (a->evidence && (r = cli_check_text("evidence", a->evidence)) != 0))
 		return r;
 	if (log_window(c, d, day, &per) < 0 && !a->late)
-		return cli_fail(EX_DATAERR, "--date: %s is in %s, which closed on "
+		return cli_fail(EX_DATAERR, _("--date: %s is in %s, which closed on "
 		    "%s, more than %d day(s) ago: log it with --late --reason "
-		    "\"...\"", day_format(day, d1), per.label,
+		    "\"...\""), day_format(day, d1), per.label,
 		    day_format(per.end, d2), d->late_days);
 	if (a->late && (a->reason == NULL ||
 	    a->reason[strspn(a->reason, " \t")] == '\0'))
-		return cli_fail(EX_USAGE, "--late needs --reason \"...\"");
+		return cli_fail(EX_USAGE, _("--late needs --reason \"...\""));
 	o.duty = d->id;
 	o.person = p->key;
 	o.target = (char *)(uintptr_t)(a->target ? a->target : "");
@@ -352,21 +353,21 @@ duty_unlog(struct cli *c, struct cli_args *a)
 
 	if (a->argc != 1 || a->reason == NULL ||
 	    a->reason[strspn(a->reason, " \t")] == '\0')
-		return cli_fail(EX_USAGE, "usage: dutyctl duty unlog ID --reason "
-		    "\"...\"   (ID from dutyctl duty history)");
+		return cli_fail(EX_USAGE, _("usage: dutyctl duty unlog ID --reason "
+		    "\"...\"   (ID from dutyctl duty history)"));
 	if (str_to_ll(a->argv[0][0] == '#' ? a->argv[0] + 1 : a->argv[0], 1,
 	    INT64_MAX, &id) < 0)
-		return cli_fail(EX_USAGE, "duty unlog: not an occurrence id (got "
-		    "\"%s\")", a->argv[0]);
+		return cli_fail(EX_USAGE, _("duty unlog: not an occurrence id (got "
+		    "\"%s\")"), a->argv[0]);
 	if ((r = cli_check_text("reason", a->reason)) != 0)
 		return r;
 	if ((r = store_occurrence_remove(c->store, id, a->reason, c->who,
 	    c->now, &err)) < 0)
 		return cli_fail_err(&err);
 	if (r == 0)
-		return cli_fail(EX_DATAERR, "duty unlog: no occurrence #%lld (or "
-		    "it was already removed)", id);
-	printf("removed #%lld\n", id);
+		return cli_fail(EX_DATAERR, _("duty unlog: no occurrence #%lld (or "
+		    "it was already removed)"), id);
+	printf(_("removed #%lld\n"), id);
 	return 0;
 }
 
@@ -381,15 +382,15 @@ duty_history(struct cli *c, struct cli_args *a)
 	size_t			 i;
 
 	if (a->argc > 1)
-		return cli_fail(EX_USAGE, "usage: dutyctl duty history [ID] "
-		    "[--period P] [--all]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl duty history [ID] "
+		    "[--period P] [--all]"));
 	if (a->argc == 1 && need_duty(c, a->argv[0]) == NULL)
 		return EX_DATAERR;
 	if (a->period == NULL)
 		cal_period_of(CFG_PERIOD_YEAR, c->today, &p);
 	else if (cal_period_parse(a->period, &p) < 0)
-		return cli_fail(EX_USAGE, "--period: not a period like 2026-11, "
-		    "2026Q4, 2026H2 or 2026 (got \"%s\")", a->period);
+		return cli_fail(EX_USAGE, _("--period: not a period like 2026-11, "
+		    "2026Q4, 2026H2 or 2026 (got \"%s\")"), a->period);
 	if (store_occurrence_list(c->store, a->argc ? a->argv[0] : NULL,
 	    p.start, p.end, a->all, &l, &err) < 0)
 		return cli_fail_err(&err);
@@ -411,14 +412,14 @@ duty_history(struct cli *c, struct cli_args *a)
 
 const struct cli_cmd cli_duty_cmds[] = {
 	{ "duty", "list", duty_list, "", NULL,
-	    "the standing duties of the config" },
+	    N_("the standing duties of the config") },
 	{ "duty", "status", duty_status, "period json", NULL,
-	    "the compliance matrix of a period (default: now)" },
+	    N_("the compliance matrix of a period (default: now)") },
 	{ "duty", "log", duty_log, "by target date note evidence late reason",
-	    "ID", "record that a duty was done" },
+	    "ID", N_("record that a duty was done") },
 	{ "duty", "unlog", duty_unlog, "reason", "OCCURRENCE",
-	    "withdraw a record, with the reason" },
+	    N_("withdraw a record, with the reason") },
 	{ "duty", "history", duty_history, "period all", "[ID]",
-	    "what was recorded" },
+	    N_("what was recorded") },
 };
 const size_t cli_duty_ncmds = sizeof(cli_duty_cmds) / sizeof(cli_duty_cmds[0]);

@@ -14,6 +14,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
 #include "ledger.h"
 #include "log.h"
 #include "model.h"
@@ -26,7 +27,7 @@ feedback_id(const struct cli_args *a, const char *what, int64_t *id)
 	long long	 v;
 
 	if (a->argc != 1 || str_to_ll(a->argv[0], 1, INT64_MAX, &v) < 0)
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback %s ID", what);
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback %s ID"), what);
 	*id = v;
 	return 0;
 }
@@ -113,8 +114,8 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 
 	if (a->status != NULL && (f.status = feedback_status_parse(a->status))
 	    < 0)
-		return cli_fail(EX_USAGE, "--status: new, assigned, answered or "
-		    "closed (got \"%s\")", a->status);
+		return cli_fail(EX_USAGE, _("--status: new, assigned, answered or "
+		    "closed (got \"%s\")"), a->status);
 	if (a->overdue)
 		f.overdue_on = c->today;
 	f.limit = a->all || a->json ? 0 : a->limit;
@@ -125,8 +126,13 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 		feedback_list_clear(&l);
 		return r;
 	}
-	printf("%-5s %-8s %-16s %-24s %-10s %s\n", "ID", "状态", "日期",
-	    "来信人", "答复期限", "主题");
+	/* The same display widths as the rows below (CJK counts 2). */
+	cli_put_cell(_("ID"), 5);
+	cli_put_cell(_("STATUS"), 8);
+	cli_put_cell(_("DATE"), 17);
+	cli_put_cell(_("FROM"), 24);
+	cli_put_cell(_("ANSWER BY"), 10);
+	printf("%s\n", _("SUBJECT"));
 	for (i = 0; i < l.n; i++) {
 		const struct feedback *fb = &l.v[i];
 
@@ -141,7 +147,8 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 		    day_format(fb->answer_deadline, d), 10);
 		printf("%s\n", subj);
 	}
-	printf("共 %zu 条（* 日期缺失或无法识别，按收信时间）\n", l.n);
+	printf(_("%zu message(s) (* no readable date: the time received)\n"),
+	    l.n);
 	feedback_list_clear(&l);
 	return 0;
 }
@@ -159,7 +166,7 @@ feedback_show(struct cli *c, struct cli_args *a)
 		return k;
 	if ((k = store_feedback_get(c->store, id, &f, &err)) <= 0)
 		return k < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
-		    "no feedback %lld", (long long)id);
+		    _("no feedback %lld"), (long long)id);
 	if (a->json) {
 		k = feedback_print_json(c, &f, 1, true);
 		feedback_clear(&f);
@@ -198,15 +205,15 @@ feedback_assign(struct cli *c, struct cli_args *a)
 	if ((k = feedback_id(a, "assign", &id)) != 0)
 		return k;
 	if (a->owner == NULL)
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback assign ID "
-		    "--owner K [--deadline YYYY-MM-DD]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback assign ID "
+		    "--owner K [--deadline YYYY-MM-DD]"));
 	if ((p = cfg_person_find(c->cfg, a->owner)) == NULL)
-		return cli_fail(EX_DATAERR, "--owner: no person \"%s\" in %s",
+		return cli_fail(EX_DATAERR, _("--owner: no person \"%s\" in %s"),
 		    a->owner, c->cfg->path);
 	if (a->deadline != NULL) {
 		if (day_parse(a->deadline, &deadline) < 0)
-			return cli_fail(EX_DATAERR, "--deadline: not a date "
-			    "YYYY-MM-DD (got \"%s\")", a->deadline);
+			return cli_fail(EX_DATAERR, _("--deadline: not a date "
+			    "YYYY-MM-DD (got \"%s\")"), a->deadline);
 	} else {
 		deadline = cal_add_workdays(c->cal, c->today,
 		    c->cfg->mailbox.answer_days);
@@ -231,8 +238,8 @@ feedback_answer(struct cli *c, struct cli_args *a)
 	if ((k = feedback_id(a, "answer", &id)) != 0)
 		return k;
 	if (a->text == NULL || *a->text == '\0')
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback answer ID "
-		    "--text ANSWER");
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback answer ID "
+		    "--text ANSWER"));
 	if ((k = cli_check_text("text", a->text)) != 0)
 		return k;
 	if (store_feedback_answer(c->store, id, a->text, c->who, c->now,
@@ -251,8 +258,8 @@ feedback_add(struct cli *c, struct cli_args *a)
 	int		 k;
 
 	if (a->from == NULL || a->text == NULL)
-		return cli_fail(EX_USAGE, "usage: dutyctl feedback add --from WHO "
-		    "[--subject S] --text T [--kind phone|manual]");
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback add --from WHO "
+		    "[--subject S] --text T [--kind phone|manual]"));
 	if ((k = cli_check_text("from", a->from)) != 0 ||
 	    (k = cli_check_text("text", a->text)) != 0 ||
 	    (a->subject != NULL && (k = cli_check_text("subject", a->subject))
@@ -260,7 +267,7 @@ feedback_add(struct cli *c, struct cli_args *a)
 		return k;
 	if (a->kind != NULL && strcmp(a->kind, "phone") != 0 &&
 	    strcmp(a->kind, "manual") != 0)
-		return cli_fail(EX_USAGE, "--kind: phone or manual (got \"%s\")",
+		return cli_fail(EX_USAGE, _("--kind: phone or manual (got \"%s\")"),
 		    a->kind);
 	memset(&f, 0, sizeof(f));
 	f.source = (char *)(uintptr_t)(a->kind != NULL ? a->kind : "phone");
@@ -278,14 +285,14 @@ feedback_add(struct cli *c, struct cli_args *a)
 
 const struct cli_cmd cli_feedback_cmds[] = {
 	{ "feedback", "list", feedback_list_cmd, "status overdue limit all "
-	    "json", NULL, "the feedback mailbox (意见箱)" },
-	{ "feedback", "show", feedback_show, "json", "ID", "one message" },
+	    "json", NULL, N_("the feedback mailbox (意见箱)") },
+	{ "feedback", "show", feedback_show, "json", "ID", N_("one message") },
 	{ "feedback", "assign", feedback_assign, "owner deadline", "ID",
-	    "give a message to an officer to answer" },
+	    N_("give a message to an officer to answer") },
 	{ "feedback", "answer", feedback_answer, "text", "ID",
-	    "record the answer" },
+	    N_("record the answer") },
 	{ "feedback", "add", feedback_add, "from subject text kind", NULL,
-	    "record feedback that came by phone or in person (来电、来访)" },
+	    N_("record feedback that came by phone or in person (来电、来访)") },
 };
 const size_t cli_feedback_ncmds = sizeof(cli_feedback_cmds) /
     sizeof(cli_feedback_cmds[0]);

@@ -16,6 +16,7 @@
 #include "util.h"
 
 struct cfg;
+struct cfg_person;
 struct cal;
 struct store;
 struct plan_snapshot;
@@ -31,6 +32,10 @@ struct cli {
 	int64_t		 now;
 	int32_t		 today;
 	const char	*now_arg;
+	bool		 lang_env;	/* the environment chose the language */
+	char		 login[64];	/* the user's login (sudo: SUDO_USER) */
+	const struct cfg_person *me;	/* the person that login is, or NULL */
+	bool		 unix_users;	/* people.unix_user is set up */
 };
 
 /* The parsed options; only those the subcommand takes can be set. */
@@ -39,6 +44,7 @@ struct cli_args {
 	const char	*deadline, *kind, *evidence, *reason, *status;
 	const char	*output, *by, *target, *date, *note, *period, *to;
 	const char	*from, *subject;	/* feedback add */
+	const char	*approved_by;		/* item extend */
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */
 	int		 limit;
@@ -83,6 +89,15 @@ int	cli_exit_code(const struct derr *err);
 /* Refuse control characters and invalid UTF-8 in option --`opt`. */
 int	cli_check_text(const char *opt, const char *s);
 
+struct measure;
+/*
+ * Whether this user may sign off, reopen or extend measure `m`: someone
+ * with the admin or principal role, or a leader of one of its owners.
+ * Without people.unix_user in the config (and for root itself) anyone
+ * may.  0, or EX_NOPERM after saying why.
+ */
+int	cli_may_decide(const struct cli *c, const struct measure *m);
+
 /* Print `s` padded to display width `w` (CJK counts 2), then a space. */
 void	cli_put_cell(const char *s, size_t w);
 /* Copy at most `w` display columns of the first line of `s`, with "…". */
@@ -92,6 +107,16 @@ void	cli_owner_names(const struct cli *c, const struct strv *owners,
 	    char *out, size_t n);
 /* "YYYY-MM-DD HH:MM" in the configured zone, "-" for 0. */
 void	cli_fmt_time(const struct cli *c, int64_t t, char *out, size_t n);
+/* How far ahead cli_calendar_warn looks, in days. */
+#define CLI_CAL_AHEAD	60
+
+/*
+ * Say (stdout) which years of today, the next CLI_CAL_AHEAD days and the
+ * open measures' deadlines (when c->store is open) the holiday calendar
+ * does not know, and how to add them.
+ */
+void	cli_calendar_warn(const struct cli *c);
+
 /* Duty counts and closed-period records of every period in `within`. */
 int	cli_duty_snapshot(struct cli *c, const struct cal_period *within,
 	    struct plan_snapshot *snap);

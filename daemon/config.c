@@ -21,6 +21,7 @@
 
 #include <libconfig.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "model.h"
 #include "util.h"
@@ -469,6 +470,17 @@ put_loglevel(struct ld *ld, const struct field *f, const struct cval *v,
 }
 
 static void
+put_language(struct ld *ld, const struct field *f, const struct cval *v,
+    void *obj)
+{
+	if (strcmp(v->str, "zh_CN") != 0 && strcmp(v->str, "en") != 0) {
+		ld_bad(ld, v, "language must be zh_CN or en");
+		return;
+	}
+	put_str(ld, f, v, obj);
+}
+
+static void
 put_day(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 {
 	int32_t	**days = AT(obj, f->off, int32_t *);
@@ -820,6 +832,7 @@ static const struct field general_tab[] = {
 	    "/usr/local/share/dutyd/templates", false),
 	S("office", put_str, G, office, NULL, false),
 	S("log_level", put_loglevel, G, log_level, "info", false),
+	S("language", put_language, G, language, "zh_CN", false),
 	DARR("holidays", G, holidays, nholidays),
 	DARR("workdays", G, workdays, nworkdays),
 	END
@@ -835,6 +848,7 @@ static const struct field person_tab[] = {
 	ARR("roles", F_STR, put_role, P, roles, "officer"),
 	ARR("leaders", F_STR, put_strv, P, leaders, NULL),
 	BOOL("disabled", P, disabled, "false"),
+	S("unix_user", put_str, P, unix_user, NULL, false),
 	END
 };
 #undef P
@@ -1249,6 +1263,15 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 		    strcmp(p->key, q->key) == 0) {
 			ep = xasprintf("people.[%zu].key", i);
 			what = xasprintf("duplicate key, also people.[%zu]", j);
+			ld_bad_path(ld, ep, what);
+			free(ep);
+			free(what);
+		}
+		if (p->unix_user != NULL && q->unix_user != NULL &&
+		    strcmp(p->unix_user, q->unix_user) == 0) {
+			ep = xasprintf("people.[%zu].unix_user", i);
+			what = xasprintf("duplicate unix_user, also "
+			    "people.[%zu]", j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
@@ -1788,6 +1811,7 @@ person_clear(struct cfg_person *p)
 	free(p->name);
 	free(p->email);
 	free(p->phone);
+	free(p->unix_user);
 	strv_clear(&p->leaders);
 }
 
@@ -1830,7 +1854,8 @@ sections_clear(struct cfg *c)
 	char		**strs[] = {
 		&c->general.timezone, &c->general.database,
 		&c->general.templates, &c->general.office,
-		&c->general.log_level, &c->smtp.url, &c->smtp.username,
+		&c->general.log_level, &c->general.language, &c->smtp.url,
+		&c->smtp.username,
 		&c->smtp.password_file, &c->smtp.from, &c->smtp.from_name,
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
@@ -1908,17 +1933,22 @@ cfg_summary(const struct cfg *cfg)
 	char	*email, *s;
 
 	if (cfg->smtp.enabled)
-		email = xasprintf("email via %s", cfg->smtp.url);
+		email = xasprintf(_("email via %s"), cfg->smtp.url);
 	else if (cfg->maildir.path != NULL)
-		email = xasprintf("email to maildir %s", cfg->maildir.path);
+		email = xasprintf(_("email to maildir %s"), cfg->maildir.path);
 	else
-		email = xstrdup("no email");
-	s = xasprintf("configuration OK: %zu %s, %zu %s, %s, sms %s, "
-	    "%zu im, mailbox %s, database %s", cfg->npeople,
-	    cfg->npeople == 1 ? "person" : "people", cfg->nduties,
-	    cfg->nduties == 1 ? "duty" : "duties", email,
-	    cfg->sms.enabled ? cfg->sms.provider : "off", cfg->nim,
-	    cfg->mailbox.enabled ? cfg->mailbox.url : "off",
+		email = xstrdup(_("no email"));
+	s = xasprintf(cfg->npeople == 1 && cfg->nduties == 1 ?
+	    _("configuration OK: %zu person, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->npeople == 1 ?
+	    _("configuration OK: %zu person, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") : cfg->nduties == 1 ?
+	    _("configuration OK: %zu people, %zu duty, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s") :
+	    _("configuration OK: %zu people, %zu duties, %s, sms %s, %zu im, "
+	    "mailbox %s, database %s"), cfg->npeople, cfg->nduties, email,
+	    cfg->sms.enabled ? cfg->sms.provider : _("off"), cfg->nim,
+	    cfg->mailbox.enabled ? cfg->mailbox.url : _("off"),
 	    cfg->general.database);
 	free(email);
 	return s;

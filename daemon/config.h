@@ -35,6 +35,7 @@ struct cfg_person {
 	unsigned	 roles;		/* enum cfg_role bits */
 	struct strv	 leaders;	/* person keys: 分管领导 to escalate to */
 	bool		 disabled;
+	char		*unix_user;	/* login that is this person in dutyctl */
 };
 
 struct cfg_general {
@@ -43,6 +44,7 @@ struct cfg_general {
 	char		*templates;	/* directory of message templates */
 	char		*office;	/* office name shown in messages */
 	char		*log_level;	/* "info" by default */
+	char		*language;	/* what dutyctl speaks: "zh_CN" or "en" */
 	int32_t		*holidays;	/* extra days off (sorted) */
 	size_t		 nholidays;
 	int32_t		*workdays;	/* extra adjusted working days (sorted) */

@@ -85,52 +85,43 @@ int
 digest_since(struct store *st, const char *week, int64_t now,
     int64_t *since, struct derr *err)
 {
-	char	*done = NULL;
-	bool	 this_week;
-	int	 r;
+	int	 this_week, r;
 
 	*since = now - 7 * 86400;
-	if (store_state_get(st, "digest_week", &done, err) < 0)
+	if ((this_week = digest_week_done(st, week, err)) < 0)
 		return -1;
-	this_week = done != NULL && strcmp(done, week) == 0;
-	free(done);
 	r = state_instant(st, this_week ? "digest_since" : "digest_at", now,
 	    since, err);
 	return r < 0 ? -1 : 0;
 }
 
-/* Whitespace runs become one space; at most `max` characters, then "…". */
-static char *
-excerpt(const char *s, size_t max)
+int
+digest_week_done(struct store *st, const char *week, struct derr *err)
 {
-	char	*out = xmalloc(strlen(s) + 4), *o = out;
-	size_t	 chars = 0, len;
-	bool	 space = false;
+	char	*done = NULL;
+	int	 r;
 
-	while (*s != '\0' && chars < max) {
-		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-			space = o != out;
-			s++;
-			continue;
-		}
-		if (space) {
-			*o++ = ' ';
-			chars++;
-			space = false;
-		}
-		for (len = 1; (s[len] & 0xc0) == 0x80 && len < 4; len++)
-			;
-		memcpy(o, s, len);
-		o += len;
-		s += len;
-		chars++;
-	}
-	if (*s != '\0') {
-		memcpy(o, "…", 3);
-		o += 3;
-	}
-	*o = '\0';
-	return out;
+	if (store_state_get(st, "digest_week", &done, err) < 0)
+		return -1;
+	r = done != NULL && strcmp(done, week) == 0;
+	free(done);
+	return r;
+}
+
+int
+digest_mark_queued(struct store *st, const char *week, int64_t since,
+    const char *summary, int64_t now, struct derr *err)
+{
+	char	 at[32], from[32];
+
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	snprintf(from, sizeof(from), "%lld", (long long)since);
+	if (store_state_set(st, "digest_since", from, now, err) < 0 ||
+	    store_state_set(st, "digest_week", week, now, err) < 0 ||
+	    store_state_set(st, "digest_at", at, now, err) < 0 ||
+	    store_state_set(st, "last_digest", summary, now, err) < 0)
+		return -1;
+	return 0;
 }
 
 static void
@@ -188,6 +179,13 @@ measure_row(struct rval *list, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_int(v, "days_left", m->deadline - today);
 	rval_map_set_int(v, "workdays_left", m->deadline > today ?
 	    cal_workdays_between(cal, today, m->deadline) : 0);
+	rval_map_set_bool(v, "extended", m->extensions > 0);
+	if (m->extensions > 0) {
+		rval_map_set_str(v, "extended_from",
+		    day_format(m->extended_from, d));
+		rval_map_set_str(v, "extension_reason", m->extension_reason ?
+		    m->extension_reason : "");
+	}
 	rval_map_set_bool(v, "due_today", m->deadline == today);
 }
 
@@ -451,7 +449,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		rval_map_set_str(v, "date", t);
 		rval_map_set_str(v, "subject", *f->subject ? f->subject :
 		    "（无主题）");
-		ex = excerpt(f->excerpt, DIGEST_EXCERPT);
+		ex = str_excerpt(f->excerpt, DIGEST_EXCERPT);
 		rval_map_set_str(v, "excerpt", ex);
 		free(ex);
 		rval_map_set_str(v, "source", strcmp(f->source, "phone") == 0 ?

@@ -54,6 +54,16 @@ int	digest_since(struct store *, const char *week, int64_t now,
 	    int64_t *since, struct derr *);
 
 /*
+ * The digest keeps its own state in the store (digest_week, digest_since,
+ * digest_at, last_digest).  digest_week_done: 1 if `week`'s digest was
+ * queued, 0 if not, -1.  digest_mark_queued: record that it was, at `now`,
+ * with feedback counted from `since` and `summary` for dutyctl status.
+ */
+int	digest_week_done(struct store *, const char *week, struct derr *);
+int	digest_mark_queued(struct store *, const char *week, int64_t since,
+	    const char *summary, int64_t now, struct derr *);
+
+/*
  * The ISO week label of `now` ("2026-W48") and whether this week's digest
  * is due: at digest.time on digest.weekday, or on the first working day
  * after it within the week when that day is off.  *next is the next

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "log.h"
 #include "mime.h"
+#include "model.h"
 #include "net.h"
 #include "store.h"
 #include "util.h"
@@ -108,9 +109,12 @@ real_now(void)
 	return (int64_t)ts.tv_sec;
 }
 
-/* "YYYY-MM-DD HH:MM" in local time (TZ is set by the calendar). */
+/*
+ * "YYYY-MM-DD HH:MM" in the configured zone, through the engine's
+ * calendar (the process's TZ plays no part).
+ */
 static int64_t
-parse_now(const char *s)
+parse_now(const struct engine *e, const char *s)
 {
 	struct tm	 tm;
 	char		*end;
@@ -121,8 +125,8 @@ parse_now(const char *s)
 		log_err("--now: not \"YYYY-MM-DD HH:MM\" (got \"%s\")", s);
 		exit(EX_USAGE);
 	}
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm);
+	return engine_local_instant(e, day_from_ymd(tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday), tm.tm_hour * 60 + tm.tm_min);
 }
 
 /* Load and validate; every error is logged.  NULL if invalid. */
@@ -383,7 +387,7 @@ main(int argc, char **argv)
 		return err.kind == DERR_CONFIG ? EX_CONFIG : EX_UNAVAILABLE;
 	}
 	if (r.o.now != NULL)
-		r.clock_offset = parse_now(r.o.now) - real_now();
+		r.clock_offset = parse_now(r.engine, r.o.now) - real_now();
 	rc = loop(&r);
 	engine_free(r.engine);
 	free(bootid);

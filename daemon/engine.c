@@ -463,8 +463,7 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	struct gather_digest	 g;
 	struct digest_msg	 msg;
 	char			 week[16], key[96], v[256], d[11];
-	char			*done = NULL;
-	int64_t			 due_next;
+	int64_t			 due_next, since;
 	int32_t			 today;
 	size_t			 i;
 	int			 r = 0, q = 0, min;
@@ -476,13 +475,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	}
 	if (due_next < *next)
 		*next = due_next;
-	if (store_state_get(e->store, "digest_week", &done, err) < 0)
-		return -1;
-	if (done != NULL && strcmp(done, week) == 0) {
-		free(done);
-		return 0;
-	}
-	free(done);
+	if ((r = digest_week_done(e->store, week, err)) != 0)
+		return r < 0 ? -1 : 0;
 	if (gather_digest(e->store, e->cfg, e->cal, now, true, &g, err) < 0)
 		return -1;
 	cal_civil(e->cal, now, &today, &min);
@@ -503,18 +497,13 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 		q += r > 0;
 		r = r < 0 ? -1 : 0;
 	}
-	snprintf(v, sizeof(v), "%lld", (long long)g.in.since);
+	since = g.in.since;
 	gather_digest_clear(&g);
 	if (r < 0)
 		return -1;
-	snprintf(key, sizeof(key), "%lld", (long long)now);
-	if (store_state_set(e->store, "digest_since", v, now, err) < 0 ||
-	    store_state_set(e->store, "digest_week", week, now, err) < 0 ||
-	    store_state_set(e->store, "digest_at", key, now, err) < 0)
-		return -1;
 	snprintf(v, sizeof(v), "%s, %s %02d:%02d, %d queued", week,
 	    day_format(today, d), min / 60, min % 60, q);
-	if (store_state_set(e->store, "last_digest", v, now, err) < 0)
+	if (digest_mark_queued(e->store, week, since, v, now, err) < 0)
 		return -1;
 	log_info("digest: %s: %d digest(s) queued", week, q);
 	return q;
@@ -581,4 +570,10 @@ engine_queued_since(struct engine *e, int64_t since, struct outbox_list *out,
     struct derr *err)
 {
 	return store_outbox_since(e->store, since, out, err);
+}
+
+int64_t
+engine_local_instant(const struct engine *e, int32_t day, int minute)
+{
+	return cal_instant(e->cal, day, minute);
 }

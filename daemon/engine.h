@@ -48,6 +48,9 @@ int	engine_tick(struct engine *, int64_t now, int64_t *next);
 /* Counts for status lines: outbox rows pending+failed. */
 int	engine_backlog(struct engine *);
 
+/* The instant of civil `day` at `minute` in the configured zone. */
+int64_t	engine_local_instant(const struct engine *, int32_t day, int minute);
+
 struct outbox_list;
 /*
  * The notifications queued at or after `since` (a dry run's tick: what

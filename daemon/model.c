@@ -191,8 +191,10 @@ measure_clear(struct measure *m)
 	strv_clear(&m->owners);
 	free(m->evidence);
 	free(m->closed_by);
+	free(m->extension_reason);
 	memset(m, 0, sizeof(*m));
 	m->deadline = DAY_NONE;
+	m->extended_from = DAY_NONE;
 }
 
 void

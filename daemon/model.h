@@ -60,6 +60,11 @@ struct measure {
 	char			*closed_by;
 	int			 reopened;	/* times reopened */
 	int			 row;		/* ledger file row it came from, or 0 */
+	/* 延期: the deadline before the first extension (DAY_NONE: never
+	 * extended), the latest extension's reason, how many. */
+	int32_t			 extended_from;
+	char			*extension_reason;
+	int			 extensions;
 };
 
 void	measure_clear(struct measure *);

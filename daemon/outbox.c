@@ -11,6 +11,7 @@
 #include "channels/sms.h"
 
 #define OUTBOX_TEXT_MAX	(1024 * 1024)
+#define OUTBOX_EXCERPT	120	/* characters of a complaint in a reminder */
 
 static const char *
 channel_name(unsigned ch)
@@ -45,6 +46,38 @@ static const char *const colour_labels[] = {
 	[NOTIF_GREEN] = "green", [NOTIF_YELLOW] = "yellow", [NOTIF_RED] = "red"
 };
 
+/* 延期: extended, the first deadline and the latest reason. */
+static void
+extension_value(struct rval *v, const struct measure *m)
+{
+	char	 d[11];
+
+	rval_map_set_bool(v, "extended", m->extensions > 0);
+	if (m->extensions == 0)
+		return;
+	rval_map_set_str(v, "extended_from", day_format(m->extended_from, d));
+	rval_map_set_str(v, "extension_reason", m->extension_reason ?
+	    m->extension_reason : "");
+}
+
+/* Every owner of a measure, by name, joined with 、. */
+static void
+owners_value(struct rval *v, const struct cfg *cfg, const struct strv *keys)
+{
+	const struct cfg_person	*p;
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < keys->n; i++) {
+		p = cfg_person_get(cfg, keys->v[i]);
+		(void)buf_printf(&b, NULL, "%s%s", i ? "、" : "",
+		    p ? p->name : keys->v[i]);	/* unlimited buf */
+	}
+	rval_map_set_str(v, "owner_names", b.data ? b.data : "");
+	buf_clear(&b);
+}
+
 static void
 item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
     const struct measure *m, int32_t today)
@@ -68,6 +101,14 @@ item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
 	    today - m->deadline : 0);
 	rval_map_set_int(v, "workdays_overdue", n->days < 0 ? -n->days : 0);
 	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
+	owners_value(v, cfg, &m->owners);
+	/* Why an escalation reached this person: a leader of the owner, or
+	 * a principal once it is long overdue. */
+	rval_map_set_bool(v, "via_leader", strv_has(
+	    &cfg->people[n->owner].leaders, cfg->people[n->person].key));
+	rval_map_set_int(v, "escalate_principal",
+	    cfg->reminders.escalate_principal);
+	extension_value(v, m);
 }
 
 /* An unmet duty quota (warning) or a closed period's shortfall. */
@@ -106,7 +147,7 @@ feedback_value(struct store *st, struct rval *list, const struct cfg *cfg,
 {
 	struct feedback	 f;
 	struct rval	*v;
-	char		 d[11];
+	char		 d[11], *ex;
 	int		 r;
 
 	if ((r = store_feedback_get(st, n->item_id, &f, err)) <= 0)
@@ -116,6 +157,9 @@ feedback_value(struct store *st, struct rval *list, const struct cfg *cfg,
 	rval_map_set_int(v, "id", f.id);
 	rval_map_set_str(v, "sender", f.sender);
 	rval_map_set_str(v, "subject", *f.subject ? f.subject : "（无主题）");
+	ex = str_excerpt(f.excerpt, OUTBOX_EXCERPT);
+	rval_map_set_str(v, "excerpt", ex);
+	free(ex);
 	rval_map_set_str(v, "deadline", day_format(f.answer_deadline, d));
 	rval_map_set_bool(v, "overdue", f.answer_deadline < today);
 	rval_map_set_bool(v, "due_today", f.answer_deadline == today);
@@ -145,10 +189,11 @@ static int
 group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
     const struct group *g, int64_t now, struct rval *ctx, struct derr *err)
 {
-	struct rval	*own, *esc, *duties, *shorts, *fown, *fesc;
+	struct rval	*own, *esc, *duties, *shorts, *fown, *fesc, *oshort;
 	struct measure	 m;
 	size_t		 i;
 	int		 nown = 0, nesc = 0, nduty = 0, nshort = 0, nlate = 0, r;
+	int		 noshort = 0;
 	int		 nfown = 0, nfesc = 0;
 	int32_t		 today;
 	int		 minute;
@@ -164,6 +209,8 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	fown = rval_map_set_list(ctx, "feedback");
 	fesc = rval_map_set_list(ctx, "feedback_escalations");
 	shorts = rval_map_set_list(ctx, "shortfalls");
+	/* A shortfall of the reader's own (a 书记 with nobody above him). */
+	oshort = rval_map_set_list(ctx, "own_shortfalls");
 	for (i = 0; i < g->n; i++) {
 		if (!g->fresh[i])
 			continue;
@@ -172,6 +219,12 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			    fown, cfg, &g->v[i], today, err) < 0)
 				return -1;
 			*(g->v[i].escalation ? &nfesc : &nfown) += 1;
+			continue;
+		}
+		if (g->v[i].what == NOTIF_SHORTFALL &&
+		    g->v[i].owner == g->v[i].person) {
+			duty_value(oshort, cfg, &g->v[i]);
+			noshort++;
 			continue;
 		}
 		if (g->v[i].what != NOTIF_ITEM) {
@@ -211,6 +264,8 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_int(ctx, "shortfall_count", nshort);
 	rval_map_set_bool(ctx, "has_duties", nduty > 0);
 	rval_map_set_bool(ctx, "has_shortfalls", nshort > 0);
+	rval_map_set_int(ctx, "own_shortfall_count", noshort);
+	rval_map_set_bool(ctx, "has_own_shortfalls", noshort > 0);
 	return 0;
 }
 

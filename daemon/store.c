@@ -506,7 +506,8 @@ static const char measure_cols[] =
     "SELECT m.id, p.code, p.title, m.code, m.text, m.kind, m.deadline, "
     "m.status, m.done_at, m.evidence, m.closed_by, m.reopened, "
     "(SELECT group_concat(person, ',') FROM (SELECT person FROM "
-    "measure_owner o WHERE o.measure_id = m.id ORDER BY pos)) "
+    "measure_owner o WHERE o.measure_id = m.id ORDER BY pos)), "
+    "m.extended_from, m.extension_reason, m.extensions "
     "FROM measure m JOIN problem p ON p.id = m.problem_id ";
 
 static void
@@ -548,6 +549,9 @@ row_measure(sqlite3_stmt *st, struct measure *m)
 	m->closed_by = col_dup(st, 10);
 	m->reopened = sqlite3_column_int(st, 11);
 	split_owners((const char *)sqlite3_column_text(st, 12), &m->owners);
+	m->extended_from = col_day(st, 13);
+	m->extension_reason = col_dup(st, 14);
+	m->extensions = sqlite3_column_int(st, 15);
 }
 
 /* A one-line description of a measure for the audit's before/after. */
@@ -1030,6 +1034,97 @@ store_measure_reopen(struct store *s, const char *code, const char *reason,
     const char *who, int64_t now, struct derr *err)
 {
 	return status_tx(s, code, false, reason, who, now, err);
+}
+
+/* ---- 延期 ----------------------------------------------------------- */
+
+static int
+extension_insert(struct store *s, const struct measure *m, int32_t to,
+    const char *reason, const char *approved_by, const char *who,
+    int64_t now, struct derr *err)
+{
+	static const char ins[] = "INSERT INTO extension (measure_id, "
+	    "old_deadline, new_deadline, reason, approved_by, who, at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+	static const char upd[] = "UPDATE measure SET deadline = ?, "
+	    "kind = 'deadline', extended_from = coalesce(extended_from, ?), "
+	    "extension_reason = ?, extensions = extensions + 1, "
+	    "updated_at = ? WHERE id = ?";
+	sqlite3_stmt	*st;
+
+	if ((st = prep(s, ins, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, m->id);
+	bind_day(st, 2, m->deadline);
+	bind_day(st, 3, to);
+	bind_text(st, 4, reason);
+	bind_text(st, 5, approved_by);
+	bind_text(st, 6, who);
+	sqlite3_bind_int64(st, 7, now);
+	if (step_done(s, st, "extension", err) < 0 ||
+	    (st = prep(s, upd, err)) == NULL)
+		return -1;
+	bind_day(st, 1, to);
+	bind_day(st, 2, m->deadline);
+	bind_text(st, 3, reason);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, m->id);
+	return step_done(s, st, "measure extend", err);
+}
+
+/* Why measure `m` cannot be extended to `to`, or NULL. */
+static const char *
+extension_refused(const struct measure *m, int32_t to)
+{
+	if (m->status == MEASURE_DONE)
+		return "it is done (销号): reopen it first";
+	if (m->kind == MEASURE_ONGOING)
+		return "it is 长期坚持 and has no deadline";
+	if (m->deadline != DAY_NONE && to <= m->deadline)
+		return "the new deadline must be later than the current one "
+		    "(to move it earlier, use item edit)";
+	return NULL;
+}
+
+int
+store_measure_extend(struct store *s, const char *code, int32_t to,
+    const char *reason, const char *approved_by, const char *who,
+    int64_t now, struct derr *err)
+{
+	struct measure	 m;
+	const char	*why;
+	char		*after, d1[11], d2[11];
+	int		 r;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((r = store_measure_get(s, code, &m, err)) <= 0) {
+		store_rollback(s);
+		return r < 0 ? -1 : derr_set(err, DERR_INPUT, false,
+		    "no measure %s", code);
+	}
+	if ((why = extension_refused(&m, to)) != NULL) {
+		derr_set(err, DERR_INPUT, false, "%s cannot be extended: %s",
+		    code, why);
+		measure_clear(&m);
+		store_rollback(s);
+		return -1;
+	}
+	after = xasprintf("deadline %s -> %s; reason=%s%s%s",
+	    day_format(m.deadline, d1), day_format(to, d2), reason,
+	    approved_by ? "; approved_by=" : "", approved_by ? approved_by :
+	    "");
+	r = extension_insert(s, &m, to, reason, approved_by, who, now, err);
+	if (r == 0)
+		r = audit(s, who, now, "measure.extend", code, NULL, after,
+		    err);
+	free(after);
+	measure_clear(&m);
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err);
 }
 
 /* ---- ledger import ------------------------------------------------- */

@@ -96,6 +96,17 @@ int	store_measure_close(struct store *, const char *code,
 int	store_measure_reopen(struct store *, const char *code,
 	    const char *reason, const char *who, int64_t now, struct derr *);
 
+/*
+ * 延期: move open measure `code`'s deadline later to `to`, keeping the old
+ * one, `reason` and `approved_by` (a person key, or NULL) in the
+ * measure's extension history, with the audit row, in one transaction.
+ * 0, or -1: DERR_INPUT (no such measure; done, 长期坚持, or `to` not
+ * later), DERR_DB.
+ */
+int	store_measure_extend(struct store *, const char *code, int32_t to,
+	    const char *reason, const char *approved_by, const char *who,
+	    int64_t now, struct derr *);
+
 struct store_import_stats {
 	int	 added;
 	int	 changed;

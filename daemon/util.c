@@ -512,3 +512,36 @@ secret_file_read(const char *path, char **out, struct derr *err)
 	*out = s;
 	return 0;
 }
+
+char *
+str_excerpt(const char *s, size_t max)
+{
+	char	*out = xmalloc(strlen(s) + 4), *o = out;
+	size_t	 chars = 0, len;
+	bool	 space = false;
+
+	while (*s != '\0' && chars < max) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			space = o != out;
+			s++;
+			continue;
+		}
+		if (space) {
+			*o++ = ' ';
+			chars++;
+			space = false;
+		}
+		for (len = 1; (s[len] & 0xc0) == 0x80 && len < 4; len++)
+			;
+		memcpy(o, s, len);
+		o += len;
+		s += len;
+		chars++;
+	}
+	if (*s != '\0') {
+		memcpy(o, "…", 3);
+		o += 3;
+	}
+	*o = '\0';
+	return out;
+}

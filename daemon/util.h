@@ -63,6 +63,11 @@ bool	str_utf8_valid(const char *, size_t);
 size_t	str_width(const char *);
 /* Strip ASCII whitespace at both ends, in place; returns `s`. */
 char	*str_trim(char *);
+/*
+ * A one-line excerpt of `s`: whitespace runs become one space, at most
+ * `max` characters, then "…".  The caller frees it.
+ */
+char	*str_excerpt(const char *s, size_t max);
 /* Parse a decimal integer in [min, max]; returns 0 or -1. */
 int	str_to_ll(const char *, long long min, long long max, long long *);
 

@@ -10,7 +10,7 @@ D=${1:-daemon}
 # they share the module's layer.
 layer() {
 	case "${1%%_*}" in
-	err|log|util|model|journal) echo 0 ;;
+	err|log|util|model|journal|i18n) echo 0 ;;
 	config) echo 1 ;;
 	calendar|store|render|mime|net|sign|channels/*) echo 2 ;;
 	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;

@@ -21,7 +21,7 @@ sh conf/demo/mkledger.sh conf/demo/ledger.csv.in var/demo-ledger.csv
 "$B/dutyctl" -c conf/demo.conf check-config
 "$B/dutyctl" -c conf/demo.conf init
 "$B/dutyctl" -c conf/demo.conf import var/demo-ledger.csv
-echo "--- the ledger (dutyctl -c conf/demo.conf item list):"
+echo "--- 整改台账（dutyctl -c conf/demo.conf item list）："
 "$B/dutyctl" -c conf/demo.conf item list
 # Some standing duties already done this period (谈心谈话, 研究部署).
 "$B/dutyctl" -c conf/demo.conf duty log talks --by chen --target 办公室 \
@@ -38,7 +38,7 @@ echo "--- the ledger (dutyctl -c conf/demo.conf item list):"
     --subject "团费收缴通知不及时" \
     --text "村团支部没有及时通知团费收缴，请改进。" >/dev/null
 "$B/dutyctl" -c conf/demo.conf feedback assign 2 --owner xu >/dev/null
-echo "--- standing duties this period (dutyctl -c conf/demo.conf duty status):"
+echo "--- 本期常态化工作（dutyctl -c conf/demo.conf duty status）："
 "$B/dutyctl" -c conf/demo.conf duty status
 
 /usr/bin/python3 tests/integration/httpd.py --port "$PORT" \
@@ -51,13 +51,13 @@ trap 'exit 130' INT TERM
 i=0
 while [ ! -s var/sms-standin.pid ] && [ $i -lt 50 ]; do
 	if ! kill -0 "$standin" 2>/dev/null; then
-		echo "the SMS stand-in did not start (is port $PORT in use?):" >&2
+		echo "短信平台模拟服务未能启动（端口 $PORT 被占用？）：" >&2
 		cat var/sms-standin.out >&2
 		exit 1
 	fi
 	sleep 0.1; i=$((i + 1))
 done
 rm -f var/sms-standin.pid
-echo "--- SMS stand-in on 127.0.0.1:$PORT (requests in var/sms-standin/)"
-echo "--- starting dutyd (Ctrl-C to stop); mail goes to var/outbox/new/"
+echo "--- 短信平台模拟服务：127.0.0.1:$PORT（收到的请求在 var/sms-standin/）"
+echo "--- 启动 dutyd（按 Ctrl-C 停止）；提醒邮件写入 var/outbox/new/"
 "$B/dutyd" -c conf/demo.conf || true

@@ -59,7 +59,7 @@ expect_in "the totals are the database's" \
     "整改措施共${total}项，已完成${done_}项（20%），未完成$((total - done_))项；其中逾期${over}项，14天内到期${soon}项。" "$T/m.txt"
 expect_in "overdue first, the oldest on top, with owner" "【逾期10天】一-1（责任人：徐静，时限：2026-11-20）" "$T/m.txt"
 expect_in "per-problem progress with a bar" "■■■■■□□□□□ 1/2  二、联系服务青年不够紧密" "$T/m.txt"
-expect_in "due within 14 days" "2026-12-08（还剩8天）一-3 建立宣讲队伍（责任人：徐静）" "$T/m.txt"
+expect_in "due within 14 days" "2026-12-08（还剩6个工作日）一-3 建立宣讲队伍（责任人：徐静）" "$T/m.txt"
 expect_in "the duty matrix of the period" "[已完成] 团费收缴：徐静，2026年11月 1/1次" "$T/m.txt"
 expect_in "new feedback with sender and excerpt" "摘要：村团支部没有及时通知团费收缴，请改进。" "$T/m.txt"
 expect_in "an owner who cannot be reached is flagged" "赵四（已停用），负责1项未完成措施" "$T/m.txt"

@@ -111,7 +111,7 @@ expect_eq "the records keep done and required" \
 $PY "$TOP/tests/integration/mailcheck.py" --body $(ls -t "$T"/s/*.eml) > "$T/m3.txt"
 expect_in "chen hears of xu's shortfall" "【未完成】团费收缴（责任人：徐静）" "$T/m3.txt"
 expect_in "wang hears of chen's shortfall" "【未完成】分管领导对联系科室开展谈心谈话（组织宣传部）（责任人：陈晓峰）" "$T/m3.txt"
-expect_in "the shortfall subject" "subject=【工作通报】您分管的1项常态化工作上期未完成" "$T/m3.txt"
+expect_in "the shortfall subject" "subject=【工作通报】1项常态化工作上一周期未完成，请督促落实" "$T/m3.txt"
 n=$(ls "$T"/s/*.eml | wc -l)
 $DUTYD -c "$T/d.conf" --once --now "2027-01-05 09:30" > "$T/d4.log" 2>&1
 expect_eq "the shortfall is told once" "$n" "$(ls "$T"/s/*.eml | wc -l)"

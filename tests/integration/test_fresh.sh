@@ -65,7 +65,7 @@ RUN=$!
 # Stop once dutyd has started and written the first reminders.
 i=0
 while [ $i -lt 600 ]; do
-	grep -q "starting dutyd" "$T/run.log" 2>/dev/null &&
+	grep -q "启动 dutyd" "$T/run.log" 2>/dev/null &&
 	    ls "$T/clone/var/outbox/new/" 2>/dev/null | grep -q . && break
 	kill -0 "$RUN" 2>/dev/null || break
 	sleep 0.2; i=$((i + 1))
@@ -82,7 +82,7 @@ wait "$RUN" 2>/dev/null
 expect_in "make run installs the missing package" "install" "$T/apt.log"
 expect_in "the install names the missing package" "$MISSING" "$T/apt.log"
 check "make run builds dutyd" test -x "$T/clone/build/dutyd"
-expect_in "make run reaches the daemon" "starting dutyd" "$T/run.log"
+expect_in "make run reaches the daemon" "启动 dutyd" "$T/run.log"
 n=$(ls "$T/clone/var/outbox/new/" 2>/dev/null | wc -l)
 check "the demo daemon writes reminders ($n)" test "$n" -gt 0
 if grep -q "gmime.h: No such file" "$T/run.log"; then

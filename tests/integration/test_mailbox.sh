@@ -124,7 +124,7 @@ expect_in "control characters are refused" "--text: control characters" "$T/out"
 $C feedback list --overdue --now "2026-12-23" > /dev/null 2>&1
 $DUTYCTL -c "$T/d.conf" --now "2026-12-23" feedback assign 3 --owner li > /dev/null
 $DUTYCTL -c "$T/d.conf" --now "2027-02-01" feedback list --overdue > "$T/out" 2>&1
-expect_in "overdue lists feedback past its deadline" "共 1 条" "$T/out"
+expect_in "overdue lists feedback past its deadline" "1 message(s)" "$T/out"
 n=$(sqlite3 "$T/duty.db" "SELECT group_concat(action) FROM audit WHERE action LIKE 'feedback.a%s%' ")
 expect_eq "assign and answer are audited" "feedback.assign,feedback.answer,feedback.assign" "$n"
 

@@ -59,7 +59,7 @@ $PY "$TOP/tests/integration/mailcheck.py" "$T"/dry-md/new/* > "$T/dry.txt"
 expect_in "the officer's subject decodes to Chinese" \
     "subject=【整改提醒】张伟，您有2项整改措施需要关注" "$T/dry.txt"
 expect_in "the leader gets the escalation" \
-    "subject=【逾期督办】您分管的1项整改措施已逾期" "$T/dry.txt"
+    "subject=【逾期督办】1项整改措施已逾期，请督促落实" "$T/dry.txt"
 expect_eq "a dry run leaves the outbox empty" 0 \
     "$(sqlite3 "$T/dry.db" 'select count(*) from outbox')"
 # Without --once too: a dry run is one tick that lists what would be sent

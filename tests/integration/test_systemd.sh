@@ -34,6 +34,7 @@ cat > "$T/tree.want" <<TREE
 ./usr/local/sbin/dutyd
 ./usr/local/share/doc/dutyd/README.md
 ./usr/local/share/doc/dutyd/dutyd.conf.example
+./usr/local/share/locale/zh_CN/LC_MESSAGES/dutyd.mo
 ./usr/local/share/dutyd/templates/README.md
 ./usr/local/share/dutyd/templates/reminder.html
 ./usr/local/share/dutyd/templates/reminder.subject.txt

@@ -1,0 +1,36 @@
+/*
+ * i18n: the words people read, through gettext.  English is the msgid;
+ * po/zh_CN.po is the Chinese catalog (domain "dutyd"), built into
+ * build/locale and installed under PREFIX/share/locale.  Chinese is the
+ * default; the LANGUAGE, LC_ALL or LC_MESSAGES the user sets, or
+ * general.language, choose otherwise.  Log lines for machines stay
+ * key=value.  No I/O besides finding the catalog.
+ */
+#ifndef DUTYD_I18N_H
+#define DUTYD_I18N_H
+
+#include <stdbool.h>
+#include <libintl.h>
+
+#define _(s)	gettext(s)
+#define N_(s)	(s)
+
+/*
+ * Whether the environment names a language (LANGUAGE, or LC_ALL /
+ * LC_MESSAGES other than C or POSIX).  LANG alone does not: a server's
+ * LANG says little about who reads dutyctl.
+ */
+bool	i18n_env_chose(void);
+
+/*
+ * Set up gettext: LC_CTYPE and LC_MESSAGES from the environment (C.UTF-8
+ * when they say C, so LANGUAGE is honoured), the catalog from
+ * `exe_dir`/locale when it exists (the build tree), else from LOCALEDIR.
+ * The caller (main) sets LANGUAGE first when nothing chose.
+ */
+void	i18n_init(const char *exe_dir);
+
+/* From now on speak English (general.language = "en"). */
+void	i18n_english(void);
+
+#endif
