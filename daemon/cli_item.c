@@ -545,13 +545,14 @@ print_problems(const char *path, const struct ledger_problems *p)
 
 	for (i = 0; i < p->n; i++)
 		if (p->v[i].note)
-			log_notice("%s：提示：%s", path, p->v[i].msg);
+			log_notice(_("%s: note: %s"), path, p->v[i].msg);
 		else
-			log_err("%s：%s", path, p->v[i].msg);
+			log_err(_("%s: %s"), path, p->v[i].msg);
 	if (p->errors_unlisted > 0)
-		log_err("%s：还有%zu处错误没有列出", path, p->errors_unlisted);
+		log_err(_("%s: %zu more error(s) not listed"), path,
+		    p->errors_unlisted);
 	if (p->notes_unlisted > 0)
-		log_notice("%s：还有%zu条提示没有列出", path,
+		log_notice(_("%s: %zu more note(s) not listed"), path,
 		    p->notes_unlisted);
 }
 
@@ -578,8 +579,8 @@ cmd_import(struct cli *c, struct cli_args *a)
 	nbad = probs.nerrors;
 	ledger_problems_clear(&probs);
 	if (r < 0 && nbad > 0)
-		return cli_fail(EX_DATAERR, "%s：共%zu处错误，没有导入任何内容",
-		    a->argv[0], nbad);
+		return cli_fail(EX_DATAERR, _("%s: %zu error(s), nothing was "
+		    "imported"), a->argv[0], nbad);
 	if (r < 0) {
 		measure_list_clear(&l);
 		return cli_fail(EX_DATAERR, _("%s: %s (nothing was imported)"),

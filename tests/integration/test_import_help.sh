@@ -6,6 +6,8 @@
 # rows keep Excel's numbers; offices' deadlines are read; config syntax
 # errors name the full-width character.
 . "$(dirname "$0")/lib.sh"
+# As an office runs it: nothing chose a language, so Chinese.
+unset LANGUAGE
 
 cat > "$T/d.conf" <<CONF
 general = { database = "$T/d.db"; templates = "$TOP/conf/templates"; };
@@ -81,10 +83,10 @@ expect_in "the error has Excel's row" "title.csv：第5行，“责任人”列�
 sed 's/赵六/李娜/' "$T/title.csv" > "$T/title2.csv"
 $C import "$T/title2.csv" > "$T/out" 2>&1
 expect_eq "the corrected file imports" 0 $?
-expect_in "both rows" "2 added" "$T/out"
+expect_in "both rows" "新增2项" "$T/out"
 sed 's/赵六,2026-12-15/赵六,2026-12-20/; s/赵六/李娜/' "$T/title.csv" > "$T/title3.csv"
 $C import "$T/title3.csv" --dry-run > "$T/out" 2>&1
-expect_in "a later diff has Excel's row too" "row 5, 一-二, 整改时限: 2026-12-15 -> 2026-12-20" "$T/out"
+expect_in "a later diff has Excel's row too" "第5行，一-二，整改时限：2026-12-15 → 2026-12-20" "$T/out"
 
 # --- offices' deadlines -----------------------------------------------------------
 cat > "$T/forms.csv" <<'CSV'
@@ -102,7 +104,7 @@ cat > "$T/forms.csv" <<'CSV'
 CSV
 $C import "$T/forms.csv" > "$T/out" 2>&1
 expect_eq "every form imports" 0 $?
-expect_in "ten added" "10 added" "$T/out"
+expect_in "ten added" "新增10项" "$T/out"
 expect_eq "the dates" "2026-12-31 2026-12-31 2026-12-31 2026-12-31 2026-12-31" \
     "$(q "select deadline from measure where code in ('三-1','三-2','三-3','三-4','三-5') order by code" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "the kinds" "ongoing ongoing immediate ongoing ongoing" \
