@@ -237,6 +237,7 @@ static const struct cli_opt cli_opts[] = {
 	{ "dry-run", no_argument, 'N' },
 	{ "prefer-file", no_argument, 'R' },
 	{ "approved-by", required_argument, 'A' },
+	{ "file", required_argument, 'W' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -403,6 +404,10 @@ set_option(int code, const char *v, struct cli_args *a)
 
 	if (code == 'w' || code == 'l')
 		return set_number(code, v, a);
+	if (code == 'W') {	/* --file may be given many times */
+		strv_push(&a->files, v);
+		return 0;
+	}
 	if (code > 0 && code < 128 && strs[code] != NULL)
 		*strs[code] = v;
 	else if (code > 0 && code < 128 && flags[code] != NULL)
@@ -772,10 +777,12 @@ cli_run(const char *path, int64_t now, const char *now_arg, bool lang_env,
 			argv[i] = plain_opt;
 	/* getopt wants argv[0] to be a program name: keep the last word. */
 	r = parse_args(cmd, argc - used + 1, argv + used - 1, &a);
-	if (r != 0)
+	if (r == 0 && (size_t)a.argc > words(cmd->args))
+		r = bad_arg(cmd, a.argv[words(cmd->args)]);
+	if (r != 0) {
+		strv_clear(&a.files);
 		return r < 0 ? 0 : r;
-	if ((size_t)a.argc > words(cmd->args))
-		return bad_arg(cmd, a.argv[words(cmd->args)]);
+	}
 	memset(&c, 0, sizeof(c));
 	c.path = path;
 	c.now = now;
@@ -784,6 +791,7 @@ cli_run(const char *path, int64_t now, const char *now_arg, bool lang_env,
 	whoami(&c);
 	if ((r = open_all(&c)) == 0)
 		r = cmd->fn(&c, &a);
+	strv_clear(&a.files);
 	store_close(c.store);
 	cal_free(c.cal);
 	cfg_free(c.cfg);

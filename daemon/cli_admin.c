@@ -251,6 +251,9 @@ cmd_backup(struct cli *c, struct cli_args *a)
 		return cli_fail_err(&err);
 	printf(_("database %s backed up to %s\n"), c->cfg->general.database,
 	    a->argv[0]);
+	printf(_("evidence files are not in the database: copy %s with it "
+	    "(stored by hash and never changed, so cp -a or rsync is "
+	    "enough)\n"), c->cfg->general.evidence_dir);
 	return 0;
 }
 

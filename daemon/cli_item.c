@@ -15,11 +15,13 @@
 #include "calendar.h"
 #include "config.h"
 #include "i18n.h"
+#include "evidence.h"
 #include "ledger.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
 #include "model.h"
+#include "sign.h"
 
 #define CLI_CSV_MAX	(8 * 1024 * 1024)
 
@@ -127,6 +129,28 @@ item_list(struct cli *c, struct cli_args *a)
 	return r;
 }
 
+/* The evidence files of measure `code`: name, size, hash, who, when. */
+static void
+print_files(const struct cli *c, const char *code)
+{
+	struct store_evidence_list	 l = { 0 };
+	struct derr			 err = { 0 };
+	char				 t[32];
+	size_t				 i;
+
+	if (store_evidence_list(c->store, code, NULL, &l, &err) < 0) {
+		cli_fail_err(&err);
+		return;
+	}
+	for (i = 0; i < l.n; i++) {
+		cli_fmt_time(c, l.v[i].at, t, sizeof(t));
+		printf(_("file:     %s (%lld bytes, sha256 %.12s…) by %s, %s\n"),
+		    l.v[i].name, (long long)l.v[i].size, l.v[i].hash,
+		    l.v[i].who, t);
+	}
+	store_evidence_list_clear(&l);
+}
+
 static void
 print_measure(const struct cli *c, const struct measure *m)
 {
@@ -156,6 +180,7 @@ print_measure(const struct cli *c, const struct measure *m)
 		printf("延期:     %d 次，原时限 %s，原因：%s\n", m->extensions,
 		    day_format(m->extended_from, d), m->extension_reason ?
 		    m->extension_reason : "-");
+	print_files(c, m->code);
 }
 
 static int
@@ -379,6 +404,102 @@ may_decide(struct cli *c, const char *code)
 	return r;
 }
 
+static void
+evidence_clear(struct store_evidence *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/*
+ * Read each --file (at most general.evidence_max bytes), store it by its
+ * SHA-256 in general.evidence_dir, and describe it in (*out)[i].  0 or a
+ * sysexits code; nothing is recorded in the database here.
+ */
+static int
+files_store(struct cli *c, const struct strv *files,
+    struct store_evidence **out)
+{
+	const struct cfg_general	*g = &c->cfg->general;
+	struct store_evidence		*v = xcalloc(files->n ? files->n : 1,
+					    sizeof(*v));
+	struct derr			 err = { 0 };
+	const char			*base;
+	char				*data = NULL;
+	size_t				 i, len;
+	int				 r = 0;
+
+	for (i = 0; r == 0 && i < files->n; i++) {
+		base = strrchr(files->v[i], '/');
+		base = base ? base + 1 : files->v[i];
+		if ((r = cli_check_text("file", base)) != 0)
+			break;
+		if (file_read(files->v[i], (size_t)g->evidence_max, &data,
+		    &len, &err) < 0 ||
+		    sign_sha256_hex(data, len, v[i].hash, &err) < 0 ||
+		    evidence_put(g->evidence_dir, v[i].hash, data, len,
+		    &err) < 0)
+			r = err.kind == DERR_INPUT ? cli_fail(EX_DATAERR,
+			    _("--file: %s (general.evidence_max is %d bytes)"),
+			    err.msg, g->evidence_max) : cli_fail_err(&err);
+		v[i].name = xstrdup(base);
+		v[i].size = (int64_t)len;
+		free(data);
+		data = NULL;
+	}
+	if (r != 0) {
+		evidence_clear(v, files->n);
+		return r;
+	}
+	*out = v;
+	return 0;
+}
+
+/* item done --file: the sign-off and its files in one transaction. */
+static int
+done_with_files(struct cli *c, struct cli_args *a)
+{
+	struct store_evidence	*v = NULL;
+	struct derr		 err = { 0 };
+	int			 r;
+
+	if ((r = files_store(c, &a->files, &v)) != 0)
+		return r;
+	r = store_evidence_add(c->store, a->argv[0], v, a->files.n,
+	    a->evidence, c->who, c->now, &err);
+	evidence_clear(v, a->files.n);
+	if (r < 0)
+		return cli_fail_err(&err);
+	printf(_("%s done (销号), %d evidence file(s) added\n"), a->argv[0], r);
+	return 0;
+}
+
+/* item evidence add CODE --file F...: evidence added later, audited. */
+static int
+item_evidence(struct cli *c, struct cli_args *a)
+{
+	struct store_evidence	*v = NULL;
+	struct derr		 err = { 0 };
+	int			 r;
+
+	if (a->argc != 2 || strcmp(a->argv[0], "add") != 0 || a->files.n == 0)
+		return cli_fail(EX_USAGE, _("usage: dutyctl item evidence add "
+		    "CODE --file FILE [--file FILE]..."));
+	if ((r = may_decide(c, a->argv[1])) != 0 ||
+	    (r = files_store(c, &a->files, &v)) != 0)
+		return r;
+	r = store_evidence_add(c->store, a->argv[1], v, a->files.n, NULL,
+	    c->who, c->now, &err);
+	evidence_clear(v, a->files.n);
+	if (r < 0)
+		return cli_fail_err(&err);
+	printf(_("%s: %d evidence file(s) added\n"), a->argv[1], r);
+	return 0;
+}
+
 static int
 item_status(struct cli *c, struct cli_args *a, bool done)
 {
@@ -393,6 +514,8 @@ item_status(struct cli *c, struct cli_args *a, bool done)
 	if ((r = cli_check_text(done ? "evidence" : "reason", why)) != 0 ||
 	    (r = may_decide(c, a->argv[0])) != 0)
 		return r;
+	if (done && a->files.n > 0)
+		return done_with_files(c, a);
 	r = done ? store_measure_close(c->store, a->argv[0], why, c->who,
 	    c->now, &err) : store_measure_reopen(c->store, a->argv[0], why,
 	    c->who, c->now, &err);
@@ -612,6 +735,46 @@ write_out(const char *path, const struct buf *b)
 	return 0;
 }
 
+/* evidence get HASH [-o FILE]: a stored file back, checked by its hash. */
+static int
+evidence_get(struct cli *c, struct cli_args *a)
+{
+	struct store_evidence_list	 l = { 0 };
+	struct derr			 err = { 0 };
+	struct buf			 b;
+	char				 hex[SIGN_SHA256_HEX], *data = NULL;
+	size_t				 len = 0;
+	int				 r;
+
+	if (a->argc != 1 || !evidence_hash_ok(a->argv[0]))
+		return cli_fail(EX_USAGE, _("usage: dutyctl evidence get SHA256 "
+		    "[-o FILE]   (the hash from dutyctl item show)"));
+	if (store_evidence_list(c->store, NULL, a->argv[0], &l, &err) < 0)
+		return cli_fail_err(&err);
+	r = l.n;
+	store_evidence_list_clear(&l);
+	if (r == 0)
+		return cli_fail(EX_DATAERR, _("no evidence file %s"), a->argv[0]);
+	r = evidence_read(c->cfg->general.evidence_dir, a->argv[0],
+	    (size_t)c->cfg->general.evidence_max, &data, &len, &err);
+	if (r <= 0)
+		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_IOERR,
+		    _("evidence file %s is recorded but missing from %s"),
+		    a->argv[0], c->cfg->general.evidence_dir);
+	if (sign_sha256_hex(data, len, hex, &err) < 0 ||
+	    strcmp(hex, a->argv[0]) != 0) {
+		free(data);
+		return cli_fail(EX_IOERR, _("evidence file %s in %s is "
+		    "damaged (its content no longer has that hash)"),
+		    a->argv[0], c->cfg->general.evidence_dir);
+	}
+	b.data = data;
+	b.len = len;
+	r = write_out(a->output, &b);
+	free(data);
+	return r;
+}
+
 static int
 cmd_export(struct cli *c, struct cli_args *a)
 {
@@ -646,7 +809,9 @@ const struct cli_cmd cli_item_cmds[] = {
 	    "deadline kind", NULL, N_("add a measure (--deadline D or --kind K)") },
 	{ "item", "edit", item_edit, "text owner deadline kind", "CODE",
 	    N_("change a measure's text, owners, deadline or kind") },
-	{ "item", "done", item_done, "evidence", "CODE",
+	{ "item", "evidence", item_evidence, "file", "add CODE",
+	    N_("add evidence files to a measure (audited)") },
+	{ "item", "done", item_done, "evidence file", "CODE",
 	    N_("sign a measure off (销号) with its evidence") },
 	{ "item", "extend", item_extend, "to reason approved-by", "CODE",
 	    N_("move a measure's deadline later (延期) with the reason") },
@@ -654,6 +819,8 @@ const struct cli_cmd cli_item_cmds[] = {
 	    N_("reopen a measure (回头看) with the reason") },
 	{ "import", NULL, cmd_import, "dry-run prefer-file", "LEDGER.csv",
 	    N_("import the ledger (UTF-8 or GB18030 CSV)") },
+	{ "evidence", "get", evidence_get, "output", "SHA256",
+	    N_("an evidence file back, checked against its hash") },
 	{ "export", NULL, cmd_export, "csv json output", NULL,
 	    N_("the ledger as CSV (re-importable) or JSON") },
 };

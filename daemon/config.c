@@ -833,6 +833,9 @@ static const struct field general_tab[] = {
 	S("office", put_str, G, office, NULL, false),
 	S("log_level", put_loglevel, G, log_level, "info", false),
 	S("language", put_language, G, language, "zh_CN", false),
+	S("evidence_dir", put_path, G, evidence_dir, NULL, false),
+	I("evidence_max", G, evidence_max, 1024, 1024 * 1024 * 1024,
+	    "20971520"),
 	DARR("holidays", G, holidays, nholidays),
 	DARR("workdays", G, workdays, nworkdays),
 	END
@@ -1528,6 +1531,17 @@ check_reminders(struct ld *ld, struct cfg *cfg)
 		    "outbox.retry_min");
 }
 
+/* "/var/lib/dutyd/dutyd.db" -> "/var/lib/dutyd/evidence". */
+static char *
+evidence_default(const char *database)
+{
+	const char	*slash = strrchr(database, '/');
+
+	if (slash == NULL)
+		return xstrdup("evidence");
+	return xasprintf("%.*s/evidence", (int)(slash - database), database);
+}
+
 static void
 check_general(struct ld *ld, struct cfg *cfg)
 {
@@ -1535,6 +1549,9 @@ check_general(struct ld *ld, struct cfg *cfg)
 	char			*ep, day[11];
 	size_t			 i, j;
 
+	/* Evidence files live beside the database unless told otherwise. */
+	if (g->evidence_dir == NULL && g->database != NULL)
+		g->evidence_dir = evidence_default(g->database);
 	if (g->nholidays > 1)
 		qsort(g->holidays, g->nholidays, sizeof(int32_t), day_asc);
 	if (g->nworkdays > 1)
@@ -1854,7 +1871,8 @@ sections_clear(struct cfg *c)
 	char		**strs[] = {
 		&c->general.timezone, &c->general.database,
 		&c->general.templates, &c->general.office,
-		&c->general.log_level, &c->general.language, &c->smtp.url,
+		&c->general.log_level, &c->general.language,
+		&c->general.evidence_dir, &c->smtp.url,
 		&c->smtp.username,
 		&c->smtp.password_file, &c->smtp.from, &c->smtp.from_name,
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,

@@ -45,6 +45,8 @@ struct cfg_general {
 	char		*office;	/* office name shown in messages */
 	char		*log_level;	/* "info" by default */
 	char		*language;	/* what dutyctl speaks: "zh_CN" or "en" */
+	char		*evidence_dir;	/* evidence files (default: beside db) */
+	int		 evidence_max;	/* bytes per evidence file */
 	int32_t		*holidays;	/* extra days off (sorted) */
 	size_t		 nholidays;
 	int32_t		*workdays;	/* extra adjusted working days (sorted) */

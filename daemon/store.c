@@ -1036,6 +1036,121 @@ store_measure_reopen(struct store *s, const char *code, const char *reason,
 	return status_tx(s, code, false, reason, who, now, err);
 }
 
+/* ---- evidence files ------------------------------------------------ */
+
+void
+store_evidence_list_clear(struct store_evidence_list *l)
+{
+	size_t	 i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].code);
+		free(l->v[i].name);
+		free(l->v[i].who);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* One evidence row inside the caller's transaction; 1 added, 0 known. */
+static int
+evidence_insert(struct store *s, int64_t mid, const char *code,
+    const struct store_evidence *e, const char *who, int64_t now,
+    struct derr *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO evidence_file "
+	    "(measure_id, hash, name, size, who, at) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st;
+	char		*after;
+	int		 r;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, mid);
+	bind_text(st, 2, e->hash);
+	bind_text(st, 3, e->name);
+	sqlite3_bind_int64(st, 4, e->size);
+	bind_text(st, 5, who);
+	sqlite3_bind_int64(st, 6, now);
+	if (step_done(s, st, "evidence", err) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	after = xasprintf("file=%s; size=%lld; sha256=%s", e->name,
+	    (long long)e->size, e->hash);
+	r = audit(s, who, now, "evidence.add", code, NULL, after, err);
+	free(after);
+	return r < 0 ? -1 : 1;
+}
+
+int
+store_evidence_add(struct store *s, const char *code,
+    const struct store_evidence *v, size_t n, const char *close_text,
+    const char *who, int64_t now, struct derr *err)
+{
+	struct measure	 m;
+	size_t		 i;
+	int		 r, added = 0;
+
+	if (store_begin(s, err) < 0)
+		return -1;
+	if ((r = store_measure_get(s, code, &m, err)) <= 0) {
+		store_rollback(s);
+		return r < 0 ? -1 : derr_set(err, DERR_INPUT, false,
+		    "no measure %s", code);
+	}
+	for (i = 0, r = 0; r >= 0 && i < n; i++)
+		if ((r = evidence_insert(s, m.id, code, &v[i], who, now,
+		    err)) > 0)
+			added++;
+	measure_clear(&m);
+	if (r >= 0 && close_text != NULL)
+		r = measure_set_status(s, code, true, close_text, who, now,
+		    err);
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err) < 0 ? -1 : added;
+}
+
+int
+store_evidence_list(struct store *s, const char *code, const char *hash,
+    struct store_evidence_list *out, struct derr *err)
+{
+	static const char sql[] = "SELECT m.code, e.hash, e.name, e.size, "
+	    "e.who, e.at FROM evidence_file e JOIN measure m ON "
+	    "m.id = e.measure_id WHERE (?1 IS NULL OR m.code = ?1) AND "
+	    "(?2 IS NULL OR e.hash = ?2) ORDER BY e.id";
+	sqlite3_stmt		*st;
+	struct store_evidence	*e;
+	int			 rc;
+
+	if ((st = prep(s, sql, err)) == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	bind_text(st, 2, hash);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+		e = &out->v[out->n++];
+		memset(e, 0, sizeof(*e));
+		e->code = col_dup(st, 0);
+		snprintf(e->hash, sizeof(e->hash), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		e->name = col_dup(st, 2);
+		e->size = sqlite3_column_int64(st, 3);
+		e->who = col_dup(st, 4);
+		e->at = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "evidence list");
+	return 0;
+}
+
 /* ---- 延期 ----------------------------------------------------------- */
 
 static int

@@ -96,6 +96,36 @@ int	store_measure_close(struct store *, const char *code,
 int	store_measure_reopen(struct store *, const char *code,
 	    const char *reason, const char *who, int64_t now, struct derr *);
 
+/* An evidence file of a measure (its bytes are in the evidence module). */
+struct store_evidence {
+	char	*code;		/* the measure (lists only) */
+	char	 hash[65];	/* SHA-256, lowercase hex */
+	char	*name;		/* the file's name as given */
+	int64_t	 size;		/* bytes */
+	char	*who;		/* lists only */
+	int64_t	 at;		/* lists only */
+};
+struct store_evidence_list {
+	struct store_evidence	*v;
+	size_t			 n;
+};
+void	store_evidence_list_clear(struct store_evidence_list *);
+
+/*
+ * Record `n` evidence files (hash, name, size) for measure `code`, each
+ * with its audit row, and, when `close_text` is not NULL, sign the measure
+ * off with it, all in one transaction.  A file already recorded for the
+ * measure is not added again.  Returns how many were added, or -1
+ * (DERR_INPUT: no such measure; DERR_DB).
+ */
+int	store_evidence_add(struct store *, const char *code,
+	    const struct store_evidence *, size_t n, const char *close_text,
+	    const char *who, int64_t now, struct derr *);
+
+/* The evidence files of measure `code` and/or with `hash` (NULL: any). */
+int	store_evidence_list(struct store *, const char *code,
+	    const char *hash, struct store_evidence_list *, struct derr *);
+
 /*
  * 延期: move open measure `code`'s deadline later to `to`, keeping the old
  * one, `reason` and `approved_by` (a person key, or NULL) in the

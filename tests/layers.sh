@@ -12,7 +12,7 @@ layer() {
 	case "${1%%_*}" in
 	err|log|util|model|journal|i18n) echo 0 ;;
 	config) echo 1 ;;
-	calendar|store|render|mime|net|sign|channels/*) echo 2 ;;
+	calendar|store|render|mime|net|sign|evidence|channels/*) echo 2 ;;
 	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;
 	engine|cli|gather|dutyd|dutyctl) echo 4 ;;
 	*) echo 9 ;;

@@ -25,7 +25,7 @@ zh --help > "$T/out" 2>&1
 expect_eq "--help exits 0" 0 $?
 expect_in "--help is Chinese" "列出台账中的整改措施" "$T/out"
 zh -c "$T/d.conf" item done --help > "$T/out" 2>&1
-expect_in "a command's --help is Chinese" "用法：dutyctl item done CODE [--evidence X]" "$T/out"
+expect_in "a command's --help is Chinese" "用法：dutyctl item done CODE [--evidence X] [--file X]" "$T/out"
 zh -c "$T/d.conf" itme list > "$T/out" 2>&1
 expect_eq "a typo exits 64" 64 $?
 expect_in "a typo names the nearest command" '未知命令“itme”，是否要输入“item”？' "$T/out"

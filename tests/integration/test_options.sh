@@ -83,7 +83,7 @@ expect_eq "nor audited" $((a0 + 4)) "$(naudit)"
 $C item done 二-一 --date notadate --evidence x > "$T/out" 2>&1
 expect_eq "item done --date is a usage error" 64 $?
 expect_in "naming the option and the usage" \
-    "item done: option --date does not apply to this command (usage: dutyctl item done CODE [--evidence X])" "$T/out"
+    "item done: option --date does not apply to this command (usage: dutyctl item done CODE [--evidence X] [--file X])" "$T/out"
 expect_eq "the item stays open" "open" "$(q "select status from measure where code='二-一'")"
 $C item list extra > "$T/out" 2>&1
 expect_eq "an extra argument is refused" 64 $?

@@ -1,0 +1,36 @@
+/*
+ * evidence: the files that prove a measure was done (minutes, photos,
+ * scans), stored once by content under the evidence directory as
+ * DIR/ab/abcdef... (the SHA-256 in lowercase hex, computed by the caller),
+ * mode 0600 in 0700 directories whatever the umask.  Plain file I/O:
+ * no hashing, no database, no clock.
+ */
+#ifndef DUTYD_EVIDENCE_H
+#define DUTYD_EVIDENCE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define EVIDENCE_HEX	64	/* characters of a SHA-256 in hex */
+
+/* Whether `hex` is 64 lowercase hex digits. */
+int	evidence_hash_ok(const char *hex);
+
+/*
+ * Store `len` bytes under `hex` in `dir` (created 0700 if missing):
+ * written to a temporary file, fsynced and renamed, so the name always
+ * holds the whole file; a file already there is kept (same content).
+ * 0, or -1 with DERR_SYS naming the path.
+ */
+int	evidence_put(const char *dir, const char *hex, const void *data,
+	    size_t len, struct derr *);
+
+/*
+ * Read the file stored under `hex` (at most `max` bytes) into *data
+ * (caller frees) and *len.  1 found, 0 absent, -1 error.
+ */
+int	evidence_read(const char *dir, const char *hex, size_t max,
+	    char **data, size_t *len, struct derr *);
+
+#endif
