@@ -1,9 +1,13 @@
 #!/bin/sh
 # Feedback mailbox fetch benchmark (called by bench/run.sh): 10,000 mails
 # of about 3 KB in a local dovecot, fetched by `dutyd --once` (IMAP, MIME
-# parsing, SQLite) and by fetchmail (IMAP, written to a BSMTP file) from
+# parsing, SQLite), by fetchmail (IMAP, written to a BSMTP file) and by
+# the protocol floor (bench/imap_floor: one pipelined UID FETCH 1:*
+# BODY.PEEK[] over a raw socket, literals skipped by their count) from
 # the same mailbox in the same run, best of 3 taking turns, the clients
-# and dovecot pinned to separate CPUs.  Prints NAME VALUE UNIT lines.
+# and dovecot pinned to separate CPUs.  Then the time and peak RSS of
+# parsing each size attack of tests/data/attacks.py (tests/probe/
+# mimeprobe; the bound is 2 s and 64 MiB).  Prints NAME VALUE UNIT lines.
 set -eu
 B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,10 +74,21 @@ chmod 600 "$T/fetchmailrc"
 # dovecot (its processes to come inherit it) to CPU 1: where the
 # scheduler puts them changes the speed of both (see bench/run.sh).
 [ "$(nproc)" -gt 1 ] && taskset -a -p -c 1 "$DOVECOT_PID" >/dev/null
-$PY - "$B/dutyd" "$B/dutyctl" "$T/bench.conf" "$T/fetchmailrc" "$T" "$N" <<'PY'
+$PY - "$B/dutyd" "$B/dutyctl" "$T/bench.conf" "$T/fetchmailrc" "$T" "$N" \
+    "$B/bench/imap_floor" "$P" <<'PY'
 import subprocess, sys, time, sqlite3, os
-dutyd, dutyctl, conf, rc, t, n = sys.argv[1:7]
+dutyd, dutyctl, conf, rc, t, n, floor, port = sys.argv[1:9]
 n = int(n)
+
+def run_floor():
+    s = time.monotonic()
+    out = subprocess.run(["taskset", "-c", "0", floor, "127.0.0.1", port,
+        "feedback", "secret-pw"], check=True, capture_output=True).stdout
+    took = time.monotonic() - s
+    got = int(out.split()[0])
+    if got != n:
+        sys.exit("imap_floor fetched %d of %d" % (got, n))
+    return took
 
 def run_dutyd():
     for f in ("", "-wal", "-shm", "-progress"):
@@ -112,14 +127,31 @@ def run_fetchmail():
             open(os.path.join(t, "fetchmail.log")).read()[-500:]))
     return took
 
-dw, fw = [], []
+dw, fw, pw = [], [], []
 for _ in range(3):
     dw.append(run_dutyd())
     fw.append(run_fetchmail())
-dw, fw = min(dw), min(fw)
+    pw.append(run_floor())
+dw, fw, pw = min(dw), min(fw), min(pw)
 print("mailbox_fetch_dutyd %.0f msg/s" % (n / dw))
 print("mailbox_fetch_dutyd_wall %.2f s" % dw)
 print("mailbox_fetch_fetchmail %.0f msg/s" % (n / fw))
 print("mailbox_fetch_ratio %.2f x" % (fw / dw))
+print("mailbox_fetch_floor %.0f msg/s" % (n / pw))
+print("mailbox_fetch_of_floor %.0f %%" % (100 * pw / dw))
 PY
 echo "mailbox_bench_size $((size / 1024)) MiB"
+
+# The size attacks: parse time and peak RSS above the file read (best of
+# 3 for the time).
+$PY "$top/tests/data/attacks.py" "$T/att"
+for a in subject-words many-parts deep-nest many-headers long-line; do
+	best=""
+	for i in 1 2 3; do
+		set -- $("$B/tests/mimeprobe" "$T/att/$a.eml")
+		ms=${1#ms=}; before=${2#rss_kb_before=}; after=${3#rss_kb_after=}
+		[ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
+	done
+	echo "mime_attack_${a}_time $best ms"
+	echo "mime_attack_${a}_rss $(((after - before) / 1024)) MiB"
+done

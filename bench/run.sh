@@ -58,7 +58,8 @@ general = { database = "$T/smtp.db"; templates = "$top/conf/templates";
 people = ( { key = "zhang"; name = "张伟"; email = "zhangwei@example.org";
 	roles = ["principal"]; } );
 smtp = { enabled = true; url = "smtp://127.0.0.1:$port"; starttls = false;
-	from = "duty@example.org"; from_name = "团县委巡察整改办"; };
+	from = "duty@example.org"; from_name = "团县委巡察整改办";
+	per_connection = 0; rate = 0; };	# a sink, not 126.com
 digest = { enabled = false; };	# measured on its own
 CONF
 	c="$B/dutyctl -c $T/smtp.conf"

@@ -189,7 +189,7 @@ open_all(struct cli *c)
 		return cli_fail_err(&err);
 	if ((r = set_now(c)) != 0)
 		return r;
-	if ((c->store = store_open(g->database, &err)) == NULL)
+	if ((c->store = store_open_read(g->database, &err)) == NULL)
 		return cli_fail_err(&err);
 	return 0;
 }
@@ -238,6 +238,7 @@ static const struct cli_opt cli_opts[] = {
 	{ "prefer-file", no_argument, 'R' },
 	{ "approved-by", required_argument, 'A' },
 	{ "file", required_argument, 'W' },
+	{ "as-of", required_argument, 'Q' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -393,7 +394,7 @@ set_option(int code, const char *v, struct cli_args *a)
 		['b'] = &a->by, ['t'] = &a->target, ['y'] = &a->date,
 		['n'] = &a->note, ['p'] = &a->period, ['u'] = &a->to,
 		['F'] = &a->from, ['S'] = &a->subject,
-		['A'] = &a->approved_by,
+		['A'] = &a->approved_by, ['Q'] = &a->as_of,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,

@@ -1,8 +1,11 @@
 /*
- * cli: the dutyctl subcommands (check-config, init, import, item, export,
- * outbox, duty, feedback, digest, audit, status, backup).  Each subcommand is a table entry with one small
- * handler; output goes to stdout, errors to stderr via log.  Reads the
- * clock only through the `now` it is given.
+ * cli: the dutyctl subcommands.  cli.c finds the subcommand in the tables
+ * of the command groups (cli_item.c: item, import, export, report,
+ * evidence; cli_duty.c; cli_feedback.c; cli_digest.c; cli_admin.c: init,
+ * outbox, audit, status, backup), parses only the options that subcommand
+ * takes, opens config, calendar and store, and runs its one small handler.
+ * Output goes to stdout through gettext, errors to stderr via log.  Reads
+ * the clock only through the `now` it is given; never sends.
  */
 #ifndef DUTYD_CLI_H
 #define DUTYD_CLI_H

@@ -215,6 +215,50 @@ status_mailbox(struct cli *c)
 	return 0;
 }
 
+/* A provider refused our timestamp (outbox.c, "clock_suspect"). */
+static int
+status_clock(struct cli *c)
+{
+	struct derr	 err = { 0 };
+	char		*v = NULL, *tab;
+	int		 k;
+
+	if ((k = store_state_get(c->store, "clock_suspect", &v, &err)) < 0)
+		return cli_fail_err(&err);
+	if (k > 0 && (tab = strchr(v, '\t')) != NULL) {
+		*tab = '\0';
+		cli_put_cell(_("clock:"), 12);
+		printf("本机时钟可能不准：%s 拒收了消息的时间戳，请检查系统时间"
+		    "（timedatectl）\n             %s\n", v, tab + 1);
+	}
+	free(v);
+	return 0;
+}
+
+/* Channels paused as a whole (issue 15): state, cause, the server's words. */
+static int
+status_pauses(struct cli *c)
+{
+	struct derr			 err = { 0 };
+	struct channel_pause_list	 l = { 0 };
+	char				 since[32], until[32];
+	size_t				 i;
+
+	if (store_channel_pause_list(c->store, &l, &err) < 0)
+		return cli_fail_err(&err);
+	for (i = 0; i < l.n; i++) {
+		cli_fmt_time(c, l.v[i].since, since, sizeof(since));
+		cli_fmt_time(c, l.v[i].until, until, sizeof(until));
+		cli_put_cell(_("channel:"), 12);
+		printf("%s %s（%s起，下次尝试 %s），待发消息保留\n"
+		    "             原因：%s\n             服务器答复：%s\n",
+		    l.v[i].channel, l.v[i].stop ? "已停止发送" : "已暂停",
+		    since, until, l.v[i].cause, l.v[i].reply);
+	}
+	channel_pause_list_clear(&l);
+	return status_clock(c);
+}
+
 static int
 cmd_status(struct cli *c, struct cli_args *a)
 {
@@ -233,7 +277,7 @@ cmd_status(struct cli *c, struct cli_args *a)
 		return r;
 	printf(_("outbox:      %d pending, %d sending, %d sent, %d failed, "
 	    "%d dead, %d cancelled\n"), n[0], n[1], n[2], n[3], n[4], n[5]);
-	if ((r = status_mailbox(c)) != 0 ||
+	if ((r = status_pauses(c)) != 0 || (r = status_mailbox(c)) != 0 ||
 	    (r = status_state(c, N_("last digest:"), "last_digest")) != 0)
 		return r;
 	cli_calendar_warn(c);

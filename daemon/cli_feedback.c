@@ -32,7 +32,7 @@ feedback_id(const struct cli_args *a, const char *what, int64_t *id)
 	return 0;
 }
 
-#define FEEDBACK_JSON_FIELDS	18
+#define FEEDBACK_JSON_FIELDS	20
 
 /* The --json fields of one message into f[0..FEEDBACK_JSON_FIELDS). */
 static void
@@ -64,6 +64,9 @@ json_feedback(const struct cli *c, const struct feedback *x,
 	    day_format(x->answer_deadline, d), 0, s };
 	f[16] = (struct ledger_field){ "answer", x->answer, 0, s };
 	f[17] = (struct ledger_field){ "received_at", NULL, x->received_at, 0 };
+	f[18] = (struct ledger_field){ "kind", x->kind, 0, s };
+	f[19] = (struct ledger_field){ "closed_reason", x->closed_reason, 0,
+	    s };
 }
 
 static int
@@ -105,7 +108,7 @@ feedback_status_label(enum feedback_status st)
 static int
 feedback_list_cmd(struct cli *c, struct cli_args *a)
 {
-	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0, false };
 	struct feedback_list	 l = { 0 };
 	struct derr		 err = { 0 };
 	char			 t[32], from[64], subj[96], d[11];
@@ -153,6 +156,20 @@ feedback_list_cmd(struct cli *c, struct cli_args *a)
 	return 0;
 }
 
+static const char *
+feedback_kind_label(const char *kind)
+{
+	static const char *const k[][2] = { { "bounce", "退信" },
+		{ "auto", "自动回复" }, { "own", "本单位发出的邮件" },
+		{ "spam", "垃圾邮件" } };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (strcmp(kind, k[i][0]) == 0)
+			return k[i][1];
+	return kind;
+}
+
 static int
 feedback_show(struct cli *c, struct cli_args *a)
 {
@@ -177,10 +194,16 @@ feedback_show(struct cli *c, struct cli_args *a)
 	printf("编号：%lld\n来源：%s\n状态：%s\n来信人：%s\n主题：%s\n"
 	    "日期：%s%s\n收到：%s\n附件：%s\n", (long long)f.id, f.source,
 	    feedback_status_label(f.status), f.sender, f.subject, t,
-	    f.date_flagged ? "（信中日期缺失或无法识别，按收信时间）" : "",
+	    !f.date_flagged ? "" : f.date != f.received_at ?
+	    "（信中日期未写时区，按本地时区估计）" :
+	    "（信中日期缺失或无法识别，按收信时间）",
 	    r, *f.attachments ? f.attachments : "无");
 	if (f.note != NULL)
 		printf("说明：%s\n", f.note);
+	if (f.kind != NULL && strcmp(f.kind, "citizen") != 0)
+		printf("类别：%s（不计入周报）\n", feedback_kind_label(f.kind));
+	if (f.closed_reason != NULL)
+		printf("办结说明：%s\n", f.closed_reason);
 	if (f.assignee != NULL)
 		printf("交办：%s，答复期限 %s\n", f.assignee,
 		    f.answer_deadline == DAY_NONE ? "-" :
@@ -249,6 +272,45 @@ feedback_answer(struct cli *c, struct cli_args *a)
 	return 0;
 }
 
+/* A message that needs no answer (a bounce, a duplicate, not for us). */
+static int
+feedback_close(struct cli *c, struct cli_args *a)
+{
+	struct derr	 err = { 0 };
+	int64_t		 id = 0;
+	int		 k;
+
+	if ((k = feedback_id(a, "close", &id)) != 0)
+		return k;
+	if (a->reason == NULL || *a->reason == '\0')
+		return cli_fail(EX_USAGE, _("usage: dutyctl feedback close ID "
+		    "--reason WHY"));
+	if ((k = cli_check_text("reason", a->reason)) != 0)
+		return k;
+	if (store_feedback_close(c->store, id, a->reason, c->who, c->now,
+	    &err) < 0)
+		return cli_fail_err(&err);
+	printf("feedback %lld 已办结（不需答复）：%s\n", (long long)id,
+	    a->reason);
+	return 0;
+}
+
+static int
+feedback_spam(struct cli *c, struct cli_args *a)
+{
+	struct derr	 err = { 0 };
+	int64_t		 id = 0;
+	int		 k;
+
+	if ((k = feedback_id(a, "spam", &id)) != 0)
+		return k;
+	if ((k = store_feedback_spam(c->store, id, c->who, c->now, &err)) < 0)
+		return cli_fail_err(&err);
+	printf("feedback %lld %s\n", (long long)id, k ? "已标记为垃圾邮件" :
+	    "本来就是垃圾邮件");
+	return 0;
+}
+
 static int
 feedback_add(struct cli *c, struct cli_args *a)
 {
@@ -291,6 +353,10 @@ const struct cli_cmd cli_feedback_cmds[] = {
 	    N_("give a message to an officer to answer") },
 	{ "feedback", "answer", feedback_answer, "text", "ID",
 	    N_("record the answer") },
+	{ "feedback", "close", feedback_close, "reason", "ID",
+	    N_("close a message that needs no answer, saying why") },
+	{ "feedback", "spam", feedback_spam, NULL, "ID",
+	    N_("mark a message as spam (left out of the digest)") },
 	{ "feedback", "add", feedback_add, "from subject text kind", NULL,
 	    N_("record feedback that came by phone or in person (来电、来访)") },
 };

@@ -45,6 +45,7 @@ struct cli_args {
 	const char	*output, *by, *target, *date, *note, *period, *to;
 	const char	*from, *subject;	/* feedback add */
 	const char	*approved_by;		/* item extend */
+	const char	*as_of;			/* report */
 	struct strv	 files;			/* --file, each time given */
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */

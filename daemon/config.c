@@ -869,6 +869,11 @@ static const struct field smtp_tab[] = {
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("connect_timeout", T, connect_timeout, 1, 300, "10"),
 	I("timeout", T, timeout, 1, 3600, "60"),
+	/* NetEase answers 450/451 MI:DMC after some dozens of messages on
+	 * one connection and limits a free account to a few per minute;
+	 * these defaults stay under both for 126/163 (dutyd.conf(5)). */
+	I("per_connection", T, per_connection, 0, 10000, "20"),
+	I("rate", T, rate, 0, 10000, "10"),
 	END
 };
 #undef T
@@ -918,6 +923,7 @@ static const struct field sms_tab[] = {
 	S("region", put_str, T, region, NULL, false),
 	S("template_reminder", put_str, T, template_reminder, NULL, false),
 	S("template_overdue", put_str, T, template_overdue, NULL, false),
+	S("template_shortfall", put_str, T, template_shortfall, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("timeout", T, timeout, 1, 300, "15"),
 	/* 0: the provider's default, set in check_sms. */
@@ -986,6 +992,16 @@ static const struct field digest_tab[] = {
 };
 #undef T
 
+#define T	struct cfg_report
+static const struct field report_tab[] = {
+	S("title", put_str, T, title, NULL, false),
+	S("signature", put_str, T, signature, NULL, false),
+	S("phone", put_str, T, phone, NULL, false),
+	S("email", put_email, T, email, NULL, false),
+	END
+};
+#undef T
+
 static const struct field root_tab[] = {
 	GROUP("general", general, general_tab),
 	{ .key = "people", .kind = F_LIST, .required = true, .sub = person_tab,
@@ -1001,6 +1017,7 @@ static const struct field root_tab[] = {
 	GROUP("mailbox", mailbox, mailbox_tab),
 	LIST("duties", duties, nduties, duty_tab, struct cfg_duty),
 	GROUP("digest", digest, digest_tab),
+	GROUP("report", report, report_tab),
 	END
 };
 
@@ -1352,6 +1369,16 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
+		/* An SMS template names what it carries: for duties, the
+		 * shortfall template (warnings go by the other channels). */
+		if ((d->channels & CFG_CH_SMS) && cfg->sms.enabled &&
+		    cfg->sms.template_shortfall == NULL) {
+			ep = xasprintf("duties.[%zu].channels", i);
+			ld_bad_path(ld, ep, "\"sms\" carries the shortfalls of "
+			    "a closed period to the leaders with the approved "
+			    "template sms.template_shortfall: set it");
+			free(ep);
+		}
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}
@@ -1878,9 +1905,11 @@ sections_clear(struct cfg *c)
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
 		&s->sdk_app_id, &s->region, &s->template_reminder,
-		&s->template_overdue, &s->ca_file, &c->mailbox.url,
+		&s->template_overdue, &s->template_shortfall, &s->ca_file,
+		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
-		&c->mailbox.ca_file
+		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
+		&c->report.phone, &c->report.email
 	};
 
 	strs_free(strs, sizeof(strs) / sizeof(strs[0]));

@@ -73,6 +73,8 @@ struct cfg_smtp {
 	char		*ca_file;	/* extra CA bundle, NULL for system */
 	int		 connect_timeout; /* seconds */
 	int		 timeout;	/* seconds, whole transfer */
+	int		 per_connection; /* messages a connection, 0: no cap */
+	int		 rate;		/* messages per minute, 0: no limit */
 };
 
 struct cfg_maildir {
@@ -118,6 +120,7 @@ struct cfg_sms {
 	char		*region;
 	char		*template_reminder;
 	char		*template_overdue;
+	char		*template_shortfall;	/* duties: to the leaders */
 	char		*ca_file;
 	int		 timeout;
 	int		 param_max;	/* characters per template parameter */
@@ -178,6 +181,14 @@ struct cfg_digest {
 	struct strv	 to;		/* person keys */
 };
 
+/* The public progress report (dutyctl report). */
+struct cfg_report {
+	char		*title;		/* NULL: <office>关于巡察整改进展情况的通报 */
+	char		*signature;	/* 落款; NULL: general.office */
+	char		*phone;		/* the public's channels, NULL if none */
+	char		*email;
+};
+
 struct cfg {
 	char			*path;		/* the file it came from */
 	struct cfg_general	 general;
@@ -194,6 +205,7 @@ struct cfg {
 	struct cfg_duty		*duties;
 	size_t			 nduties;
 	struct cfg_digest	 digest;
+	struct cfg_report	 report;
 };
 
 /*

@@ -124,6 +124,56 @@ digest_mark_queued(struct store *st, const char *week, int64_t since,
 	return 0;
 }
 
+/* Whether `key`'s items are in the digest's scope. */
+static bool
+in_scope(const struct digest_in *in, const char *key)
+{
+	const struct cfg_person	*p;
+
+	if (in->scope == NULL)
+		return true;
+	if (key == NULL)
+		return false;
+	if (strcmp(key, in->scope->key) == 0)
+		return true;
+	p = cfg_person_get(in->cfg, key);
+	return p != NULL && strv_has(&p->leaders, in->scope->key);
+}
+
+/* Keep the measures with an owner in scope. */
+static void
+scope_measures(const struct digest_in *in, struct measure_list *l)
+{
+	size_t	 i, j, k = 0;
+	bool	 keep;
+
+	for (i = 0; in->scope != NULL && i < l->n; i++) {
+		for (j = 0, keep = false; j < l->v[i].owners.n && !keep; j++)
+			keep = in_scope(in, l->v[i].owners.v[j]);
+		if (keep)
+			l->v[k++] = l->v[i];
+		else
+			measure_clear(&l->v[i]);
+	}
+	if (in->scope != NULL)
+		l->n = k;
+}
+
+/* Keep the feedback assigned to someone in scope. */
+static void
+scope_feedback(const struct digest_in *in, struct feedback_list *l)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; in->scope != NULL && i < l->n; i++)
+		if (in_scope(in, l->v[i].assignee))
+			l->v[k++] = l->v[i];
+		else
+			feedback_clear(&l->v[i]);
+	if (in->scope != NULL)
+		l->n = k;
+}
+
 static void
 owner_names(const struct cfg *cfg, const struct strv *owners, struct buf *b)
 {
@@ -269,6 +319,37 @@ unreachable_rows(struct rval *ctx, const struct cfg *cfg,
 	rval_map_set_bool(ctx, "has_unreachable", s->unreachable > 0);
 }
 
+/*
+ * Years the holiday calendar does not know among the next 60 days and the
+ * open deadlines: their working days are guesses (Monday to Friday).
+ */
+static void
+calendar_years(struct rval *ctx, const struct cal *cal,
+    const struct measure_list *l, int32_t today)
+{
+	struct buf	 b;
+	int		 y, m, d, seen[8];
+	size_t		 i, k, n = 0;
+	int32_t		 day;
+
+	buf_init(&b, 0);
+	for (i = 0; i < l->n + 2; i++) {
+		day = i == 0 ? today : i == 1 ? today + 60 : l->v[i - 2].deadline;
+		if (i >= 2 && (l->v[i - 2].status != MEASURE_OPEN ||
+		    day == DAY_NONE))
+			continue;
+		day_to_ymd(day, &y, &m, &d);
+		for (k = 0; k < n && seen[k] != y; k++)
+			;
+		if (k < n || n == 8 || cal_year_known(cal, y))
+			continue;
+		seen[n++] = y;
+		(void)buf_printf(&b, NULL, "%s%d", n > 1 ? "、" : "", y);
+	}
+	rval_map_set_str(ctx, "calendar_unknown", b.data ? b.data : "");
+	buf_clear(&b);
+}
+
 static int
 ledger_part(struct store *st, const struct digest_in *in, int32_t today,
     struct rval *ctx, struct derr *err)
@@ -285,6 +366,7 @@ ledger_part(struct store *st, const struct digest_in *in, int32_t today,
 
 	if (store_measure_list(st, &f, &l, err) < 0)
 		return -1;
+	scope_measures(in, &l);
 	buf_init(&b, 0);
 	over = xcalloc(l.n + 1, sizeof(*over));
 	soon = xcalloc(l.n + 1, sizeof(*soon));
@@ -330,6 +412,7 @@ ledger_part(struct store *st, const struct digest_in *in, int32_t today,
 	rval_map_set_bool(ctx, "has_due_soon", ns > 0);
 	rval_map_set_bool(ctx, "has_problems", l.n > 0);
 	unreachable_rows(ctx, cfg, &l, &s);
+	calendar_years(ctx, in->cal, &l, today);
 	free(over);
 	free(soon);
 	buf_clear(&b);
@@ -374,11 +457,14 @@ duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
 	struct rval		*list, *v;
 	char			 name[32];
 	size_t			 i, j;
-	int			 met = 0, nshort = 0;
+	int			 met = 0, nshort = 0, ncells = 0;
 
 	list = rval_map_set_list(ctx, "duties");
 	for (i = 0; in->cells != NULL && i < in->cells->n; i++) {
 		c = &in->cells->v[i];
+		if (!in_scope(in, c->person))
+			continue;
+		ncells++;
 		v = rval_list_add_map(list);
 		rval_map_set_str(v, "title", cfg->duties[c->duty].title);
 		period_name(c->period, name, sizeof(name));
@@ -393,9 +479,8 @@ duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
 		rval_map_set_int(v, "days_left", c->days_left);
 		met += c->state == DUTY_MET;
 	}
-	rval_map_set_bool(ctx, "has_duties", in->cells && in->cells->n > 0);
-	rval_map_set_int(ctx, "duty_total", in->cells ? (int64_t)in->cells->n :
-	    0);
+	rval_map_set_bool(ctx, "has_duties", ncells > 0);
+	rval_map_set_int(ctx, "duty_total", ncells);
 	rval_map_set_int(ctx, "duty_met", met);
 	/* The last closed period of each duty: its shortfalls. */
 	list = rval_map_set_list(ctx, "shortfalls");
@@ -406,7 +491,8 @@ duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
 		for (j = 0; j < in->closed->n; j++) {
 			r = &in->closed->v[j];
 			if (r->start != prev.start || r->done >= r->required ||
-			    strcmp(r->duty, d->id) != 0)
+			    strcmp(r->duty, d->id) != 0 ||
+			    !in_scope(in, r->person))
 				continue;
 			v = rval_list_add_map(list);
 			rval_map_set_str(v, "title", r->title ? r->title :
@@ -424,12 +510,29 @@ duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
 	rval_map_set_int(ctx, "shortfall_count", nshort);
 }
 
+/* What became of a message: its state and who handles it. */
+static void
+feedback_handling(struct rval *v, const struct cfg *cfg,
+    const struct feedback *f)
+{
+	static const char *const label[] = { "未交办", "已交办", "已答复",
+		"已办结" };
+
+	rval_map_set_str(v, "status", (size_t)f->status <
+	    sizeof(label) / sizeof(label[0]) ? label[f->status] :
+	    feedback_status_name(f->status));
+	rval_map_set_str(v, "assignee", f->assignee ? person_name(cfg,
+	    f->assignee) : "");
+	rval_map_set_bool(v, "assigned", f->assignee != NULL);
+}
+
 static int
 feedback_part(struct store *st, const struct digest_in *in, int32_t today,
     struct rval *ctx, struct derr *err)
 {
-	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0 };
-	struct feedback_filter	 fover = { -1, 0, today, 0 };
+	struct feedback_filter	 fnew = { -1, in->since, DAY_NONE, 0,
+	    true };
+	struct feedback_filter	 fover = { -1, 0, today, 0, false };
 	struct feedback_list	 l = { 0 };
 	struct rval		*list, *v;
 	char			 t[32], d[11], *ex;
@@ -437,6 +540,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 
 	if (store_feedback_list(st, &fnew, &l, err) < 0)
 		return -1;
+	scope_feedback(in, &l);
 	list = rval_map_set_list(ctx, "feedback_new");
 	for (i = 0; i < l.n && i < DIGEST_LIST_MAX; i++) {
 		const struct feedback *f = &l.v[i];
@@ -447,6 +551,9 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		fmt_local(in->cal, f->date ? f->date : f->received_at, t,
 		    sizeof(t));
 		rval_map_set_str(v, "date", t);
+		/* A date the mail did not give (or gave without a zone), as
+		 * feedback list marks it. */
+		rval_map_set_bool(v, "date_flagged", f->date_flagged);
 		rval_map_set_str(v, "subject", *f->subject ? f->subject :
 		    "（无主题）");
 		ex = str_excerpt(f->excerpt, DIGEST_EXCERPT);
@@ -456,6 +563,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		    "电话" : strcmp(f->source, "imap") == 0 ? "邮件" : "登记");
 		rval_map_set_bool(v, "has_attachments", f->attachments &&
 		    *f->attachments);
+		feedback_handling(v, in->cfg, f);
 	}
 	rval_map_set_int(ctx, "feedback_new_count", (int64_t)l.n);
 	rval_map_set_bool(ctx, "has_feedback_new", l.n > 0);
@@ -463,6 +571,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 	feedback_list_clear(&l);
 	if (store_feedback_list(st, &fover, &l, err) < 0)
 		return -1;
+	scope_feedback(in, &l);
 	list = rval_map_set_list(ctx, "feedback_overdue");
 	for (i = 0; i < l.n && i < DIGEST_LIST_MAX; i++) {
 		const struct feedback *f = &l.v[i];
@@ -480,6 +589,36 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 	rval_map_set_int(ctx, "feedback_overdue_count", (int64_t)l.n);
 	rval_map_set_bool(ctx, "has_feedback_overdue", l.n > 0);
 	feedback_list_clear(&l);
+	return 0;
+}
+
+/* Channels paused as a whole: the cause, for the leader to pass on. */
+static int
+paused_part(struct store *st, const struct digest_in *in, struct rval *ctx,
+    struct derr *err)
+{
+	struct channel_pause_list	 l = { 0 };
+	struct rval			*list, *v;
+	char				 t[32];
+	size_t				 i;
+
+	if (store_channel_pause_list(st, &l, err) < 0)
+		return -1;
+	list = rval_map_set_list(ctx, "paused");
+	for (i = 0; i < l.n; i++) {
+		v = rval_list_add_map(list);
+		rval_map_set_str(v, "channel", l.v[i].channel);
+		rval_map_set_str(v, "state", l.v[i].stop ? "已停止发送" :
+		    "已暂停");
+		fmt_local(in->cal, l.v[i].since, t, sizeof(t));
+		rval_map_set_str(v, "since", t);
+		fmt_local(in->cal, l.v[i].until, t, sizeof(t));
+		rval_map_set_str(v, "until", t);
+		rval_map_set_str(v, "cause", l.v[i].cause);
+		rval_map_set_str(v, "reply", l.v[i].reply);
+	}
+	rval_map_set_bool(ctx, "has_paused", l.n > 0);
+	channel_pause_list_clear(&l);
 	return 0;
 }
 
@@ -504,8 +643,8 @@ delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 			const struct outbox_row *o = &l.v[i];
 
 			/* Dead rows stay; show those of the last week. */
-			if (o->status == OUTBOX_DEAD && o->created_at <
-			    in->since)
+			if ((o->status == OUTBOX_DEAD && o->created_at <
+			    in->since) || !in_scope(in, o->person))
 				continue;
 			v = rval_list_add_map(list);
 			rval_map_set_str(v, "person", person_name(in->cfg,
@@ -523,6 +662,8 @@ delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 	}
 	rval_map_set_bool(ctx, "has_delivery", n > 0);
 	rval_map_set_int(ctx, "delivery_count", n);
+	if (paused_part(st, in, ctx, err) < 0)
+		return -1;
 	rval_map_set_bool(ctx, "mailbox_enabled", in->cfg->mailbox.enabled);
 	if (!in->cfg->mailbox.enabled)
 		return 0;
@@ -556,16 +697,45 @@ render_part(const struct cfg *cfg, const char *name, const struct rval *ctx,
 	return 0;
 }
 
+/*
+ * A leader who is not a principal reads what they lead: `scoped` and the
+ * names of the people in scope for the template.
+ */
+static void
+scope_set(struct digest_in *in, const char *to, struct rval *ctx)
+{
+	const struct cfg_person	*p = cfg_person_get(in->cfg, to);
+	struct buf		 b;
+	size_t			 i;
+
+	in->scope = NULL;
+	rval_map_set_bool(ctx, "scoped", false);
+	if (p == NULL || (p->roles & CFG_ROLE_PRINCIPAL) != 0)
+		return;
+	in->scope = p;
+	buf_init(&b, 0);
+	for (i = 0; i < in->cfg->npeople; i++)
+		if (strv_has(&in->cfg->people[i].leaders, p->key))
+			(void)buf_printf(&b, NULL, "%s%s", b.len ? "、" : "",
+			    in->cfg->people[i].name);	/* unlimited buf */
+	rval_map_set_bool(ctx, "scoped", true);
+	rval_map_set_str(ctx, "scope_names", b.data ? b.data : p->name);
+	buf_clear(&b);
+}
+
 int
 digest_build(struct store *st, const struct digest_in *in, const char *to,
     struct digest_msg *msg, struct derr *err)
 {
-	struct rval	*ctx = rval_map_new();
-	int32_t		 today, mon;
-	int		 minute, y, w, r = -1;
-	char		 b[64], d1[11];
+	struct rval		*ctx = rval_map_new();
+	struct digest_in	 sin = *in;
+	int32_t			 today, mon;
+	int			 minute, y, w, r = -1;
+	char			 b[64], d1[11];
 
 	memset(msg, 0, sizeof(*msg));
+	scope_set(&sin, to, ctx);
+	in = &sin;
 	cal_civil(in->cal, in->now, &today, &minute);
 	mon = iso_week(today, &y, &w);
 	rval_map_set_str(ctx, "office", in->cfg->general.office);

@@ -23,6 +23,8 @@
 
 struct digest_in {
 	const struct cfg		*cfg;
+	/* Whose items count: NULL (everyone), or digest_build's reader. */
+	const struct cfg_person		*scope;
 	const struct cal		*cal;
 	int64_t				 now;
 	int64_t				 since;	/* feedback received since */
@@ -39,8 +41,11 @@ struct digest_msg {
 void	digest_msg_clear(struct digest_msg *);
 
 /*
- * Build and render the digest for person `to` (a key in cfg).  Returns 0,
- * or -1 with `err` (a store or template error).
+ * Build and render the digest for person `to` (a key in cfg).  A
+ * principal gets the whole office's; a leader who is not a principal gets
+ * what they lead: the measures, duties and assigned feedback of the
+ * people whose leaders include them, and their own.  Returns 0, or -1
+ * with `err` (a store or template error).
  */
 int	digest_build(struct store *, const struct digest_in *, const char *to,
 	    struct digest_msg *, struct derr *);

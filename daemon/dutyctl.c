@@ -6,30 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
 #include "i18n.h"
 #include "log.h"
-
-/* The directory of this program, for the catalog in the build tree. */
-static void
-exe_dir(char *out, size_t n)
-{
-	ssize_t	 len = readlink("/proc/self/exe", out, n - 1);
-	char	*slash;
-
-	if (len <= 0) {
-		out[0] = '\0';
-		return;
-	}
-	out[len] = '\0';
-	if ((slash = strrchr(out, '/')) != NULL)
-		*slash = '\0';
-}
 
 /*
  * Chinese unless the user's environment names a language; returns whether
@@ -38,13 +22,11 @@ exe_dir(char *out, size_t n)
 static bool
 language_setup(void)
 {
-	char	 dir[4096];
 	bool	 chose = i18n_env_chose();
 
 	if (!chose)
 		(void)setenv("LANGUAGE", "zh_CN", 1);	/* only fails on ENOMEM */
-	exe_dir(dir, sizeof(dir));
-	i18n_init(dir[0] ? dir : NULL);
+	i18n_init();
 	return chose;
 }
 
@@ -64,6 +46,9 @@ main(int argc, char **argv)
 
 	lang_env = language_setup();
 	log_init("dutyctl", LOG_DEST_TTY, LOGL_NOTICE);
+	/* Backups, exports and the database hold every citizen's message:
+	 * whatever the caller's umask, nothing we create is for others. */
+	umask(077);
 	while ((c = getopt_long(argc, argv, "+c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;

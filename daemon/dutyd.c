@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "i18n.h"
 #include "log.h"
 #include "mime.h"
 #include "model.h"
@@ -42,6 +44,8 @@ struct run {
 	struct opts	 o;
 	struct engine	*engine;
 	int64_t		 clock_offset;	/* --now minus the real clock */
+	uint64_t	 wd_usec;	/* WatchdogSec, 0 if off */
+	int64_t		 wd_last;	/* last WATCHDOG=1, monotonic ms */
 	bool		 stop;
 	bool		 reload;
 };
@@ -180,6 +184,44 @@ read_signals(struct run *r)
 	}
 }
 
+/* The engine's clock for each send: real time plus --now's offset. */
+static int64_t
+run_clock(void *arg)
+{
+	const struct run	*r = arg;
+
+	return real_now() + r->clock_offset;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Long work (a mailbox poll, a drain round) is making progress: ping the
+ * watchdog, at most once a second, so a long poll is not mistaken for a
+ * hang and the restart does not fetch the same mail again.
+ */
+static void
+alive(void *arg)
+{
+	struct run	*r = arg;
+	int64_t		 now;
+
+	if (r->wd_usec == 0)
+		return;
+	now = mono_ms();
+	if (now - r->wd_last < 1000)
+		return;
+	r->wd_last = now;
+	sd_notify(0, "WATCHDOG=1");
+}
+
 static bool
 should_stop(void *arg)
 {
@@ -316,7 +358,9 @@ loop(struct run *r)
 	}
 	sd_notify(0, "STOPPING=1");
 	log_notice("stopping");
-	return r->o.once && rc < 0 ? EX_TEMPFAIL : 0;
+	if (r->o.once && (rc < 0 || engine_poll_failed(r->engine)))
+		return EX_TEMPFAIL;
+	return 0;
 }
 
 /*
@@ -353,8 +397,14 @@ main(int argc, char **argv)
 	int			 lvl, rc;
 
 	memset(&r, 0, sizeof(r));
+	/* What a person reads (dutyd -n) is Chinese unless asked otherwise. */
+	if (!i18n_env_chose())
+		(void)setenv("LANGUAGE", "zh_CN", 1);	/* only fails on ENOMEM */
+	i18n_init();
 	parse_opts(argc, argv, &r.o);
 	log_init("dutyd", LOG_DEST_AUTO, LOGL_INFO);
+	/* Whatever the umask, nothing dutyd creates is for others. */
+	umask(077);
 	block_signals();
 	if ((cfg = load_config(r.o.config, !r.o.check)) == NULL)
 		return EX_CONFIG;
@@ -377,7 +427,12 @@ main(int argc, char **argv)
 	memset(&eo, 0, sizeof(eo));
 	eo.dry_run_dir = r.o.dry_run;
 	eo.stop = should_stop;
+	eo.alive = alive;
 	eo.stopctx = &r;
+	eo.clock = run_clock;
+	eo.clockctx = &r;
+	if (sd_watchdog_enabled(0, &r.wd_usec) <= 0)
+		r.wd_usec = 0;
 	eo.boot_id = bootid = boot_id();
 	if ((r.engine = engine_new(cfg, &eo, &err)) == NULL) {
 		log_crit("%s", err.msg);

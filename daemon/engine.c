@@ -27,6 +27,11 @@ struct engine {
 	struct channel		*im;		/* NULL: no robots or dry run */
 	struct engine_opts	 opts;
 	bool			 recovered;
+	bool			 ticked;	/* a tick ran in this process */
+	bool			 wake;		/* end channel stops (start,
+						 * reload: the admin may have
+						 * fixed the account) */
+	bool			 poll_failed;	/* the last mailbox poll */
 	char			*imap_pw;	/* mailbox password, or NULL */
 };
 
@@ -149,6 +154,7 @@ engine_new(struct cfg *cfg, const struct engine_opts *opts, struct derr *err)
 		engine_free(e);
 		return NULL;
 	}
+	e->wake = true;
 	if (e->opts.dry_run_dir == NULL && !cfg->smtp.enabled)
 		log_notice("engine: smtp disabled: email goes to the maildir "
 		    "%s", cfg->maildir.path);
@@ -213,6 +219,7 @@ engine_reload(struct engine *e, struct cfg *cfg, struct derr *err)
 	e->email = ch;
 	e->cal = cal;
 	e->cfg = cfg;
+	e->wake = true;
 	return 0;
 }
 
@@ -301,7 +308,8 @@ log_unreachable(const struct engine *e, const struct plan_out *o)
 static int
 snap_feedback(struct engine *e, struct plan_snapshot *snap, struct derr *err)
 {
-	struct feedback_filter	 f = { FEEDBACK_ASSIGNED, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { FEEDBACK_ASSIGNED, 0, DAY_NONE, 0,
+	    false };
 	struct feedback_list	 l = { 0 };
 	const struct cfg_person	*p;
 	struct plan_item	 it;
@@ -408,19 +416,24 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.stopctx = e->opts.stopctx;
 	o.utc_offset = cal_utc_offset(e->cal, now);
 	o.boot_id = e->opts.boot_id;
+	o.clock = e->opts.clock;
+	o.clockctx = e->opts.clockctx;
 	/* One connection per channel for all the rounds, closed at the end. */
 	o.keep_open = true;
 	do {
 		n = outbox_drain(e->store, &e->cfg->outbox, &o, now, st, err);
+		if (e->opts.alive != NULL)
+			e->opts.alive(e->opts.stopctx);
 	} while (n >= e->cfg->outbox.batch && !(o.stop && o.stop(o.stopctx)));
 	channel_flush(e->email);
 	channel_flush(e->sms);
 	channel_flush(e->im);
 	if (n < 0)
 		return -1;
-	if (st->sent + st->failed + st->dead + st->unknown > 0)
+	if (st->sent + st->failed + st->dead + st->unknown + st->held > 0)
 		log_info("outbox: %d sent, %d to retry, %d dead, %d maybe "
-		    "duplicated", st->sent, st->failed, st->dead, st->unknown);
+		    "duplicated, %d held (channel paused or at its rate)",
+		    st->sent, st->failed, st->dead, st->unknown, st->held);
 	return 0;
 }
 
@@ -440,12 +453,17 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	memset(&o, 0, sizeof(o));
 	o.cfg = &e->cfg->mailbox;
 	o.password = e->imap_pw;
-	o.net = &net_imap_curl_ops;
+	o.net = &net_imap_etpan_ops;
+	o.utc_offset = cal_utc_offset(e->cal, now);
+	o.own_addr = e->cfg->smtp.from;
 	o.stop = e->opts.stop;
+	o.alive = e->opts.alive;
 	o.stopctx = e->opts.stopctx;
+	memset(&st, 0, sizeof(st));
 	if (mailbox_poll(e->store, &o, now, &st, err) < 0 ||
 	    mailbox_next(e->store, o.cfg, now, &at, err) < 0)
 		return -1;
+	e->poll_failed = st.failed;
 	if (at < *next)
 		*next = at <= now ? now + 1 : at;
 	return 0;
@@ -523,8 +541,18 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 			goto fail;
 		if (r > 0)
 			log_warn("outbox: %d message(s) were being sent when "
-			    "dutyd stopped: sending again (may duplicate)", r);
+			    "%s: sending again (may duplicate)", r, e->ticked ?
+			    "the last round failed" : "dutyd stopped");
 		e->recovered = true;
+	}
+	e->ticked = true;
+	if (e->wake) {
+		if ((r = store_channel_pause_wake(e->store, now, &err)) < 0)
+			goto fail;
+		if (r > 0)
+			log_notice("outbox: %d stopped channel(s) try again "
+			    "(dutyd started or reloaded)", r);
+		e->wake = false;
 	}
 	if (plan_enqueue(e, now, &next_plan, &st, &err) < 0)
 		goto fail;
@@ -552,6 +580,12 @@ fail:
 	e->recovered = false;
 	*next = now + (err.transient ? 10 : 60);
 	return -1;
+}
+
+bool
+engine_poll_failed(const struct engine *e)
+{
+	return e->poll_failed;
 }
 
 int

@@ -19,8 +19,13 @@ struct engine;
 struct engine_opts {
 	const char	*dry_run_dir;	/* non-NULL: all email to this maildir */
 	bool		 (*stop)(void *);	/* asked between messages */
-	void		*stopctx;
+	void		 (*alive)(void *);	/* long work progresses */
+	void		*stopctx;		/* for stop and alive */
 	const char	*boot_id;	/* kernel boot id (outbox recovery) */
+	/* The time now, Unix seconds (--now's offset applied), asked at
+	 * each send; NULL: the tick's `now` throughout. */
+	int64_t		 (*clock)(void *);
+	void		*clockctx;
 };
 
 /*
@@ -44,6 +49,10 @@ int	engine_reload(struct engine *, struct cfg *, struct derr *);
  * outbox retry or mailbox poll). Errors are logged here.
  */
 int	engine_tick(struct engine *, int64_t now, int64_t *next);
+
+/* Whether the last tick's mailbox poll could not finish (server down,
+ * refused login...): dutyd --once then exits 75. */
+bool	engine_poll_failed(const struct engine *);
 
 /* Counts for status lines: outbox rows pending+failed. */
 int	engine_backlog(struct engine *);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef LOCALEDIR
 #define LOCALEDIR	"/usr/local/share/locale"
@@ -40,16 +41,32 @@ locale_not_c(int cat)
 		(void)setlocale(cat, "C.UTF-8");	/* else stays C */
 }
 
-void
-i18n_init(const char *exe_dir)
+/* DIR/locale beside this program (the build tree), if there is one. */
+static bool
+beside_exe(char *dir, size_t n)
 {
 	struct stat	 st;
-	char		 dir[4096];
+	ssize_t		 len = readlink("/proc/self/exe", dir, n - 1);
+	char		*slash;
+
+	if (len <= 0)
+		return false;
+	dir[len] = '\0';
+	if ((slash = strrchr(dir, '/')) == NULL ||
+	    (size_t)(slash - dir) + sizeof("/locale") > n)
+		return false;
+	memcpy(slash, "/locale", sizeof("/locale"));
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void
+i18n_init(void)
+{
+	char	 dir[4096];
 
 	locale_not_c(LC_CTYPE);
 	locale_not_c(LC_MESSAGES);
-	snprintf(dir, sizeof(dir), "%s/locale", exe_dir ? exe_dir : "");
-	if (exe_dir == NULL || stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+	if (!beside_exe(dir, sizeof(dir)))
 		snprintf(dir, sizeof(dir), "%s", LOCALEDIR);
 	bindtextdomain(I18N_DOMAIN, dir);
 	bind_textdomain_codeset(I18N_DOMAIN, "UTF-8");

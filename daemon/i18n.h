@@ -24,11 +24,12 @@ bool	i18n_env_chose(void);
 
 /*
  * Set up gettext: LC_CTYPE and LC_MESSAGES from the environment (C.UTF-8
- * when they say C, so LANGUAGE is honoured), the catalog from
- * `exe_dir`/locale when it exists (the build tree), else from LOCALEDIR.
- * The caller (main) sets LANGUAGE first when nothing chose.
+ * when they say C, so LANGUAGE is honoured), the catalog from locale/
+ * beside the program when it exists (the build tree), else from
+ * LOCALEDIR.  main sets LANGUAGE=zh_CN first when i18n_env_chose() is
+ * false (only the entry points touch the environment).
  */
-void	i18n_init(const char *exe_dir);
+void	i18n_init(void);
 
 /* From now on speak English (general.language = "en"). */
 void	i18n_english(void);

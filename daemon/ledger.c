@@ -256,13 +256,30 @@ struct rows {
 	int		 last;	/* terminator of the previous record */
 };
 
+/*
+ * A cell that starts with = + - @ (or a tab or CR) is a formula to Excel
+ * and WPS: the export writes it after a "'" (OWASP's advice), which the
+ * spreadsheet does not show, and the import takes that "'" off again.
+ */
+static bool
+csv_formula(const char *s)
+{
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
+static const char *
+csv_unguard(const char *s)
+{
+	return s[0] == '\'' && csv_formula(s + 1) ? s + 1 : s;
+}
+
 static void
 rows_field(void *s, size_t len, void *data)
 {
 	struct rows	*r = data;
 
 	(void)len;	/* CSV_APPEND_NULL, and NUL bytes were refused */
-	strv_push(&r->cur, s != NULL ? (const char *)s : "");
+	strv_push(&r->cur, s != NULL ? csv_unguard(s) : "");
 }
 
 static void
@@ -1187,10 +1204,10 @@ csv_put(struct buf *b, const char *s, bool last, struct derr *err)
 	const char	*p;
 	int		 rc;
 
-	if (csv_plain(s))
+	if (csv_plain(s) && !csv_formula(s))
 		rc = buf_puts(b, s, err);
 	else {
-		rc = buf_puts(b, "\"", err);
+		rc = buf_puts(b, csv_formula(s) ? "\"'" : "\"", err);
 		for (p = s; rc == 0 && *p != '\0'; p++)
 			rc = buf_append(b, *p == '"' ? "\"\"" : p,
 			    *p == '"' ? 2 : 1, err);

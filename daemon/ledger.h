@@ -137,8 +137,10 @@ int	ledger_parse_csv(const char *data, size_t len, const struct cfg *cfg,
  * measures back (except id, done_at and closed_by).  The measure code
  * column holds the code without its "<problem>-" prefix; 责任人 holds the
  * people's names from `cfg` (a key where two people share a name, or the
- * person is not in `cfg`; keys only when `cfg` is NULL).  Returns 0, or
- * -1 (DERR_INPUT) if `out` reaches its maximum.
+ * person is not in `cfg`; keys only when `cfg` is NULL).  A cell that
+ * starts with = + - @, a tab or CR is written after a "'" so a spreadsheet
+ * does not run it as a formula; ledger_parse_csv drops that "'" again.
+ * Returns 0, or -1 (DERR_INPUT) if `out` reaches its maximum.
  */
 int	ledger_export_csv(const struct measure_list *, const struct cfg *cfg,
 	    struct buf *out, struct derr *err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "mime.h"
@@ -74,6 +75,13 @@ row_from(struct feedback *f, const struct poll *p, int64_t uid, int64_t size,
 	f->uid = uid;
 	f->message_id = m->message_id;
 	f->header_hash = m->header_hash;
+	f->content_hash = m->content_hash;
+	f->kind = (char *)(uintptr_t)(m->kind != NULL ? m->kind : "citizen");
+	/* The office's own mail (a reminder sent to the mailbox, a reply
+	 * that came back): not 群众意见. */
+	if (p->o->own_addr != NULL && m->from_addr != NULL &&
+	    strcasecmp(m->from_addr, p->o->own_addr) == 0)
+		f->kind = (char *)(uintptr_t)"own";
 	f->sender = m->from;
 	f->subject = m->subject;
 	f->date = m->date;
@@ -193,7 +201,8 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	}
 	if (r < 0)
 		return store_unreadable(p, msg->uid, msg->size, ferr.msg, err);
-	if (mime_parse(raw->data, raw->len, p->now, &m, &ferr) < 0)
+	if (mime_parse(raw->data, raw->len, p->now, p->o->utc_offset, &m,
+	    &ferr) < 0)
 		return store_unreadable(p, msg->uid, msg->size, ferr.msg, err);
 	if (big && m.note == NULL)
 		m.note = xasprintf("邮件超过 %d 字节的上限（mailbox.max_size），"
@@ -219,6 +228,8 @@ fetch_all(struct poll *p, const struct net_imap_list *l, struct derr *err)
 	for (i = 0; i < l->n && r >= 0; i++) {
 		if (p->o->stop != NULL && p->o->stop(p->o->stopctx))
 			break;
+		if (p->o->alive != NULL)
+			p->o->alive(p->o->stopctx);
 		r = fetch_one(p, &l->v[i], &raw, err);
 	}
 	buf_clear(&raw);
@@ -275,7 +286,11 @@ open_session(struct poll *p, struct net_imap_box *box, struct derr *err)
 	no.password = p->o->password;
 	no.ca_file = c->ca_file;
 	no.connect_timeout = 30;
-	no.timeout = 120;
+	/* Under WatchdogSec=60: a server that stops answering costs one
+	 * timeout, and one that trickles keeps us alive through `alive`. */
+	no.timeout = MAILBOX_IO_TIMEOUT;
+	no.alive = p->o->alive;
+	no.alivectx = p->o->stopctx;
 	no.read_write = c->mark_seen;
 	no.max_size = (size_t)c->max_size;
 	p->imap = p->o->net->imap_open(&no, box, err);

@@ -22,6 +22,8 @@
 /* Messages stored per transaction, and at most per poll. */
 #define MAILBOX_COMMIT_EVERY	200
 #define MAILBOX_POLL_MAX	50000
+/* Longest silence from the IMAP server, seconds (below WatchdogSec). */
+#define MAILBOX_IO_TIMEOUT	25
 /* Longest wait between polls of a failing server, seconds. */
 #define MAILBOX_BACKOFF_MAX	(6 * 3600)
 
@@ -29,7 +31,12 @@ struct mailbox_opts {
 	const struct cfg_mailbox	*cfg;
 	const char			*password;	/* borrowed */
 	const struct net_imap_ops	*net;
+	int				 utc_offset;	/* office zone, min */
+	const char			*own_addr;	/* smtp.from, or NULL */
 	bool				(*stop)(void *); /* between messages */
+	/* Work is progressing (watchdog): between messages and while one
+	 * arrives.  Gets stopctx; may be NULL. */
+	void				(*alive)(void *);
 	void				*stopctx;
 };
 

@@ -12,6 +12,7 @@
 #include <gmime/gmime.h>
 
 #include "err.h"
+#include "mime_int.h"
 #include "util.h"
 
 /* Real UTC offsets lie within -12:00 .. +14:00; allow a margin. */
@@ -493,6 +494,8 @@ mime_builder_build(struct mime_builder *mb, const struct mime_out *m,
 /* Decoded text parts larger than this are cut before the excerpt is made. */
 #define MIME_TEXT_MAX		(1024 * 1024)
 #define MIME_FIELD_MAX		2000
+/* Raw bytes of one header field read: enough for MIME_FIELD_MAX. */
+#define MIME_RAW_FIELD_MAX	(64 * 1024)
 #define MIME_NAME_MAX		255
 
 /* Charset labels senders put on GBK text: all read as GB18030. */
@@ -559,27 +562,35 @@ struct eword {
 	const char	*end;		/* after "?=" */
 };
 
+/* An encoded word at p, ending before `end`. */
 static bool
-eword_at(const char *p, struct eword *w)
+eword_at(const char *p, const char *end, struct eword *w)
 {
-	const char	*q, *e, *t;
+	const char	*q, *e;
 
-	if (p[0] != '=' || p[1] != '?')
+	if (end - p < 2 || p[0] != '=' || p[1] != '?')
 		return false;
+	/*
+	 * Every scan stops at the first '?' or blank: a word holds neither,
+	 * and "=?a?B?x" repeated must cost its length, not its square (a
+	 * search for "?=" from every "=?" took 180 s on 1.2 MB).
+	 */
 	w->charset = p + 2;
-	if ((q = strchr(w->charset, '?')) == NULL || q == w->charset ||
-	    q - w->charset > 64)
+	for (q = w->charset; q < end && *q != '?' && *q != ' ' &&
+	    *q != '\t' && q - w->charset <= 64; q++)
+		;
+	if (q + 2 >= end || *q != '?' || q == w->charset)
 		return false;
 	w->cslen = (size_t)(q - w->charset);
 	w->enc = (char)g_ascii_toupper(q[1]);
 	if ((w->enc != 'B' && w->enc != 'Q') || q[2] != '?')
 		return false;
 	w->text = q + 3;
-	if ((e = strstr(w->text, "?=")) == NULL)
+	for (e = w->text; e < end && *e != '?' && *e != ' ' &&
+	    *e != '\t' && *e != '\r' && *e != '\n'; e++)
+		;
+	if (e + 1 >= end || e[0] != '?' || e[1] != '=')
 		return false;
-	for (t = w->text; t < e; t++)
-		if (*t == ' ' || *t == '\t' || *t == '?')
-			return false;
 	w->tlen = (size_t)(e - w->text);
 	w->end = e + 2;
 	return true;
@@ -635,13 +646,14 @@ eword_join(GString *g, const struct eword *a, size_t n)
 static char *
 words_merge(const char *s)
 {
-	GString		*g = g_string_sized_new(strlen(s) + 16);
+	size_t		 len = strlen(s);
+	GString		*g = g_string_sized_new(len + 16);
 	struct eword	 w[16];
-	const char	*p = s, *q;
+	const char	*p = s, *q, *end = s + len;
 	size_t		 n;
 
 	while (*p != '\0') {
-		if (!eword_at(p, &w[0])) {
+		if (!eword_at(p, end, &w[0])) {
 			g_string_append_c(g, *p++);
 			continue;
 		}
@@ -649,7 +661,8 @@ words_merge(const char *s)
 		for (q = w[0].end; n < 16; q = w[n++].end) {
 			while (*q == ' ' || *q == '\t')
 				q++;
-			if (!eword_at(q, &w[n]) || !eword_same(&w[0], &w[n]))
+			if (!eword_at(q, end, &w[n]) ||
+			    !eword_same(&w[0], &w[n]))
 				break;
 		}
 		if (n == 1)
@@ -676,9 +689,36 @@ utf8_next(const char *p)
 	return p + 2;
 }
 
+/* U+0080..U+009F: C1 controls (U+0085 ends a line, U+009B starts a
+ * terminal escape sequence). */
+static bool
+is_c1(const char *p)
+{
+	return (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+	    (unsigned char)p[1] <= 0x9f;
+}
+
+/* Marks that reorder what follows (U+202E shows "gpj.exe" as
+ * "exe.jpg"): U+061C, U+200E-F, U+202A-E, U+2066-9. */
+static bool
+is_bidi(const char *p)
+{
+	const unsigned char	*u = (const unsigned char *)p;
+
+	if (u[0] == 0xd8 && u[1] == 0x9c)
+		return true;
+	if (u[0] != 0xe2 || u[1] < 0x80 || u[1] > 0x81)
+		return false;
+	if (u[1] == 0x80)
+		return u[2] == 0x8e || u[2] == 0x8f ||
+		    (u[2] >= 0xaa && u[2] <= 0xae);
+	return u[2] >= 0xa6 && u[2] <= 0xa9;
+}
+
 /*
- * Make `s` (taken) safe to store and show: valid UTF-8, controls and
- * runs of whitespace become one space, trimmed, at most `max` bytes cut
+ * Make `s` (taken) safe to store and show: valid UTF-8, controls (C0
+ * and C1) and runs of whitespace become one space, direction marks and
+ * overrides are dropped, trimmed, at most `max` bytes cut
  * on a character boundary. Returns a malloc'd string.
  */
 static char *
@@ -697,11 +737,12 @@ clean_text(char *s, size_t max)
 	for (p = valid; *p != '\0'; p = utf8_next(p)) {
 		/* A byte order mark (U+FEFF) some mailers put first is no
 		 * text. */
-		if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		if (strncmp(p, "\xef\xbb\xbf", 3) == 0 || is_bidi(p))
 			continue;
 		/* Spaces: controls, no-break (&nbsp;) and ideographic (the
 		 * two that indent a Chinese paragraph). */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ' ||
+		    is_c1(p) ||
 		    strncmp(p, "\xc2\xa0", 2) == 0 ||
 		    strncmp(p, "\xe3\x80\x80", 3) == 0) {
 			space = b.len > 0;
@@ -747,19 +788,30 @@ parse_options(void)
 	return o;
 }
 
-/* The unfolded raw value of header `name` with GB labels fixed, or NULL. */
+/*
+ * The unfolded raw value of header `name` with GB labels fixed, raw 8-bit
+ * text read in `hcs` (the header block's charset), or NULL.
+ */
 static char *
-header_raw(GMimeObject *obj, const char *name)
+header_raw(GMimeObject *obj, const char *name, const char *hcs)
 {
 	GMimeHeaderList	*hl = g_mime_object_get_header_list(obj);
 	GMimeHeader	*h;
 	const char	*raw;
-	char		*unfolded, *fixed, *merged;
+	char		*cut, *unfolded, *fixed, *merged;
 
 	h = g_mime_header_list_get_header(hl, name);
 	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
 		return NULL;
-	unfolded = g_mime_utils_header_unfold(raw);
+	/* What is kept is MIME_FIELD_MAX bytes: the rest is not read. */
+	cut = g_strndup(raw, MIME_RAW_FIELD_MAX);
+	unfolded = g_mime_utils_header_unfold(cut);
+	g_free(cut);
+	if ((cut = mime_charset_header(unfolded, hcs)) != NULL) {
+		g_free(unfolded);
+		unfolded = g_strdup(cut);
+		free(cut);
+	}
 	fixed = relabel_words(unfolded);
 	g_free(unfolded);
 	merged = words_merge(fixed);
@@ -768,11 +820,11 @@ header_raw(GMimeObject *obj, const char *name)
 }
 
 static char *
-subject_get(GMimeObject *obj, GMimeParserOptions *o)
+subject_get(GMimeObject *obj, GMimeParserOptions *o, const char *hcs)
 {
 	char	*raw, *dec;
 
-	raw = header_raw(obj, "Subject");
+	raw = header_raw(obj, "Subject", hcs);
 	if (raw == NULL)
 		return xstrdup("");
 	dec = g_mime_utils_header_decode_text(o, raw);
@@ -794,13 +846,76 @@ from_format(InternetAddress *ia)
 	return g_strdup_printf("%s <%s>", name, addr != NULL ? addr : "");
 }
 
+/* The address of the first From mailbox, "" if none. */
 static char *
-from_get(GMimeObject *obj, GMimeParserOptions *o)
+from_addr_get(GMimeMessage *msg)
+{
+	InternetAddressList	*l = g_mime_message_get_from(msg);
+	InternetAddress		*ia;
+	const char		*a = NULL;
+
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		ia = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			a = internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia));
+	}
+	return clean_text(g_strdup(a != NULL ? a : ""), MIME_FIELD_MAX);
+}
+
+static bool
+prefix_ci(const char *s, const char *p)
+{
+	return g_ascii_strncasecmp(s, p, strlen(p)) == 0;
+}
+
+/* Subjects auto-replies start with (Chinese and English mailers). */
+static const char *const auto_subjects[] = { "自动回复", "自动答复",
+	"Auto:", "Auto-Reply", "Auto Reply", "Automatic reply",
+	"AutoReply", "Out of Office", "Out-of-Office", NULL };
+
+/*
+ * Not every message is 群众意见: a bounce (a delivery report, or mail from
+ * MAILER-DAEMON or postmaster) or an auto-reply (RFC 3834 Auto-Submitted
+ * other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply, or a
+ * subject like 自动回复).
+ */
+static const char *
+kind_get(GMimeMessage *msg, const struct mime_msg *m)
+{
+	GMimeObject		*o = GMIME_OBJECT(msg);
+	GMimeObject		*body = g_mime_message_get_mime_part(msg);
+	GMimeContentType	*ct;
+	const char		*v;
+	size_t			 i;
+
+	ct = body != NULL ? g_mime_object_get_content_type(body) : NULL;
+	if ((ct != NULL && g_mime_content_type_is_type(ct, "multipart",
+	    "report")) || prefix_ci(m->from_addr, "mailer-daemon@") ||
+	    prefix_ci(m->from_addr, "postmaster@") ||
+	    g_ascii_strcasecmp(m->from_addr, "mailer-daemon") == 0)
+		return "bounce";
+	if ((v = g_mime_object_get_header(o, "Auto-Submitted")) != NULL)
+		v += strspn(v, " \t");
+	if ((v != NULL && !prefix_ci(v, "no")) ||
+	    g_mime_object_get_header(o, "X-Autoreply") != NULL ||
+	    g_mime_object_get_header(o, "X-Autorespond") != NULL ||
+	    ((v = g_mime_object_get_header(o, "Precedence")) != NULL &&
+	    strstr(v, "auto_reply") != NULL))
+		return "auto";
+	for (i = 0; auto_subjects[i] != NULL; i++)
+		if (prefix_ci(m->subject, auto_subjects[i]))
+			return "auto";
+	return "citizen";
+}
+
+static char *
+from_get(GMimeObject *obj, GMimeParserOptions *o, const char *hcs)
 {
 	InternetAddressList	*l;
 	char			*raw, *out;
 
-	raw = header_raw(obj, "From");
+	raw = header_raw(obj, "From", hcs);
 	if (raw == NULL)
 		return xstrdup("");
 	l = internet_address_list_parse(o, raw);
@@ -842,20 +957,159 @@ header_len(const char *data, size_t len)
 	return len;
 }
 
-/* Lines that start with Content-Type:, a bound on parts and nesting. */
-static size_t
-count_parts(const char *data, size_t len)
-{
-	static const char	 ct[] = "content-type:";
-	size_t			 i, n = 0;
+/*
+ * Header fields GMime can choke on, made harmless before it sees them.
+ * GMime looks for the end of every "=?" to the end of its field: "=?a?B?x "
+ * repeated costs the square of its length (1.3 s for 64 KB); and its
+ * tokens cost some 60 bytes each (1 MB of " ?" took 60 MB).  In header
+ * lines (the message's, and each part's: from a "--" line to the next
+ * empty line), a field is cut after MIME_RAW_FIELD_MAX bytes, and when
+ * there are more than MIME_BAD_WORDS_MAX "=?" that start no encoded word
+ * (a real mail has a handful at most) each loses its '='.
+ */
+#define MIME_BAD_WORDS_MAX	16
 
-	for (i = 0; i + sizeof(ct) - 1 <= len; i++) {
-		if (i > 0 && data[i - 1] != '\n')
-			continue;
-		if (g_ascii_strncasecmp(data + i, ct, sizeof(ct) - 1) == 0)
-			n++;
+struct tame {
+	const char	*data;
+	size_t		 len;
+	size_t		 bad;		/* "=?" that start no word */
+	bool		 long_field;	/* a field over MIME_RAW_FIELD_MAX */
+	bool		 defang;	/* writing: drop those '=' */
+	struct buf	*out;		/* NULL: only count */
+};
+
+/* The copy has no maximum (it is never longer than the message), so
+ * appending cannot fail. */
+static void
+tame_put(struct tame *t, const char *p, size_t n)
+{
+	(void)buf_append(t->out, p, n, NULL);
+}
+
+/* One header line [p, eol) of a field `field` bytes long before it. */
+static void
+tame_line(struct tame *t, const char *p, const char *eol, size_t field)
+{
+	const char	*q, *keep = eol;
+	struct eword	 w;
+
+	if (field + (size_t)(eol - p) > MIME_RAW_FIELD_MAX) {
+		t->long_field = true;
+		keep = p + (field < MIME_RAW_FIELD_MAX ?
+		    MIME_RAW_FIELD_MAX - field : 0);
 	}
-	return n;
+	for (q = p; q < keep && (q = memchr(q, '=', (size_t)(keep - q))) !=
+	    NULL; q++) {
+		if (q + 1 >= keep || q[1] != '?' || eword_at(q, keep, &w))
+			continue;
+		t->bad++;
+		if (t->out != NULL) {
+			tame_put(t, p, (size_t)(q - p));
+			tame_put(t, t->defang ? " " : "=", 1);
+			p = q + 1;
+		}
+	}
+	if (t->out != NULL) {
+		tame_put(t, p, (size_t)(keep - p));
+		if (keep != eol)
+			tame_put(t, "\n", 1);
+	}
+}
+
+static void
+tame_pass(struct tame *t)
+{
+	const char	*p = t->data, *end = t->data + t->len, *eol;
+	bool		 head = true;
+	size_t		 field = 0;
+
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end - 1;
+		if (*p == '\n' || (*p == '\r' && p + 1 < end &&
+		    p[1] == '\n'))
+			head = false;
+		else if (eol - p >= 2 && p[0] == '-' && p[1] == '-')
+			head = true;
+		else if (head) {
+			field = *p == ' ' || *p == '\t' ? field : 0;
+			tame_line(t, p, eol + 1, field);
+			field += (size_t)(eol + 1 - p);
+			continue;
+		}
+		if (t->out != NULL)
+			tame_put(t, p, (size_t)(eol + 1 - p));
+	}
+}
+
+/* The message with its header fields tamed, or NULL if none needed it. */
+static char *
+tame_headers(const char *data, size_t len, size_t *outlen)
+{
+	struct tame	 t = { data, len, 0, false, false, NULL };
+	struct buf	 b;
+
+	tame_pass(&t);
+	if (t.bad <= MIME_BAD_WORDS_MAX && !t.long_field)
+		return NULL;
+	buf_init(&b, 0);
+	t.defang = t.bad > MIME_BAD_WORDS_MAX;
+	t.bad = 0;
+	t.out = &b;
+	tame_pass(&t);
+	*outlen = b.len;
+	return buf_take(&b);
+}
+
+/* Does the line at p (before end) start a part ("--" or Content-Type,
+ * also "Content-Type :"), or look like a header field ("name:")? */
+static void
+line_kind(const char *p, const char *end, bool *part, bool *field)
+{
+	static const char	 ct[] = "content-type";
+	const char		*q = p;
+
+	*part = end - p >= 2 && p[0] == '-' && p[1] == '-';
+	*field = false;
+	while (q < end && q - p < 80 && *q > ' ' && *q < 0x7f && *q != ':')
+		q++;
+	if (q == p)
+		return;
+	if ((size_t)(q - p) == sizeof(ct) - 1 &&
+	    g_ascii_strncasecmp(p, ct, sizeof(ct) - 1) == 0)
+		*part = true;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	*field = q < end && *q == ':';
+	if (!*field)
+		*part = *part && p[0] == '-';
+}
+
+/*
+ * Where to stop reading: GMime's memory grows with the parts, nesting
+ * levels and header fields it meets (1,000,000 empty parts took 1.4 GB),
+ * none of which need a Content-Type line.  The message is read up to
+ * the line where it passes MIME_PARTS_MAX part boundaries or Content-
+ * Type lines, or MIME_FIELDS_MAX lines that look like header fields;
+ * what a reader sees first (the excerpt) comes before that.  Linear.
+ */
+static size_t
+scan_cut(const char *data, size_t len)
+{
+	const char	*p = data, *end = data + len, *eol;
+	size_t		 parts = 0, fields = 0;
+	bool		 part, field;
+
+	for (; p < end; p = eol + 1) {
+		line_kind(p, end, &part, &field);
+		parts += part;
+		fields += field;
+		if (parts > MIME_PARTS_MAX || fields > MIME_FIELDS_MAX)
+			return (size_t)(p - data);
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+	}
+	return len;
 }
 
 /* Decoded (transfer encoding and charset) text of a part, as UTF-8. */
@@ -863,42 +1117,21 @@ static char *
 part_text(GMimePart *part)
 {
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
-	GMimeStream		*mem, *filt;
-	GMimeFilter		*f;
+	GMimeStream		*mem;
 	GByteArray		*ba;
-	const char		*cs;
 	char			*s;
 
 	if (dw == NULL)
 		return xstrdup("");
 	mem = g_mime_stream_mem_new();
-	filt = g_mime_stream_filter_new(mem);
-	cs = charset_fix(g_mime_object_get_content_type_parameter(
-	    GMIME_OBJECT(part), "charset"));
-	if (cs != NULL && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
-	    g_ascii_strcasecmp(cs, "us-ascii") != 0 &&
-	    (f = g_mime_filter_charset_new(cs, "UTF-8")) != NULL) {
-		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filt), f);
-		g_object_unref(f);
-	}
-	g_mime_data_wrapper_write_to_stream(dw, filt);
-	g_mime_stream_flush(filt);
+	g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	/* An empty GByteArray has no data pointer at all. */
-	s = ba->len == 0 ? xstrdup("") : xstrndup((const char *)ba->data,
-	    ba->len > MIME_TEXT_MAX ? MIME_TEXT_MAX : ba->len);
-	g_object_unref(filt);
+	s = ba->len == 0 ? xstrdup("") : mime_charset_text(
+	    g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+	    "charset"), (const char *)ba->data, ba->len > MIME_TEXT_MAX ?
+	    MIME_TEXT_MAX : ba->len);
 	g_object_unref(mem);
-	if (!g_utf8_validate(s, -1, NULL) && cs == NULL) {
-		/* Unlabelled 8-bit text: GB18030 is the likely sender. */
-		gchar *conv = g_convert_with_fallback(s, -1, "UTF-8",
-		    "GB18030", "?", NULL, NULL, NULL);
-		if (conv != NULL) {
-			free(s);
-			s = xstrdup(conv);
-			g_free(conv);
-		}
-	}
 	return s;
 }
 
@@ -921,6 +1154,12 @@ walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
 		return;
 	ct = g_mime_object_get_content_type(obj);
 	fn = g_mime_part_get_filename(GMIME_PART(obj));
+	/* Text shown inline is text, even with a file name (some mailers
+	 * name the body part): what a mail reader would show. */
+	if (fn != NULL && !g_mime_part_is_attachment(GMIME_PART(obj)) &&
+	    ct != NULL && (g_mime_content_type_is_type(ct, "text", "plain") ||
+	    g_mime_content_type_is_type(ct, "text", "html")))
+		fn = NULL;
 	if (fn != NULL || g_mime_part_is_attachment(GMIME_PART(obj))) {
 		name = clean_text(g_strdup(fn != NULL ? fn : "(未命名)"),
 		    MIME_NAME_MAX);
@@ -957,25 +1196,37 @@ excerpt_span(const char *t)
 }
 
 static char *
-excerpt_get(struct walk *w)
+excerpt_of(GMimePart *part, bool html)
 {
 	struct buf	 b;
 	char		*t, *s;
 
-	if (w->plain != NULL) {
-		t = part_text(w->plain);
-	} else if (w->html != NULL) {
-		t = part_text(w->html);
+	t = part_text(part);
+	if (html) {
 		buf_init(&b, MIME_TEXT_MAX);
 		mime_html_text(t, strlen(t), &b);
 		free(t);
 		t = buf_take(&b);
-	} else {
-		return xstrdup("");
 	}
 	s = clean_text(g_strndup(t, excerpt_span(t)), MIME_TEXT_MAX);
 	free(t);
 	return excerpt_cut(s, MIME_EXCERPT_MAX);
+}
+
+/* The plain text, unless it is blank beside an HTML part (some mailers
+ * send an empty text/plain alternative): then the HTML's text. */
+static char *
+excerpt_get(struct walk *w)
+{
+	char	*s;
+
+	if (w->plain != NULL) {
+		s = excerpt_of(w->plain, false);
+		if (*s != '\0' || w->html == NULL)
+			return s;
+		free(s);
+	}
+	return w->html != NULL ? excerpt_of(w->html, true) : xstrdup("");
 }
 
 static const struct mime_entity {
@@ -1102,21 +1353,96 @@ mime_html_text(const char *html, size_t len, struct buf *out)
 	}
 }
 
+/* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts), read at
+ * `offset` minutes east of UTC.  1 read, 0 not that shape. */
+static int
+date_iso(const char *s, int offset, int64_t *out)
+{
+	GTimeZone	*tz;
+	GDateTime	*d;
+	int		 y, mo, da, h, mi, se = 0, n;
+
+	n = sscanf(s, "%4d-%2d-%2d%*[ T]%2d:%2d:%2d", &y, &mo, &da, &h, &mi,
+	    &se);
+	if (n < 5)
+		return 0;
+	tz = g_time_zone_new_offset(offset * 60);
+	d = g_date_time_new(tz, y, mo, da, h, mi, se);
+	g_time_zone_unref(tz);
+	if (d == NULL)
+		return 0;
+	*out = g_date_time_to_unix(d);
+	g_date_time_unref(d);
+	return 1;
+}
+
+/*
+ * The Date header with what it leaves unsaid filled in from the office's
+ * time zone (`offset` minutes east of UTC): no zone at all, or "CST",
+ * which GMime reads as US Central and a Chinese mailer means as +0800.
+ * Returns a copy to give GMime, sets *assumed; NULL if nothing to fill.
+ */
+static char *
+date_fill(const char *raw, int offset, bool *assumed)
+{
+	char		*s = g_strstrip(g_strdup(raw)), *p, *out = NULL;
+	size_t		 n;
+
+	if ((p = strchr(s, '(')) != NULL)	/* a comment: "(CST)" */
+		*p = '\0';
+	g_strchomp(s);
+	n = strlen(s);
+	p = strrchr(s, ' ');
+	p = p != NULL ? p + 1 : s;
+	if (n >= 3 && g_ascii_strcasecmp(p, "CST") == 0 && offset == 480) {
+		*p = '\0';
+		out = g_strdup_printf("%s+0800", s);
+	} else if (strchr(p, ':') != NULL) {
+		out = g_strdup_printf("%s %c%02d%02d", s, offset < 0 ? '-' :
+		    '+', abs(offset) / 60, abs(offset) % 60);
+	}
+	g_free(s);
+	*assumed = out != NULL;
+	return out;
+}
+
 static void
-msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
+date_get(GMimeMessage *msg, int64_t arrival, int offset,
     struct mime_msg *out)
 {
-	GDateTime	*d = g_mime_message_get_date(msg);
+	const char	*raw = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "Date");
+	GDateTime	*d = NULL;
+	char		*filled = NULL;
+	bool		 assumed = false;
 
-	out->subject = subject_get(GMIME_OBJECT(msg), o);
-	out->from = from_get(GMIME_OBJECT(msg), o);
-	out->message_id = msgid_get(msg);
+	out->date = arrival;
+	out->date_flagged = true;
+	if (raw != NULL && date_iso(raw, offset, &out->date) == 1)
+		return;		/* read, and flagged: the zone is assumed */
+	if (raw != NULL)
+		filled = date_fill(raw, offset, &assumed);
+	d = filled != NULL ? g_mime_utils_header_decode_date(filled) :
+	    g_mime_message_get_date(msg);
 	if (d != NULL) {
 		out->date = g_date_time_to_unix(d);
-	} else {
-		out->date = arrival;
-		out->date_flagged = true;
+		out->date_flagged = assumed;
 	}
+	if (filled != NULL && d != NULL)
+		g_date_time_unref(d);
+	g_free(filled);
+}
+
+static void
+msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
+    int offset, const char *hcs, struct mime_msg *out)
+{
+	out->subject = subject_get(GMIME_OBJECT(msg), o, hcs);
+	out->from = from_get(GMIME_OBJECT(msg), o, hcs);
+	out->message_id = msgid_get(msg);
+	out->from_addr = from_addr_get(msg);
+	date_get(msg, arrival, offset, out);
+	out->kind = kind_get(msg, out);
 }
 
 static GMimeMessage *
@@ -1136,19 +1462,21 @@ parse_message(const char *data, size_t len, GMimeParserOptions *o)
 }
 
 int
-mime_parse(const char *data, size_t len, int64_t arrival,
+mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
     struct mime_msg *out, struct derr *err)
 {
 	GMimeParserOptions	*o;
 	GMimeMessage		*msg;
 	struct walk		 w = { 0 };
 	size_t			 hlen = header_len(data, len);
-	bool			 headers_only;
+	size_t			 cut = scan_cut(data, len), tlen = 0;
+	char			*tamed = tame_headers(data, cut, &tlen);
 
 	memset(out, 0, sizeof(*out));
-	headers_only = count_parts(data, len) > MIME_PARTS_MAX;
 	o = parse_options();
-	msg = parse_message(data, headers_only ? hlen : len, o);
+	msg = parse_message(tamed != NULL ? tamed : data, tamed != NULL ?
+	    tlen : cut, o);
+	free(tamed);
 	if (msg == NULL) {
 		g_mime_parser_options_free(o);
 		return derr_set(err, DERR_INPUT, false, "mime: not a message "
@@ -1156,16 +1484,17 @@ mime_parse(const char *data, size_t len, int64_t arrival,
 	}
 	out->header_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
 	    (const guchar *)data, hlen);
-	msg_fields(msg, o, arrival, out);
+	out->content_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)data, len);
+	msg_fields(msg, o, arrival, utc_offset,
+	    mime_charset_guess_header(data, hlen), out);
 	w.attachments = &out->attachments;
-	if (headers_only) {
-		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分），"
-		    "只保存了信头", MIME_PARTS_MAX);
-		out->excerpt = xstrdup("");
-	} else {
-		g_mime_message_foreach(msg, walk_part, &w);
-		out->excerpt = excerpt_get(&w);
-	}
+	if (cut < len)
+		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分或 %d 行"
+		    "信头），只读取了前 %zu 字节", MIME_PARTS_MAX,
+		    MIME_FIELDS_MAX, cut);
+	g_mime_message_foreach(msg, walk_part, &w);
+	out->excerpt = excerpt_get(&w);
 	g_object_unref(msg);
 	g_mime_parser_options_free(o);
 	return 0;
@@ -1180,6 +1509,8 @@ mime_msg_clear(struct mime_msg *m)
 	free(m->from);
 	free(m->message_id);
 	g_free(m->header_hash);
+	g_free(m->content_hash);
+	free(m->from_addr);
 	free(m->excerpt);
 	strv_clear(&m->attachments);
 	free(m->note);

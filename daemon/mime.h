@@ -69,32 +69,46 @@ struct mime_msg {
 	char		*from;		/* "Name <addr>" or "addr", "" if none */
 	char		*message_id;	/* without <>, NULL if none or invalid */
 	char		*header_hash;	/* SHA-256 hex of the raw header block */
+	char		*content_hash;	/* SHA-256 hex of the whole message */
 	int64_t		 date;		/* Date in Unix seconds UTC */
 	bool		 date_flagged;	/* Date missing or garbage: arrival */
 	char		*excerpt;	/* text/plain, else text of the HTML */
 	struct strv	 attachments;	/* file names (decoded) */
 	char		*note;		/* what could not be read, or NULL */
+	char		*from_addr;	/* the From address alone, "" if none */
+	/* "citizen", or "bounce" (multipart/report, MAILER-DAEMON,
+	 * postmaster) or "auto" (RFC 3834 Auto-Submitted, X-Autoreply,
+	 * Precedence auto_reply, 自动回复…): static, never freed. */
+	const char	*kind;
 };
 
 /* Longest excerpt kept, in characters (whitespace runs count as one). */
 #define MIME_EXCERPT_MAX	500
-/* More Content-Type lines than this: the body is not parsed (headers only). */
+/*
+ * A message is read up to the line where it passes MIME_PARTS_MAX part
+ * boundaries ("--" lines) or Content-Type lines (parts and nesting), or
+ * MIME_FIELDS_MAX lines that look like header fields; `note` says so.
+ */
 #define MIME_PARTS_MAX		200
+#define MIME_FIELDS_MAX		10000
 
 /*
  * Parse the RFC 5322 message `data` (`len` bytes, any line ends) into
  * `out`. `arrival` (Unix seconds) stands in for a missing or unparsable
- * Date, which sets date_flagged. Subject and From are decoded from RFC
- * 2047 in any charset iconv knows; GB2312, GBK and EUC-CN labels are read
- * as GB18030, and raw 8-bit header text as UTF-8 or else GB18030. The
- * excerpt comes from the first text/plain part that is not an attachment,
- * else from the first text/html part with tags, scripts and styles
- * removed. Over MIME_PARTS_MAX parts only the headers are read and `note`
- * says so. Returns 0 (out filled, free with mime_msg_clear) or -1 with
- * DERR_INPUT if `data` holds no header at all.
+ * Date, which sets date_flagged.  A Date without a zone, or with "CST"
+ * when `utc_offset` (minutes east of UTC, the office's zone) is +480, is
+ * read in the office's zone and flagged as assumed.  Subject and From are
+ * decoded from RFC 2047 in any charset iconv knows; GB2312, GBK and
+ * EUC-CN labels are read as GB18030, and raw 8-bit header text as UTF-8
+ * or else GB18030.  The excerpt comes from the first text/plain part
+ * shown inline, else (or if that is blank) from the first text/html part
+ * with tags, scripts and styles removed.  Past the bounds above the rest
+ * is not read and `note` says so; time and memory are linear in `len`
+ * whatever its structure.  Returns 0 (out filled, free with
+ * mime_msg_clear) or -1 with DERR_INPUT if `data` holds no header at all.
  */
 int	mime_parse(const char *data, size_t len, int64_t arrival,
-	    struct mime_msg *out, struct derr *);
+	    int utc_offset, struct mime_msg *out, struct derr *);
 void	mime_msg_clear(struct mime_msg *);
 
 /*

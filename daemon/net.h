@@ -8,20 +8,13 @@
  * messages (that is mime) or decide about retries (that is the caller).
  * Callers use it through `struct net_ops`, so tests can pass a fake.
  *
- * IMAP (for the feedback mailbox) is one session on one easy handle, so
- * every command reuses the logged-in connection.  All commands are
- * CURLOPT_CUSTOMREQUEST with a URL that names no mailbox, so libcurl
- * sends them as they are (no SELECT of its own): ID right after login,
- * then EXAMINE (read-only) or SELECT, UID SEARCH for the new UIDs, and
- * UID FETCH ... BODY.PEEK[]<offset.length> in chunks of 200 KB (libcurl
- * 7.88 refuses more than 300 KB of response lines per command).  For a
- * custom command libcurl (7.88) hands untagged lines to the write
- * callback and *every* response line, literal bytes included, to the
- * header callback; it does not know about literals.  So net reads the
- * header stream and takes the literal by its {size} count.  A message
- * line that looks like the command's tag ends libcurl's read early: the
- * literal then comes up short, the session is marked out of step and the
- * next command runs on a fresh connection.
+ * IMAP (for the feedback mailbox) goes through libetpan, in net_imap.c:
+ * its parser takes a literal by the byte count the server sends, so a
+ * message is data whatever its lines look like.  Every connection logs
+ * in, sends ID and EXAMINEs (or SELECTs) the mailbox; one UID FETCH asks
+ * for several messages and their answers are handed out one by one.
+ * TLS certificates are checked by net against mailbox.ca_file or the
+ * system's CAs and the host name before the password is sent.
  */
 #ifndef DUTYD_NET_H
 #define DUTYD_NET_H
@@ -137,6 +130,9 @@ struct net_imap_opts {
 	int		 timeout;	/* seconds, per command */
 	bool		 read_write;	/* SELECT (to mark \Seen), else EXAMINE */
 	size_t		 max_size;	/* largest literal accepted, bytes */
+	/* Called while a long answer arrives (the watchdog); may be NULL. */
+	void		 (*alive)(void *);
+	void		*alivectx;
 };
 
 /* What EXAMINE/SELECT said about the mailbox. */
@@ -148,7 +144,7 @@ struct net_imap_box {
 
 struct net_imap_msg {
 	int64_t		 uid;
-	int64_t		 size;		/* > max_size: too big; else 0 */
+	int64_t		 size;		/* RFC822.SIZE; max_size + 1 if larger */
 };
 
 struct net_imap_list {
@@ -170,17 +166,18 @@ struct net_imap_ops {
 	struct net_imap	*(*imap_open)(const struct net_imap_opts *,
 			    struct net_imap_box *box, struct derr *);
 	/*
-	 * UIDs above `after`, ascending, at most `max`; those LARGER than
-	 * max_size have size max_size + 1 (UID SEARCH). 0 or -1.
+	 * UIDs above `after`, ascending, at most `max`, with their sizes
+	 * (UID FETCH after+1:* (UID RFC822.SIZE)). 0 or -1.
 	 */
 	int		 (*imap_list)(struct net_imap *, int64_t after,
 			    size_t max, struct net_imap_list *, struct derr *);
 	/*
 	 * Append message `uid` to `out` (BODY.PEEK[], or BODY.PEEK[HEADER]
-	 * with headers_only). Returns 1, 0 if the message is gone, -1 with
-	 * DERR_PEER when the response was cut short (the session then
-	 * reconnects for the next command) or DERR_INPUT when the message
-	 * is larger than max_size.
+	 * with headers_only, its first max_size bytes).  Returns 1, 0 if the
+	 * message is gone, -1 with DERR_NET when the connection failed,
+	 * DERR_PEER when the server refused or garbled the answer (the
+	 * next command reconnects) or DERR_INPUT when the message is larger
+	 * than max_size.
 	 */
 	int		 (*imap_fetch)(struct net_imap *, int64_t uid,
 			    bool headers_only, struct buf *out, struct derr *);
@@ -191,7 +188,7 @@ struct net_imap_ops {
 	void		 (*imap_free)(struct net_imap *);
 };
 
-extern const struct net_imap_ops net_imap_curl_ops;
+extern const struct net_imap_ops net_imap_etpan_ops;
 
 /* The real thing. */
 extern const struct net_ops net_curl_ops;

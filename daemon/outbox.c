@@ -113,10 +113,9 @@ item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
 
 /* An unmet duty quota (warning) or a closed period's shortfall. */
 static void
-duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
+duty_fill(struct rval *v, const struct cfg *cfg, const struct notif *n)
 {
 	const struct cfg_duty	*d = &cfg->duties[n->duty];
-	struct rval		*v = rval_list_add_map(list);
 	struct cal_period	 p;
 	char			 b[11], name[32];
 
@@ -138,6 +137,12 @@ duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
 	rval_map_set_bool(v, "last_day", n->days <= 0);
 	rval_map_set_str(v, "colour", colour_labels[n->colour]);
 	rval_map_set_str(v, "owner_name", cfg->people[n->owner].name);
+}
+
+static void
+duty_value(struct rval *list, const struct cfg *cfg, const struct notif *n)
+{
+	duty_fill(rval_list_add_map(list), cfg, n);
 }
 
 /* Assigned feedback awaiting its answer. */
@@ -183,6 +188,9 @@ struct group {
 	size_t			 n;
 	size_t			 nnew;
 	bool			*fresh;	/* not planned before */
+	/* SMS: an approved template names what it carries, so items and
+	 * shortfalls go in rows of their own (this row's kind). */
+	enum notif_what		 sms_what;
 };
 
 static int
@@ -228,6 +236,10 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			continue;
 		}
 		if (g->v[i].what != NOTIF_ITEM) {
+			/* The first shortfall, for an SMS that names one. */
+			if (g->v[i].what == NOTIF_SHORTFALL && nshort == 0)
+				duty_fill(rval_map_set_map(ctx,
+				    "first_shortfall"), cfg, &g->v[i]);
 			duty_value(g->v[i].what == NOTIF_DUTY ? duties :
 			    shorts, cfg, &g->v[i]);
 			*(g->v[i].what == NOTIF_DUTY ? &nduty : &nshort) += 1;
@@ -333,8 +345,13 @@ sms_parts(const struct cfg *cfg, const struct group *g,
 		    g->v[i].escalation);
 	name = late ? "sms-overdue.txt" : "sms-reminder.txt";
 	code = late ? cfg->sms.template_overdue : cfg->sms.template_reminder;
+	if (g->sms_what == NOTIF_SHORTFALL) {
+		name = "sms-shortfall.txt";
+		code = cfg->sms.template_shortfall;
+	}
 	if (code == NULL)
 		return derr_set(err, DERR_CONFIG, false, "sms.%s is not set",
+		    g->sms_what == NOTIF_SHORTFALL ? "template_shortfall" :
 		    late ? "template_overdue" : "template_reminder");
 	if (render_part(cfg, name, ctx, RENDER_NONE, &lines, err) < 0)
 		return -1;
@@ -427,10 +444,10 @@ group_fresh(struct store *st, struct group *g, const struct cfg *cfg,
 
 	g->nnew = 0;
 	for (i = 0; i < g->n; i++) {
-		/* An SMS template names measures: duties and feedback
-		 * reach the person by email (XXX: templates for them). */
+		/* An SMS template names measures or a shortfall: duty
+		 * warnings and feedback reach the person by email. */
 		if (g->v[i].channel == CFG_CH_SMS &&
-		    g->v[i].what != NOTIF_ITEM) {
+		    g->v[i].what != g->sms_what) {
 			g->fresh[i] = false;
 			continue;
 		}
@@ -546,6 +563,55 @@ robot_item_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The robot kind (cfg im.kinds) a stage belongs to. */
+static const char *
+robot_kind(const struct notif *n)
+{
+	if (n->what == NOTIF_DUTY || n->what == NOTIF_SHORTFALL)
+		return "duty";
+	return n->escalation ? "escalation" : "reminder";
+}
+
+/* Was the same duty stage (another owner's copy) listed before `i`? */
+static bool
+duty_seen(const struct notif_list *l, const bool *fresh, size_t i)
+{
+	const struct notif	*a = &l->v[i], *b;
+	size_t			 j;
+
+	for (j = 0; j < i; j++) {
+		b = &l->v[j];
+		if (fresh[j] && b->what == a->what && b->duty == a->duty &&
+		    b->target == a->target && b->stage == a->stage &&
+		    strcmp(b->period, a->period) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Duty warnings and shortfalls for a robot that takes kind "duty". */
+static void
+robot_duties(const struct cfg *cfg, const struct notif_list *l,
+    const bool *fresh, struct rval *ctx)
+{
+	struct rval	*duties, *shorts;
+	size_t		 i;
+	int		 nd = 0, ns = 0;
+
+	duties = rval_map_set_list(ctx, "duties");
+	shorts = rval_map_set_list(ctx, "shortfalls");
+	for (i = 0; i < l->n; i++) {
+		if (!fresh[i] || l->v[i].what == NOTIF_ITEM ||
+		    l->v[i].what == NOTIF_FEEDBACK || duty_seen(l, fresh, i))
+			continue;
+		duty_value(l->v[i].what == NOTIF_DUTY ? duties : shorts, cfg,
+		    &l->v[i]);
+		*(l->v[i].what == NOTIF_DUTY ? &nd : &ns) += 1;
+	}
+	rval_map_set_bool(ctx, "has_duties", nd > 0);
+	rval_map_set_bool(ctx, "has_shortfalls", ns > 0);
+}
+
 /* Mark the stages for this robot that it has not carried yet. */
 static int
 robot_fresh(struct store *st, const struct cfg *cfg, const struct cfg_im *im,
@@ -559,10 +625,9 @@ robot_fresh(struct store *st, const struct cfg *cfg, const struct cfg_im *im,
 	for (i = 0; i < l->n; i++) {
 		n = &l->v[i];
 		fresh[i] = false;
-		/* XXX duties, shortfalls and feedback do not go to robots. */
-		if (n->channel != CFG_CH_IM || n->what != NOTIF_ITEM ||
-		    !strv_has(&im->kinds,
-		    n->escalation ? "escalation" : "reminder"))
+		/* XXX feedback does not go to robots. */
+		if (n->channel != CFG_CH_IM || n->what == NOTIF_FEEDBACK ||
+		    !strv_has(&im->kinds, robot_kind(n)))
 			continue;
 		r = store_notif_exists(st, n->key, cfg->people[n->person].key,
 		    chan, err);
@@ -588,9 +653,10 @@ robot_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	char			 d[11];
 
 	for (i = 0; i < l->n; i++)
-		if (fresh[i])
+		if (fresh[i] && l->v[i].what == NOTIF_ITEM)
 			it[n++] = (struct robot_item){ l->v[i].deadline,
 			    l->v[i].item_id, i };
+	robot_duties(cfg, l, fresh, ctx);
 	qsort(it, n, sizeof(*it), robot_item_cmp);
 	cal_civil(cal, now, &today, &minute);
 	rval_map_set_str(ctx, "office", cfg->general.office);
@@ -727,7 +793,12 @@ enqueue_all(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		/* Group robots take everyone's stages: see enqueue_robot. */
 		if (sorted->v[i].channel == CFG_CH_IM)
 			continue;
+		g.sms_what = NOTIF_ITEM;
 		r = enqueue_group(st, cfg, cal, &g, now, stats, err);
+		if (r == 0 && sorted->v[i].channel == CFG_CH_SMS) {
+			g.sms_what = NOTIF_SHORTFALL;
+			r = enqueue_group(st, cfg, cal, &g, now, stats, err);
+		}
 	}
 	free(g.fresh);
 	for (i = 0; i < cfg->nim && r == 0; i++)
@@ -824,6 +895,115 @@ struct attempt {
 	char			 errmsg[256];
 };
 
+/*
+ * A channel as this round sees it: paused until when, and how many of
+ * its messages went out in the last minute (its rate).
+ */
+struct round_ch {
+	struct channel	*ch;
+	char		*name;		/* the rows' channel: "email", "im:x" */
+	int64_t		 paused_until;	/* 0: not paused */
+	bool		 was_paused;	/* a pause to clear once one goes */
+	bool		 rate_told;
+	int		 in_window;	/* sent in the last minute */
+};
+
+/* daemon_state: "CHANNEL\tERROR" of the last refusal that blamed our
+ * clock, "" once that channel sends again (dutyctl status shows it). */
+#define OUTBOX_CLOCK_STATE	"clock_suspect"
+
+struct round {
+	struct channel_pause_list pauses;	/* as the round began */
+	char			*clock;		/* OUTBOX_CLOCK_STATE's channel,
+						 * NULL: none */
+	struct round_ch		*v;
+	size_t			 n;
+};
+
+static void
+round_clear(struct round *rd)
+{
+	size_t	 i;
+
+	for (i = 0; i < rd->n; i++)
+		free(rd->v[i].name);
+	free(rd->v);
+	free(rd->clock);
+	channel_pause_list_clear(&rd->pauses);
+}
+
+static int
+round_load(struct store *s, struct round *rd, struct derr *err)
+{
+	char	*v = NULL, *tab;
+	int	 r;
+
+	if (store_channel_pause_list(s, &rd->pauses, err) < 0 ||
+	    (r = store_state_get(s, OUTBOX_CLOCK_STATE, &v, err)) < 0)
+		return -1;
+	if (r > 0 && (tab = strchr(v, '\t')) != NULL) {
+		*tab = '\0';
+		rd->clock = v;
+	} else
+		free(v);
+	return 0;
+}
+
+/* A refusal blamed our timestamp (`on`), or `name` sent again (!on). */
+static int
+clock_note(struct store *s, struct round *rd, const char *name, bool on,
+    const char *why, int64_t now, struct derr *err)
+{
+	char	*v;
+	int	 r;
+
+	if (!on && (rd->clock == NULL || strcmp(rd->clock, name) != 0))
+		return 0;
+	v = on ? xasprintf("%s\t%s", name, why) : xstrdup("");
+	r = store_state_set(s, OUTBOX_CLOCK_STATE, v, now, err);
+	free(v);
+	free(rd->clock);
+	rd->clock = on ? xstrdup(name) : NULL;
+	if (r == 0 && on)
+		log_warn("outbox: %s refused our timestamp: this machine's "
+		    "clock looks wrong (check timedatectl)", name);
+	return r;
+}
+
+/* The round's view of `ch` (NULL for rows of no configured channel). */
+static int
+round_ch_get(struct store *s, struct round *rd, struct channel *ch,
+    const char *name, int64_t now, struct round_ch **out, struct derr *err)
+{
+	struct round_ch	*c;
+	int64_t		 oldest;
+	size_t		 i;
+
+	*out = NULL;
+	for (i = 0; ch != NULL && i < rd->n; i++)
+		if (rd->v[i].ch == ch && strcmp(rd->v[i].name, name) == 0) {
+			*out = &rd->v[i];
+			return 0;
+		}
+	if (ch == NULL)
+		return 0;
+	rd->v = xreallocarray(rd->v, rd->n + 1, sizeof(*rd->v));
+	c = &rd->v[rd->n++];
+	memset(c, 0, sizeof(*c));
+	c->ch = ch;
+	c->name = xstrdup(name);
+	for (i = 0; i < rd->pauses.n; i++)
+		if (strcmp(rd->pauses.v[i].channel, name) == 0) {
+			c->was_paused = true;
+			c->paused_until = rd->pauses.v[i].until;
+		}
+	if (ch->rate > 0 && store_outbox_sent_since(s, name, NULL, now - 59,
+	    &c->in_window, &oldest, err) < 0)
+		return -1;
+	*out = c;
+	return 0;
+}
+
 static void
 classify(struct attempt *a, enum channel_outcome oc, const struct derr *err)
 {
@@ -851,6 +1031,15 @@ classify(struct attempt *a, enum channel_outcome oc, const struct derr *err)
 	    r->attempts + 1);
 }
 
+/* Not attempted: back in the queue at `until`, attempts unchanged. */
+static void
+hold(struct attempt *a, int64_t until)
+{
+	memset(&a->res, 0, sizeof(a->res));
+	a->res.status = OUTBOX_PENDING;
+	a->res.next_attempt_at = until;
+}
+
 static void
 log_attempt(const struct attempt *a, enum channel_outcome oc)
 {
@@ -858,6 +1047,7 @@ log_attempt(const struct attempt *a, enum channel_outcome oc)
 		[CHANNEL_SENT] = "sent", [CHANNEL_TRANSIENT] = "failed "
 		"(transient)", [CHANNEL_PERMANENT] = "failed (permanent)",
 		[CHANNEL_UNKNOWN] = "reply lost (may be delivered)",
+		[CHANNEL_PAUSED] = "held",
 	};
 	char	 to[128];
 
@@ -867,6 +1057,10 @@ log_attempt(const struct attempt *a, enum channel_outcome oc)
 		    "attempt=%d%s", (long long)a->row->id, a->row->key,
 		    a->row->channel, to, a->row->attempts + 1,
 		    a->row->maybe_dup ? " maybe_dup=1" : "");
+	else if (a->res.status == OUTBOX_PENDING)
+		log_debug("outbox: held (channel paused or at its rate) "
+		    "id=%lld channel=%s until=%lld", (long long)a->row->id,
+		    a->row->channel, (long long)a->res.next_attempt_at);
 	else if (a->res.status == OUTBOX_DEAD)
 		log_err("outbox: %s: %s id=%lld key=%s channel=%s to=%s "
 		    "attempt=%d: gave up", what[oc], a->errmsg,
@@ -934,6 +1128,7 @@ send_row(struct channel *ch, const struct outbox_row *r, int offset,
 	if (ch == NULL)
 		return derr_set(err, DERR_CONFIG, false, "no %s channel is "
 		    "configured", r->channel), CHANNEL_TRANSIENT;
+	memset(&ch->hold, 0, sizeof(ch->hold));
 	return ch->send(ch->ctx, &m, peer, err);
 }
 
@@ -941,7 +1136,9 @@ static void
 stats_add(struct outbox_stats *st, const struct attempt *a,
     enum channel_outcome oc)
 {
-	if (oc == CHANNEL_SENT)
+	if (a->res.status == OUTBOX_PENDING)
+		st->held++;
+	else if (oc == CHANNEL_SENT)
 		st->sent++;
 	else if (a->res.status == OUTBOX_DEAD)
 		st->dead++;
@@ -960,33 +1157,166 @@ next_claimed(const bool *claimed, size_t n, size_t i)
 	return i;
 }
 
-/* Attempt row `row` (sent, or held back by a per-recipient limit). */
+/*
+ * The channel refused as a whole (login, quota): pause it, hold the
+ * message, and tell the admin once per cause.
+ */
+static int
+pause_channel(struct store *s, struct round_ch *c, const struct derr *serr,
+    int64_t now, struct derr *err)
+{
+	const struct channel_hold	*h = &c->ch->hold;
+	struct channel_pause		 p;
+	int				 r;
+
+	memset(&p, 0, sizeof(p));
+	p.channel = c->name;
+	p.since = now;
+	p.until = now + (h->pause > 0 ? h->pause : 60);
+	p.stop = h->stop;
+	p.cause = (char *)(uintptr_t)(h->cause[0] != '\0' ? h->cause :
+	    "通道暂停");
+	p.reply = (char *)(uintptr_t)serr->msg;
+	if ((r = store_channel_pause_set(s, &p, err)) < 0)
+		return -1;
+	c->paused_until = p.until;
+	c->was_paused = true;
+	if (r > 0)
+		log_err("outbox: channel %s %s: %s: %s retry_in=%llds",
+		    c->name, h->stop ? "stopped until the admin acts" :
+		    "paused", p.cause, serr->msg, (long long)(p.until - now));
+	else
+		log_warn("outbox: channel %s still paused: %s retry_in=%llds",
+		    c->name, serr->msg, (long long)(p.until - now));
+	return 0;
+}
+
+/* A message went out: the channel's pause, if any, is over. */
+static int
+resume_channel(struct store *s, struct round_ch *c, struct derr *err)
+{
+	c->in_window++;
+	if (!c->was_paused)
+		return 0;
+	if (store_channel_pause_clear(s, c->name, err) < 0)
+		return -1;
+	c->was_paused = false;
+	c->paused_until = 0;
+	log_notice("outbox: channel %s resumed: a message went out", c->name);
+	return 0;
+}
+
+/* Hold the row instead of sending it? The time it waits until, or 0. */
+static int64_t
+held_until(struct round_ch *c, int64_t now)
+{
+	if (c == NULL)
+		return 0;
+	if (c->paused_until > now)
+		return c->paused_until;
+	if (c->ch->rate <= 0 || c->in_window < c->ch->rate)
+		return 0;
+	if (!c->rate_told)
+		log_info("outbox: channel %s sent its %d message(s) of this "
+		    "minute (rate): the rest wait", c->name, c->ch->rate);
+	c->rate_told = true;
+	return now + 60;
+}
+
+/*
+ * After the send: what the channel said beyond the outcome.  The pause
+ * and clock notes are advice: a database error here is logged and the
+ * attempt's result stands (the message may have gone out).
+ */
+static void
+after_send(struct store *s, struct round *rd, struct attempt *a,
+    struct round_ch *c, enum channel_outcome oc, const struct derr *serr)
+{
+	struct derr	 err = { 0 };
+	int64_t		 nb;
+	char		 who[160];
+	int		 r = 0;
+
+	if (c == NULL)
+		return;
+	/* Robots share the "im" rows: each is a provider of its own. */
+	snprintf(who, sizeof(who), "%s%s%s", c->name, strcmp(c->name, "im") ==
+	    0 ? ":" : "", strcmp(c->name, "im") == 0 ? a->row->recipient : "");
+	if (oc == CHANNEL_SENT)
+		r = clock_note(s, rd, who, false, NULL, a->now, &err) < 0 ?
+		    -1 : resume_channel(s, c, &err);
+	else if (c->ch->hold.clock)
+		r = clock_note(s, rd, who, true, serr->msg, a->now, &err);
+	if (oc == CHANNEL_PAUSED) {
+		if (pause_channel(s, c, serr, a->now, &err) < 0) {
+			r = -1;
+			c->paused_until = a->now + (c->ch->hold.pause > 0 ?
+			    c->ch->hold.pause : 60);
+		}
+		hold(a, c->paused_until);
+	}
+	nb = a->now + c->ch->hold.not_before;
+	if (a->res.status == OUTBOX_FAILED && a->res.next_attempt_at < nb)
+		a->res.next_attempt_at = nb;
+	if (r < 0)
+		log_warn("outbox: channel %s: state not recorded: %s", c->name,
+		    err.msg);
+}
+
+/* The time now, never before `floor` (a clock stepped back). */
+static int64_t
+clock_now(const struct outbox_drain_opts *o, int64_t floor)
+{
+	int64_t	 t;
+
+	if (o->clock == NULL)
+		return floor;
+	t = o->clock(o->clockctx);
+	return t > floor ? t : floor;
+}
+
+/* Attempt row `row` (sent, or held back by a limit or a pause). */
 static int
 attempt_one(struct store *s, const struct cfg_outbox *cfg,
     const struct outbox_drain_opts *o, struct outbox_row *row, int64_t now,
-    struct attempt *a, struct outbox_stats *st, struct channel **ch,
+    struct attempt *a, struct outbox_stats *st, struct round *rd,
     struct derr *err)
 {
 	enum channel_outcome	 oc;
+	struct round_ch		*c;
+	struct channel		*ch;
 	struct derr		 serr;
 	int64_t			 until;
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
 	a->row = row;
-	a->now = now;
+	a->now = clock_now(o, now);
 	derr_clear(&serr);
-	*ch = o->channel(o->chctx, row->channel);
-	until = limit_until(s, *ch, row, now, serr.msg, sizeof(serr.msg), err);
+	ch = o->channel(o->chctx, row->channel);
+	if (round_ch_get(s, rd, ch, row->channel, now, &c, err) < 0)
+		return -1;
+	if ((until = held_until(c, now)) > 0) {
+		hold(a, until);
+		log_attempt(a, CHANNEL_PAUSED);
+		stats_add(st, a, CHANNEL_PAUSED);
+		return 0;
+	}
+	until = limit_until(s, ch, row, now, serr.msg, sizeof(serr.msg), err);
 	if (until < 0)
 		return -1;
 	if (until > 0)
 		oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
-	else
-		oc = send_row(*ch, row, o->utc_offset, now, a->peer, &serr);
+	else {
+		/* Signed now; the retry counts from the attempt's end. */
+		oc = send_row(ch, row, o->utc_offset, a->now, a->peer, &serr);
+		a->now = clock_now(o, a->now);
+	}
 	classify(a, oc, &serr);
 	if (until > 0 && a->res.status == OUTBOX_FAILED)
 		a->res.next_attempt_at = until;
+	if (until == 0)
+		after_send(s, rd, a, c, oc, &serr);
 	log_attempt(a, oc);
 	stats_add(st, a, oc);
 	return 0;
@@ -999,14 +1329,17 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 {
 	struct outbox_list	 due = { 0 };
 	struct attempt		 a;
-	struct channel		*ch, *used[4] = { 0 };
+	struct round		 rd;
 	int64_t			*ids = NULL;
 	bool			*claimed = NULL;
-	size_t			 i, j, next, nused = 0;
+	size_t			 i, j, next;
 	int			 r = -1;
 
+	memset(&rd, 0, sizeof(rd));
 	if (store_outbox_due(s, now, cfg->batch, &due, err) < 0)
 		return -1;
+	if (due.n > 0 && round_load(s, &rd, err) < 0)
+		goto out;
 	ids = xcalloc(due.n + 1, sizeof(*ids));
 	claimed = xcalloc(due.n + 1, sizeof(*claimed));
 	for (i = 0; i < due.n; i++)
@@ -1018,26 +1351,23 @@ outbox_drain(struct store *s, const struct cfg_outbox *cfg,
 	/* Rows cancelled (dutyctl) since the due query are not claimed. */
 	for (i = next_claimed(claimed, due.n, (size_t)-1); i < due.n;
 	    i = next) {
-		if (attempt_one(s, cfg, o, &due.v[i], now, &a, st, &ch,
+		if (attempt_one(s, cfg, o, &due.v[i], now, &a, st, &rd,
 		    err) < 0)
 			goto out;
-		for (j = 0; j < nused && used[j] != ch; j++)
-			;
-		if (j == nused && ch != NULL && nused < 4)
-			used[nused++] = ch;
 		next = next_claimed(claimed, due.n, i);
 		if (o->stop != NULL && o->stop(o->stopctx))
 			next = due.n;
 		/* The result and the next row in flight share one commit. */
 		if (store_outbox_finish(s, due.v[i].id, &a.res,
-		    next < due.n ? due.v[next].id : 0, now, err) < 0)
+		    next < due.n ? due.v[next].id : 0, a.now, err) < 0)
 			goto out;
 	}
 	r = (int)due.n;
 out:
-	for (j = 0; j < nused && !o->keep_open; j++)
-		if (used[j]->flush != NULL)
-			used[j]->flush(used[j]->ctx);
+	for (j = 0; j < rd.n && !o->keep_open; j++)
+		if (rd.v[j].ch->flush != NULL)
+			rd.v[j].ch->flush(rd.v[j].ch->ctx);
+	round_clear(&rd);
 	free(ids);
 	free(claimed);
 	outbox_list_clear(&due);

@@ -27,6 +27,8 @@ struct outbox_stats {
 	int	 failed;	/* will be retried */
 	int	 dead;
 	int	 unknown;	/* reply lost: retried, may duplicate */
+	int	 held;		/* not attempted: channel paused or at its
+				 * rate; no attempt spent */
 };
 
 /*
@@ -62,6 +64,11 @@ struct outbox_drain_opts {
 	bool			 keep_open;	/* the caller flushes the
 						 * channels after its rounds */
 	const char		*boot_id;	/* kernel boot id, NULL: unknown */
+	/* The time now (Unix seconds), asked before and after each send:
+	 * a request is signed when it goes, and its retry counts from when
+	 * the attempt ended.  NULL: the round's `now` throughout. */
+	int64_t			 (*clock)(void *);
+	void			*clockctx;
 };
 
 /*

@@ -4,10 +4,12 @@
 #include "sign.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "util.h"
 
@@ -108,5 +110,22 @@ sign_pct_encode(struct buf *out, const char *s, struct derr *err)
 		if (buf_append(out, e, 3, err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int
+sign_nonce(char out[37], struct derr *err)
+{
+	unsigned char	 b[16];
+	char		 h[33];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return derr_set(err, DERR_SYS, true, "no random bytes for a "
+		    "nonce");
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	sign_hex(b, sizeof(b), h);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12,
+	    h + 16, h + 20);
 	return 0;
 }

@@ -2,8 +2,9 @@
  * sign: the hashes, MACs and encodings that provider request signing is
  * made of (HMAC-SHA1, HMAC-SHA256, SHA-256, lowercase hex, Base64 and
  * RFC 3986 percent-encoding), on top of OpenSSL libcrypto, the only module
- * that includes <openssl/...>.  Pure functions: no I/O, no clock, no
- * logging.  It knows no provider; the channels assemble the strings.
+ * that includes <openssl/...>.  Pure functions but sign_nonce (OpenSSL's
+ * random generator): no I/O, no clock, no logging.  It knows no
+ * provider; the channels assemble the strings.
  */
 #ifndef DUTYD_SIGN_H
 #define DUTYD_SIGN_H
@@ -43,5 +44,12 @@ char	*sign_base64(const unsigned char *, size_t n);
  * case hex (so space is %20, never +, and * is %2A).  -1 if `out` is full.
  */
 int	sign_pct_encode(struct buf *out, const char *s, struct derr *);
+
+/*
+ * A random UUID (version 4, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into
+ * `out`, for nonces that must differ per request.  0, or -1 (DERR_SYS)
+ * if the random generator fails.
+ */
+int	sign_nonce(char out[37], struct derr *);
 
 #endif

@@ -25,6 +25,13 @@ struct store;
  * refused (DERR_DB). Returns NULL on error.
  */
 struct store *store_open(const char *path, struct derr *);
+/*
+ * For dutyctl: store_open, or, when the database exists but this user or
+ * the file system cannot write it, the database read-only (reads work;
+ * a write fails with DERR_SYS saying which of the two and which path).
+ * A read-only database must have the current schema. NULL on error.
+ */
+struct store *store_open_read(const char *path, struct derr *);
 void	store_close(struct store *);
 /*
  * Open an in-memory copy of the database at `path` (for dry runs: what is
@@ -346,8 +353,9 @@ int	store_outbox_due(struct store *, int64_t now, int limit,
 /* Earliest next_attempt_at of a pending/failed row: 1 found, 0 none. */
 int	store_outbox_next(struct store *, int64_t *at, struct derr *);
 /*
- * Rows of `channel` to `recipient` sent at or after `since`: how many in
- * *n, and the earliest sent_at in *oldest (0 if none). 0, or -1 (DERR_DB).
+ * Rows of `channel` to `recipient` (NULL: anyone) sent at or after
+ * `since`: how many in *n, and the earliest sent_at in *oldest (0 if
+ * none). 0, or -1 (DERR_DB).
  */
 int	store_outbox_sent_since(struct store *, const char *channel,
 	    const char *recipient, int64_t since, int *n, int64_t *oldest,
@@ -364,7 +372,10 @@ int	store_outbox_claim(struct store *, const int64_t *ids, size_t n,
 	    const char *boot, bool *claimed, int64_t now, struct derr *);
 
 struct outbox_result {
-	enum outbox_status	 status;	/* sent, failed or dead */
+	/* sent, failed or dead; pending: not attempted (a paused channel,
+	 * a rate limit): back in the queue at next_attempt_at, attempts
+	 * and last_error unchanged */
+	enum outbox_status	 status;
 	bool			 maybe_dup;	/* a reply was lost */
 	int64_t			 next_attempt_at;
 	const char		*error;		/* NULL if sent */
@@ -393,6 +404,8 @@ int	store_outbox_finish(struct store *, int64_t id,
  * only the row that was in flight (the first still sending, in round
  * order) is marked maybe_dup (attempts + 1); after a reboot, or with no
  * boot id, every sending row is.  Returns how many were marked maybe_dup.
+ * After a round of this process whose end could not be committed (the
+ * database busy), its results are committed instead (returns 0).
  */
 int	store_outbox_recover(struct store *, const char *boot, int64_t now,
 	    struct derr *);
@@ -410,6 +423,41 @@ int	store_outbox_retry(struct store *, int64_t id, const char *who,
 	    int64_t now, struct derr *);
 int	store_outbox_cancel(struct store *, int64_t id, const char *who,
 	    int64_t now, struct derr *);
+/* A channel paused as a whole (migration 006). */
+struct channel_pause {
+	char		*channel;	/* "email", "sms", "im:NAME" */
+	int64_t		 since;		/* first refusal of this pause */
+	int64_t		 until;		/* next try */
+	bool		 stop;		/* until the admin acts */
+	char		*cause;		/* for the admin, Chinese */
+	char		*reply;		/* the server's words */
+};
+struct channel_pause_list {
+	struct channel_pause	*v;
+	size_t			 n;
+};
+void	channel_pause_list_clear(struct channel_pause_list *);
+/* Every paused channel, by name. 0 or -1 (DERR_DB). */
+int	store_channel_pause_list(struct store *, struct channel_pause_list *,
+	    struct derr *);
+/*
+ * Pause `p->channel` until p->until (since: kept from a pause already
+ * there, else p->since). Returns 1 if the channel was not paused or its
+ * cause changed (tell the admin), 0 if it was paused alike, -1 (DERR_DB).
+ */
+int	store_channel_pause_set(struct store *, const struct channel_pause *,
+	    struct derr *);
+/* A message went out on `channel`: no longer paused. 0 or -1. */
+int	store_channel_pause_clear(struct store *, const char *channel,
+	    struct derr *);
+/*
+ * At start or reload the admin may have fixed what stopped a channel:
+ * every stop ends at `now` (its row stays until a message goes out, so
+ * a refusal alike is not told again), and the rows it held are due.
+ * Returns the number of channels woken, or -1 (DERR_DB).
+ */
+int	store_channel_pause_wake(struct store *, int64_t now, struct derr *);
+
 /* Count of rows per status, indexed by enum outbox_status (6 entries). */
 int	store_outbox_counts(struct store *, int counts[6], struct derr *);
 
@@ -432,6 +480,11 @@ struct feedback {
 	int64_t			 uid;
 	char			*message_id;	/* NULL if none */
 	char			*header_hash;	/* NULL unless imap */
+	char			*content_hash;	/* of the bytes fetched, or NULL */
+	/* citizen (群众意见), bounce, auto (auto-reply), own (from the
+	 * office's address), spam; NULL on insert: citizen. */
+	char			*kind;
+	char			*closed_reason;	/* dutyctl feedback close */
 	char			*sender;
 	char			*subject;
 	int64_t			 date;		/* Unix seconds UTC */
@@ -460,10 +513,12 @@ void	feedback_list_clear(struct feedback_list *);
 /*
  * Insert one feedback row (id, status and answer fields ignored: it is
  * new) with its audit row, inside the caller's transaction (store_begin).
- * A row whose message_id, or header_hash when it has no Message-ID, is
- * already stored is not inserted (the same mail read again after a
- * UIDVALIDITY change). Returns 1 and sets *id if inserted, 0 if it was a
- * duplicate, -1 on error (DERR_DB).
+ * Only the same message is not inserted again: one with the same
+ * UIDVALIDITY and UID, or the same content_hash (the mail read again
+ * after a UIDVALIDITY change).  Two messages that share a Message-ID
+ * are both stored.  Rows stored before migration 005 (no content hash)
+ * still match by Message-ID, else header_hash.  Returns 1 and sets *id
+ * if inserted, 0 if it was a duplicate, -1 on error (DERR_DB).
  */
 int	store_feedback_insert(struct store *, const struct feedback *,
 	    const char *who, int64_t now, int64_t *id, struct derr *);
@@ -481,6 +536,7 @@ struct feedback_filter {
 					   assigned) with answer_deadline <
 					   this day */
 	int		 limit;		/* 0: no limit */
+	bool		 citizen_only;	/* only kind citizen (the digest) */
 };
 
 /*
@@ -501,6 +557,20 @@ int	store_feedback_assign(struct store *, int64_t id, const char *assignee,
  * Record the answer to feedback `id` (status -> answered), audited.
  * 1 done, -1: DERR_INPUT if absent or already answered/closed.
  */
+/*
+ * Close feedback `id` without an answer, saying why (`reason`), with its
+ * audit row.  Returns 1, or -1: DERR_INPUT if absent or already answered
+ * or closed, DERR_DB.
+ */
+int	store_feedback_close(struct store *, int64_t id, const char *reason,
+	    const char *who, int64_t now, struct derr *);
+/*
+ * Mark feedback `id` as spam (kind spam: out of the digest), with its
+ * audit row.  Returns 1, 0 if it already was, -1: DERR_INPUT if absent,
+ * DERR_DB.
+ */
+int	store_feedback_spam(struct store *, int64_t id, const char *who,
+	    int64_t now, struct derr *);
 int	store_feedback_answer(struct store *, int64_t id, const char *answer,
 	    const char *who, int64_t now, struct derr *);
 

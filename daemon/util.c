@@ -21,6 +21,14 @@ oom(void)
 }
 
 void *
+xalloced(void *p)
+{
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
 xmalloc(size_t n)
 {
 	void	*p;

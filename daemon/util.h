@@ -14,6 +14,9 @@
 
 /* Allocators: on failure log at crit and exit EX_OSERR. Never NULL. */
 void	*xmalloc(size_t);
+/* p, or the out-of-memory exit if it is NULL: for a library's allocating
+ * constructors (libetpan), as xmalloc is for malloc. */
+void	*xalloced(void *p);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);

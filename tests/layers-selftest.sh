@@ -31,6 +31,9 @@ case_ "jansson in a header" channels/sms.h '#include <jansson.h>' "<jansson.h> i
 case_ "csv.h outside ledger" cli_item.c '#include <csv.h>' "<csv.h> outside ledger"
 case_ "iconv.h outside ledger and mime" util.c '#include <iconv.h>' "<iconv.h> outside ledger mime"
 case_ "libconfig outside config" cli.c '#include <libconfig.h>' "<libconfig.h> outside config"
+case_ "libetpan outside net" mime.c '#include <libetpan/libetpan.h>' "<libetpan/> outside net"
+case_ "uchardet outside mime" net.c '#include <uchardet/uchardet.h>' "<uchardet> outside mime"
+case_ "a module's file includes another adapter" net_imap.c '#include "mime.h"' "adapter $T/d/net_imap.c includes adapter mime.h"
 # A module's own files share its owner's rights: store_x.c may use sqlite3.
 rm -rf "$T/d"; cp -r daemon "$T/d"
 printf '#include <sqlite3.h>\n' > "$T/d/store_extra.c"

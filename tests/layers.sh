@@ -25,8 +25,9 @@ for f in "$D"/*.c "$D"/*.h "$D"/channels/*.c "$D"/channels/*.h; do
 	ml=$(layer "$mod")
 	for inc in $(sed -n 's/^#include "\(.*\)\.h"/\1/p' "$f"); do
 		case "$inc" in */*) ;; *) [ "${mod%/*}" != "$mod" ] && [ ! -e "$D/$inc.h" ] && inc="${mod%/*}/$inc" ;; esac
-		[ "$inc" = "$mod" ] && continue
-		# ledger_date.c including ledger.h or ledger_int.h: one module.
+		[ "${inc%%_*}" = "${mod%%_*}" ] && continue	# one module
+		# A module's files include its own headers (net_imap.c: net.h,
+		# mime.c: mime_int.h).
 		[ "${inc%%_*}" = "${mod%%_*}" ] && continue
 		il=$(layer "$inc")
 		if [ "$il" -gt "$ml" ]; then
@@ -60,6 +61,7 @@ owner() {
 owner sqlite3.h store
 owner curl/ net
 owner libetpan/ net
+owner gnutls/ net
 owner gmime/ mime
 owner uchardet mime
 owner libconfig.h config

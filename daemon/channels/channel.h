@@ -7,6 +7,7 @@
 #ifndef DUTYD_CHANNEL_H
 #define DUTYD_CHANNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +41,26 @@ enum channel_outcome {
 	CHANNEL_SENT,		/* the peer accepted it */
 	CHANNEL_TRANSIENT,	/* not sent; retry later */
 	CHANNEL_PERMANENT,	/* not sent; retrying will not help */
-	CHANNEL_UNKNOWN		/* may have been delivered; retry, may duplicate */
+	CHANNEL_UNKNOWN,	/* may have been delivered; retry, may
+				 * duplicate */
+	CHANNEL_PAUSED		/* not sent, and the next messages would fail
+				 * alike (quota, login): the channel pauses,
+				 * and no message spends an attempt */
+};
+
+/*
+ * What a send says beyond its outcome; the outbox clears it before each
+ * send.  `cause` is for the admin, in Chinese (dutyctl status, digest).
+ */
+struct channel_hold {
+	int64_t		 pause;		/* CHANNEL_PAUSED: seconds */
+	bool		 stop;		/* CHANNEL_PAUSED: until the admin
+					 * acts (probed every `pause` s) */
+	int64_t		 not_before;	/* TRANSIENT/UNKNOWN: retry no sooner
+					 * than this many seconds, 0: any */
+	char		 cause[256];	/* CHANNEL_PAUSED: what is wrong */
+	bool		 clock;		/* the peer refused our timestamp:
+					 * this machine's clock looks wrong */
 };
 
 struct channel {
@@ -59,6 +79,10 @@ struct channel {
 	/* Per-recipient limits the outbox keeps before sending (may be 0). */
 	const struct channel_limit *limits;
 	size_t		 nlimits;
+	/* Messages per minute for the whole channel, 0: no limit. */
+	int		 rate;
+	/* Filled by send (see struct channel_hold). */
+	struct channel_hold hold;
 };
 
 #endif

@@ -219,7 +219,26 @@ static const struct im_retry {
 	{ IM_WECOM,	-1,	-1,	NULL },
 	{ IM_WECOM,	45009,	45009,	NULL },
 	{ IM_FEISHU,	11232,	11232,	NULL },
+	/* "sign match fail or timestamp is not within one hour": a clock
+	 * off by an hour must not kill every message (issue 15) */
+	{ IM_FEISHU,	19021,	19021,	NULL },
 };
+
+/* Refusals that blame our timestamp: the clock looks wrong. */
+static const char *const clock_needles[] = {
+	"310000: timestamp", "19021:",
+};
+
+static bool
+clock_refused(const struct derr *err)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(clock_needles) / sizeof(clock_needles[0]); i++)
+		if (strstr(err->msg, clock_needles[i]) != NULL)
+			return true;
+	return false;
+}
 
 static bool
 code_retry(enum im_type t, long code, const char *msg)
@@ -326,7 +345,7 @@ robot_get(const struct im_ctx *c, const char *name)
 }
 
 static enum channel_outcome
-robot_post(const struct im_ctx *c, const struct im_robot *r,
+robot_post(struct im_ctx *c, const struct im_robot *r,
     const struct buf *body, const char *url, struct derr *err)
 {
 	static const enum channel_outcome	 map[] = {
@@ -352,6 +371,9 @@ robot_post(const struct im_ctx *c, const struct im_robot *r,
 	oc = im_reply_classify(r->type, resp.status, resp.body.data,
 	    resp.body.len, err);
 	buf_clear(&resp.body);
+	/* 429/503 with Retry-After: not sooner than the server asks. */
+	c->ch.hold.not_before = resp.retry_after;
+	c->ch.hold.clock = oc != CHANNEL_SENT && clock_refused(err);
 	return oc;
 }
 

@@ -681,24 +681,6 @@ iso_utc(int64_t t, char out[32])
 	    s / 60 % 60, s % 60);
 }
 
-/* A nonce unique per message and second, derived: no rand() needed. */
-static int
-nonce(const struct channel_msg *m, char out[37], struct derr *err)
-{
-	char	 hex[SIGN_SHA256_HEX];
-	char	*s;
-	int	 r;
-
-	s = xasprintf("%s\n%lld", m->key, (long long)m->now);
-	r = sign_sha256_hex(s, strlen(s), hex, err);
-	free(s);
-	if (r < 0)
-		return -1;
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-	    hex + 16, hex + 20);
-	return 0;
-}
-
 static int
 aliyun_request(const struct sms_ctx *c, const struct channel_msg *m,
     const char *params, struct sms_req *q, struct derr *err)
@@ -711,7 +693,9 @@ aliyun_request(const struct sms_ctx *c, const struct channel_msg *m,
 	/* Mainland numbers go without +86; others with their country code. */
 	phone += strncmp(phone, "+86", 3) == 0 ? 3 : 1;
 	iso_utc(m->now, ts);
-	if (nonce(m, nc, err) < 0)
+	/* Random per request: two attempts in one second must differ
+	 * (Aliyun answers SignatureNonceUsed to a nonce seen before). */
+	if (sign_nonce(nc, err) < 0)
 		return -1;
 	{
 		const struct sms_kv kv[] = {
@@ -870,6 +854,11 @@ post(struct sms_ctx *c, struct sms_req *q, char *peer_id, struct derr *err)
 	oc = sms_reply_classify(c->provider, resp.status, resp.body.data,
 	    resp.body.len, peer_id, err);
 	buf_clear(&resp.body);
+	/* 429/503 with Retry-After: not sooner than the server asks. */
+	c->ch.hold.not_before = resp.retry_after;
+	c->ch.hold.clock = oc != CHANNEL_SENT &&
+	    (strstr(err->msg, "InvalidTimeStamp") != NULL ||
+	    strstr(err->msg, "SignatureExpire") != NULL);
 	if (oc != CHANNEL_SENT)
 		derr_prefix(err, "sms");
 	return oc;

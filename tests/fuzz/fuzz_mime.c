@@ -21,7 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mime_global_init();
 		inited = 1;
 	}
-	if (mime_parse((const char *)data, size, 1796000000, &m, &err) == 0)
+	if (mime_parse((const char *)data, size, 1796000000, 480, &m,
+	    &err) == 0)
 		mime_msg_clear(&m);
 	return 0;
 }

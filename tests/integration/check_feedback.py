@@ -31,7 +31,9 @@ for name in sorted(os.listdir(corpus)):
     got = {"subject": r["subject"], "from": r["from"], "excerpt": r["excerpt"],
            "attachments": r["attachments"].replace("\n", "|"),
            "message_id": r["message_id"] or ""}
-    if want["date"] == "flagged":
+    if want["date"].endswith(" assumed"):
+        got["date"] = str(r["date"]) + (" assumed" if r["date_flagged"] else "")
+    elif want["date"] == "flagged":
         got["date"] = "flagged" if r["date_flagged"] and r["date"] == r["received_at"] else str(r["date"])
     else:
         got["date"] = str(r["date"]) if not r["date_flagged"] else "flagged"

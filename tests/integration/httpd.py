@@ -20,6 +20,10 @@ when there is nothing to check.  The answers follow --script in turn
     garbage    HTTP 200 with a body that is not the provider's JSON
     s503       HTTP 503
     hang       read the request, never answer (the client times out)
+    r429       HTTP 429 with "Retry-After: 900"
+
+An Aliyun request whose SignatureNonce was seen before is answered with
+SignatureNonceUsed, as Aliyun does, whatever the script says.
 
 Once listening it writes --pidfile and prints "ready PORT".  SIGTERM stops
 it.
@@ -158,10 +162,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         srv = self.server
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
+        nonce = None
+        if srv.provider == "aliyun":
+            q = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+            nonce = q.get("SignatureNonce")
         with srv.lock:
             srv.count += 1
             num = srv.count
             answer = srv.script.pop(0) if srv.script else "ok"
+            if nonce is not None and nonce in srv.nonces:
+                answer = "nonce_used"
+            if nonce is not None:
+                srv.nonces.add(nonce)
         req = {"method": self.command, "path": self.path,
                "headers": list(self.headers.items()), "body": body}
         with open(os.path.join(srv.dir, "%d.req" % num), "wb") as f:
@@ -185,8 +197,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if answer == "hang":
             time.sleep(3600)
             return
+        extra = []
         if answer == "garbage":
             status, data = 200, b"<html><body>502 Bad Gateway</body></html>"
+        elif answer == "r429":
+            status, data = 429, b"Too Many Requests"
+            extra = [("Retry-After", "900")]
+        elif answer == "nonce_used":
+            status, data = 200, json.dumps({
+                "Code": "SignatureNonceUsed", "RequestId": "r4",
+                "Message": "Specified signature nonce was used already."
+            }).encode()
         elif answer == "s503":
             status, data = 503, b"Service Unavailable"
         else:
@@ -196,6 +217,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
@@ -219,6 +242,7 @@ def main():
     srv.script = [s for s in args.script.split(",") if s]
     srv.lock = threading.Lock()
     srv.count = 0
+    srv.nonces = set()
     srv.secret = None
     if args.secret_file:
         with open(args.secret_file) as f:

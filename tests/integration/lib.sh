@@ -10,7 +10,7 @@ PY=/usr/bin/python3
 # Chinese that people get by default.
 export LANGUAGE=en
 unset LC_ALL LC_MESSAGES
-T=$(mktemp -d /tmp/dutyd-test.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/dutyd-test.XXXXXX")
 chmod 700 "$T"
 
 # No test reads the wall clock: $DUTYD and $DUTYCTL pass the pretended time

@@ -16,7 +16,16 @@ Failure modes:
   --drop-after-data          close the connection after the final "." with
                              no reply (libcurl: 56 with response 354)
   --fail-first N             the first N RCPT commands get 451
+  --late-every N             every Nth DATA is answered late (after
+                             --late-delay seconds) with --late-code; the
+                             message is not kept (a late refusal)
+  --reply CMD:FIRST-LAST:TEXT  the FIRST..LAST (1-based, LAST may be empty
+                             for "on") MAIL or RCPT command the server
+                             sees gets the reply line TEXT
+  --per-conn N:TEXT          the MAIL commands after the first N on one
+                             connection get TEXT (NetEase's MI:DMC)
 """
+
 
 import argparse
 import asyncio
@@ -45,6 +54,14 @@ class Handler:
         self.count = 0
         self.fail_first = args.fail_first
         self.fail_rcpt = []
+        self.seen = {"MAIL": 0, "RCPT": 0}
+        self.data_seq = 0
+        self.replies = []
+        for spec in args.reply:
+            cmd, rng, text = spec.split(":", 2)
+            first, _, last = rng.partition("-")
+            self.replies.append((cmd.upper(), int(first),
+                                 int(last) if last else None, text))
         for spec in args.fail_rcpt:
             pattern, _, code = spec.rpartition("=")
             self.fail_rcpt.append((pattern, int(code)))
@@ -64,7 +81,35 @@ class Handler:
         return "conn=%s tls=%s auth=%s" % (peer, "yes" if tls else "no",
                                            auth)
 
+    def scripted(self, cmd, server, session, address):
+        self.seen[cmd] += 1
+        n = self.seen[cmd]
+        for c, first, last, text in self.replies:
+            if c == cmd and n >= first and (last is None or n <= last):
+                self.log("refused %s=<%s> reply=%s %s" % (
+                    cmd.lower(), address, text, self.conn(server, session)))
+                return text
+        return None
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        text = self.scripted("MAIL", server, session, address)
+        if text is not None:
+            return text
+        if self.args.per_conn:
+            limit, _, text = self.args.per_conn.partition(":")
+            session.dutyd_mails = getattr(session, "dutyd_mails", 0) + 1
+            if session.dutyd_mails > int(limit):
+                self.log("refused mail=<%s> reply=%s %s" % (
+                    address, text, self.conn(server, session)))
+                return text
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, options):
+        text = self.scripted("RCPT", server, session, address)
+        if text is not None:
+            return text
         if self.fail_first > 0:
             self.fail_first -= 1
             self.log("refused rcpt=<%s> code=451 %s" %
@@ -87,6 +132,16 @@ class Handler:
             self.log("refused data code=%d %s" %
                      (self.args.fail_data, self.conn(server, session)))
             return reply(self.args.fail_data)
+        self.data_seq += 1
+        if self.args.late_every and self.data_seq % self.args.late_every == 0:
+            # The reply comes after the client's timeout: a client that
+            # keeps the connection reads it as its next command's answer.
+            self.log("late data code=%d to=%s %s" % (
+                self.args.late_code,
+                ",".join("<%s>" % r for r in envelope.rcpt_tos),
+                self.conn(server, session)))
+            await asyncio.sleep(self.args.late_delay)
+            return reply(self.args.late_code)
         if self.args.delay:
             # A slow server: the message is in flight for this long.
             await asyncio.sleep(self.args.delay)
@@ -127,6 +182,11 @@ def parse_args():
     p.add_argument("--fail-data", type=int, default=0)
     p.add_argument("--drop-after-data", action="store_true")
     p.add_argument("--fail-first", type=int, default=0)
+    p.add_argument("--late-every", type=int, default=0)
+    p.add_argument("--late-code", type=int, default=554)
+    p.add_argument("--late-delay", type=float, default=3)
+    p.add_argument("--reply", action="append", default=[])
+    p.add_argument("--per-conn", default="")
     p.add_argument("--delay", type=float, default=0,
                    help="seconds to wait before answering DATA")
     return p.parse_args()

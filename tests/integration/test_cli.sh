@@ -91,7 +91,9 @@ $C item show 六-一 > "$T/out" 2>&1
 expect_in "SQL-looking text is stored as text" "'); DROP TABLE measure; --" "$T/out"
 
 # Export, then import the export into a fresh database: the same ledger.
-$C export --csv -o "$T/export.csv" > "$T/out" 2>&1
+(umask 022; $C export --csv -o "$T/export.csv" > "$T/out" 2>&1)
+m=$(stat -c %a "$T/export.csv" "$T/duty.db" | sort -u | tr '\n' ' ')
+expect_eq "under umask 022 the export and the database are 0600" "600 " "$m"
 sed "s#$T/duty.db#$T/copy.db#" "$T/dutyd.conf" > "$T/copy.conf"
 $DUTYCTL -c "$T/copy.conf" import "$T/export.csv" > "$T/out" 2>&1
 expect_in "the export imports again" "5 added" "$T/out"
@@ -103,5 +105,84 @@ expect_eq "export -> import round-trips every row" "$a" "$b"
 sqlite3 "$T/copy.db" 'PRAGMA user_version = 99'
 $DUTYCTL -c "$T/copy.conf" item list > "$T/out" 2>&1
 expect_in "a newer database is refused" "newer dutyd" "$T/out"
+
+# --- a full disk: exit 74 (EX_IOERR) and a sentence that says so ----------
+# The database on a 1 MB tmpfs in a private mount namespace (unshare -rm
+# works without root where user namespaces are allowed), filled up.
+mkdir -p "$T/full"
+cat > "$T/full.conf" <<CONF
+general = { database = "$T/full/duty.db"; templates = "$TOP/conf/templates"; };
+people = ( { key = "zhang"; name = "张伟"; email = "zhangwei@example.org"; } );
+maildir = { path = "$T/outbox"; };
+digest = { enabled = false; };
+CONF
+cat > "$T/full.sh" <<SH
+mount -t tmpfs -o size=1m tmpfs "$T/full" || exit 99
+$DUTYCTL -c "$T/full.conf" init > /dev/null || exit 98
+dd if=/dev/zero of="$T/full/filler" bs=4k 2>/dev/null
+$DUTYCTL -c "$T/full.conf" item add --problem 一 --problem-title "问题" \
+    --code 一-1 --text "\$(head -c 20000 /dev/zero | tr '\\0' x)" \
+    --owner zhang --deadline 2026-12-01
+SH
+if unshare -rm true 2>/dev/null; then
+	unshare -rm sh "$T/full.sh" > "$T/full.out" 2>&1
+	expect_eq "a full disk exits 74" 74 $?
+	expect_in "and says the disk is full" "the disk is full: free space" \
+	    "$T/full.out"
+else
+	ok "a full disk (skipped: no user namespaces for unshare -rm)"
+fi
+
+# --- a read-only file system: reads work, a write says what is wrong ------
+mkdir -p "$T/ro"
+cat > "$T/ro.conf" <<CONF
+general = { database = "$T/ro/duty.db"; templates = "$TOP/conf/templates"; };
+people = ( { key = "zhang"; name = "张伟"; email = "zhangwei@example.org"; } );
+maildir = { path = "$T/outbox"; };
+digest = { enabled = false; };
+CONF
+$DUTYCTL -c "$T/ro.conf" init > /dev/null
+$DUTYCTL -c "$T/ro.conf" item add --problem 一 --problem-title "问题" \
+    --code 一-1 --text "措施" --owner zhang --deadline 2026-12-01 >/dev/null
+cat > "$T/ro.sh" <<SH
+mount --bind "$T/ro" "$T/ro" && mount -o remount,bind,ro "$T/ro" || exit 99
+$DUTYCTL -c "$T/ro.conf" item list > "$T/ro-list.out" 2>&1
+echo "list=\$?"
+$DUTYCTL -c "$T/ro.conf" item done 一-1 --evidence x > "$T/ro-done.out" 2>&1
+echo "done=\$?"
+SH
+if unshare -rm true 2>/dev/null; then
+	unshare -rm sh "$T/ro.sh" > "$T/ro.out" 2>&1
+	expect_in "read-only file system: item list works" "list=0" "$T/ro.out"
+	expect_in "and lists the item" "一-1" "$T/ro-list.out"
+	expect_in "a write exits 74" "done=74" "$T/ro.out"
+	expect_in "and says the file system is read-only" \
+	    "the file system holding $T/ro/duty.db is mounted read-only" \
+	    "$T/ro-done.out"
+else
+	ok "read-only file system (skipped: no user namespaces)"
+fi
+
+# --- a user who may not write the directory: reads work -------------------
+# (as root: the check runs as nobody, in a directory nobody can read)
+RO=$(mktemp -d /tmp/dutyd-ro.XXXXXX)
+chmod 755 "$RO"
+sed "s|$T/ro/duty.db|$RO/duty.db|" "$T/ro.conf" > "$RO/ro.conf"
+cp "$T/ro/duty.db" "$RO/duty.db"
+chmod 644 "$RO/duty.db" "$RO/ro.conf"
+chmod 555 "$RO"
+as_other=""
+[ "$(id -u)" = 0 ] && as_other="setpriv --reuid=65534 --regid=65534 --clear-groups"
+$as_other "$B/dutyctl" -c "$RO/ro.conf" --now "2026-11-30 09:30" item list \
+    > "$T/perm-list.out" 2>&1
+expect_eq "a directory this user may not write: item list works" 0 $?
+expect_in "and lists the item" "一-1" "$T/perm-list.out"
+$as_other "$B/dutyctl" -c "$RO/ro.conf" --now "2026-11-30 09:30" item done \
+    一-1 --evidence x > "$T/perm-done.out" 2>&1
+expect_eq "a write exits 74" 74 $?
+expect_in "and names the user and the file" "may not write $RO/duty.db" \
+    "$T/perm-done.out"
+chmod 755 "$RO"
+rm -rf "$RO"
 
 finish

@@ -144,7 +144,8 @@ people = ($people
 	  roles = ["leader", "principal"]; }
 );
 smtp = { enabled = true; url = "smtp://127.0.0.1:$P"; starttls = false;
-	from = "duty@example.org"; timeout = 20; };
+	from = "duty@example.org"; timeout = 20;
+	rate = 0; };	# the rate is test_smtp_replies.sh's
 digest = { enabled = false; };	# tested in test_digest.sh
 CONF
 {

@@ -26,7 +26,7 @@ people = (
 smtp = { enabled = true; url = "smtp://127.0.0.1:$2"; username = "dutyd";
 	password_file = "$T/smtp.pass"; from = "duty@example.org";
 	from_name = "巡察整改办"; ca_file = "$3"; connect_timeout = 3;
-	timeout = 10; };
+	timeout = 10; rate = 0; };	# the rate: test_smtp_replies.sh
 outbox = { retry_min = 60; retry_max = 600; give_up = 86400; };
 digest = { enabled = false; };	# tested in test_digest.sh
 CONF

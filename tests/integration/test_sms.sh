@@ -153,6 +153,60 @@ else
 fi
 stop_pid "$HTTPD_PID"
 
+# --- a fresh nonce per request; Retry-After is honoured (issue 15) --------
+# Aliyun refuses a SignatureNonce it has seen (httpd.py does the same).
+P=$(free_port)
+start_httpd "$T/nonce" "$P" --provider aliyun --secret-file "$T/sms.secret" \
+    --script throttle,r429
+conf nonce '"sms"' "sms = { enabled = true; provider = \"aliyun\";
+	endpoint = \"http://127.0.0.1:$P/\"; access_key_id = \"LTAIdutydTEST\";
+	secret_file = \"$T/sms.secret\"; sign_name = \"宁海共青团\";
+	template_reminder = \"SMS_0001\"; template_overdue = \"SMS_0002\";
+	timeout = 2; };"
+$DUTYCTL -c "$T/nonce.conf" init >/dev/null
+item nonce p1 "一-1"
+item nonce p2 "一-2"
+$DUTYD -c "$T/nonce.conf" --once --now "$NOW" > "$T/nonce1.log" 2>&1
+expect_eq "429 with Retry-After: 900 waits 900 s, not the 60 s backoff" \
+    "failed 900" "$(sqlite3 "$T/nonce.db" "select status || ' ' ||
+    (next_attempt_at - created_at) from outbox
+    where recipient = '+8613800138002'")"
+# The throttled row again within the same second: a new nonce.
+id=$(sqlite3 "$T/nonce.db" "select id from outbox
+    where recipient = '+8613800138001'")
+$DUTYCTL -c "$T/nonce.conf" --now "$NOW" outbox retry "$id" >/dev/null
+$DUTYD -c "$T/nonce.conf" --once --now "$NOW" > "$T/nonce2.log" 2>&1
+expect_eq "a retry in the same second is sent (no SignatureNonceUsed)" \
+    "sent 0" "$(state nonce +8613800138001)"
+expect_eq "three requests, three nonces" 3 "$(cat "$T"/nonce/*.req | grep -o 'SignatureNonce=[^&]*' | sort -u | wc -l)"
+stop_pid "$HTTPD_PID"
+
+# --- each request is signed when it goes, not when the round began --------
+# The first request hangs until the 2 s timeout; the second's X-TC-Timestamp
+# must be of its own time (Tencent refuses one 5 minutes old).
+P=$(free_port)
+start_httpd "$T/late" "$P" --provider tencent --secret-file "$T/sms.secret" \
+    --script hang,ok
+conf late '"sms"' "sms = { enabled = true; provider = \"tencent\";
+	endpoint = \"http://127.0.0.1:$P/\"; access_key_id = \"AKIDdutydTEST\";
+	secret_file = \"$T/sms.secret\"; sign_name = \"宁海共青团\";
+	sdk_app_id = \"1400000000\"; template_reminder = \"1234567\";
+	timeout = 2; };"
+$DUTYCTL -c "$T/late.conf" init >/dev/null
+item late p1 "一-1"
+item late p2 "一-2"
+$DUTYD -c "$T/late.conf" --once --now "$NOW" > "$T/late1.log" 2>&1
+ts1=$(sed -n 's/^X-TC-Timestamp: //p' "$T/late/1.req" | tr -d '\r')
+ts2=$(sed -n 's/^X-TC-Timestamp: //p' "$T/late/2.req" | tr -d '\r')
+expect_eq "the request after a 2 s hang is signed 2 s later or more" yes \
+    "$([ $((ts2 - ts1)) -ge 2 ] && echo yes || echo "no ($ts1 $ts2)")"
+expect_eq "and is accepted" "sent 0" "$(state late +8613800138002)"
+expect_eq "the hung request's retry counts from when it ended" yes \
+    "$(sqlite3 "$T/late.db" "select case when next_attempt_at -
+    $ts1 >= 2 + 54 then 'yes' else 'no' end from outbox
+    where recipient = '+8613800138001'")"
+stop_pid "$HTTPD_PID"
+
 # --- Tencent over plain HTTP to loopback: ok, permanent, then no server --
 P=$(free_port)
 start_httpd "$T/tc" "$P" --provider tencent --secret-file "$T/sms.secret" \
@@ -223,8 +277,13 @@ expect_in "WeCom text body" '{"msgtype":"text","text":{"content":"团县委整�
 expect_eq "WeCom 45009: retry later" "failed 0" "$(state im office)"
 expect_eq "Feishu signature verifies" "sig=ok" "$(grep -o 'sig=[a-z-]*' "$T/feishu/log")"
 expect_in "Feishu body" '"msg_type":"text","content":{"text":"团县委整改提醒' "$T/feishu/1.req"
-expect_eq "Feishu 19021: dead" "dead 0" "$(state im lark)"
+expect_eq "Feishu 19021 (clock off by an hour?): retried, as DingTalk's" \
+    "failed 0" "$(state im lark)"
 expect_in "Feishu's code and message are kept" "feishu: 19021: sign match fail" "$T/im1.log"
+expect_in "the log says the clock looks wrong" "clock looks wrong" "$T/im1.log"
+$DUTYCTL -c "$T/im.conf" status > "$T/im1.status" 2>&1
+expect_in "dutyctl status says the clock looks wrong" \
+    "clock:       本机时钟可能不准：im:lark 拒收了消息的时间戳" "$T/im1.status"
 $PY - "$T/hook/1.req" > "$T/hook.txt" <<'PY'
 import json, sys
 raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1]
@@ -242,6 +301,73 @@ else
 	ok "robot URLs (tokens) stay out of the log"
 fi
 
+# --- a robot that takes kind "duty": duty warnings reach the group -------
+PW2=$(free_port)
+start_httpd "$T/wduty" "$PW2" --provider wecom
+conf rduty '"email"' "im = (
+	{ name = \"office\"; type = \"wecom\"; format = \"markdown\";
+	  url = \"http://127.0.0.1:$PW2/cgi-bin/webhook/send?key=KEY\";
+	  kinds = [\"duty\"]; }
+);
+duties = (
+	{ id = \"dues\"; title = \"团费收缴\"; period = \"month\";
+	  at_least = 1; owners = [ \"p1\", \"p2\" ]; warn = [ 10, 5, 2 ];
+	  channels = [ \"im\" ]; }
+);"
+$DUTYCTL -c "$T/rduty.conf" init >/dev/null
+$DUTYD -c "$T/rduty.conf" --once --now "$NOW" > "$T/rduty.log" 2>&1
+expect_eq "one robot message for the duty, not one per owner" 1 \
+    "$(nreq "$T/wduty")"
+expect_in "the robot names the duty that is short" \
+    "**团费收缴** <font color=\\\"warning\\\">今天截止</font>" "$T/wduty/1.req"
+expect_eq "and it is sent" "sent 0" "$(state rduty office)"
+stop_pid "$HTTPD_PID"
+
+# --- SMS carries a duty's shortfall to the leader; the check wants its code -
+P=$(free_port)
+start_httpd "$T/short" "$P" --provider aliyun --secret-file "$T/sms.secret"
+cat > "$T/short.conf" <<CONF
+general = { database = "$T/short.db"; templates = "$TOP/conf/templates";
+	office = "团县委"; };
+people = (
+	{ key = "p1"; name = "赵一"; email = "p1@example.org"; leaders = ["p2"]; },
+	{ key = "p2"; name = "钱二"; phone = "+8613800138002";
+	  roles = ["leader", "principal"]; }
+);
+sms = { enabled = true; provider = "aliyun"; endpoint = "http://127.0.0.1:$P/";
+	access_key_id = "LTAIdutydTEST"; secret_file = "$T/sms.secret";
+	sign_name = "宁海共青团"; template_reminder = "SMS_0001";
+	SHORTFALL };
+digest = { enabled = false; };
+maildir = { path = "$T/short-md"; };
+duties = ( { id = "dues"; title = "团费收缴"; period = "month"; at_least = 1;
+	owners = [ "p1" ]; channels = [ "email", "sms" ]; } );
+CONF
+sed -i 's/SHORTFALL//' "$T/short.conf"
+chmod 600 "$T/short.conf"
+$DUTYCTL -c "$T/short.conf" check-config > "$T/short-check.out" 2>&1
+expect_eq "a duty with sms and no sms.template_shortfall is refused" 78 $?
+expect_in "and the check says what sms carries there" \
+    "duties.[0].channels: \"sms\" carries the shortfalls of a closed period" \
+    "$T/short-check.out"
+sed -i 's/template_reminder = "SMS_0001";/template_reminder = "SMS_0001"; template_shortfall = "SMS_0003";/' \
+    "$T/short.conf"
+$DUTYCTL -c "$T/short.conf" init >/dev/null
+$DUTYD -c "$T/short.conf" --once --now "2026-11-30 09:30" > "$T/short.log" 2>&1
+expect_eq "the duty's warning goes by email, not SMS" "0 1" \
+    "$(nreq "$T/short") $(ls "$T/short-md/new" | wc -l)"
+$DUTYD -c "$T/short.conf" --once --now "2026-12-01 09:30" >> "$T/short.log" 2>&1
+expect_eq "November closed short: one SMS to the leader" 1 "$(nreq "$T/short")"
+$PY - "$T/short/1.req" > "$T/short.params" <<'PY'
+import sys, urllib.parse
+raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1].decode()
+p = dict(urllib.parse.parse_qsl(raw))
+print("%s %s %s" % (p["PhoneNumbers"], p["TemplateCode"], p["TemplateParam"]))
+PY
+expect_in "with the shortfall template and its parameters" \
+    '13800138002 SMS_0003 {"name":"钱二","duty":"团费收缴","period":"2026年11月","required":"1","done":"0","owner":"赵一","count":"1"}' \
+    "$T/short.params"
+stop_pid "$HTTPD_PID"
 
 # --- a leader's own item due today and an escalated overdue one -----------
 # Each SMS names the items its template speaks of: the overdue template the

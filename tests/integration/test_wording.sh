@@ -17,10 +17,12 @@ people = (
 	{ key = "zhang"; name = "张伟"; email = "zhang@example.org";
 	  leaders = [ "li" ]; },
 	{ key = "zhao"; name = "赵敏"; email = "zhao@example.org";
-	  leaders = [ "li" ]; }
+	  leaders = [ "li" ]; },
+	{ key = "sun"; name = "孙红"; email = "sun@example.org";
+	  leaders = [ "wang" ]; }
 );
 maildir = { path = "$T/md"; };
-digest = { weekday = "mon"; time = "08:30"; to = [ "wang" ]; };
+digest = { weekday = "mon"; time = "08:30"; to = [ "wang", "li" ]; };
 duties = (
 	{ id = "lesson"; title = "书记讲党课"; period = "month"; at_least = 1;
 	  owners = [ "wang" ]; }
@@ -36,6 +38,8 @@ $C item add --problem 一 --problem-title "学习不深入" --code 一-1 \
     --text "制定学习计划" --owner 张伟,赵敏 --deadline 2026-11-13 > /dev/null
 $C item add --problem 一 --code 一-2 --text "开展专题研讨" --owner 张伟 \
     --deadline 2026-12-08 > /dev/null
+$C item add --problem 二 --problem-title "制度不健全" --code 二-1 \
+    --text "修订会议制度" --owner 孙红 --deadline 2026-12-04 > /dev/null
 $C feedback add --from "王女士" --subject "路灯不亮" \
     --text "村口路灯坏了半个月，晚上出行很不方便，请尽快修复。" > /dev/null
 $C feedback assign 1 --owner zhang --deadline 2026-11-30 > /dev/null
@@ -63,4 +67,20 @@ else ok "the 书记 is not asked to supervise his own shortfall"; fi
 expect_in "days left in working days in the reminder" "【还剩6个工作日】 一-2" "$T/zhang.txt"
 $C digest preview --text > "$T/digest.txt" 2>&1
 expect_in "and in the digest" "2026-12-08（还剩6个工作日）一-2" "$T/digest.txt"
+
+# A 分管领导 in digest.to reads what they lead; the principal everything.
+$C digest preview --text --to li > "$T/li-digest.txt" 2>&1
+expect_in "the leader's digest says whose it covers" \
+    "本周报只含您分管的张伟、赵敏及您本人负责的事项" "$T/li-digest.txt"
+expect_in "and counts only those measures" "整改措施共2项" "$T/li-digest.txt"
+if grep -q "二-1" "$T/li-digest.txt"; then not_ok "another leader's officer's measure is left out"
+else ok "another leader's officer's measure is left out"; fi
+expect_in "the digest's feedback shows its state and who handles it" \
+    "【已交办，承办：张伟】" "$T/digest.txt"
+expect_in "the digest warns of a year the calendar does not know" \
+    "注意：系统日历中还没有2027年的放假调休安排" "$T/digest.txt"
+expect_in "the principal's digest has every measure" "整改措施共3项" "$T/digest.txt"
+expect_in "including 孙红's" "二-1" "$T/digest.txt"
+if grep -q "本周报只含" "$T/digest.txt"; then not_ok "the principal's is not scoped"
+else ok "the principal's is not scoped"; fi
 finish

@@ -844,6 +844,39 @@ test_ledger_export_csv_round_trip(void **state)
 	measure_list_clear(&b);
 }
 
+/* Cells a spreadsheet would run as formulas are written after a "'",
+ * which the import drops again. */
+static void
+test_ledger_export_csv_no_formulas(void **state)
+{
+	struct measure_list	 a = { NULL, 0 }, b = { NULL, 0 };
+	struct derr		 err;
+	struct buf		 out;
+	char			*text, *evidence;
+
+	(void)state;
+	parse_file("utf8.csv", &a);
+	/* Borrowed for the test (the library's heap is not cmocka's). */
+	text = a.v[0].text;
+	evidence = a.v[0].evidence;
+	a.v[0].text = (char *)(uintptr_t)"=HYPERLINK(\"http://x.example\","
+	    "\"看\")";
+	a.v[0].evidence = (char *)(uintptr_t)"@SUM(1+1)";
+	buf_init(&out, 0);
+	assert_int_equal(ledger_export_csv(&a, NULL, &out, &err), 0);
+	assert_non_null(strstr(out.data, ",\"'=HYPERLINK(\"\"http://"));
+	assert_non_null(strstr(out.data, ",\"'@SUM(1+1)\"\r\n"));
+	assert_null(strstr(out.data, ",=HYPERLINK"));
+	assert_int_equal(ledger_parse_csv(out.data, out.len, &test_cfg, &b,
+	    &err), 0);
+	same_measures(&a, &b);
+	buf_clear(&out);
+	a.v[0].text = text;
+	a.v[0].evidence = evidence;
+	measure_list_clear(&a);
+	measure_list_clear(&b);
+}
+
 static void
 test_ledger_export_json_fields(void **state)
 {
@@ -979,6 +1012,7 @@ main(void)
 		cmocka_unit_test(test_ledger_title_row),
 		cmocka_unit_test(test_ledger_ignores_trailing_empty_cells),
 		cmocka_unit_test(test_ledger_export_csv_round_trip),
+		cmocka_unit_test(test_ledger_export_csv_no_formulas),
 		cmocka_unit_test(test_ledger_export_json_fields),
 		cmocka_unit_test(test_ledger_demo_has_13_problems),
 	};

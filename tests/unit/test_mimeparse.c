@@ -67,7 +67,7 @@ check_one(const char *name)
 	assert_int_equal(file_read(path, 1 << 22, &eml, &len, &err), 0);
 	snprintf(path, sizeof(path), "%s/%s.expect", CORPUS, name);
 	assert_int_equal(file_read(path, 1 << 16, &exp, &elen, &err), 0);
-	if (mime_parse(eml, len, ARRIVAL, &m, &err) != 0)
+	if (mime_parse(eml, len, ARRIVAL, 480, &m, &err) != 0)
 		fail_msg("%s: %s", name, err.msg);
 	expect_get(exp, "subject", want, sizeof(want));
 	printf("# %s\n", name);
@@ -85,6 +85,11 @@ check_one(const char *name)
 	if (strcmp(want, "flagged") == 0) {
 		assert_true(m.date_flagged);
 		assert_int_equal(m.date, ARRIVAL);
+	} else if (strstr(want, " assumed") != NULL) {
+		/* Read in the office's zone (+0800), and flagged. */
+		assert_true(m.date_flagged);
+		snprintf(got, sizeof(got), "%lld assumed", (long long)m.date);
+		assert_string_equal(got, want);
 	} else {
 		assert_false(m.date_flagged);
 		snprintf(got, sizeof(got), "%lld", (long long)m.date);
@@ -140,7 +145,7 @@ test_mimeparse_fuzz_corpus(void **state)
 		    TOP_SRCDIR "/tests/fuzz/corpus/mime", de->d_name);
 		assert_int_equal(file_read(path, 1 << 22, &data, &len, &err),
 		    0);
-		if (mime_parse(data, len, ARRIVAL, &m, &err) == 0)
+		if (mime_parse(data, len, ARRIVAL, 480, &m, &err) == 0)
 			mime_msg_clear(&m);
 		free(data);
 		n++;
@@ -157,18 +162,19 @@ test_mimeparse_no_header(void **state)
 
 	(void)state;
 	/* GMime reads nearly anything as a message; it must not crash. */
-	if (mime_parse("", 0, ARRIVAL, &m, &err) == 0) {
+	if (mime_parse("", 0, ARRIVAL, 480, &m, &err) == 0) {
 		assert_true(m.date_flagged);
 		mime_msg_clear(&m);
 	}
-	if (mime_parse("\r\n\r\n\x01\xff", 6, ARRIVAL, &m, &err) == 0) {
+	if (mime_parse("\r\n\r\n\x01\xff", 6, ARRIVAL, 480, &m,
+	    &err) == 0) {
 		assert_string_equal(m.subject, "");
 		mime_msg_clear(&m);
 	}
 }
 
 static void
-test_mimeparse_deep_nesting_headers_only(void **state)
+test_mimeparse_deep_nesting_cut(void **state)
 {
 	struct mime_msg	 m;
 	struct derr	 err = { 0 };
@@ -181,11 +187,123 @@ test_mimeparse_deep_nesting_headers_only(void **state)
 	for (i = 0; i < 5000; i++)
 		buf_printf(&b, NULL, "Content-Type: multipart/mixed; "
 		    "boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
-	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, &m, &err), 0);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, 480, &m, &err),
+	    0);
 	assert_string_equal(m.subject, "deep");
 	assert_string_equal(m.excerpt, "");
 	assert_non_null(m.note);
-	assert_non_null(strstr(m.note, "只保存了信头"));
+	assert_non_null(strstr(m.note, "邮件结构过于复杂"));
+	mime_msg_clear(&m);
+	buf_clear(&b);
+}
+
+/*
+ * Parts need no Content-Type line, and "Content-Type :" is one too: a
+ * million empty parts are read up to the bound, and the text a reader
+ * sees first (before the bound) is still the excerpt.
+ */
+static void
+test_mimeparse_many_parts_keep_first_text(void **state)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	struct buf	 b;
+	int		 i;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "From: parts@example.com\r\nSubject: parts\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type : multipart/mixed; "
+	    "boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; "
+	    "charset=utf-8\r\n\r\n路灯不亮\r\n", NULL);
+	for (i = 0; i < 100000; i++)
+		buf_puts(&b, "--b\r\n\r\nx\r\n", NULL);
+	buf_puts(&b, "--b--\r\n", NULL);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, 480, &m, &err),
+	    0);
+	assert_string_equal(m.subject, "parts");
+	assert_string_equal(m.excerpt, "路灯不亮");
+	assert_non_null(m.note);
+	mime_msg_clear(&m);
+	buf_clear(&b);
+}
+
+/* C1 controls and direction overrides never reach a terminal or a mail. */
+static void
+test_mimeparse_controls_stripped(void **state)
+{
+	static const char msg[] = "Subject: =?utf-8?B?"
+	    "5Y+N5pig4oCu6Lev54Gvwp5bMm0=?=\r\n\r\nx\xc2\x85y\r\n";
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_int_equal(mime_parse(msg, sizeof(msg) - 1, ARRIVAL, 480, &m,
+	    &err), 0);
+	assert_string_equal(m.subject, "反映路灯 [2m");
+	assert_string_equal(m.excerpt, "x y");
+	mime_msg_clear(&m);
+}
+
+/* Bounces and auto-replies are kept but are not 群众意见. */
+static void
+test_mimeparse_kinds(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "From: a@example.cn\r\nSubject: x\r\n\r\nhi\r\n",
+		    "citizen" },
+		{ "From: MAILER-DAEMON@mx.example.cn\r\nSubject: Undelivered"
+		    "\r\n\r\nx\r\n", "bounce" },
+		{ "From: a@example.cn\r\nContent-Type: multipart/report; "
+		    "report-type=delivery-status; boundary=b\r\n\r\n--b\r\n"
+		    "\r\nx\r\n--b--\r\n", "bounce" },
+		{ "From: a@example.cn\r\nAuto-Submitted: auto-replied\r\n"
+		    "\r\nx\r\n", "auto" },
+		{ "From: a@example.cn\r\nAuto-Submitted: no\r\n\r\nx\r\n",
+		    "citizen" },
+		{ "From: a@example.cn\r\nX-Autoreply: yes\r\n\r\nx\r\n",
+		    "auto" },
+		{ "From: a@example.cn\r\nSubject: =?utf-8?B?6Ieq5Yqo5Zue5aSN"
+		    "77ya5L2g5aW9?=\r\n\r\nx\r\n", "auto" },
+	};
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(mime_parse(cases[i][0], strlen(cases[i][0]),
+		    ARRIVAL, 480, &m, &err), 0);
+		assert_string_equal(m.kind, cases[i][1]);
+		mime_msg_clear(&m);
+	}
+	assert_int_equal(mime_parse(cases[1][0], strlen(cases[1][0]),
+	    ARRIVAL, 480, &m, &err), 0);
+	assert_string_equal(m.from_addr, "MAILER-DAEMON@mx.example.cn");
+	mime_msg_clear(&m);
+}
+
+/* "=?a?B?x" repeated (quadratic to join and to decode) is read as text. */
+static void
+test_mimeparse_broken_words(void **state)
+{
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+	struct buf	 b;
+	int		 i;
+
+	(void)state;
+	buf_init(&b, 0);
+	buf_puts(&b, "From: w@example.com\r\nSubject: ", NULL);
+	for (i = 0; i < 150000; i++)
+		buf_puts(&b, "=?a?B?x", NULL);
+	buf_puts(&b, "\r\n\r\nbody\r\n", NULL);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, 480, &m, &err),
+	    0);
+	assert_int_equal(strncmp(m.subject, "=?a?B?x", 7) == 0 ||
+	    strncmp(m.subject, " ?a?B?x", 7) == 0 ||
+	    strncmp(m.subject, "?a?B?x", 6) == 0, 1);
+	assert_string_equal(m.excerpt, "body");
 	mime_msg_clear(&m);
 	buf_clear(&b);
 }
@@ -218,7 +336,8 @@ test_mimeparse_long_excerpt_cut(void **state)
 	    "charset=utf-8\r\n\r\n", NULL);
 	for (i = 0; i < 2000; i++)
 		buf_puts(&b, "长", NULL);
-	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, &m, &err), 0);
+	assert_int_equal(mime_parse(b.data, b.len, ARRIVAL, 480, &m, &err),
+	    0);
 	/* 500 characters of 3 bytes, and the ellipsis (3 bytes). */
 	assert_int_equal(strlen(m.excerpt), MIME_EXCERPT_MAX * 3 + 3);
 	mime_msg_clear(&m);
@@ -248,7 +367,11 @@ main(void)
 		cmocka_unit_test(test_mimeparse_corpus),
 		cmocka_unit_test(test_mimeparse_fuzz_corpus),
 		cmocka_unit_test(test_mimeparse_no_header),
-		cmocka_unit_test(test_mimeparse_deep_nesting_headers_only),
+		cmocka_unit_test(test_mimeparse_deep_nesting_cut),
+		cmocka_unit_test(test_mimeparse_many_parts_keep_first_text),
+		cmocka_unit_test(test_mimeparse_broken_words),
+		cmocka_unit_test(test_mimeparse_controls_stripped),
+		cmocka_unit_test(test_mimeparse_kinds),
 		cmocka_unit_test(test_mimeparse_html_text),
 		cmocka_unit_test(test_mimeparse_long_excerpt_cut),
 	};

@@ -341,14 +341,16 @@ test_smtp_untrusted_cert_refused(void **state)
 
 	server_start(f, opts);
 	f->ch = chan(f, CFG_TLS_STARTTLS, NULL, NULL, NULL);
+	/* Every message would fail alike: the channel stops (issue 15). */
 	assert_int_equal(send_to(f->ch, "a@example.cn", peer, &err),
-	    CHANNEL_PERMANENT);
+	    CHANNEL_PAUSED);
+	assert_true(f->ch->hold.stop);
 	assert_int_equal(err.kind, DERR_CONFIG);
 	assert_non_null(strstr(err.msg, "smtp.ca_file"));
 	/* Our private CA did not sign this one either. */
 	f->ch2 = chan(f, CFG_TLS_STARTTLS, NULL, NULL, f->env->ca);
 	assert_int_equal(send_to(f->ch2, "a@example.cn", peer, &err),
-	    CHANNEL_PERMANENT);
+	    CHANNEL_PAUSED);
 	channel_free(f->ch2);
 	f->ch2 = chan(f, CFG_TLS_STARTTLS, NULL, NULL, f->env->self);
 	assert_int_equal(send_to(f->ch2, "a@example.cn", peer, &err),
@@ -504,7 +506,7 @@ test_smtp_rcpt_injection_refused(void **state)
 }
 
 static void
-test_smtp_wrong_password_is_permanent(void **state)
+test_smtp_wrong_password_stops_the_channel(void **state)
 {
 	struct fixture	*f = *state;
 	char		*opts[] = { "--tls-cert", f->env->cert, "--tls-key",
@@ -515,9 +517,11 @@ test_smtp_wrong_password_is_permanent(void **state)
 
 	server_start(f, opts);
 	f->ch = chan(f, CFG_TLS_STARTTLS, USER, "wrong", f->env->ca);
+	/* One wrong password must not kill every queued message. */
 	assert_int_equal(send_to(f->ch, "a@example.cn", peer, &err),
-	    CHANNEL_PERMANENT);
-	assert_false(err.transient);
+	    CHANNEL_PAUSED);
+	assert_true(f->ch->hold.stop);
+	assert_non_null(strstr(f->ch->hold.cause, "授权码"));
 	assert_non_null(strstr(err.msg, "smtp.password_file"));
 	assert_null(strstr(err.msg, "wrong"));
 }
@@ -535,7 +539,7 @@ test_smtp_starttls_cannot_be_stripped(void **state)
 	server_start(f, opts);
 	f->ch = chan(f, CFG_TLS_STARTTLS, USER, PASSWORD, f->env->ca);
 	assert_int_equal(send_to(f->ch, "a@example.cn", peer, &err),
-	    CHANNEL_PERMANENT);
+	    CHANNEL_PAUSED);
 	assert_int_equal(err.kind, DERR_CONFIG);
 	assert_non_null(strstr(err.msg, "STARTTLS"));
 	log = server_log(&f->srv);
@@ -592,6 +596,9 @@ struct net_smtp {
 struct fake {
 	int			 opened, closed;
 	enum net_outcome	 next;
+	long			 code;		/* reply code of a refusal */
+	const char		*reply;		/* its text */
+	int			 refuse;	/* refusals left, -1: all */
 };
 
 static struct fake *fake_state;
@@ -619,6 +626,14 @@ fake_send(struct net_smtp *s, const char *from, const char *const *rcpt,
 	memset(res, 0, sizeof(*res));
 	res->outcome = fake_state->next;
 	snprintf(res->reply, sizeof(res->reply), "250 Ok: queued as AB12");
+	if (fake_state->reply != NULL && fake_state->refuse != 0) {
+		fake_state->refuse -= fake_state->refuse > 0;
+		res->response_code = fake_state->code;
+		res->outcome = fake_state->code < 500 ? NET_TRANSIENT :
+		    NET_PERMANENT;
+		snprintf(res->reply, sizeof(res->reply), "%s",
+		    fake_state->reply);
+	}
 	if (res->outcome == NET_OK)
 		return 0;
 	return derr_set(err, DERR_PEER, res->outcome != NET_PERMANENT,
@@ -677,6 +692,95 @@ test_smtp_maps_outcomes_per_batch(void **state)
 	channel_free(f->ch);
 	f->ch = NULL;
 	assert_int_equal(fk.closed, 2);
+}
+
+/* Chinese providers' replies (smtp-cn-replies.md): message or channel. */
+static void
+test_smtp_reply_classes(void **state)
+{
+	static const struct {
+		long			 code;
+		const char		*reply;
+		enum channel_outcome	 oc;
+		int64_t			 pause, not_before;
+		bool			 stop;
+	} cases[] = {
+		{ 535, "535 Error: authentication failed", CHANNEL_PAUSED,
+		    1800, 0, true },
+		{ 550, "550 User has no permission", CHANNEL_PAUSED, 1800, 0,
+		    true },
+		{ 550, "550 User not found: x@126.com", CHANNEL_PERMANENT, 0,
+		    0, false },
+		{ 451, "451 MI:SFQ 163 smtp14 Sender quota exceeded",
+		    CHANNEL_PAUSED, 900, 0, false },
+		{ 421, "421 HL:IFC 163 smtp3", CHANNEL_PAUSED, 900, 0, false },
+		{ 450, "450 WM:BLU user not allowed", CHANNEL_PAUSED, 1800, 0,
+		    true },
+		{ 451, "451 DT:SPM 163 smtp10, please try again",
+		    CHANNEL_TRANSIENT, 0, 120, false },
+		{ 554, "554 DT:SPM 163 smtp10, mail content denied",
+		    CHANNEL_PERMANENT, 0, 0, false },
+		{ 451, "451 4.3.0 try later", CHANNEL_TRANSIENT, 0, 0, false },
+	};
+	struct fixture	*f = *state;
+	struct fake	 fk = { 0 };
+	struct cfg_smtp	 cfg = { .url = "smtp://127.0.0.1:25",
+	    .tls = CFG_TLS_NONE, .from = "duty@office.example.cn" };
+	struct derr	 err = { 0 };
+	char		 peer[128];
+	size_t		 i;
+
+	fake_state = &fk;
+	f->ch = smtp_channel_new(&cfg, NULL, &fake_ops, &err);
+	assert_non_null(f->ch);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fk.code = cases[i].code;
+		fk.reply = cases[i].reply;
+		fk.refuse = -1;
+		memset(&f->ch->hold, 0, sizeof(f->ch->hold));
+		assert_int_equal(f->ch->send(f->ch->ctx, &msg, peer, &err),
+		    cases[i].oc);
+		assert_int_equal(f->ch->hold.pause, cases[i].pause);
+		assert_int_equal(f->ch->hold.not_before, cases[i].not_before);
+		assert_int_equal(f->ch->hold.stop, cases[i].stop);
+		if (cases[i].oc == CHANNEL_PAUSED)
+			assert_true(f->ch->hold.cause[0] != '\0');
+	}
+	channel_free(f->ch);
+	f->ch = NULL;
+}
+
+/* 451 MI:DMC: a new connection and the same message again, once. */
+static void
+test_smtp_per_connection_cap_reconnects(void **state)
+{
+	struct fixture	*f = *state;
+	struct fake	 fk = { .code = 451, .reply = "451 MI:DMC 4.3.2 too "
+	    "many mails", .refuse = 1 };
+	struct cfg_smtp	 cfg = { .url = "smtp://127.0.0.1:25",
+	    .tls = CFG_TLS_NONE, .from = "duty@office.example.cn",
+	    .per_connection = 2 };
+	struct derr	 err = { 0 };
+	char		 peer[128];
+	int		 i;
+
+	fake_state = &fk;
+	f->ch = smtp_channel_new(&cfg, NULL, &fake_ops, &err);
+	assert_non_null(f->ch);
+	assert_int_equal(f->ch->send(f->ch->ctx, &msg, peer, &err),
+	    CHANNEL_SENT);
+	assert_int_equal(fk.opened, 2);
+	/* Two more: the cap of two per connection opens a third. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(f->ch->send(f->ch->ctx, &msg, peer, &err),
+		    CHANNEL_SENT);
+	assert_int_equal(fk.opened, 3);
+	/* Refused again on the new connection: retry later. */
+	fk.refuse = 2;
+	assert_int_equal(f->ch->send(f->ch->ctx, &msg, peer, &err),
+	    CHANNEL_TRANSIENT);
+	channel_free(f->ch);
+	f->ch = NULL;
 }
 
 static int
@@ -759,7 +863,9 @@ main(void)
 		T(test_smtp_drop_after_data_is_unknown),
 		T(test_smtp_no_server_is_transient),
 		T(test_smtp_rcpt_injection_refused),
-		T(test_smtp_wrong_password_is_permanent),
+		T(test_smtp_wrong_password_stops_the_channel),
+		T(test_smtp_reply_classes),
+		T(test_smtp_per_connection_cap_reconnects),
 		T(test_smtp_starttls_cannot_be_stripped),
 		T(test_smtp_debug_log_hides_auth),
 		T(test_smtp_maps_outcomes_per_batch),

@@ -45,8 +45,10 @@ open_mem(void)
 	return s;
 }
 
+/* A message from the mailbox: UID, Message-ID and content hash. */
 static int
-add(struct store *s, const char *msgid, const char *hash, int64_t at)
+add_uid(struct store *s, int64_t uid, const char *msgid, const char *hash,
+    int64_t at)
 {
 	struct feedback	 f = { 0 };
 	struct derr	 err = { 0 };
@@ -55,9 +57,9 @@ add(struct store *s, const char *msgid, const char *hash, int64_t at)
 
 	f.source = (char *)(uintptr_t)"imap";
 	f.uidvalidity = 7;
-	f.uid = 1;
+	f.uid = uid;
 	f.message_id = (char *)(uintptr_t)msgid;
-	f.header_hash = (char *)(uintptr_t)hash;
+	f.content_hash = (char *)(uintptr_t)hash;
 	f.sender = (char *)(uintptr_t)"王芳 <a@example.cn>";
 	f.subject = (char *)(uintptr_t)"'); DROP TABLE feedback; --";
 	f.received_at = at;
@@ -67,21 +69,30 @@ add(struct store *s, const char *msgid, const char *hash, int64_t at)
 	return r;
 }
 
+static int
+add(struct store *s, const char *msgid, const char *hash, int64_t at)
+{
+	return add_uid(s, at, msgid, hash, at);	/* one message a second */
+}
+
 static void
 test_storefeedback_dedupe(void **state)
 {
 	struct store		*s = open_mem();
 	struct feedback_list	 l = { 0 };
-	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0, false };
 	struct derr		 err = { 0 };
 
 	(void)state;
-	assert_int_equal(add(s, "m1@x", "h1", NOW), 1);
-	assert_int_equal(add(s, "m1@x", "h2", NOW), 0);
-	assert_int_equal(add(s, NULL, "h3", NOW), 1);
-	assert_int_equal(add(s, NULL, "h3", NOW), 0);
-	/* A Message-ID wins over the hash: same header, other id is new. */
-	assert_int_equal(add(s, "m2@x", "h3", NOW), 1);
+	assert_int_equal(add_uid(s, 1, "m1@x", "h1", NOW), 1);
+	/* The same UID again (a poll that stopped before its commit). */
+	assert_int_equal(add_uid(s, 1, "m1@x", "h1", NOW), 0);
+	/* Another message with the same Message-ID is a message. */
+	assert_int_equal(add_uid(s, 2, "m1@x", "h2", NOW), 1);
+	/* The same bytes under another UID (UIDVALIDITY changed). */
+	assert_int_equal(add_uid(s, 3, "m1@x", "h2", NOW), 0);
+	assert_int_equal(add_uid(s, 4, NULL, "h3", NOW), 1);
+	assert_int_equal(add_uid(s, 5, NULL, "h3", NOW), 0);
 	assert_int_equal(store_feedback_list(s, &f, &l, &err), 0);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.v[0].subject, "'); DROP TABLE feedback; --");
@@ -96,7 +107,7 @@ test_storefeedback_lifecycle(void **state)
 	struct store		*s = open_mem();
 	struct feedback		 fb;
 	struct feedback_list	 l = { 0 };
-	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0 };
+	struct feedback_filter	 f = { -1, 0, DAY_NONE, 0, false };
 	struct store_audit_list	 a = { 0 };
 	struct derr		 err = { 0 };
 

@@ -224,3 +224,121 @@ write_raw("16-related-qp",
     b"Content-Transfer-Encoding: base64\n\niVBORw0=\n--R--\n",
     {"subject": "图文", "from": "m@example.cn", "date": ts(D11),
      "excerpt": "图片在下面", "attachments": "a.png", "message_id": "m16@example.cn"})
+
+# 17. Foxmail/Coremail shape: the only text part is named
+# (Content-Disposition: inline; filename=...): it is the body.
+write_raw("17-inline-filename-text",
+    b"From: fox@example.cn\nSubject: =?utf-8?B?" + base64.b64encode("占道经营".encode())
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m17@example.cn>\nMIME-Version: 1.0\n"
+    b"Content-Type: multipart/mixed; boundary=F\n\n--F\n"
+    b"Content-Type: text/plain; charset=utf-8; name=\"body.txt\"\n"
+    b"Content-Disposition: inline; filename=\"body.txt\"\n\n"
+    + "菜市场门口占道经营，早上堵车。\n".encode() + b"--F--\n",
+    {"subject": "占道经营", "from": "fox@example.cn", "date": ts(D11),
+     "excerpt": "菜市场门口占道经营，早上堵车。", "message_id": "m17@example.cn"})
+
+# 18. A blank text/plain beside the real text/html (some webmail and
+# phone mailers): the excerpt is the HTML's text.
+write_raw("18-blank-plain-html",
+    b"From: web@example.cn\nSubject: =?utf-8?B?" + base64.b64encode("噪音扰民".encode())
+    + b"?=\nDate: " + D11.encode() + b"\nMessage-ID: <m18@example.cn>\nMIME-Version: 1.0\n"
+    b"Content-Type: multipart/alternative; boundary=A\n\n--A\n"
+    b"Content-Type: text/plain; charset=utf-8\n\n \n\n--A\n"
+    b"Content-Type: text/html; charset=utf-8\n\n"
+    + "<div>工地夜间施工，<b>噪音</b>很大。</div>\n".encode() + b"--A--\n",
+    {"subject": "噪音扰民", "from": "web@example.cn", "date": ts(D11),
+     "excerpt": "工地夜间施工，噪音很大。", "message_id": "m18@example.cn"})
+
+# 19. A Date with no zone, in ISO shape (web forms, scripts): read in the
+# office's zone (Asia/Shanghai, +0800) and flagged as assumed.
+write_raw("19-zoneless-date",
+    b"From: form@example.cn\nSubject: =?utf-8?B?" + base64.b64encode("网上留言".encode())
+    + b"?=\nDate: 2025-03-21 20:41:09\nMessage-ID: <m19@example.cn>\n"
+    b"Content-Type: text/plain; charset=utf-8\n\n" + "留言内容。\n".encode(),
+    {"subject": "网上留言", "from": "form@example.cn",
+     "date": "%d assumed" % ts("Fri, 21 Mar 2025 20:41:09 +0800"),
+     "excerpt": "留言内容。", "message_id": "m19@example.cn"})
+
+# 20. "CST" meant as China Standard Time (+0800), not US Central, and an
+# RFC 5322 date without a zone.
+write_raw("20-cst-date",
+    b"From: cst@example.cn\nSubject: CST\nDate: Fri, 21 Mar 2025 20:41:09 CST\n"
+    b"Message-ID: <m20@example.cn>\nContent-Type: text/plain; charset=utf-8\n\n"
+    + "时区写的是CST。\n".encode(),
+    {"subject": "CST", "from": "cst@example.cn",
+     "date": "%d assumed" % ts("Fri, 21 Mar 2025 20:41:09 +0800"),
+     "excerpt": "时区写的是CST。", "message_id": "m20@example.cn"})
+write_raw("21-no-zone-date",
+    b"From: nz@example.cn\nSubject: no zone\nDate: 21 Mar 2025 20:41\n"
+    b"Message-ID: <m21@example.cn>\nContent-Type: text/plain; charset=utf-8\n\n"
+    + "没有时区。\n".encode(),
+    {"subject": "no zone", "from": "nz@example.cn",
+     "date": "%d assumed" % ts("Fri, 21 Mar 2025 20:41:00 +0800"),
+     "excerpt": "没有时区。", "message_id": "m21@example.cn"})
+
+# 22-29: charsets a label does not tell, or tells wrong (issue 14 §4).
+T22 = "请尽快处理小区门口的垃圾堆放问题，谢谢。"
+def plain(name, head, body, expect):
+    write_raw(name, head + b"\nMessage-ID: <" + name.encode() + b"@example.cn>\n\n" + body,
+        dict(expect, message_id=name + "@example.cn"))
+
+# 22. Raw 8-bit Big5 in Subject and From (old Taiwanese mailers), Big5 body.
+plain("22-big5-raw-headers",
+    "From: 陳大文 <big5@example.tw>\nSubject: 關於社區路燈損壞的問題反映\nDate: ".encode("big5")
+    + D11.encode() + b"\nContent-Type: text/plain; charset=big5",
+    "社區門口的路燈已經壞了兩個星期。\n".encode("big5"),
+    {"subject": "關於社區路燈損壞的問題反映", "from": "陳大文 <big5@example.tw>",
+     "date": ts(D11), "excerpt": "社區門口的路燈已經壞了兩個星期。"})
+# 23. UTF-8 bytes labelled GB2312.
+plain("23-utf8-as-gb2312",
+    b"From: a23@example.cn\nSubject: utf8 labelled gb2312\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=gb2312", (T22 + "\n").encode(),
+    {"subject": "utf8 labelled gb2312", "from": "a23@example.cn", "date": ts(D11), "excerpt": T22})
+# 24. GBK bytes labelled ISO-8859-1.
+plain("24-gbk-as-latin1",
+    b"From: a24@example.cn\nSubject: gbk labelled latin1\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=iso-8859-1", (T22 + "\n").encode("gbk"),
+    {"subject": "gbk labelled latin1", "from": "a24@example.cn", "date": ts(D11), "excerpt": T22})
+# 25. Big5 bytes labelled GB2312.
+T25 = "請盡快處理社區門口的垃圾堆放問題，這個問題已經反映很多次了，謝謝。"
+plain("25-big5-as-gb2312",
+    b"From: a25@example.tw\nSubject: big5 labelled gb2312\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=gb2312", (T25 + "\n").encode("big5"),
+    {"subject": "big5 labelled gb2312", "from": "a25@example.tw", "date": ts(D11), "excerpt": T25})
+# 26. Garbage labels: GBK under "utf-8-purple", UTF-8 under a pasted
+# HTML attribute.
+plain("26-garbage-label",
+    b"From: a26@example.cn\nSubject: garbage label\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=utf-8-purple", (T22 + "\n").encode("gbk"),
+    {"subject": "garbage label", "from": "a26@example.cn", "date": ts(D11), "excerpt": T22})
+plain("27-html-label",
+    b"From: a27@example.cn\nSubject: html label\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=windows-1252http-equivContent-Type",
+    (T22 + "\n").encode(),
+    {"subject": "html label", "from": "a27@example.cn", "date": ts(D11), "excerpt": T22})
+# 28. HZ-GB-2312 (RFC 1843), which iconv does not know.
+def hz(text):
+    out, gb = "", False
+    for ch in text:
+        if ord(ch) < 128:
+            if gb: out += "~}"; gb = False
+            out += "~~" if ch == "~" else ch
+        else:
+            if not gb: out += "~{"; gb = True
+            bb = ch.encode("gb2312")
+            out += chr(bb[0] & 0x7f) + chr(bb[1] & 0x7f)
+    return out + ("~}" if gb else "")
+plain("28-hz",
+    b"From: a28@example.cn\nSubject: hz\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=HZ-GB-2312", (hz("路灯不亮，请修理 ~ 谢谢") + "\n").encode(),
+    {"subject": "hz", "from": "a28@example.cn", "date": ts(D11), "excerpt": "路灯不亮，请修理 ~ 谢谢"})
+# 29. "x-gbk" and ISO-2022-JP.
+plain("29-x-gbk",
+    b"From: a29@example.cn\nSubject: x-gbk\nDate: " + D11.encode()
+    + b"\nContent-Type: text/plain; charset=x-gbk", (T22 + "\n").encode("gbk"),
+    {"subject": "x-gbk", "from": "a29@example.cn", "date": ts(D11), "excerpt": T22})
+plain("30-iso-2022-jp",
+    b"From: a30@example.jp\nSubject: =?ISO-2022-JP?B?" + base64.b64encode("お問い合わせ".encode("iso-2022-jp"))
+    + b"?=\nDate: " + D11.encode() + b"\nContent-Type: text/plain; charset=ISO-2022-JP",
+    "道路の件でご連絡します。\n".encode("iso-2022-jp"),
+    {"subject": "お問い合わせ", "from": "a30@example.jp", "date": ts(D11), "excerpt": "道路の件でご連絡します。"})

@@ -1,0 +1,36 @@
+/*
+ * mime: what mime.c and mime_charset.c share; not for other modules.
+ * mime_charset.c turns untrusted bytes in a stated (or unstated, or
+ * wrongly stated) charset into UTF-8: an alias table for the labels
+ * senders get wrong, libuchardet when the label is missing, unknown or
+ * contradicted by the bytes, and an HZ-GB-2312 (RFC 1843) decoder.
+ */
+#ifndef DUTYD_MIME_INT_H
+#define DUTYD_MIME_INT_H
+
+#include <stddef.h>
+
+/*
+ * `n` bytes of body text labelled `label` (NULL: none) as UTF-8, NUL-
+ * terminated, malloc'd (may still hold invalid sequences replaced by
+ * '?').  Valid UTF-8 wins over any label; a label whose charset the bytes
+ * are invalid in, a missing or unknown label, or a Latin one on Chinese
+ * bytes is replaced by what libuchardet finds (Chinese charsets first).
+ */
+char	*mime_charset_text(const char *label, const char *bytes, size_t n);
+
+/*
+ * The charset of the raw 8-bit text in a header block (`n` bytes), for
+ * mime_charset_header: libuchardet's guess if it is a CJK charset, else
+ * GB18030.  Returns a static name.
+ */
+const char *mime_charset_guess_header(const char *block, size_t n);
+
+/*
+ * A raw header value with 8-bit bytes that are not UTF-8, converted from
+ * `cs` (mime_charset_guess_header), else GB18030, else Big5; malloc'd.
+ * NULL if the value needs nothing (ASCII or UTF-8).
+ */
+char	*mime_charset_header(const char *value, const char *cs);
+
+#endif

@@ -1,0 +1,856 @@
+/*
+ * net: the feedback mailbox over IMAP through libetpan (see net.h).  The
+ * only file that includes libetpan and gnutls headers.
+ *
+ * libetpan's mailimap parser takes a literal by the byte count the
+ * server sends, so a message body is data whatever its lines look like:
+ * a body holding "* 2 FETCH (UID 2 BODY[] {N}" cannot become another
+ * message.  One FETCH asks for several listed messages at once (a round
+ * trip each cost more than parsing and storing one); their answers are
+ * kept until mailbox asks for them.  Every connection logs in, sends ID
+ * (NetEase refuses sessions without it) and EXAMINEs (or SELECTs) the
+ * mailbox; a connection that broke is opened again the same way.
+ *
+ * libetpan does TLS (through gnutls) but checks no certificate: the
+ * chain the server presented is checked here, against mailbox.ca_file
+ * or the system's CAs and the host name, before the password is sent.
+ */
+#include "net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <libetpan/libetpan.h>
+
+#include "log.h"
+#include "util.h"
+
+#define IMAP_MAILBOX_MAX	200
+#define IMAP_HOST_MAX		255
+/* Messages, and bytes as the listing counted them, one FETCH asks for. */
+#define IMAP_BATCH_MAX		16
+#define IMAP_BATCH_BYTES	(2 * 1024 * 1024)
+#define IMAP_DEBUG_MAX		512
+
+/* One message of the last batch, its bytes copied out of libetpan. */
+struct imap_got {
+	int64_t		 uid;
+	char		*data;
+	size_t		 len;
+};
+
+struct net_imap {
+	mailimap		*imap;	/* NULL: not connected */
+	struct net_imap_opts	 o;	/* strings below are owned copies */
+	char			*host;
+	uint16_t		 port;
+	bool			 imaps;		/* TLS from the start */
+	bool			 starttls;	/* imap:// except to loopback */
+	char			*mailbox;
+	bool			 quiet;		/* debug: no lines in */
+	bool			 hide;		/* debug: nothing out (login) */
+	struct net_imap_box	 box;
+	struct net_imap_list	 listed;
+	struct imap_got		*got;
+	size_t			 ngot;
+};
+
+static void
+imap_logger(mailstream *st, int type, const char *str, size_t size,
+    void *ud)
+{
+	const struct net_imap	*s = ud;
+	const char		*eol;
+	int			 n;
+
+	(void)st;
+	if (type == MAILSTREAM_LOG_TYPE_DATA_SENT && !s->hide) {
+		while (size > 0 && (str[size - 1] == '\n' ||
+		    str[size - 1] == '\r'))
+			size--;
+		n = size > IMAP_DEBUG_MAX ? IMAP_DEBUG_MAX : (int)size;
+		log_debug("net: > %.*s", n, str);
+	} else if (type == MAILSTREAM_LOG_TYPE_DATA_RECEIVED && !s->quiet) {
+		/* The first line of what came in; bodies are never logged. */
+		eol = memchr(str, '\n', size);
+		if (eol != NULL)
+			size = (size_t)(eol - str);
+		while (size > 0 && str[size - 1] == '\r')
+			size--;
+		n = size > IMAP_DEBUG_MAX ? IMAP_DEBUG_MAX : (int)size;
+		log_debug("net: < %.*s", n, str);
+	}
+}
+
+/* libetpan reports progress while an answer arrives: say we are alive. */
+static void
+imap_progress(size_t done, size_t total, void *ud)
+{
+	const struct net_imap	*s = ud;
+
+	(void)done;
+	(void)total;
+	if (s->o.alive != NULL)
+		s->o.alive(s->o.alivectx);
+}
+
+static bool
+host_is_loopback(const char *h)
+{
+	return strcmp(h, "127.0.0.1") == 0 || strcasecmp(h, "localhost") ==
+	    0 || strcmp(h, "::1") == 0;
+}
+
+/* A mailbox name we can send as a quoted string as it is. */
+static bool
+mailbox_name_ok(const char *m)
+{
+	const unsigned char	*p;
+
+	if (*m == '\0' || strlen(m) > IMAP_MAILBOX_MAX)
+		return false;
+	for (p = (const unsigned char *)m; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			return false;
+	return true;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* %XX-decode `p` (a URL path); NULL if it holds %00 or a bad escape. */
+static char *
+url_decode(const char *p)
+{
+	char	*out = xmalloc(strlen(p) + 1), *o = out;
+	int	 hi, lo;
+
+	for (; *p != '\0'; p++) {
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0 ||
+		    hi * 16 + lo == 0) {
+			free(out);
+			return NULL;
+		}
+		*o++ = (char)(hi * 16 + lo);
+		p += 2;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Host and port of "host[:port]" or "[v6][:port]" in [a, end). */
+static int
+url_authority(struct net_imap *s, const char *a, const char *end,
+    struct derr *err)
+{
+	const char	*hend, *colon = NULL;
+	long		 port;
+	char		*q;
+
+	if (*a == '[') {
+		if ((hend = memchr(a, ']', (size_t)(end - a))) == NULL)
+			goto bad;
+		s->host = xstrndup(a + 1, (size_t)(hend - a - 1));
+		if (hend + 1 < end && hend[1] == ':')
+			colon = hend + 1;
+	} else {
+		colon = memchr(a, ':', (size_t)(end - a));
+		hend = colon != NULL ? colon : end;
+		s->host = xstrndup(a, (size_t)(hend - a));
+	}
+	if (*s->host == '\0' || strlen(s->host) > IMAP_HOST_MAX ||
+	    strpbrk(s->host, "@/?# ") != NULL)
+		goto bad;
+	s->port = s->imaps ? 993 : 143;
+	if (colon == NULL)
+		return 0;
+	port = strtol(colon + 1, &q, 10);
+	if (q != end || port < 1 || port > 65535)
+		goto bad;
+	s->port = (uint16_t)port;
+	return 0;
+bad:
+	return derr_set(err, DERR_CONFIG, false, "mailbox.url: not an "
+	    "imap://host[:port]/MAILBOX or imaps:// URL");
+}
+
+static int
+url_split(struct net_imap *s, const char *url, struct derr *err)
+{
+	const char	*a, *slash;
+	char		*dec;
+
+	if (strncasecmp(url, "imaps://", 8) == 0)
+		s->imaps = true;
+	else if (strncasecmp(url, "imap://", 7) != 0 || str_has_ctl(url))
+		return derr_set(err, DERR_CONFIG, false, "mailbox.url must "
+		    "start with imaps:// or imap://");
+	a = strstr(url, "://") + 3;
+	slash = strchr(a, '/');
+	if (url_authority(s, a, slash != NULL ? slash : a + strlen(a),
+	    err) == -1)
+		return -1;
+	/* imap:// means STARTTLS, except to this machine (test servers). */
+	s->starttls = !s->imaps && !host_is_loopback(s->host);
+	if (slash == NULL || slash[1] == '\0') {
+		s->mailbox = xstrdup("INBOX");
+		return 0;
+	}
+	if ((dec = url_decode(slash + 1)) == NULL)
+		return derr_set(err, DERR_CONFIG, false, "mailbox.url: a bad "
+		    "%%-escape in the mailbox name");
+	s->mailbox = dec;
+	if (!mailbox_name_ok(s->mailbox))
+		return derr_set(err, DERR_CONFIG, false, "mailbox.url: "
+		    "mailbox names must be printable ASCII without quotes "
+		    "(got a %zu-byte name)", strlen(s->mailbox));
+	return 0;
+}
+
+/* The server's last words (its tagged reply text), escaped. */
+static const char *
+imap_said(const struct net_imap *s, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (s->imap != NULL && s->imap->imap_response != NULL)
+		log_escape(s->imap->imap_response, out, n);
+	return out;
+}
+
+/*
+ * Close the connection without a word: mailimap_free would send LOGOUT
+ * and wait for an answer a broken or hostile server may never give
+ * (fuzz_imap found the wait).
+ */
+static void
+imap_drop(struct net_imap *s)
+{
+	if (s->imap == NULL)
+		return;
+	if (s->imap->imap_stream != NULL) {
+		mailstream_close(s->imap->imap_stream);
+		s->imap->imap_stream = NULL;
+	}
+	mailimap_free(s->imap);
+	s->imap = NULL;
+}
+
+/*
+ * A libetpan result as a derr.  The connection is unusable after a
+ * stream or parse error: it is dropped, and the next command opens a
+ * new one.  A command the server refused leaves it as it was.
+ */
+static int
+imap_fail(struct net_imap *s, int r, const char *cmd, struct derr *err)
+{
+	char	 said[NET_REPLY_MAX];
+
+	switch (r) {
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+		imap_drop(s);
+		return derr_set(err, DERR_NET, true, "cannot connect to %s "
+		    "port %u", s->host, s->port);
+	case MAILIMAP_ERROR_STREAM:
+		imap_drop(s);
+		return derr_set(err, DERR_NET, true, "%s: the connection "
+		    "failed or timed out", cmd);
+	case MAILIMAP_ERROR_PARSE:
+		imap_drop(s);
+		return derr_set(err, DERR_PEER, true, "%s: the server's "
+		    "answer could not be parsed; reconnecting", cmd);
+	case MAILIMAP_ERROR_MEMORY:
+		return derr_set(err, DERR_SYS, true, "%s: out of memory", cmd);
+	default:
+		imap_said(s, said, sizeof(said));
+		return derr_set(err, DERR_PEER, true, "%s refused%s%s", cmd,
+		    said[0] != '\0' ? ": " : "", said);
+	}
+}
+
+static int
+trust_load(gnutls_x509_trust_list_t tl, const char *ca_file,
+    struct derr *err)
+{
+	int	 n;
+
+	if (ca_file == NULL)
+		n = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
+	else
+		n = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL,
+		    GNUTLS_X509_FMT_PEM, 0, 0);
+	if (n <= 0)
+		return derr_set(err, DERR_CONFIG, false, "cannot use the CA "
+		    "bundle %s; check mailbox.ca_file", ca_file != NULL ?
+		    ca_file : "(system)");
+	return 0;
+}
+
+/* The presented chain as gnutls certificates; returns how many. */
+static size_t
+chain_import(carray *chain, gnutls_x509_crt_t *crt, size_t max)
+{
+	MMAPString	*der;
+	gnutls_datum_t	 d;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < carray_count(chain) && n < max; i++) {
+		der = carray_get(chain, (unsigned int)i);
+		d.data = (unsigned char *)der->str;
+		d.size = (unsigned int)der->len;
+		if (gnutls_x509_crt_init(&crt[n]) < 0)
+			break;
+		if (gnutls_x509_crt_import(crt[n], &d, GNUTLS_X509_FMT_DER) <
+		    0) {
+			gnutls_x509_crt_deinit(crt[n]);
+			break;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Refuse the server unless its chain leads to a trusted CA and names
+ * the host (or its IP address) we connected to. */
+static int
+tls_verify(struct net_imap *s, struct derr *err)
+{
+	gnutls_x509_trust_list_t tl;
+	gnutls_x509_crt_t	 crt[16];
+	carray			*chain;
+	unsigned int		 status = 1;
+	size_t			 n = 0, i;
+	int			 r = -1;
+
+	chain = mailstream_get_certificate_chain(s->imap->imap_stream);
+	if (chain != NULL)
+		n = chain_import(chain, crt, 16);
+	if (chain != NULL)
+		mailstream_certificate_chain_free(chain);
+	if (gnutls_x509_trust_list_init(&tl, 0) < 0) {
+		for (i = 0; i < n; i++)
+			gnutls_x509_crt_deinit(crt[i]);
+		return derr_set(err, DERR_SYS, true, "gnutls: out of memory");
+	}
+	if (trust_load(tl, s->o.ca_file, err) == 0 && n > 0 &&
+	    gnutls_x509_trust_list_verify_crt(tl, crt, (unsigned int)n, 0,
+	    &status, NULL) == 0 && status == 0 &&
+	    gnutls_x509_crt_check_hostname2(crt[0], s->host, 0) != 0)
+		r = 0;
+	else if (err->msg[0] == '\0')
+		derr_set(err, DERR_CONFIG, false, "%s: server certificate not "
+		    "trusted; set mailbox.ca_file to the CA that signed it",
+		    s->host);
+	gnutls_x509_trust_list_deinit(tl, 1);
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crt[i]);
+	return r;
+}
+
+static int
+imap_connect(struct net_imap *s, struct derr *err)
+{
+	int	 r;
+
+	s->imap = mailimap_new(0, NULL);
+	if (s->imap == NULL)
+		return derr_set(err, DERR_SYS, true, "out of memory");
+	mailimap_set_timeout(s->imap, s->o.timeout);
+	mailimap_set_progress_callback(s->imap, imap_progress, imap_progress,
+	    s);
+	r = s->imaps ? mailimap_ssl_connect(s->imap, s->host, s->port) :
+	    mailimap_socket_connect(s->imap, s->host, s->port);
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		if (r == MAILIMAP_ERROR_SSL)
+			return derr_set(err, DERR_CONFIG, false, "%s port %u: "
+			    "TLS handshake failed", s->host, s->port);
+		return imap_fail(s, r, "connect", err);
+	}
+	if (log_level_get() >= LOGL_DEBUG)
+		mailstream_set_logger(s->imap->imap_stream, imap_logger, s);
+	if (s->starttls) {
+		r = mailimap_socket_starttls(s->imap);
+		if (r != MAILIMAP_NO_ERROR)
+			return r == MAILIMAP_ERROR_STREAM ? imap_fail(s, r,
+			    "STARTTLS", err) : derr_set(err, DERR_CONFIG,
+			    false, "%s: server does not offer STARTTLS; use "
+			    "imaps://", s->host);
+		if (log_level_get() >= LOGL_DEBUG)
+			mailstream_set_logger(s->imap->imap_stream,
+			    imap_logger, s);
+	}
+	if ((s->imaps || s->starttls) && tls_verify(s, err) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A string libetpan frees itself: its lists free their strings with
+ * mmap_string_unref, which frees only strings registered with it (a
+ * plain strdup leaks; fuzz_imap found it).
+ */
+static char *
+etpan_str(const char *s)
+{
+	MMAPString	*m = xalloced(mmap_string_new(s));
+
+	if (mmap_string_ref(m) != 0)
+		xalloced(NULL);		/* out of memory */
+	return m->str;
+}
+
+/* ID (RFC 2971): who we are.  A server that refuses it is no bar. */
+static int
+imap_id(struct net_imap *s, struct derr *err)
+{
+	static const char *const kv[] = { "name", "dutyd", "version", "1.0",
+		"vendor", "dutyd", "support-email", "postmaster@localhost" };
+	struct mailimap_id_params_list	*l, *got = NULL;
+	size_t				 i;
+	int				 r;
+
+	l = xalloced(mailimap_id_params_list_new_empty());
+	for (i = 0; i + 1 < sizeof(kv) / sizeof(kv[0]); i += 2)
+		if (mailimap_id_params_list_add_name_value(l,
+		    etpan_str(kv[i]), etpan_str(kv[i + 1])) !=
+		    MAILIMAP_NO_ERROR)
+			xalloced(NULL);		/* out of memory */
+	r = mailimap_id(s->imap, l, &got);
+	mailimap_id_params_list_free(l);
+	if (got != NULL)
+		mailimap_id_params_list_free(got);
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	    r == MAILIMAP_ERROR_MEMORY)
+		return imap_fail(s, r, "ID", err);
+	return 0;
+}
+
+static int
+imap_login(struct net_imap *s, struct derr *err)
+{
+	int	 r;
+
+	s->hide = true;
+	r = mailimap_login(s->imap, s->o.username, s->o.password != NULL ?
+	    s->o.password : "");
+	s->hide = false;
+	if (r == MAILIMAP_NO_ERROR)
+		return 0;
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
+		return imap_fail(s, r, "LOGIN", err);
+	return derr_set(err, DERR_CONFIG, false, "login denied; check "
+	    "mailbox.username and mailbox.password_file (126.com/163.com "
+	    "want the 授权码, not the web password)");
+}
+
+/* Connect, log in, ID, EXAMINE or SELECT: what every connection does. */
+static int
+imap_session(struct net_imap *s, struct derr *err)
+{
+	struct mailimap_selection_info	*si;
+	int				 r;
+
+	if (imap_connect(s, err) == -1 || imap_login(s, err) == -1 ||
+	    imap_id(s, err) == -1)
+		goto fail;
+	r = s->o.read_write ? mailimap_select(s->imap, s->mailbox) :
+	    mailimap_examine(s->imap, s->mailbox);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(s, r, s->o.read_write ? "SELECT" : "EXAMINE", err);
+		goto fail;
+	}
+	si = s->imap->imap_selection_info;
+	memset(&s->box, 0, sizeof(s->box));
+	if (si != NULL) {
+		s->box.uidvalidity = si->sel_uidvalidity;
+		s->box.uidnext = si->sel_uidnext;
+		s->box.exists = si->sel_exists;
+	}
+	if (s->box.uidvalidity <= 0) {
+		derr_set(err, DERR_PEER, true, "mailbox %s: the server sent "
+		    "no UIDVALIDITY", s->mailbox);
+		goto fail;
+	}
+	return 0;
+fail:
+	imap_drop(s);
+	return -1;
+}
+
+/* A connection for the next command: the open one, or a new one on the
+ * same mailbox (same UIDVALIDITY, or the poll's UIDs mean nothing). */
+static int
+imap_ready(struct net_imap *s, struct derr *err)
+{
+	int64_t	 was = s->box.uidvalidity;
+
+	if (s->imap != NULL)
+		return 0;
+	if (imap_session(s, err) == -1)
+		return -1;
+	if (s->box.uidvalidity != was) {
+		imap_drop(s);
+		return derr_set(err, DERR_NET, true, "UIDVALIDITY changed "
+		    "during the poll");
+	}
+	return 0;
+}
+
+static void
+got_clear(struct net_imap *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->ngot; i++)
+		free(s->got[i].data);
+	free(s->got);
+	s->got = NULL;
+	s->ngot = 0;
+}
+
+static void
+net_imap_free(struct net_imap *s)
+{
+	if (s == NULL)
+		return;
+	if (s->imap != NULL)
+		(void)mailimap_logout(s->imap);	/* we leave either way */
+	imap_drop(s);
+	got_clear(s);
+	net_imap_list_clear(&s->listed);
+	free(s->host);
+	free(s->mailbox);
+	xfree_secret((char *)(uintptr_t)s->o.password);
+	free((char *)(uintptr_t)s->o.url);
+	free((char *)(uintptr_t)s->o.username);
+	free((char *)(uintptr_t)s->o.ca_file);
+	free(s);
+}
+
+static struct net_imap *
+net_imap_open(const struct net_imap_opts *o, struct net_imap_box *box,
+    struct derr *err)
+{
+	struct net_imap	*s = xcalloc(1, sizeof(*s));
+
+	s->o = *o;
+	s->o.url = xstrdup(o->url);
+	s->o.username = xstrdup(o->username != NULL ? o->username : "");
+	s->o.password = o->password != NULL ? xstrdup(o->password) : NULL;
+	s->o.ca_file = o->ca_file != NULL ? xstrdup(o->ca_file) : NULL;
+	if (url_split(s, o->url, err) == -1 || imap_session(s, err) == -1) {
+		net_imap_free(s);
+		return NULL;
+	}
+	*box = s->box;
+	return s;
+}
+
+void
+net_imap_list_clear(struct net_imap_list *l)
+{
+	if (l == NULL)
+		return;
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct net_imap_msg	*x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+static int
+msg_find(const struct net_imap_list *l, int64_t uid)
+{
+	size_t	 lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (l->v[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && l->v[lo].uid == uid ? (int)lo : -1;
+}
+
+/* The static item of `type` in a FETCH answer, or NULL. */
+static struct mailimap_msg_att_static *
+att_get(struct mailimap_msg_att *ma, int type)
+{
+	struct mailimap_msg_att_item	*it;
+	clistiter			*c;
+
+	for (c = clist_begin(ma->att_list); c != NULL; c = clist_next(c)) {
+		it = clist_content(c);
+		if (it->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+		    it->att_data.att_static != NULL &&
+		    it->att_data.att_static->att_type == type)
+			return it->att_data.att_static;
+	}
+	return NULL;
+}
+
+/* UID FETCH `set` for `atts` (both taken); the answers in `*res`. */
+static int
+imap_uid_fetch(struct net_imap *s, struct mailimap_set *set,
+    struct mailimap_fetch_type *ft, clist **res, struct derr *err)
+{
+	int	 r;
+
+	*res = NULL;
+	if (imap_ready(s, err) == -1) {
+		mailimap_set_free(set);
+		mailimap_fetch_type_free(ft);
+		return -1;
+	}
+	s->quiet = true;
+	r = mailimap_uid_fetch(s->imap, set, ft, res);
+	s->quiet = false;
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r == MAILIMAP_NO_ERROR)
+		return 0;
+	if (*res != NULL)
+		mailimap_fetch_list_free(*res);
+	*res = NULL;
+	return imap_fail(s, r, "UID FETCH", err);
+}
+
+static void
+list_add(struct net_imap_list *out, clist *res, int64_t after,
+    size_t max_size)
+{
+	struct mailimap_msg_att_static	*u, *z;
+	clistiter			*c;
+	size_t				 cap = 0;
+
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		u = att_get(clist_content(c), MAILIMAP_MSG_ATT_UID);
+		z = att_get(clist_content(c), MAILIMAP_MSG_ATT_RFC822_SIZE);
+		/* "n:*" also answers for the last message when n is past
+		 * it. */
+		if (u == NULL || (int64_t)u->att_data.att_uid <= after)
+			continue;
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			out->v = xreallocarray(out->v, cap, sizeof(*out->v));
+		}
+		out->v[out->n].uid = u->att_data.att_uid;
+		out->v[out->n].size = z == NULL ? 0 :
+		    z->att_data.att_rfc822_size > max_size ?
+		    (int64_t)max_size + 1 : z->att_data.att_rfc822_size;
+		out->n++;
+	}
+}
+
+/* UID FETCH after+1:* (UID RFC822.SIZE): the new messages and sizes. */
+static int
+net_imap_list(struct net_imap *s, int64_t after, size_t max,
+    struct net_imap_list *out, struct derr *err)
+{
+	struct mailimap_fetch_type	*ft;
+	clist				*res;
+
+	net_imap_list_clear(&s->listed);
+	got_clear(s);
+	if (s->box.exists == 0 || after >= UINT32_MAX)
+		return 0;
+	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    xalloced(mailimap_fetch_att_new_uid())) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    xalloced(mailimap_fetch_att_new_rfc822_size())) !=
+	    MAILIMAP_NO_ERROR)
+		xalloced(NULL);		/* out of memory */
+	if (imap_uid_fetch(s, xalloced(mailimap_set_new_interval(
+	    (uint32_t)after + 1, 0)), ft, &res, err) == -1)
+		return -1;
+	list_add(out, res, after, s->o.max_size);
+	mailimap_fetch_list_free(res);
+	if (out->n > 1)		/* qsort(NULL, 0): undefined (fuzz_imap) */
+		qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
+	if (out->n > max)
+		out->n = max;
+	if (out->n > 0) {
+		s->listed.v = xreallocarray(NULL, out->n, sizeof(*out->v));
+		memcpy(s->listed.v, out->v, out->n * sizeof(*out->v));
+		s->listed.n = out->n;
+	}
+	return 0;
+}
+
+/* FETCH items: UID and BODY.PEEK[] (or [HEADER]<0.max_size>). */
+static struct mailimap_fetch_type *
+body_fetch_type(const struct net_imap *s, bool headers_only)
+{
+	struct mailimap_fetch_type	*ft;
+	struct mailimap_fetch_att	*fa;
+	struct mailimap_section		*sec;
+
+	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
+	sec = xalloced(headers_only ? mailimap_section_new_header() :
+	    mailimap_section_new(NULL));
+	fa = xalloced(headers_only ?
+	    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
+	    (uint32_t)s->o.max_size) :
+	    mailimap_fetch_att_new_body_peek_section(sec));
+	/* Adding fails only when out of memory. */
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    xalloced(mailimap_fetch_att_new_uid())) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) !=
+	    MAILIMAP_NO_ERROR)
+		xalloced(NULL);
+	return ft;
+}
+
+/* Copy each message's bytes out of a FETCH answer into s->got. */
+static void
+got_take(struct net_imap *s, clist *res)
+{
+	struct mailimap_msg_att_static	*u, *b;
+	struct mailimap_msg_att_body_section *bs;
+	clistiter			*c;
+
+	got_clear(s);
+	s->got = xreallocarray(NULL, (size_t)clist_count(res) + 1,
+	    sizeof(*s->got));
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		u = att_get(clist_content(c), MAILIMAP_MSG_ATT_UID);
+		b = att_get(clist_content(c), MAILIMAP_MSG_ATT_BODY_SECTION);
+		if (u == NULL || b == NULL ||
+		    (bs = b->att_data.att_body_section) == NULL ||
+		    bs->sec_body_part == NULL)
+			continue;
+		s->got[s->ngot].uid = u->att_data.att_uid;
+		s->got[s->ngot].len = bs->sec_length;
+		s->got[s->ngot].data = xmalloc(bs->sec_length + 1);
+		memcpy(s->got[s->ngot].data, bs->sec_body_part,
+		    bs->sec_length);
+		s->ngot++;
+	}
+}
+
+/* The UIDs of the listed messages from index k on that one FETCH asks
+ * for: at most IMAP_BATCH_MAX, IMAP_BATCH_BYTES, none over max_size. */
+static struct mailimap_set *
+batch_set(const struct net_imap *s, size_t k)
+{
+	struct mailimap_set	*set = xalloced(mailimap_set_new_empty());
+	size_t			 n = 0, bytes = 0;
+
+	for (; k < s->listed.n && n < IMAP_BATCH_MAX; k++, n++) {
+		if (s->listed.v[k].size > (int64_t)s->o.max_size ||
+		    (n > 0 && bytes + (size_t)s->listed.v[k].size >
+		    IMAP_BATCH_BYTES))
+			break;
+		bytes += (size_t)s->listed.v[k].size;
+		if (mailimap_set_add_single(set,
+		    (uint32_t)s->listed.v[k].uid) != MAILIMAP_NO_ERROR)
+			xalloced(NULL);		/* out of memory */
+	}
+	return set;
+}
+
+/* Move message `uid` of the last batch into `out`: 1, or 0 if absent. */
+static int
+got_give(struct net_imap *s, int64_t uid, struct buf *out, struct derr *err)
+{
+	size_t	 i;
+	int	 r;
+
+	for (i = 0; i < s->ngot; i++) {
+		if (s->got[i].uid != uid || s->got[i].data == NULL)
+			continue;
+		if (s->got[i].len > s->o.max_size + 65536)
+			r = derr_set(err, DERR_INPUT, false, "message UID %lld "
+			    "is larger than mailbox.max_size",
+			    (long long)uid);
+		else
+			r = buf_append(out, s->got[i].data, s->got[i].len,
+			    err) < 0 ? -1 : 1;
+		free(s->got[i].data);
+		s->got[i].data = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static int
+net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
+    struct buf *out, struct derr *err)
+{
+	struct mailimap_set	*set;
+	clist			*res;
+	int			 k, r;
+
+	if (uid <= 0 || uid > UINT32_MAX)
+		return 0;
+	if (!headers_only && (r = got_give(s, uid, out, err)) != 0)
+		return r;
+	k = msg_find(&s->listed, uid);
+	if (headers_only || k < 0 ||
+	    s->listed.v[k].size > (int64_t)s->o.max_size) {
+		set = xalloced(mailimap_set_new_single((uint32_t)uid));
+	} else {
+		set = batch_set(s, (size_t)k);
+	}
+	if (imap_uid_fetch(s, set, body_fetch_type(s, headers_only), &res,
+	    err) == -1)
+		return -1;
+	got_take(s, res);
+	mailimap_fetch_list_free(res);
+	return got_give(s, uid, out, err);
+}
+
+static int
+net_imap_seen(struct net_imap *s, int64_t uid, struct derr *err)
+{
+	struct mailimap_flag_list	*fl;
+	struct mailimap_store_att_flags	*sf;
+	struct mailimap_set		*set;
+	int				 r;
+
+	if (imap_ready(s, err) == -1)
+		return -1;
+	fl = xalloced(mailimap_flag_list_new_empty());
+	set = xalloced(mailimap_set_new_single((uint32_t)uid));
+	if (mailimap_flag_list_add(fl, xalloced(mailimap_flag_new_seen())) !=
+	    MAILIMAP_NO_ERROR)
+		xalloced(NULL);		/* out of memory */
+	sf = xalloced(mailimap_store_att_flags_new_add_flags_silent(fl));
+	r = mailimap_uid_store(s->imap, set, sf);
+	mailimap_set_free(set);
+	mailimap_store_att_flags_free(sf);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, "UID STORE", err);
+}
+
+const struct net_imap_ops net_imap_etpan_ops = {
+	.imap_open = net_imap_open,
+	.imap_list = net_imap_list,
+	.imap_fetch = net_imap_fetch,
+	.imap_seen = net_imap_seen,
+	.imap_free = net_imap_free,
+};

@@ -1,0 +1,31 @@
+/*
+ * report: the public progress report of a rectification (关于巡察整改进展
+ * 情况的通报), the genre of the seed document: 一、总体情况 (counts,
+ * 完成率, what is long-term), 二、整改落实情况 problem by problem with
+ * each measure's state in words and a short evidence note, 三、下一步工作
+ * (what is open, with deadlines), and the closing paragraph with the
+ * public's channels (report.phone, report.email).  Reads the ledger from
+ * the store and renders templates/report.html.  Must not send or write
+ * files; the caller writes the result.
+ */
+#ifndef DUTYD_REPORT_H
+#define DUTYD_REPORT_H
+
+#include <stdint.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "err.h"
+#include "store.h"
+#include "util.h"
+
+/*
+ * Render the report as of civil day `as_of` (measures done after it are
+ * still open in it; deadlines are told against it) into `out`, which this
+ * initialises (HTML that prints on A4; the caller clears it).  0, or -1
+ * with `err` (store or template).
+ */
+int	report_html(struct store *, const struct cfg *, const struct cal *,
+	    int32_t as_of, struct buf *out, struct derr *);
+
+#endif
