@@ -867,8 +867,8 @@ test_ledger_export_csv_no_formulas(void **state)
 	assert_non_null(strstr(out.data, ",\"'=HYPERLINK(\"\"http://"));
 	assert_non_null(strstr(out.data, ",\"'@SUM(1+1)\"\r\n"));
 	assert_null(strstr(out.data, ",=HYPERLINK"));
-	assert_int_equal(ledger_parse_csv(out.data, out.len, &test_cfg, &b,
-	    &err), 0);
+	assert_int_equal(ledger_parse_csv(out.data, out.len, &test_cfg,
+	    today(), &b, NULL, &err), 0);
 	same_measures(&a, &b);
 	buf_clear(&out);
 	a.v[0].text = text;
