@@ -5,13 +5,11 @@
  * Outside the window only weekends are off, and a closed formula counts them.
  */
 #include "calendar.h"
+#include "calendar_int.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "model.h"
 #include "util.h"
@@ -29,25 +27,15 @@ extern const size_t cal_builtin_count;
 #define CAL_END_YEAR	2200
 #define CAL_NYEARS	(CAL_END_YEAR - CAL_FIRST_YEAR)
 
-#define CAL_ZONEINFO	"/usr/share/zoneinfo/"
+#define CAL_ZONEINFO	"/usr/share/zoneinfo"
 
 struct cal {
 	int32_t		 end;		/* first day after the window */
 	int32_t		*cum;		/* cum[i]: working days in [0, i) */
 	uint8_t		*work;		/* work[i]: day i is a working day */
 	bool		 known[CAL_NYEARS];
+	struct cal_tz	 tz;		/* the zone, read once */
 };
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t	 q;
-
-	q = a / b;
-	if (a % b != 0 && (a < 0) != (b < 0))
-		q--;
-	return q;
-}
 
 /*
  * Mondays to Fridays in [0, d) for any d.  Day 0, 1970-01-01, is a
@@ -59,7 +47,7 @@ plain_count(int64_t d)
 	static const int	 part[7] = { 0, 1, 2, 2, 2, 3, 4 };
 	int64_t			 weeks;
 
-	weeks = floor_div(d, 7);
+	weeks = cal_floor_div(d, 7);
 	return weeks * 5 + part[d - weeks * 7];
 }
 
@@ -140,33 +128,6 @@ cal_load_config(struct cal *cal, const int32_t *days, size_t n, int work,
 	return 0;
 }
 
-static int
-cal_tz_apply(const char *tz, struct derr *err)
-{
-	struct stat	 st;
-	char		*path;
-	int		 rc;
-
-	if (tz == NULL || str_has_ctl(tz))
-		return derr_set(err, DERR_CONFIG, false,
-		    "unknown time zone (got a control character)");
-	/* Only names below the zoneinfo directory. */
-	if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") != NULL)
-		return derr_set(err, DERR_CONFIG, false,
-		    "unknown time zone (got \"%s\")", tz);
-	path = xasprintf("%s%s", CAL_ZONEINFO, tz);
-	rc = stat(path, &st);
-	free(path);
-	if (rc == -1 || !S_ISREG(st.st_mode))
-		return derr_set(err, DERR_CONFIG, false,
-		    "unknown time zone (got \"%s\")", tz);
-	if (setenv("TZ", tz, 1) == -1)
-		return derr_set(err, DERR_SYS, false, "setenv TZ: %s",
-		    strerror(errno));
-	tzset();
-	return 0;
-}
-
 static void
 cal_sum(struct cal *cal)
 {
@@ -181,14 +142,25 @@ struct cal *
 cal_new(const char *tz, const int32_t *holidays, size_t nholidays,
     const int32_t *workdays, size_t nworkdays, struct derr *err)
 {
+	return cal_new_in(CAL_ZONEINFO, tz, holidays, nholidays, workdays,
+	    nworkdays, err);
+}
+
+struct cal *
+cal_new_in(const char *zoneinfo, const char *tz, const int32_t *holidays,
+    size_t nholidays, const int32_t *workdays, size_t nworkdays,
+    struct derr *err)
+{
 	struct cal	*cal;
 	bool		*cfg;
 	int32_t		 i;
 	int		 rc;
 
-	if (cal_tz_apply(tz, err) == -1)
-		return NULL;
 	cal = xcalloc(1, sizeof(*cal));
+	if (cal_tz_load(&cal->tz, zoneinfo, tz, err) == -1) {
+		free(cal);
+		return NULL;
+	}
 	cal->end = day_from_ymd(CAL_END_YEAR, 1, 1);
 	cal->cum = xcalloc((size_t)cal->end + 1, sizeof(*cal->cum));
 	cal->work = xcalloc((size_t)cal->end, sizeof(*cal->work));
@@ -216,6 +188,7 @@ cal_free(struct cal *cal)
 		return;
 	free(cal->cum);
 	free(cal->work);
+	cal_tz_clear(&cal->tz);
 	free(cal);
 }
 
@@ -344,82 +317,40 @@ cal_workday_on_or_after(const struct cal *cal, int32_t day)
 	return cal_add_workdays(cal, day, 1);
 }
 
+/* Far beyond any date, and far from overflowing when an offset is added. */
+#define CAL_T_LIMIT	((int64_t)1 << 60)
+
 void
 cal_civil(const struct cal *cal, int64_t now, int32_t *day, int *minute)
 {
-	struct tm	 tm;
-	time_t		 t;
+	struct cal_span	 sp;
+	int64_t		 local, d;
 
-	(void)cal;
-	t = (time_t)now;
-	memset(&tm, 0, sizeof(tm));
-	if (localtime_r(&t, &tm) == NULL) {
-		/* Only for years beyond int: fall back to UTC days. */
-		*day = clamp_day(floor_div(now, 86400));
-		*minute = (int)(floor_div(now, 60) - floor_div(now, 86400) *
-		    1440);
-		return;
-	}
-	*day = day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	*minute = tm.tm_hour * 60 + tm.tm_min;
-}
-
-static bool
-cal_try_instant(int32_t day, int minute, int isdst, time_t *out)
-{
-	struct tm	 tm, back;
-	time_t		 t;
-	int		 y, m, d;
-
-	day_to_ymd(day, &y, &m, &d);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = minute / 60;
-	tm.tm_min = minute % 60;
-	tm.tm_isdst = isdst;
-	t = mktime(&tm);
-	if (localtime_r(&t, &back) == NULL)
-		return false;
-	*out = t;
-	/* mktime normalises a wall time that does not exist; say so. */
-	return back.tm_year == y - 1900 && back.tm_mon == m - 1 &&
-	    back.tm_mday == d && back.tm_hour * 60 + back.tm_min == minute;
+	if (now > CAL_T_LIMIT)
+		now = CAL_T_LIMIT;
+	if (now < -CAL_T_LIMIT)
+		now = -CAL_T_LIMIT;
+	cal_tz_span(&cal->tz, now, &sp);
+	local = now + sp.off;
+	d = cal_floor_div(local, 86400);
+	*day = clamp_day(d);
+	*minute = (int)((local - d * 86400) / 60);
 }
 
 int64_t
 cal_instant(const struct cal *cal, int32_t day, int minute)
 {
-	time_t	 t0, t1, any;
-	bool	 ok0, ok1;
-
-	(void)cal;
-	ok0 = cal_try_instant(day, minute, 0, &t0);
-	ok1 = cal_try_instant(day, minute, 1, &t1);
-	if (ok0 && ok1)
-		return t0 < t1 ? (int64_t)t0 : (int64_t)t1;
-	if (ok0)
-		return (int64_t)t0;
-	if (ok1)
-		return (int64_t)t1;
-	/* In a gap (spring forward): take mktime's reading of it. */
-	any = 0;
-	(void)cal_try_instant(day, minute, -1, &any);	/* known: a gap */
-	return (int64_t)any;
+	return cal_tz_instant(&cal->tz, (int64_t)day * 86400 +
+	    (int64_t)minute * 60);
 }
 
 int
 cal_utc_offset(const struct cal *cal, int64_t now)
 {
-	struct tm	 tm;
-	time_t		 t;
+	struct cal_span	 sp;
 
-	(void)cal;
-	t = (time_t)now;
-	if (localtime_r(&t, &tm) == NULL)
-		return 0;
-	return (int)(tm.tm_gmtoff / 60);
+	cal_tz_span(&cal->tz, now, &sp);
+	return sp.off / 60;
 }
 
 /*

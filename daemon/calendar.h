@@ -4,7 +4,8 @@
  * days on), built in for the years the State Council has published
  * (data/holidays-cn.tsv) and extendable from the config.  Periods (month,
  * quarter, half, year).  The only module that turns instants into civil
- * dates.  Must not read the clock: `now` always comes in as a parameter.
+ * dates.  Must not read the clock (`now` always comes in as a parameter)
+ * nor touch process-wide time zone state (TZ, tzset, localtime, mktime).
  */
 #ifndef DUTYD_CALENDAR_H
 #define DUTYD_CALENDAR_H
@@ -21,8 +22,12 @@ struct cal;
 /*
  * Build a calendar: built-in years plus `holidays` (extra days off) and
  * `workdays` (extra working days) from the config; the config wins over
- * the built-in table.  `tz` (IANA name, e.g. "Asia/Shanghai") is applied to
- * the process once here (TZ); an unknown zone is DERR_CONFIG.
+ * the built-in table.  `tz` (IANA name, e.g. "Asia/Shanghai") is read once
+ * here from its TZif file under /usr/share/zoneinfo and kept in the
+ * calendar; the process's TZ and libc's zone are neither read nor changed,
+ * so calendars with different zones can coexist.  An unsafe name (absolute,
+ * "..", control characters), an unknown zone or an unreadable or corrupt
+ * file is DERR_CONFIG.
  */
 struct cal *cal_new(const char *tz, const int32_t *holidays, size_t nholidays,
 	    const int32_t *workdays, size_t nworkdays, struct derr *);
@@ -47,11 +52,16 @@ int32_t	cal_workday_on_or_before(const struct cal *, int32_t day);
 /* The earliest working day >= `day`. */
 int32_t	cal_workday_on_or_after(const struct cal *, int32_t day);
 
-/* Local civil day and minute of day of a Unix instant. */
+/* Civil day and minute of day of a Unix instant in the calendar's zone. */
 void	cal_civil(const struct cal *, int64_t now, int32_t *day, int *minute);
-/* The Unix instant of local `day` at `minute` (first one if ambiguous). */
+/*
+ * The Unix instant of `day` at `minute` in the calendar's zone: the first
+ * one if the wall time happens twice; in a spring-forward gap, the reading
+ * glibc's mktime gives with tm_isdst = -1 (02:30 that does not exist is
+ * read with the offset before the gap, so it is 03:30 DST).
+ */
 int64_t	cal_instant(const struct cal *, int32_t day, int minute);
-/* Offset of local time from UTC at `now`, in minutes (+480 in Shanghai). */
+/* The calendar's offset from UTC at `now`, in minutes (+480 in Shanghai). */
 int	cal_utc_offset(const struct cal *, int64_t now);
 
 struct cal_period {

@@ -157,8 +157,6 @@ print_measure(const struct cli *c, const struct measure *m)
 {
 	char	 d[11], left[64], own[256];
 	char	 when[64];
-	time_t	 t = (time_t)m->done_at;
-	struct tm tm;
 
 	cli_owner_names(c, &m->owners, own, sizeof(own));
 	time_left(c, m, left, sizeof(left));
@@ -169,8 +167,8 @@ print_measure(const struct cli *c, const struct measure *m)
 	    day_format(m->deadline, d), m->status == MEASURE_DONE ?
 	    "已完成" : "未完成", left);
 	if (m->status == MEASURE_DONE) {
-		localtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		/* In the configured zone, not the process's. */
+		cli_fmt_time(c, m->done_at, when, sizeof(when));
 		printf("销号:     %s 由 %s\n佐证:     %s\n", when,
 		    m->closed_by ? m->closed_by : "-",
 		    m->evidence ? m->evidence : "-");

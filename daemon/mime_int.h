@@ -1,5 +1,6 @@
 /*
- * mime: what mime.c and mime_charset.c share; not for other modules.
+ * mime: what mime.c, mime_parse.c and mime_charset.c share; not for other
+ * modules.
  * mime_charset.c turns untrusted bytes in a stated (or unstated, or
  * wrongly stated) charset into UTF-8: an alias table for the labels
  * senders get wrong, libuchardet when the label is missing, unknown or
@@ -8,7 +9,11 @@
 #ifndef DUTYD_MIME_INT_H
 #define DUTYD_MIME_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* A Message-ID dutyd would write: printable, no <>, one @, capped. */
+bool	mime_msgid_valid(const char *s);
 
 /*
  * `n` bytes of body text labelled `label` (NULL: none) as UTF-8, NUL-

@@ -12,7 +12,7 @@ layer() {
 	case "${1%%_*}" in
 	err|log|util|model|journal|i18n) echo 0 ;;
 	config) echo 1 ;;
-	calendar|store|render|mime|net|sign|evidence|channels/*) echo 2 ;;
+	calendar|store|render|mime|net|sign|evidence|smsparam|channels/*) echo 2 ;;
 	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;
 	engine|cli|gather|dutyd|dutyctl) echo 4 ;;
 	*) echo 9 ;;
@@ -33,11 +33,16 @@ for f in "$D"/*.c "$D"/*.h "$D"/channels/*.c "$D"/channels/*.h; do
 		if [ "$il" -gt "$ml" ]; then
 			echo "layers: $f includes $inc.h (layer $il > $ml)"; bad=1
 		fi
+		if [ "$ml" = 3 ]; then
+			case "$inc" in channels/channel) ;; channels/*)
+				echo "layers: service $f includes channel $inc.h"; bad=1 ;;
+			esac
+		fi
 		if [ "$il" = 3 ] && [ "$ml" = 3 ]; then
 			echo "layers: service $f includes service $inc.h"; bad=1
 		fi
 		if [ "$ml" = 2 ] && [ "$il" = 2 ]; then
-			case "$mod" in channels/*) case "$inc" in net|mime|sign|channels/*) continue ;; esac ;; esac
+			case "$mod" in channels/*) case "$inc" in net|mime|sign|smsparam|channels/*) continue ;; esac ;; esac
 			echo "layers: adapter $f includes adapter $inc.h"; bad=1
 		fi
 	done
@@ -67,9 +72,13 @@ owner uchardet mime
 owner libconfig.h config
 owner systemd/ dutyd
 owner openssl/ sign
-owner jansson.h ledger "channels/*"
+owner jansson.h ledger smsparam "channels/*"
 owner csv.h ledger
 owner iconv.h ledger mime
+# No hidden process state: only the two entry points touch the environment
+# or the process's time zone (STYLE.md section 6).
+hits=$(grep -l -E '\b(setenv|unsetenv|putenv|tzset|localtime_r|localtime|mktime)[[:space:]]*\(' "$D"/*.c "$D"/channels/*.c 2>/dev/null | grep -v -E "/(dutyd|dutyctl)\.c$")
+if [ -n "$hits" ]; then echo "layers: process-wide environment or time zone outside dutyd.c/dutyctl.c: $hits"; bad=1; fi
 # jansson types stay inside .c files (STYLE.md: no third-party type in a header).
 hits=$(grep -l '#include <jansson.h>' "$D"/*.h "$D"/channels/*.h 2>/dev/null)
 if [ -n "$hits" ]; then echo "layers: <jansson.h> in a header: $hits"; bad=1; fi

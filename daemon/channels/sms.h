@@ -121,25 +121,6 @@ int	sms_tencent_tc3_sign(const struct sms_tc3_in *, struct sms_tc3_sig *,
 enum channel_outcome sms_reply_classify(enum sms_provider, long status,
 	    const char *body, size_t len, char *peer_id, struct derr *);
 
-/*
- * Template parameters from `lines` ("name=value" per line, in the order
- * of the template's variables; blank lines ignored) as a JSON object in
- * that order, each value cleaned by sms_value_clean with `max` characters.
- * Names are 1-32 of [A-Za-z0-9_]. Returns 0 with a new `*json`, or -1 with
- * DERR_INPUT naming the line.
- */
-int	sms_params_build(const char *lines, int max, char **json,
-	    struct derr *);
-
-/*
- * A template value made safe: control characters become spaces, runs of
- * white space one space, the characters that could change a template's
- * meaning or forge a signature ([]{}<>$\"'` and 【】〖〗［］｛｝) are
- * dropped, and the result is cut to `max` characters (the last one then
- * "…"). An empty result becomes "-". Returns a new string, or NULL if `s`
- * is not UTF-8.
- */
-char	*sms_value_clean(const char *s, int max);
 
 /*
  * A new SMS channel for `cfg` (strings copied); `secret` is the content of

@@ -20,6 +20,7 @@
 #include "net.h"
 #include "sign.h"
 #include "util.h"
+#include "smsparam.h"
 
 /* Memory from libdutyd and jansson is the real malloc's. */
 static void
@@ -682,7 +683,7 @@ test_sms_net_outcomes(void **state)
 /* Parameters */
 
 static void
-test_sms_value_clean(void **state)
+test_smsparam_clean(void **state)
 {
 	static const struct {
 		const char	*in;
@@ -707,41 +708,41 @@ test_sms_value_clean(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		s = sms_value_clean(t[i].in, t[i].max);
+		s = smsparam_clean(t[i].in, t[i].max);
 		assert_non_null(s);
 		if (strcmp(s, t[i].out) != 0)
 			fail_msg("case %zu: want [%s] got [%s]", i, t[i].out,
 			    s);
 		lib_free(s);
 	}
-	assert_null(sms_value_clean("\xff\xfe", 35));
+	assert_null(smsparam_clean("\xff\xfe", 35));
 }
 
 static void
-test_sms_params_build(void **state)
+test_smsparam_build(void **state)
 {
 	char		*json = NULL;
 	struct derr	 err;
 
 	(void)state;
-	assert_int_equal(sms_params_build("name=王立群\ncount=2\n\n"
+	assert_int_equal(smsparam_build("name=王立群\ncount=2\n\n"
 	    "code=P01-3\ndeadline=2026-12-01\n", 12, &json, &err), 0);
 	assert_string_equal(json, "{\"name\":\"王立群\",\"count\":\"2\","
 	    "\"code\":\"P01-3\",\"deadline\":\"2026-12-01\"}");
 	lib_free(json);
-	assert_int_equal(sms_params_build("text=请于{1}前【报送】\"x\"", 6,
+	assert_int_equal(smsparam_build("text=请于{1}前【报送】\"x\"", 6,
 	    &json, &err), 0);
 	assert_string_equal(json, "{\"text\":\"请于1前报…\"}");
 	lib_free(json);
-	assert_int_equal(sms_params_build("name=a\nbad line\n", 12, &json,
+	assert_int_equal(smsparam_build("name=a\nbad line\n", 12, &json,
 	    &err), -1);
 	assert_int_equal(err.kind, DERR_INPUT);
 	assert_string_equal(err.msg, "line 2: want name=value with a name of "
 	    "1-32 letters, digits or _");
-	assert_int_equal(sms_params_build("a=1\na=2\n", 12, &json, &err), -1);
+	assert_int_equal(smsparam_build("a=1\na=2\n", 12, &json, &err), -1);
 	assert_string_equal(err.msg, "line 2: invalid, repeated or too many "
 	    "parameters (at most 16)");
-	assert_int_equal(sms_params_build("na-me=1\n", 12, &json, &err), -1);
+	assert_int_equal(smsparam_build("na-me=1\n", 12, &json, &err), -1);
 }
 
 int
@@ -757,8 +758,8 @@ main(void)
 		cmocka_unit_test(test_sms_reply_aliyun),
 		cmocka_unit_test(test_sms_reply_tencent),
 		cmocka_unit_test(test_sms_net_outcomes),
-		cmocka_unit_test(test_sms_value_clean),
-		cmocka_unit_test(test_sms_params_build),
+		cmocka_unit_test(test_smsparam_clean),
+		cmocka_unit_test(test_smsparam_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,1050 @@
+/*
+ * mime: incoming mail, bounded.  Parses untrusted messages with GMime 3
+ * into struct mime_msg (see mime.h): every field and part capped, header
+ * blocks tamed before GMime sees them, charsets through mime_charset.c.
+ * Building outgoing mail is mime.c.
+ */
+#include "mime.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "err.h"
+#include "mime_int.h"
+#include "util.h"
+
+/* ---- parsing incoming mail ----------------------------------------- */
+
+/* Decoded text parts larger than this are cut before the excerpt is made. */
+#define MIME_TEXT_MAX		(1024 * 1024)
+#define MIME_FIELD_MAX		2000
+/* Raw bytes of one header field read: enough for MIME_FIELD_MAX. */
+#define MIME_RAW_FIELD_MAX	(64 * 1024)
+#define MIME_NAME_MAX		255
+
+/* Charset labels senders put on GBK text: all read as GB18030. */
+static const char *const gb_labels[] = {
+	"gb2312", "gbk", "x-gbk", "cp936", "euc-cn", "x-euc-cn", "gb_2312-80",
+	"csgb2312", NULL
+};
+
+static const char *
+charset_fix(const char *cs)
+{
+	size_t	 i;
+
+	if (cs == NULL)
+		return NULL;
+	for (i = 0; gb_labels[i] != NULL; i++)
+		if (g_ascii_strcasecmp(cs, gb_labels[i]) == 0)
+			return "GB18030";
+	return cs;
+}
+
+/*
+ * Rewrite the charset label of every encoded-word ("=?gb2312?B?...?=",
+ * also "=?gb2312*zh?") that names a GB charset, so GMime decodes it as
+ * GB18030. Only the label between "=?" and the next '?' or '*' changes.
+ */
+static char *
+relabel_words(const char *s)
+{
+	GString		*g = g_string_sized_new(strlen(s) + 16);
+	const char	*p = s, *q, *end;
+	char		 label[32];
+	size_t		 n;
+
+	while ((q = strstr(p, "=?")) != NULL) {
+		g_string_append_len(g, p, q - p + 2);
+		q += 2;
+		end = q;
+		while (*end != '\0' && *end != '?' && *end != '*' &&
+		    end - q < (ptrdiff_t)sizeof(label))
+			end++;
+		n = (size_t)(end - q);
+		if (n < sizeof(label) && (*end == '?' || *end == '*')) {
+			memcpy(label, q, n);
+			label[n] = '\0';
+			if (charset_fix(label) != label) {
+				g_string_append(g, "GB18030");
+				q = end;
+			}
+		}
+		p = q;
+	}
+	g_string_append(g, p);
+	return g_string_free(g, FALSE);
+}
+
+/* An encoded word "=?charset?B|Q?text?=" (RFC 2047 2). */
+struct eword {
+	const char	*charset;
+	size_t		 cslen;
+	char		 enc;		/* 'B' or 'Q' */
+	const char	*text;
+	size_t		 tlen;
+	const char	*end;		/* after "?=" */
+};
+
+/* An encoded word at p, ending before `end`. */
+static bool
+eword_at(const char *p, const char *end, struct eword *w)
+{
+	const char	*q, *e;
+
+	if (end - p < 2 || p[0] != '=' || p[1] != '?')
+		return false;
+	/*
+	 * Every scan stops at the first '?' or blank: a word holds neither,
+	 * and "=?a?B?x" repeated must cost its length, not its square (a
+	 * search for "?=" from every "=?" took 180 s on 1.2 MB).
+	 */
+	w->charset = p + 2;
+	for (q = w->charset; q < end && *q != '?' && *q != ' ' &&
+	    *q != '\t' && q - w->charset <= 64; q++)
+		;
+	if (q + 2 >= end || *q != '?' || q == w->charset)
+		return false;
+	w->cslen = (size_t)(q - w->charset);
+	w->enc = (char)g_ascii_toupper(q[1]);
+	if ((w->enc != 'B' && w->enc != 'Q') || q[2] != '?')
+		return false;
+	w->text = q + 3;
+	for (e = w->text; e < end && *e != '?' && *e != ' ' &&
+	    *e != '\t' && *e != '\r' && *e != '\n'; e++)
+		;
+	if (e + 1 >= end || e[0] != '?' || e[1] != '=')
+		return false;
+	w->tlen = (size_t)(e - w->text);
+	w->end = e + 2;
+	return true;
+}
+
+static bool
+eword_same(const struct eword *a, const struct eword *b)
+{
+	return a->enc == b->enc && a->cslen == b->cslen &&
+	    g_ascii_strncasecmp(a->charset, b->charset, a->cslen) == 0;
+}
+
+/* The words a[0..n) as one: Q texts joined, B texts decoded, joined and
+ * encoded again. */
+static void
+eword_join(GString *g, const struct eword *a, size_t n)
+{
+	GByteArray	*bytes;
+	guchar		*d;
+	gchar		*enc, *t;
+	gsize		 len;
+	size_t		 i;
+
+	g_string_append(g, "=?");
+	g_string_append_len(g, a[0].charset, (gssize)a[0].cslen);
+	g_string_append_printf(g, "?%c?", a[0].enc);
+	if (a[0].enc == 'Q') {
+		for (i = 0; i < n; i++)
+			g_string_append_len(g, a[i].text, (gssize)a[i].tlen);
+	} else {
+		bytes = g_byte_array_new();
+		for (i = 0; i < n; i++) {
+			t = g_strndup(a[i].text, a[i].tlen);
+			d = g_base64_decode(t, &len);
+			g_byte_array_append(bytes, d, (guint)len);
+			g_free(d);
+			g_free(t);
+		}
+		enc = g_base64_encode(bytes->data, bytes->len);
+		g_string_append(g, enc);
+		g_free(enc);
+		g_byte_array_unref(bytes);
+	}
+	g_string_append(g, "?=");
+}
+
+/*
+ * Adjacent encoded words of one charset and encoding become one word.
+ * Some mailers split a character's bytes between two words, which RFC
+ * 2047 6.3 forbids; GMime decodes each word alone and loses the rest of
+ * the header from there.  Joined first, the bytes decode as one run.
+ */
+static char *
+words_merge(const char *s)
+{
+	size_t		 len = strlen(s);
+	GString		*g = g_string_sized_new(len + 16);
+	struct eword	 w[16];
+	const char	*p = s, *q, *end = s + len;
+	size_t		 n;
+
+	while (*p != '\0') {
+		if (!eword_at(p, end, &w[0])) {
+			g_string_append_c(g, *p++);
+			continue;
+		}
+		n = 1;
+		for (q = w[0].end; n < 16; q = w[n++].end) {
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (!eword_at(q, end, &w[n]) ||
+			    !eword_same(&w[0], &w[n]))
+				break;
+		}
+		if (n == 1)
+			g_string_append_len(g, p, w[0].end - p);
+		else
+			eword_join(g, w, n);
+		p = w[n - 1].end;
+	}
+	return g_string_free(g, FALSE);
+}
+
+/* Next character of valid UTF-8 (g_utf8_next_char casts const away). */
+static const char *
+utf8_next(const char *p)
+{
+	unsigned char	 c = (unsigned char)*p;
+
+	if (c < 0x80)
+		return p + 1;
+	if (c >= 0xf0)
+		return p + 4;
+	if (c >= 0xe0)
+		return p + 3;
+	return p + 2;
+}
+
+/* U+0080..U+009F: C1 controls (U+0085 ends a line, U+009B starts a
+ * terminal escape sequence). */
+static bool
+is_c1(const char *p)
+{
+	return (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+	    (unsigned char)p[1] <= 0x9f;
+}
+
+/* Marks that reorder what follows (U+202E shows "gpj.exe" as
+ * "exe.jpg"): U+061C, U+200E-F, U+202A-E, U+2066-9. */
+static bool
+is_bidi(const char *p)
+{
+	const unsigned char	*u = (const unsigned char *)p;
+
+	if (u[0] == 0xd8 && u[1] == 0x9c)
+		return true;
+	if (u[0] != 0xe2 || u[1] < 0x80 || u[1] > 0x81)
+		return false;
+	if (u[1] == 0x80)
+		return u[2] == 0x8e || u[2] == 0x8f ||
+		    (u[2] >= 0xaa && u[2] <= 0xae);
+	return u[2] >= 0xa6 && u[2] <= 0xa9;
+}
+
+/*
+ * Make `s` (taken) safe to store and show: valid UTF-8, controls (C0
+ * and C1) and runs of whitespace become one space, direction marks and
+ * overrides are dropped, trimmed, at most `max` bytes cut
+ * on a character boundary. Returns a malloc'd string.
+ */
+static char *
+clean_text(char *s, size_t max)
+{
+	gchar		*valid;
+	struct buf	 b;
+	const char	*p;
+	bool		 space = false;
+	size_t		 clen;
+
+	valid = g_utf8_make_valid(s != NULL ? s : "", -1);
+	g_free(s);
+	buf_init(&b, 0);
+	buf_puts(&b, "", NULL);
+	for (p = valid; *p != '\0'; p = utf8_next(p)) {
+		/* A byte order mark (U+FEFF) some mailers put first is no
+		 * text. */
+		if (strncmp(p, "\xef\xbb\xbf", 3) == 0 || is_bidi(p))
+			continue;
+		/* Spaces: controls, no-break (&nbsp;) and ideographic (the
+		 * two that indent a Chinese paragraph). */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == ' ' ||
+		    is_c1(p) ||
+		    strncmp(p, "\xc2\xa0", 2) == 0 ||
+		    strncmp(p, "\xe3\x80\x80", 3) == 0) {
+			space = b.len > 0;
+			continue;
+		}
+		clen = (size_t)(utf8_next(p) - p);
+		if (b.len + clen + (space ? 1 : 0) > max)
+			break;
+		if (space)
+			buf_append(&b, " ", 1, NULL);
+		space = false;
+		buf_append(&b, p, clen, NULL);
+	}
+	g_free(valid);
+	return buf_take(&b);
+}
+
+/* Cut `s` (malloc'd) to `chars` characters, adding "…" when cut. */
+static char *
+excerpt_cut(char *s, size_t chars)
+{
+	const char	*p = s;
+	char		*out;
+	size_t		 i;
+
+	for (i = 0; i < chars && *p != '\0'; i++)
+		p = utf8_next(p);
+	if (*p == '\0')
+		return s;
+	out = xasprintf("%.*s…", (int)(p - s), s);
+	free(s);
+	return out;
+}
+
+static GMimeParserOptions *
+parse_options(void)
+{
+	static const char *fallback[] = { "UTF-8", "GB18030", NULL };
+	GMimeParserOptions	*o = g_mime_parser_options_new();
+
+	g_mime_parser_options_set_fallback_charsets(o, fallback);
+	g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+	return o;
+}
+
+/*
+ * The unfolded raw value of header `name` with GB labels fixed, raw 8-bit
+ * text read in `hcs` (the header block's charset), or NULL.
+ */
+static char *
+header_raw(GMimeObject *obj, const char *name, const char *hcs)
+{
+	GMimeHeaderList	*hl = g_mime_object_get_header_list(obj);
+	GMimeHeader	*h;
+	const char	*raw;
+	char		*cut, *unfolded, *fixed, *merged;
+
+	h = g_mime_header_list_get_header(hl, name);
+	if (h == NULL || (raw = g_mime_header_get_raw_value(h)) == NULL)
+		return NULL;
+	/* What is kept is MIME_FIELD_MAX bytes: the rest is not read. */
+	cut = g_strndup(raw, MIME_RAW_FIELD_MAX);
+	unfolded = g_mime_utils_header_unfold(cut);
+	g_free(cut);
+	if ((cut = mime_charset_header(unfolded, hcs)) != NULL) {
+		g_free(unfolded);
+		unfolded = g_strdup(cut);
+		free(cut);
+	}
+	fixed = relabel_words(unfolded);
+	g_free(unfolded);
+	merged = words_merge(fixed);
+	g_free(fixed);
+	return merged;
+}
+
+static char *
+subject_get(GMimeObject *obj, GMimeParserOptions *o, const char *hcs)
+{
+	char	*raw, *dec;
+
+	raw = header_raw(obj, "Subject", hcs);
+	if (raw == NULL)
+		return xstrdup("");
+	dec = g_mime_utils_header_decode_text(o, raw);
+	g_free(raw);
+	return clean_text(dec, MIME_FIELD_MAX);
+}
+
+static char *
+from_format(InternetAddress *ia)
+{
+	const char	*name = internet_address_get_name(ia);
+	const char	*addr;
+
+	if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+		return g_strdup(name != NULL ? name : "");
+	addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+	if (name == NULL || *name == '\0')
+		return g_strdup(addr != NULL ? addr : "");
+	return g_strdup_printf("%s <%s>", name, addr != NULL ? addr : "");
+}
+
+/* The address of the first From mailbox, "" if none. */
+static char *
+from_addr_get(GMimeMessage *msg)
+{
+	InternetAddressList	*l = g_mime_message_get_from(msg);
+	InternetAddress		*ia;
+	const char		*a = NULL;
+
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		ia = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			a = internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia));
+	}
+	return clean_text(g_strdup(a != NULL ? a : ""), MIME_FIELD_MAX);
+}
+
+static bool
+prefix_ci(const char *s, const char *p)
+{
+	return g_ascii_strncasecmp(s, p, strlen(p)) == 0;
+}
+
+/* Subjects auto-replies start with (Chinese and English mailers). */
+static const char *const auto_subjects[] = { "自动回复", "自动答复",
+	"Auto:", "Auto-Reply", "Auto Reply", "Automatic reply",
+	"AutoReply", "Out of Office", "Out-of-Office", NULL };
+
+/*
+ * Not every message is 群众意见: a bounce (a delivery report, or mail from
+ * MAILER-DAEMON or postmaster) or an auto-reply (RFC 3834 Auto-Submitted
+ * other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply, or a
+ * subject like 自动回复).
+ */
+static const char *
+kind_get(GMimeMessage *msg, const struct mime_msg *m)
+{
+	GMimeObject		*o = GMIME_OBJECT(msg);
+	GMimeObject		*body = g_mime_message_get_mime_part(msg);
+	GMimeContentType	*ct;
+	const char		*v;
+	size_t			 i;
+
+	ct = body != NULL ? g_mime_object_get_content_type(body) : NULL;
+	if ((ct != NULL && g_mime_content_type_is_type(ct, "multipart",
+	    "report")) || prefix_ci(m->from_addr, "mailer-daemon@") ||
+	    prefix_ci(m->from_addr, "postmaster@") ||
+	    g_ascii_strcasecmp(m->from_addr, "mailer-daemon") == 0)
+		return "bounce";
+	if ((v = g_mime_object_get_header(o, "Auto-Submitted")) != NULL)
+		v += strspn(v, " \t");
+	if ((v != NULL && !prefix_ci(v, "no")) ||
+	    g_mime_object_get_header(o, "X-Autoreply") != NULL ||
+	    g_mime_object_get_header(o, "X-Autorespond") != NULL ||
+	    ((v = g_mime_object_get_header(o, "Precedence")) != NULL &&
+	    strstr(v, "auto_reply") != NULL))
+		return "auto";
+	for (i = 0; auto_subjects[i] != NULL; i++)
+		if (prefix_ci(m->subject, auto_subjects[i]))
+			return "auto";
+	return "citizen";
+}
+
+static char *
+from_get(GMimeObject *obj, GMimeParserOptions *o, const char *hcs)
+{
+	InternetAddressList	*l;
+	char			*raw, *out;
+
+	raw = header_raw(obj, "From", hcs);
+	if (raw == NULL)
+		return xstrdup("");
+	l = internet_address_list_parse(o, raw);
+	if (l != NULL && internet_address_list_length(l) > 0)
+		out = from_format(internet_address_list_get_address(l, 0));
+	else
+		out = g_mime_utils_header_decode_text(o, raw);
+	if (l != NULL)
+		g_object_unref(l);
+	g_free(raw);
+	return clean_text(out, MIME_FIELD_MAX);
+}
+
+/* msg-id without <>, printable ASCII, or NULL. */
+static char *
+msgid_get(GMimeMessage *msg)
+{
+	const char	*id = g_mime_message_get_message_id(msg);
+
+	if (id == NULL || !mime_msgid_valid(id))
+		return NULL;
+	return xstrdup(id);
+}
+
+/* The raw header block: up to the first empty line. */
+static size_t
+header_len(const char *data, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		if (data[i + 1] == '\n')
+			return i + 1;
+		if (data[i + 1] == '\r' && i + 2 < len && data[i + 2] == '\n')
+			return i + 1;
+	}
+	return len;
+}
+
+/*
+ * Header fields GMime can choke on, made harmless before it sees them.
+ * GMime looks for the end of every "=?" to the end of its field: "=?a?B?x "
+ * repeated costs the square of its length (1.3 s for 64 KB); and its
+ * tokens cost some 60 bytes each (1 MB of " ?" took 60 MB).  In header
+ * lines (the message's, and each part's: from a "--" line to the next
+ * empty line), a field is cut after MIME_RAW_FIELD_MAX bytes, and when
+ * there are more than MIME_BAD_WORDS_MAX "=?" that start no encoded word
+ * (a real mail has a handful at most) each loses its '='.
+ */
+#define MIME_BAD_WORDS_MAX	16
+
+struct tame {
+	const char	*data;
+	size_t		 len;
+	size_t		 bad;		/* "=?" that start no word */
+	bool		 long_field;	/* a field over MIME_RAW_FIELD_MAX */
+	bool		 defang;	/* writing: drop those '=' */
+	struct buf	*out;		/* NULL: only count */
+};
+
+/* The copy has no maximum (it is never longer than the message), so
+ * appending cannot fail. */
+static void
+tame_put(struct tame *t, const char *p, size_t n)
+{
+	(void)buf_append(t->out, p, n, NULL);
+}
+
+/* One header line [p, eol) of a field `field` bytes long before it. */
+static void
+tame_line(struct tame *t, const char *p, const char *eol, size_t field)
+{
+	const char	*q, *keep = eol;
+	struct eword	 w;
+
+	if (field + (size_t)(eol - p) > MIME_RAW_FIELD_MAX) {
+		t->long_field = true;
+		keep = p + (field < MIME_RAW_FIELD_MAX ?
+		    MIME_RAW_FIELD_MAX - field : 0);
+	}
+	for (q = p; q < keep && (q = memchr(q, '=', (size_t)(keep - q))) !=
+	    NULL; q++) {
+		if (q + 1 >= keep || q[1] != '?' || eword_at(q, keep, &w))
+			continue;
+		t->bad++;
+		if (t->out != NULL) {
+			tame_put(t, p, (size_t)(q - p));
+			tame_put(t, t->defang ? " " : "=", 1);
+			p = q + 1;
+		}
+	}
+	if (t->out != NULL) {
+		tame_put(t, p, (size_t)(keep - p));
+		if (keep != eol)
+			tame_put(t, "\n", 1);
+	}
+}
+
+static void
+tame_pass(struct tame *t)
+{
+	const char	*p = t->data, *end = t->data + t->len, *eol;
+	bool		 head = true;
+	size_t		 field = 0;
+
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end - 1;
+		if (*p == '\n' || (*p == '\r' && p + 1 < end &&
+		    p[1] == '\n'))
+			head = false;
+		else if (eol - p >= 2 && p[0] == '-' && p[1] == '-')
+			head = true;
+		else if (head) {
+			field = *p == ' ' || *p == '\t' ? field : 0;
+			tame_line(t, p, eol + 1, field);
+			field += (size_t)(eol + 1 - p);
+			continue;
+		}
+		if (t->out != NULL)
+			tame_put(t, p, (size_t)(eol + 1 - p));
+	}
+}
+
+/* The message with its header fields tamed, or NULL if none needed it. */
+static char *
+tame_headers(const char *data, size_t len, size_t *outlen)
+{
+	struct tame	 t = { data, len, 0, false, false, NULL };
+	struct buf	 b;
+
+	tame_pass(&t);
+	if (t.bad <= MIME_BAD_WORDS_MAX && !t.long_field)
+		return NULL;
+	buf_init(&b, 0);
+	t.defang = t.bad > MIME_BAD_WORDS_MAX;
+	t.bad = 0;
+	t.out = &b;
+	tame_pass(&t);
+	*outlen = b.len;
+	return buf_take(&b);
+}
+
+/* Does the line at p (before end) start a part ("--" or Content-Type,
+ * also "Content-Type :"), or look like a header field ("name:")? */
+static void
+line_kind(const char *p, const char *end, bool *part, bool *field)
+{
+	static const char	 ct[] = "content-type";
+	const char		*q = p;
+
+	*part = end - p >= 2 && p[0] == '-' && p[1] == '-';
+	*field = false;
+	while (q < end && q - p < 80 && *q > ' ' && *q < 0x7f && *q != ':')
+		q++;
+	if (q == p)
+		return;
+	if ((size_t)(q - p) == sizeof(ct) - 1 &&
+	    g_ascii_strncasecmp(p, ct, sizeof(ct) - 1) == 0)
+		*part = true;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	*field = q < end && *q == ':';
+	if (!*field)
+		*part = *part && p[0] == '-';
+}
+
+/*
+ * Where to stop reading: GMime's memory grows with the parts, nesting
+ * levels and header fields it meets (1,000,000 empty parts took 1.4 GB),
+ * none of which need a Content-Type line.  The message is read up to
+ * the line where it passes MIME_PARTS_MAX part boundaries or Content-
+ * Type lines, or MIME_FIELDS_MAX lines that look like header fields;
+ * what a reader sees first (the excerpt) comes before that.  Linear.
+ */
+static size_t
+scan_cut(const char *data, size_t len)
+{
+	const char	*p = data, *end = data + len, *eol;
+	size_t		 parts = 0, fields = 0;
+	bool		 part, field;
+
+	for (; p < end; p = eol + 1) {
+		line_kind(p, end, &part, &field);
+		parts += part;
+		fields += field;
+		if (parts > MIME_PARTS_MAX || fields > MIME_FIELDS_MAX)
+			return (size_t)(p - data);
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+	}
+	return len;
+}
+
+/* Decoded (transfer encoding and charset) text of a part, as UTF-8. */
+static char *
+part_text(GMimePart *part)
+{
+	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
+	GMimeStream		*mem;
+	GByteArray		*ba;
+	char			*s;
+
+	if (dw == NULL)
+		return xstrdup("");
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, mem);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	/* An empty GByteArray has no data pointer at all. */
+	s = ba->len == 0 ? xstrdup("") : mime_charset_text(
+	    g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+	    "charset"), (const char *)ba->data, ba->len > MIME_TEXT_MAX ?
+	    MIME_TEXT_MAX : ba->len);
+	g_object_unref(mem);
+	return s;
+}
+
+struct walk {
+	GMimePart	*plain;
+	GMimePart	*html;
+	struct strv	*attachments;
+};
+
+static void
+walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
+{
+	struct walk		*w = data;
+	GMimeContentType	*ct;
+	const char		*fn;
+	char			*name;
+
+	(void)parent;
+	if (!GMIME_IS_PART(obj))
+		return;
+	ct = g_mime_object_get_content_type(obj);
+	fn = g_mime_part_get_filename(GMIME_PART(obj));
+	/* Text shown inline is text, even with a file name (some mailers
+	 * name the body part): what a mail reader would show. */
+	if (fn != NULL && !g_mime_part_is_attachment(GMIME_PART(obj)) &&
+	    ct != NULL && (g_mime_content_type_is_type(ct, "text", "plain") ||
+	    g_mime_content_type_is_type(ct, "text", "html")))
+		fn = NULL;
+	if (fn != NULL || g_mime_part_is_attachment(GMIME_PART(obj))) {
+		name = clean_text(g_strdup(fn != NULL ? fn : "(未命名)"),
+		    MIME_NAME_MAX);
+		strv_push(w->attachments, name);
+		free(name);
+		return;
+	}
+	if (ct == NULL || g_ascii_strcasecmp(
+	    g_mime_content_type_get_media_type(ct), "text") != 0)
+		return;
+	if (w->plain == NULL && g_mime_content_type_is_type(ct, "text",
+	    "plain"))
+		w->plain = GMIME_PART(obj);
+	else if (w->html == NULL && g_mime_content_type_is_type(ct, "text",
+	    "html"))
+		w->html = GMIME_PART(obj);
+}
+
+/*
+ * How much of `t` the excerpt can need: eight bytes a character (runs of
+ * spaces collapse), cut at a character boundary; cleaning the rest of a
+ * long body only to drop it cost more than parsing the message.
+ */
+static size_t
+excerpt_span(const char *t)
+{
+	size_t	 n = strnlen(t, MIME_EXCERPT_MAX * 8 + 1);
+
+	if (n <= MIME_EXCERPT_MAX * 8)
+		return n;
+	while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+static char *
+excerpt_of(GMimePart *part, bool html)
+{
+	struct buf	 b;
+	char		*t, *s;
+
+	t = part_text(part);
+	if (html) {
+		buf_init(&b, MIME_TEXT_MAX);
+		mime_html_text(t, strlen(t), &b);
+		free(t);
+		t = buf_take(&b);
+	}
+	s = clean_text(g_strndup(t, excerpt_span(t)), MIME_TEXT_MAX);
+	free(t);
+	return excerpt_cut(s, MIME_EXCERPT_MAX);
+}
+
+/* The plain text, unless it is blank beside an HTML part (some mailers
+ * send an empty text/plain alternative): then the HTML's text. */
+static char *
+excerpt_get(struct walk *w)
+{
+	char	*s;
+
+	if (w->plain != NULL) {
+		s = excerpt_of(w->plain, false);
+		if (*s != '\0' || w->html == NULL)
+			return s;
+		free(s);
+	}
+	return w->html != NULL ? excerpt_of(w->html, true) : xstrdup("");
+}
+
+static const struct mime_entity {
+	const char	*name;
+	const char	*text;
+} entities[] = {
+	{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" },
+	{ "apos", "'" }, { "nbsp", " " }, { "ldquo", "“" }, { "rdquo", "”" },
+	{ "lsquo", "‘" }, { "rsquo", "’" }, { "mdash", "—" }, { "hellip", "…" },
+	{ "middot", "·" }, { "copy", "©" },
+};
+
+/* Tags whose content is not text. */
+static const char *const skip_tags[] = { "script", "style", "head",
+	"title", NULL };
+/* Tags that end a line of text. */
+static const char *const block_tags[] = { "br", "p", "div", "tr", "li",
+	"h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", NULL };
+
+static bool
+tag_in(const char *name, const char *const *list)
+{
+	size_t	 i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (g_ascii_strcasecmp(name, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Decode the entity at `s` (after '&'); returns bytes consumed, 0 if none. */
+static size_t
+entity(const char *s, size_t len, struct buf *out)
+{
+	char		 name[12], u[8];
+	size_t		 n, i;
+	unsigned long	 cp;
+	char		*end;
+
+	for (n = 0; n < len && n < sizeof(name) - 1 && s[n] != ';'; n++)
+		name[n] = s[n];
+	if (n >= len || s[n] != ';' || n == 0)
+		return 0;
+	name[n] = '\0';
+	if (name[0] == '#') {
+		cp = name[1] == 'x' || name[1] == 'X' ?
+		    strtoul(name + 2, &end, 16) : strtoul(name + 1, &end, 10);
+		if (*end != '\0' || cp == 0 || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		buf_append(out, u, (size_t)g_unichar_to_utf8((gunichar)cp, u),
+		    NULL);
+		return n + 1;
+	}
+	for (i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
+		if (strcmp(name, entities[i].name) == 0) {
+			buf_puts(out, entities[i].text, NULL);
+			return n + 1;
+		}
+	return 0;
+}
+
+/* The tag at html[i] == '<': its name into `name`, returns index after '>'. */
+static size_t
+tag_read(const char *html, size_t len, size_t i, char *name, size_t nlen,
+    bool *closing)
+{
+	size_t	 n = 0;
+
+	i++;
+	*closing = i < len && html[i] == '/';
+	if (*closing)
+		i++;
+	while (i < len && n < nlen - 1 && g_ascii_isalnum(html[i]))
+		name[n++] = html[i++];
+	name[n] = '\0';
+	while (i < len && html[i] != '>')
+		i++;
+	return i < len ? i + 1 : len;
+}
+
+/* Index just past the "</name ...>" that ends a skipped element, or len. */
+static size_t
+skip_to_end(const char *html, size_t len, size_t i, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	for (; i + n + 2 <= len; i++) {
+		if (html[i] != '<' || html[i + 1] != '/' ||
+		    g_ascii_strncasecmp(html + i + 2, name, n) != 0)
+			continue;
+		while (i < len && html[i] != '>')
+			i++;
+		return i < len ? i + 1 : len;
+	}
+	return len;
+}
+
+void
+mime_html_text(const char *html, size_t len, struct buf *out)
+{
+	char	 name[16];
+	bool	 closing;
+	size_t	 i = 0, n;
+
+	while (i < len) {
+		if (html[i] == '<') {
+			i = tag_read(html, len, i, name, sizeof(name),
+			    &closing);
+			if (!closing && tag_in(name, skip_tags))
+				i = skip_to_end(html, len, i, name);
+			else if (tag_in(name, block_tags))
+				buf_append(out, "\n", 1, NULL);
+			continue;
+		}
+		if (html[i] == '&' && (n = entity(html + i + 1, len - i - 1,
+		    out)) > 0) {
+			i += n + 1;
+			continue;
+		}
+		if (buf_append(out, html + i, 1, NULL) < 0)
+			return;
+		i++;
+	}
+}
+
+/* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts), read at
+ * `offset` minutes east of UTC.  1 read, 0 not that shape. */
+static int
+date_iso(const char *s, int offset, int64_t *out)
+{
+	GTimeZone	*tz;
+	GDateTime	*d;
+	int		 y, mo, da, h, mi, se = 0, n;
+
+	n = sscanf(s, "%4d-%2d-%2d%*[ T]%2d:%2d:%2d", &y, &mo, &da, &h, &mi,
+	    &se);
+	if (n < 5)
+		return 0;
+	tz = g_time_zone_new_offset(offset * 60);
+	d = g_date_time_new(tz, y, mo, da, h, mi, se);
+	g_time_zone_unref(tz);
+	if (d == NULL)
+		return 0;
+	*out = g_date_time_to_unix(d);
+	g_date_time_unref(d);
+	return 1;
+}
+
+/*
+ * The Date header with what it leaves unsaid filled in from the office's
+ * time zone (`offset` minutes east of UTC): no zone at all, or "CST",
+ * which GMime reads as US Central and a Chinese mailer means as +0800.
+ * Returns a copy to give GMime, sets *assumed; NULL if nothing to fill.
+ */
+static char *
+date_fill(const char *raw, int offset, bool *assumed)
+{
+	char		*s = g_strstrip(g_strdup(raw)), *p, *out = NULL;
+	size_t		 n;
+
+	if ((p = strchr(s, '(')) != NULL)	/* a comment: "(CST)" */
+		*p = '\0';
+	g_strchomp(s);
+	n = strlen(s);
+	p = strrchr(s, ' ');
+	p = p != NULL ? p + 1 : s;
+	if (n >= 3 && g_ascii_strcasecmp(p, "CST") == 0 && offset == 480) {
+		*p = '\0';
+		out = g_strdup_printf("%s+0800", s);
+	} else if (strchr(p, ':') != NULL) {
+		out = g_strdup_printf("%s %c%02d%02d", s, offset < 0 ? '-' :
+		    '+', abs(offset) / 60, abs(offset) % 60);
+	}
+	g_free(s);
+	*assumed = out != NULL;
+	return out;
+}
+
+static void
+date_get(GMimeMessage *msg, int64_t arrival, int offset,
+    struct mime_msg *out)
+{
+	const char	*raw = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "Date");
+	GDateTime	*d = NULL;
+	char		*filled = NULL;
+	bool		 assumed = false;
+
+	out->date = arrival;
+	out->date_flagged = true;
+	if (raw != NULL && date_iso(raw, offset, &out->date) == 1)
+		return;		/* read, and flagged: the zone is assumed */
+	if (raw != NULL)
+		filled = date_fill(raw, offset, &assumed);
+	d = filled != NULL ? g_mime_utils_header_decode_date(filled) :
+	    g_mime_message_get_date(msg);
+	if (d != NULL) {
+		out->date = g_date_time_to_unix(d);
+		out->date_flagged = assumed;
+	}
+	if (filled != NULL && d != NULL)
+		g_date_time_unref(d);
+	g_free(filled);
+}
+
+static void
+msg_fields(GMimeMessage *msg, GMimeParserOptions *o, int64_t arrival,
+    int offset, const char *hcs, struct mime_msg *out)
+{
+	out->subject = subject_get(GMIME_OBJECT(msg), o, hcs);
+	out->from = from_get(GMIME_OBJECT(msg), o, hcs);
+	out->message_id = msgid_get(msg);
+	out->from_addr = from_addr_get(msg);
+	date_get(msg, arrival, offset, out);
+	out->kind = kind_get(msg, out);
+}
+
+static GMimeMessage *
+parse_message(const char *data, size_t len, GMimeParserOptions *o)
+{
+	GMimeStream	*stream;
+	GMimeParser	*parser;
+	GMimeMessage	*msg;
+
+	stream = g_mime_stream_mem_new_with_buffer(data, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(parser, o);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return msg;
+}
+
+int
+mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
+    struct mime_msg *out, struct derr *err)
+{
+	GMimeParserOptions	*o;
+	GMimeMessage		*msg;
+	struct walk		 w = { 0 };
+	size_t			 hlen = header_len(data, len);
+	size_t			 cut = scan_cut(data, len), tlen = 0;
+	char			*tamed = tame_headers(data, cut, &tlen);
+
+	memset(out, 0, sizeof(*out));
+	o = parse_options();
+	msg = parse_message(tamed != NULL ? tamed : data, tamed != NULL ?
+	    tlen : cut, o);
+	free(tamed);
+	if (msg == NULL) {
+		g_mime_parser_options_free(o);
+		return derr_set(err, DERR_INPUT, false, "mime: not a message "
+		    "(no header could be read)");
+	}
+	out->header_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)data, hlen);
+	out->content_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+	    (const guchar *)data, len);
+	msg_fields(msg, o, arrival, utc_offset,
+	    mime_charset_guess_header(data, hlen), out);
+	w.attachments = &out->attachments;
+	if (cut < len)
+		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分或 %d 行"
+		    "信头），只读取了前 %zu 字节", MIME_PARTS_MAX,
+		    MIME_FIELDS_MAX, cut);
+	g_mime_message_foreach(msg, walk_part, &w);
+	out->excerpt = excerpt_get(&w);
+	g_object_unref(msg);
+	g_mime_parser_options_free(o);
+	return 0;
+}
+
+void
+mime_msg_clear(struct mime_msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->subject);
+	free(m->from);
+	free(m->message_id);
+	g_free(m->header_hash);
+	g_free(m->content_hash);
+	free(m->from_addr);
+	free(m->excerpt);
+	strv_clear(&m->attachments);
+	free(m->note);
+	memset(m, 0, sizeof(*m));
+}
+
