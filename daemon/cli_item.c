@@ -659,15 +659,35 @@ print_import(const struct cli *c, const struct cli_args *a,
 			print_diff(c, &rep->v[i]);
 }
 
+/* Every problem and note of the file, one line each, and what was left. */
+static void
+print_problems(const char *path, const struct ledger_problems *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].note)
+			log_notice(_("%s: note: %s"), path, p->v[i].msg);
+		else
+			log_err(_("%s: %s"), path, p->v[i].msg);
+	if (p->errors_unlisted > 0)
+		log_err(_("%s: %zu more error(s) not listed"), path,
+		    p->errors_unlisted);
+	if (p->notes_unlisted > 0)
+		log_notice(_("%s: %zu more note(s) not listed"), path,
+		    p->notes_unlisted);
+}
+
 static int
 cmd_import(struct cli *c, struct cli_args *a)
 {
+	struct ledger_problems		 probs = { 0 };
 	struct measure_list		 l = { 0 };
 	struct store_import_stats	 st;
 	struct store_import_report	 rep = { 0 };
 	struct derr			 err = { 0 };
 	char				*data;
-	size_t				 len;
+	size_t				 len, nbad;
 	int				 r;
 
 	if (a->argc != 1)
@@ -675,8 +695,14 @@ cmd_import(struct cli *c, struct cli_args *a)
 		    "[--dry-run] [--prefer-file]"));
 	if (file_read(a->argv[0], CLI_CSV_MAX, &data, &len, &err) < 0)
 		return cli_fail_err(&err);
-	r = ledger_parse_csv(data, len, c->cfg, &l, &err);
+	r = ledger_parse_csv(data, len, c->cfg, c->today, &l, &probs, &err);
 	free(data);
+	print_problems(a->argv[0], &probs);
+	nbad = probs.nerrors;
+	ledger_problems_clear(&probs);
+	if (r < 0 && nbad > 0)
+		return cli_fail(EX_DATAERR, _("%s: %zu error(s), nothing was "
+		    "imported"), a->argv[0], nbad);
 	if (r < 0) {
 		measure_list_clear(&l);
 		return cli_fail(EX_DATAERR, _("%s: %s (nothing was imported)"),

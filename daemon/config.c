@@ -1670,12 +1670,99 @@ dir_of(const char *path)
 	return real;
 }
 
-/* libconfig's own parse; syntax errors stop at the first one. */
+/* Punctuation a Chinese input method slips into a config file. */
+static const struct {
+	const char	*ch;
+	const char	*what;
+	const char	*fix;
+	bool		 quote;
+} wide_punct[] = {
+	{ "；", "全角分号“；”", "半角“;”", false },
+	{ "：", "全角冒号“：”", "半角“:”", false },
+	{ "，", "全角逗号“，”", "半角“,”", false },
+	{ "“", "中文引号“", "半角引号\"", true },
+	{ "”", "中文引号”", "半角引号\"", true },
+	{ "＝", "全角等号“＝”", "半角“=”", false },
+	{ "（", "全角括号“（”", "半角“(”", false },
+	{ "）", "全角括号“）”", "半角“)”", false },
+	{ "　", "全角空格", "半角空格", false },
+};
+
+/*
+ * The first wide_punct entry outside a string or comment in line `s`, or
+ * a Chinese quote inside a string the line leaves open ("张三”;), or -1.
+ */
+static int
+wide_find(const char *s)
+{
+	const char	*p;
+	bool		 str = false;
+	size_t		 i;
+
+	for (p = s; *p != '\0'; p++) {
+		if (str && *p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			str = !str;
+		else if (!str && (*p == '#' || strncmp(p, "//", 2) == 0))
+			break;
+		else if (!str)
+			for (i = 0; i < sizeof(wide_punct) /
+			    sizeof(wide_punct[0]); i++)
+				if (strncmp(p, wide_punct[i].ch,
+				    strlen(wide_punct[i].ch)) == 0)
+					return (int)i;
+	}
+	for (i = 0; str && i < sizeof(wide_punct) / sizeof(wide_punct[0]);
+	    i++)
+		if (wide_punct[i].quote && strstr(s, wide_punct[i].ch) != NULL)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * libconfig says only "syntax error": name a full-width character on the
+ * reported line, or the line before it, and its ASCII replacement.
+ */
+static char *
+syntax_hint(const char *file, int line)
+{
+	FILE	*fp = fopen(file, "r");
+	char	*text = NULL, *prev = NULL, *hint = NULL;
+	size_t	 cap = 0;
+	int	 no = 0, i;
+
+	if (line <= 0 && fp != NULL)
+		fclose(fp);
+	if (line <= 0)
+		return NULL;
+	while (fp != NULL && no < line && getline(&text, &cap, fp) != -1) {
+		if (++no == line - 1)
+			prev = xstrdup(text);
+	}
+	if (no == line && (i = wide_find(text)) >= 0)
+		hint = xasprintf("（第%d行有%s，请改为%s）", line,
+		    wide_punct[i].what, wide_punct[i].fix);
+	else if (no == line && prev != NULL && (i = wide_find(prev)) >= 0)
+		hint = xasprintf("（第%d行有%s，请改为%s）", line - 1,
+		    wide_punct[i].what, wide_punct[i].fix);
+	if (fp != NULL)
+		fclose(fp);
+	free(text);
+	free(prev);
+	return hint;
+}
+
+/*
+ * libconfig's own parse; syntax errors stop at the first one, which goes
+ * into the list like any other; `err` only counts it.
+ */
 static int
 parse(config_t *cf, const char *path, struct ld *ld, struct derr *err)
 {
 	FILE		*fp;
 	const char	*file;
+	char		*hint;
 
 	fp = fopen(path, "r");
 	if (fp == NULL)
@@ -1688,10 +1775,12 @@ parse(config_t *cf, const char *path, struct ld *ld, struct derr *err)
 	}
 	fclose(fp);
 	file = config_error_file(cf) != NULL ? config_error_file(cf) : path;
-	ld_push(ld, config_error_line(cf), xasprintf("%s:%d: %s", file,
-	    config_error_line(cf), config_error_text(cf)));
-	return derr_set(err, DERR_CONFIG, false, "%s:%d: %s", file,
-	    config_error_line(cf), config_error_text(cf));
+	hint = syntax_hint(file, config_error_line(cf));
+	ld_push(ld, config_error_line(cf), xasprintf("%s:%d: %s%s", file,
+	    config_error_line(cf), config_error_text(cf),
+	    hint != NULL ? hint : ""));
+	free(hint);
+	return derr_set(err, DERR_CONFIG, false, "%s: 1 error", path);
 }
 
 struct cfg *

@@ -5,11 +5,19 @@
  * what it gets.  It owns libcsv and iconv and must not let their types out.
  *
  * Import rules (ledger_parse_csv):
- * - Encoding: UTF-8 with or without a BOM, UTF-16LE with a BOM, or, when
- *   the bytes are not valid UTF-8, GB18030 (and so GBK/GB2312, what Excel
- *   writes on Chinese Windows).  At most LEDGER_MAX_FILE bytes.
- * - The first row that is not blank is the header.  Columns are found by
- *   name, English case-insensitively, surrounding spaces ignored:
+ * - What is not a CSV is named, with what to do: an .xlsx or .xls
+ *   workbook (zip or OLE magic bytes), a PDF, UTF-16 without a byte order
+ *   mark, Excel's tab-separated "Unicode 文本".
+ * - Encoding: UTF-8 with or without a BOM, UTF-16LE or UTF-16BE with a
+ *   BOM, or, when the bytes are not valid UTF-8, GB18030 (and so
+ *   GBK/GB2312, what Excel writes on Chinese Windows).  At most
+ *   LEDGER_MAX_FILE bytes.
+ * - The header is the first of the first LEDGER_HEADER_ROWS rows that are
+ *   not blank which names at least two known columns (else the first
+ *   such row); rows above it (a title such as 某某单位巡察整改台账) are
+ *   skipped with a note.  Row numbers are always the file's own (Excel's).
+ *   Columns are found by name, English case-insensitively, surrounding
+ *   spaces ignored:
  *     problem code   problem, problem_code, 问题编号, 问题序号, 问题号
  *     problem title  problem_title, 问题, 存在问题, 问题描述, 巡察反馈问题
  *     measure code   code, measure_code, 序号, 编号, 措施编号
@@ -31,22 +39,40 @@
  *   Codes must be unique in the file.
  * - Owners: several, separated by 、，,;；/／ or spaces; each must be a
  *   person key or display name in the config and is stored as the key.
- * - Deadline cell: a date (2024-09-30, 2024/9/30, 2024.9.30, 2024年9月30日),
- *   a kind (立行立改/限期整改/长期坚持 or immediate/deadline/ongoing), or
- *   both ("限期整改 2024-09-30").  A date alone means 限期整改; 立行立改
- *   may go without a date; 长期坚持 takes none; 限期整改 needs one.
+ * - Deadline cell (full-width digits are read as digits; 于 before and
+ *   前, 之前, 以前, 完成, 止 after a date are ignored):
+ *     2026-12-31, 2026/12/31, 2026.12.31, 2026年12月31日 (or 31号)
+ *     2026年12月底, 2026年12月 (the month's last day)
+ *     2026年底, 2026年年底, 2026年末 (December 31)
+ *     12月31日, 12月底, 12月 without a year: the nearest such date that
+ *       is not more than LEDGER_YEAR_PAST_DAYS before `today`, with a
+ *       note saying which date was taken; refused when `today` is
+ *       DAY_NONE
+ *     立行立改, 限期整改, 长期坚持 (or 长期), immediate/deadline/ongoing,
+ *       alone or with a date ("限期整改 2024-09-30")
+ *     每季度1次, 每月至少1次, 每半年一次, 每年2次 (每<period>..N次): a
+ *       standing duty, imported as 长期坚持 with a note suggesting the
+ *       `duties` entry for dutyd.conf (每周/每天: no period fits, the
+ *       note says so)
+ *   A date alone means 限期整改; 立行立改 may go without a date; 长期坚持
+ *   takes none; 限期整改 needs one.  Refused, with the reason: no year
+ *   (年底前, 年内), no month (月底前), no day (12月下旬, 2026年上半年,
+ *   2026年一季度), no date at all (尽快, 近期), anything else.
  * - Status: done/已完成/完成/已销号/已整改 are done; open/未完成/整改中/
  *   推进中 or empty are open.  done_at and closed_by are left 0/NULL for
  *   the caller to fill.
  * - Control characters are refused, except newline and tab in the measure
  *   text and evidence (CR LF there becomes LF) and as separators in the
  *   owners and deadline cells.  A cell may hold LEDGER_MAX_FIELD bytes.
+ * - Every problem is reported, not only the first: each bad cell of every
+ *   row, then a quoting error that ends the file early.
  */
 #ifndef DUTYD_LEDGER_H
 #define DUTYD_LEDGER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "err.h"
@@ -56,18 +82,52 @@
 #define LEDGER_MAX_FILE		(8u * 1024 * 1024)	/* bytes */
 #define LEDGER_MAX_FIELD	4000			/* bytes per cell */
 #define LEDGER_MAX_ROWS		10000			/* measures per file */
+#define LEDGER_MAX_PROBLEMS	50	/* errors (and notes) listed */
+#define LEDGER_HEADER_ROWS	5	/* rows searched for the header */
+#define LEDGER_YEAR_PAST_DAYS	31	/* 12月31日 may be this far back */
+
+/* One thing wrong with a ledger file, or worth a remark. */
+struct ledger_problem {
+	bool	 note;		/* a remark: it does not stop the import */
+	size_t	 row;		/* the file's row (Excel's), 0: the file */
+	char	*column;	/* the file's header text, NULL: no one cell */
+	char	*msg;		/* the sentence, in Chinese, with row and
+				   column: 第7行，“整改时限”列：“2024-13-45”
+				   不是日期（…） */
+};
+
+/*
+ * What ledger_parse_csv found, in file order.  At most
+ * LEDGER_MAX_PROBLEMS errors and as many notes are listed; the counts
+ * include those left out.
+ */
+struct ledger_problems {
+	struct ledger_problem	*v;
+	size_t			 n;
+	size_t			 nerrors;	/* errors found */
+	size_t			 errors_unlisted;
+	size_t			 nnotes;	/* notes found */
+	size_t			 notes_unlisted;
+};
+
+/* Free the list and zero it; NULL and a second call are no-ops. */
+void	ledger_problems_clear(struct ledger_problems *);
 
 /*
  * Parse the whole CSV file `data` (`len` bytes) against the people in
- * `cfg`.  On success fills `out` (caller clears it with
- * measure_list_clear; ids are 0) and returns 0.  The first bad row fails
- * the whole file: returns -1 with DERR_INPUT and a message such as
- *   row 7, problem 三, column 整改时限: "2024-13-45" is not a date (...)
- * where the row is the 1-based CSV record number (the header is usually
- * row 1) and the column is named by its header text; `out` is untouched.
+ * `cfg`.  `today` is the current civil date (DAY_NONE if unknown), used
+ * only to give a year to a deadline written without one.  Every problem
+ * and note goes into `probs`, which starts zeroed (or is NULL); the
+ * caller clears it with ledger_problems_clear, on success too, since it
+ * may hold notes.
+ * On success fills `out` (caller clears it with measure_list_clear; ids
+ * are 0) and returns 0.  Any error fails the whole file: returns -1 with
+ * DERR_INPUT whose message is the first problem's (with "（共N处错误）"
+ * when there are more); `out` is untouched.  DERR_SYS if iconv fails.
  */
 int	ledger_parse_csv(const char *data, size_t len, const struct cfg *cfg,
-	    struct measure_list *out, struct derr *err);
+	    int32_t today, struct measure_list *out,
+	    struct ledger_problems *probs, struct derr *err);
 
 /*
  * Append the measures to `out` as CSV for Excel: UTF-8 with a BOM, CRLF

@@ -65,7 +65,7 @@ printf '三,新问题,（一）,措施,张伟,2026-13-45,\n' >> "$T/bad.csv"
 before=$(sqlite3 "$T/duty.db" 'select count(*) from measure')
 $C import "$T/bad.csv" > "$T/out" 2>&1
 expect_eq "a bad row fails the import" 65 $?
-expect_in "the error names row and column" "row 5, problem 三, column 整改时限" "$T/out"
+expect_in "the error names row and column" "第5行，“整改时限”列：“2026-13-45”不是日期" "$T/out"
 after=$(sqlite3 "$T/duty.db" 'select count(*) from measure')
 expect_eq "a failed import leaves the data as it was" "$before" "$after"
 

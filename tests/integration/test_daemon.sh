@@ -255,7 +255,7 @@ expect_in "the newline is shown escaped" 'li\\x0a<3>forged' "$T/forge.log"
 printf '问题编号,问题,序号,整改措施,责任人,整改时限\n一,问题,9,措施,zhang,"2026-12-01\n<3>forged"\n' > "$T/forge.csv"
 $C import "$T/forge.csv" > "$T/forge-csv.out" 2>&1
 expect_eq "the CSV with a forged deadline cell is refused" 65 $?
-expect_eq "its error is one line" 1 "$(wc -l < "$T/forge-csv.out")"
-expect_in "with the newline escaped" '"2026-12-01\x0a<3>forged" is not a date' "$T/forge-csv.out"
+expect_eq "its error is one line, and the summary another" 2 "$(wc -l < "$T/forge-csv.out")"
+expect_in "with the newline escaped" '“2026-12-01\x0a<3>forged”不是日期' "$T/forge-csv.out"
 
 finish

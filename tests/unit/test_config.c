@@ -383,6 +383,28 @@ test_config_missing_file_is_sys_error(void **state)
 	strv_clear(&errors);
 }
 
+/*
+ * A syntax error is one line in the list; the summary only counts it, so
+ * cfg_report does not print "syntax error" twice.
+ */
+static void
+test_config_syntax_error_once(void **state)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_null(cfg_load(CORPUS "/bad-fullwidth-semicolon.conf", &errors,
+	    &err));
+	assert_int_equal(err.kind, DERR_CONFIG);
+	assert_int_equal(errors.n, 1);
+	assert_non_null(strstr(errors.v[0], ":12: syntax error（第12行有全角"
+	    "分号“；”，请改为半角“;”）"));
+	assert_null(strstr(err.msg, "syntax error"));
+	assert_non_null(strstr(err.msg, ": 1 error"));
+	strv_clear(&errors);
+}
+
 /* 60 bad emails: 50 lines reported, the summary counts all of them. */
 static void
 test_config_error_cap(void **state)
@@ -570,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_config_ok_minimal_defaults),
 		cmocka_unit_test(test_config_ok_variants),
 		cmocka_unit_test(test_config_missing_file_is_sys_error),
+		cmocka_unit_test(test_config_syntax_error_once),
 		cmocka_unit_test(test_config_error_cap),
 		cmocka_unit_test(test_config_lookups_absent),
 		cmocka_unit_test(test_config_bad_corpus),

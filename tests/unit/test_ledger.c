@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <iconv.h>
 #include <jansson.h>
 
 #include "config.h"
@@ -24,6 +25,9 @@
 
 #define CSV_DIR	TOP_SRCDIR "/tests/data/csv/"
 #define HDR	"problem,problem_title,code,measure,owners,deadline\n"
+#define SAVE_AS	"请在Excel中“另存为”→“CSV UTF-8(逗号分隔)”，" \
+		"再导入另存的.csv文件"
+#define HINT	"应为2026-12-31、2026年12月底前、长期坚持或立行立改"
 
 extern char **environ;
 
@@ -61,6 +65,13 @@ slurp(const char *path, size_t *len)
 	return data;
 }
 
+/* The day the tests run on: 2026-12-06. */
+static int32_t
+today(void)
+{
+	return day_from_ymd(2026, 12, 6);
+}
+
 static void
 parse_file(const char *name, struct measure_list *ml)
 {
@@ -72,25 +83,60 @@ parse_file(const char *name, struct measure_list *ml)
 
 	snprintf(path, sizeof(path), CSV_DIR "%s", name);
 	data = slurp(path, &len);
-	rc = ledger_parse_csv(data, len, &test_cfg, ml, &err);
+	rc = ledger_parse_csv(data, len, &test_cfg, today(), ml, NULL, &err);
 	free(data);
 	if (rc != 0)
 		fail_msg("%s: %s", name, err.msg);
 }
 
-/* Parse text that must fail, and compare the message. */
+/* Parse text that must fail with one problem, and compare the message. */
 static void
 refused(const char *data, size_t len, const char *want)
 {
 	struct measure_list	 ml = { NULL, 0 };
+	struct ledger_problems	 probs = { 0 };
 	struct derr		 err = { 0 };
 
-	assert_int_equal(ledger_parse_csv(data, len, &test_cfg, &ml, &err),
-	    -1);
+	assert_int_equal(ledger_parse_csv(data, len, &test_cfg, today(), &ml,
+	    &probs, &err), -1);
 	assert_int_equal(err.kind, DERR_INPUT);
 	assert_string_equal(err.msg, want);
 	assert_null(ml.v);
 	assert_int_equal(ml.n, 0);
+	assert_int_equal(probs.nerrors, 1);
+	assert_int_equal(probs.n - probs.nnotes, 1);
+	ledger_problems_clear(&probs);
+}
+
+/*
+ * Parse `csv` on `day` and compare every problem, in order, with `want`
+ * (NULL-terminated; a note starts with "提示："); `rc` is the result.
+ */
+static void
+problems_are(const char *csv, size_t len, int32_t day, int rc,
+    const char *const *want)
+{
+	struct measure_list	 ml = { NULL, 0 };
+	struct ledger_problems	 probs = { 0 };
+	struct derr		 err = { 0 };
+	char			 got[1024];
+	size_t			 i;
+
+	assert_int_equal(ledger_parse_csv(csv, len, &test_cfg, day, &ml,
+	    &probs, &err), rc);
+	for (i = 0; i < probs.n || want[i] != NULL; i++) {
+		if (i >= probs.n)
+			fail_msg("missing problem %zu: %s", i, want[i]);
+		snprintf(got, sizeof(got), "%s%s", probs.v[i].note ?
+		    "提示：" : "", probs.v[i].msg);
+		if (want[i] == NULL)
+			fail_msg("unexpected problem %zu: %s", i, got);
+		assert_string_equal(got, want[i]);
+	}
+	if (rc < 0)
+		assert_null(ml.v);
+	measure_list_clear(&ml);
+	ledger_problems_clear(&probs);
 }
 
 static void
@@ -223,8 +269,8 @@ test_ledger_date_formats(void **state)
 		memset(&ml, 0, sizeof(ml));
 		csv = test_malloc(256);
 		snprintf(csv, 256, HDR "一,T,1,x,wang,\"%s\"\n", cells[i][0]);
-		if (ledger_parse_csv(csv, strlen(csv), &test_cfg, &ml,
-		    &err) != 0)
+		if (ledger_parse_csv(csv, strlen(csv), &test_cfg, today(),
+		    &ml, NULL, &err) != 0)
 			fail_msg("%s: %s", cells[i][0], err.msg);
 		test_free(csv);
 		assert_string_equal(day_format(ml.v[0].deadline, day),
@@ -241,43 +287,45 @@ test_ledger_bad_date_names_row_and_column(void **state)
 
 	(void)state;
 	data = slurp(CSV_DIR "bad-date.csv", &len);
-	refused(data, len, "row 7, problem 三, column 整改时限: "
-	    "\"2024-13-45\" is not a date (use YYYY-MM-DD or a kind: "
-	    "立行立改/限期整改/长期坚持)");
+	refused(data, len, "第7行，“整改时限”列：“2024-13-45”不是日期（" HINT
+	    "）");
 	free(data);
-	refused_str(HDR "一,T,1,x,wang,2023-02-29\n", "row 2, problem 一, "
-	    "column deadline: \"2023-02-29\" is not a date (use YYYY-MM-DD "
-	    "or a kind: 立行立改/限期整改/长期坚持)");
+	refused_str(HDR "一,T,1,x,wang,2023-02-29\n", "第2行，“deadline”列："
+	    "“2023-02-29”不是日期（" HINT "）");
 }
 
 static void
 test_ledger_rejects_bad_kinds(void **state)
 {
 	(void)state;
-	refused_str(HDR "一,T,1,x,wang,限期整改\n", "row 2, problem 一, "
-	    "column deadline: 限期整改 needs a date (use YYYY-MM-DD or a "
-	    "kind: 立行立改/限期整改/长期坚持)");
-	refused_str(HDR "一,T,1,x,wang,长期坚持 2024-01-01\n", "row 2, "
-	    "problem 一, column deadline: 长期坚持 takes no date (got "
-	    "2024-01-01)");
-	refused_str(HDR "一,T,1,x,wang,\n", "row 2, problem 一, column "
-	    "deadline: empty cell (use YYYY-MM-DD or a kind: "
-	    "立行立改/限期整改/长期坚持)");
+	refused_str(HDR "一,T,1,x,wang,限期整改\n", "第2行，“deadline”列："
+	    "限期整改要写明日期（如2026-12-31、2026年12月底前）");
+	refused_str(HDR "一,T,1,x,wang,长期坚持 2024-01-01\n", "第2行，"
+	    "“deadline”列：长期坚持不写日期（写了2024-01-01）");
+	refused_str(HDR "一,T,1,x,wang,\n", "第2行，“deadline”列：不能为空（"
+	    HINT "）");
+	refused_str(HDR "一,T,1,x,wang,长期坚持 立行立改\n", "第2行，"
+	    "“deadline”列：“长期坚持 立行立改”同时写了两种整改类型");
 	refused_str("Problem,CODE, Text ,Owners,类型\n一,1,x,wang,马上\n",
-	    "row 2, problem 一, column 类型: \"马上\" is not a kind (use "
-	    "立行立改, 限期整改 or 长期坚持)");
+	    "第2行，“类型”列：“马上”不是整改类型（应为立行立改、限期整改或"
+	    "长期坚持）");
+	refused_str("problem,code,text,owners,deadline,kind\n"
+	    "一,1,x,wang,限期整改 2026-12-31,立行立改\n", "第2行，“kind”列："
+	    "“立行立改”与“deadline”列的限期整改矛盾");
 }
 
 static void
 test_ledger_rejects_unknown_and_empty_owner(void **state)
 {
 	(void)state;
-	refused_str(HDR "一,T,1,x,wang、张三,2024-09-30\n", "row 2, problem "
-	    "一, column owners: unknown owner \"张三\" (not a person key or "
-	    "name in the configuration)");
-	refused_str(HDR "一,T,1,x,\" 、 \",2024-09-30\n", "row 2, problem "
-	    "一, column owners: empty cell (a measure needs at least one "
-	    "owner)");
+	refused_str(HDR "一,T,1,x,wang、张三,2024-09-30\n", "第2行，“owners”"
+	    "列：“张三”不在配置的人员中（dutyd.conf的people里没有这个姓名或"
+	    "key）");
+	refused_str(HDR "一,T,1,x,张三 李四;a;b;c,2024-09-30\n", "第2行，"
+	    "“owners”列：“张三”、“李四”、“a”等不在配置的人员中（dutyd.conf"
+	    "的people里没有这个姓名或key）");
+	refused_str(HDR "一,T,1,x,\" 、 \",2024-09-30\n", "第2行，“owners”列："
+	    "不能为空（每条措施至少要有一位责任人）");
 }
 
 static void
@@ -285,13 +333,13 @@ test_ledger_rejects_missing_column(void **state)
 {
 	(void)state;
 	refused_str("problem,problem_title,code,measure,deadline\n"
-	    "一,T,1,x,2024-09-30\n", "row 1: no owners column (accepted "
-	    "names: owners, owner, 责任人, 责任领导/责任人)");
+	    "一,T,1,x,2024-09-30\n", "第1行：表头没有责任人列（可用的列名："
+	    "owners、owner、责任人、责任领导/责任人）");
 	refused_str("\n\n问题编号,序号,整改措施,责任人\n一,1,x,wang\n",
-	    "row 3: no deadline or kind column (accepted names: deadline, "
-	    "整改时限, 完成时限, 时限, kind, 整改类型, 类型)");
-	refused_str("问题编号,问题号,序号,整改措施,责任人,时限\n", "row 1: "
-	    "columns 问题编号 and 问题号 both give the problem code");
+	    "第3行：表头没有整改时限或整改类型列（可用的列名：deadline、"
+	    "整改时限、完成时限、时限、kind、整改类型、类型）");
+	refused_str("问题编号,问题号,序号,整改措施,责任人,时限\n", "第1行："
+	    "“问题编号”列和“问题号”列都是问题编号");
 }
 
 static void
@@ -299,18 +347,18 @@ test_ledger_rejects_duplicate_code(void **state)
 {
 	(void)state;
 	refused_str(HDR "一,T,（1）,x,wang,2024-09-30\n\n"
-	    ",,1,y,li,2024-09-30\n", "row 4, problem 一, column code: "
-	    "duplicate measure code 一-1 (already used in row 2)");
+	    ",,1,y,li,2024-09-30\n", "第4行，“code”列：措施编号一-1重复（第2行"
+	    "已经用过）");
 }
 
 static void
 test_ledger_rejects_control_char(void **state)
 {
 	(void)state;
-	refused_str(HDR "一,T,1,\"a\x07z\",wang,2024-09-30\n", "row 2, problem "
-	    "一, column measure: control character 0x07 in the cell");
-	refused_str(HDR "一,\"T\nU\",1,x,wang,2024-09-30\n", "row 2, problem "
-	    "一, column problem_title: control character 0x0a in the cell");
+	refused_str(HDR "一,T,1,\"a\x07z\",wang,2024-09-30\n", "第2行，"
+	    "“measure”列：单元格里有控制字符0x07");
+	refused_str(HDR "一,\"T\nU\",1,x,wang,2024-09-30\n", "第2行，"
+	    "“problem_title”列：单元格里有控制字符0x0a");
 }
 
 static void
@@ -321,13 +369,15 @@ test_ledger_rejects_invalid_encoding(void **state)
 
 	(void)state;
 	data = slurp(CSV_DIR "bad-encoding.csv", &len);
-	refused(data, len, "invalid encoding: the file is neither UTF-8 nor "
-	    "GB18030 (byte 0x80 at offset 62); save it as \"CSV UTF-8\"");
+	refused(data, len, "文件的编码无法识别：既不是UTF-8也不是GB18030（第"
+	    "63个字节是0x80）；" SAVE_AS);
 	free(data);
-	refused_str("\xef\xbb\xbfproblem\xff", "invalid encoding: the file "
-	    "starts with a UTF-8 byte order mark but is not valid UTF-8");
-	refused(HDR "\0", sizeof(HDR), "invalid encoding: line 2 holds a NUL "
-	    "byte (is it UTF-16 without a byte order mark?)");
+	refused_str("\xef\xbb\xbfproblem\xff", "文件以UTF-8的字节顺序标记"
+	    "（BOM）开头，但内容不是有效的UTF-8；" SAVE_AS);
+	refused(HDR "\0\0", sizeof(HDR) + 1, "第2行有NUL字节：这不是文本文件；"
+	    SAVE_AS);
+	refused("\xff\xfe" "a\0\0\xd8", 6, "文件有UTF-16LE的字节顺序标记（BOM）"
+	    "，但第5个字节起不是UTF-16LE；" SAVE_AS);
 }
 
 static void
@@ -342,13 +392,13 @@ test_ledger_rejects_oversize(void **state)
 	memcpy(csv, pre, n);
 	memset(csv + n, 'a', LEDGER_MAX_FIELD + 1);
 	memcpy(csv + n + LEDGER_MAX_FIELD + 1, post, strlen(post));
-	refused_str(csv, "row 2, problem 一, column measure: cell of 4001 "
-	    "bytes is too long (at most 4000)");
+	refused_str(csv, "第2行，“measure”列：单元格有4001个字节，太长了（最多"
+	    "4000个）");
 	test_free(csv);
 	big = test_calloc(1, LEDGER_MAX_FILE + 1);
 	memset(big, ' ', LEDGER_MAX_FILE + 1);
-	refused(big, LEDGER_MAX_FILE + 1, "the file is 8388609 bytes; at most "
-	    "8388608 (8 MiB) are accepted");
+	refused(big, LEDGER_MAX_FILE + 1, "文件有8388609个字节，超过了上限"
+	    "8388608个（8 MiB）");
 	test_free(big);
 }
 
@@ -356,26 +406,370 @@ static void
 test_ledger_rejects_malformed_rows(void **state)
 {
 	(void)state;
-	refused_str(HDR "一,T,1,x,wang,2024-09-30,extra,,\n", "row 2: 7 cells "
-	    "but the header has 6 columns");
-	refused_str(HDR "一,T,1,x\"y,wang,2024-09-30\n", "row 2: bad quoting "
-	    "(a quote inside an unquoted cell, or text after a closing "
-	    "quote)");
-	refused_str(HDR "一,T,1,\"x,wang,2024-09-30\n", "row 2: a quoted cell "
-	    "is not closed before the end of the file");
-	refused_str(HDR ",T,1,x,wang,2024-09-30\n", "row 2, column problem: "
-	    "empty cell (the first measure needs a problem code)");
-	refused_str(HDR "一,,1,x,wang,2024-09-30\n", "row 2, problem 一, "
-	    "column problem_title: empty cell (the first row of a problem "
-	    "needs its title)");
+	refused_str(HDR "一,T,1,x,wang,2024-09-30,extra,,\n", "第2行：有7个"
+	    "单元格，但表头只有6列");
+	refused_str(HDR "一,T,1,x\"y,wang,2024-09-30\n", "第2行：引号不成对"
+	    "（没加引号的单元格里有引号，或右引号后还有文字），文件读到"
+	    "这里为止");
+	refused_str(HDR "一,T,1,\"x,wang,2024-09-30\n", "第2行：带引号的单元格"
+	    "直到文件末尾也没有结束");
+	refused_str(HDR ",T,1,x,wang,2024-09-30\n", "第2行，“problem”列：不能"
+	    "为空（第一条措施必须写问题编号）");
+	refused_str(HDR "一,,1,x,wang,2024-09-30\n", "第2行，“problem_title”"
+	    "列：不能为空（每个问题的第一行必须写明问题）");
 	refused_str(HDR "一,T,1,x,wang,2024-09-30\n,U,2,y,wang,2024-09-30\n",
-	    "row 3, problem 一, column problem_title: \"U\" differs from the "
-	    "title given to this problem before");
-	refused_str(HDR "一,T,1,,wang,2024-09-30\n", "row 2, problem 一, "
-	    "column measure: empty cell");
-	refused_str("\r\n , \r\n", "the file is empty");
-	refused_str(HDR ",,,\n", "row 1: the header is not followed by any "
-	    "measure");
+	    "第3行，“problem_title”列：“U”与问题一前面写的“T”不一致");
+	refused_str(HDR "一,T,1,,wang,2024-09-30\n", "第2行，“measure”列：不能"
+	    "为空");
+	refused_str("\r\n , \r\n", "文件是空的");
+	refused_str(HDR ",,,\n", "第1行：表头下面没有任何整改措施");
+}
+
+/* Parse one deadline cell on `day`; the measure, or fail with the error. */
+static void
+one_deadline(const char *cell, int32_t day, struct measure_list *ml)
+{
+	struct derr	 err = { 0 };
+	char		 csv[512];
+
+	memset(ml, 0, sizeof(*ml));
+	snprintf(csv, sizeof(csv), HDR "一,T,1,x,wang,\"%s\"\n", cell);
+	if (ledger_parse_csv(csv, strlen(csv), &test_cfg, day, ml, NULL,
+	    &err) != 0)
+		fail_msg("%s: %s", cell, err.msg);
+}
+
+/* How offices write deadlines: each with its kind and date. */
+static void
+test_ledger_office_deadlines(void **state)
+{
+	static const struct {
+		const char		*cell;
+		enum measure_kind	 kind;
+		const char		*day;
+	} cells[] = {
+		{ "2026年12月底前", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2026年12月底", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2027年2月底前", MEASURE_DEADLINE, "2027-02-28" },
+		{ "2028年2月", MEASURE_DEADLINE, "2028-02-29" },
+		{ "2026年底", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2026年年底前", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2026年末", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2026.12.31", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2026/12/31", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2026年6月30号前完成", MEASURE_DEADLINE, "2026-06-30" },
+		{ "于2026年6月30日前", MEASURE_DEADLINE, "2026-06-30" },
+		{ "２０２６年１２月３１日", MEASURE_DEADLINE, "2026-12-31" },
+		{ "2026年 12月 31日之前", MEASURE_DEADLINE, "2026-12-31" },
+		{ "长期坚持", MEASURE_ONGOING, "none" },
+		{ "长期", MEASURE_ONGOING, "none" },
+		{ "立行立改", MEASURE_IMMEDIATE, "none" },
+		{ "立行立改，2026年12月底前", MEASURE_IMMEDIATE, "2026-12-31" },
+		{ "限期整改（2026年底前）", MEASURE_DEADLINE, "2026-12-31" },
+	};
+	struct measure_list	 ml;
+	char			 day[11];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		one_deadline(cells[i].cell, today(), &ml);
+		if (ml.v[0].kind != cells[i].kind ||
+		    strcmp(day_str(ml.v[0].deadline, day), cells[i].day) != 0)
+			fail_msg("%s: kind %d deadline %s", cells[i].cell,
+			    ml.v[0].kind, day);
+		measure_list_clear(&ml);
+	}
+}
+
+/*
+ * No year: the nearest such date not more than LEDGER_YEAR_PAST_DAYS
+ * back from the caller's today, with a note; no today, no guess.
+ */
+static void
+test_ledger_deadline_year_from_today(void **state)
+{
+	static const struct {
+		const char	*cell;
+		int		 y, m, d;
+		const char	*day;
+	} cells[] = {
+		{ "12月31日前", 2026, 12, 6, "2026-12-31" },
+		{ "1月15日", 2026, 12, 6, "2027-01-15" },
+		{ "12月31日前", 2027, 1, 20, "2026-12-31" },
+		{ "12月31日前", 2027, 2, 15, "2027-12-31" },
+		{ "12月底前", 2026, 12, 6, "2026-12-31" },
+		{ "2月", 2027, 1, 10, "2027-02-28" },
+		{ "2月29日", 2027, 12, 1, "2028-02-29" },
+	};
+	static const char *const note[] = { "提示：第2行，“deadline”列：“12月"
+	    "31日前”没有写年份，按2026-12-31导入", NULL };
+	static const char *const no_year[] = { "第2行，“deadline”列：“12月31日"
+	    "前”没有写年份（请写成2026年12月31日前或2026年底前）", NULL };
+	const char		*csv = HDR "一,T,1,x,wang,12月31日前\n";
+	struct measure_list	 ml;
+	char			 day[11];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		one_deadline(cells[i].cell, day_from_ymd(cells[i].y,
+		    cells[i].m, cells[i].d), &ml);
+		assert_string_equal(day_str(ml.v[0].deadline, day),
+		    cells[i].day);
+		measure_list_clear(&ml);
+	}
+	problems_are(csv, strlen(csv), today(), 0, note);
+	problems_are(csv, strlen(csv), DAY_NONE, -1, no_year);
+}
+
+/* What cannot be read as one day is refused with the reason. */
+static void
+test_ledger_rejects_vague_deadlines(void **state)
+{
+	static const char *const cells[][2] = {
+		{ "年底前", "“年底前”没有写年份（请写成2026年12月31日前或"
+		    "2026年底前）" },
+		{ "年内完成", "“年内完成”没有写年份（请写成2026年12月31日前或"
+		    "2026年底前）" },
+		{ "月底前", "“月底前”没有写是哪一月（请写成2026年12月底前）" },
+		{ "12月下旬", "“12月下旬”不是确定的日期（请写明到哪一天，如"
+		    "2026年12月31日前）" },
+		{ "2026年上半年", "“2026年上半年”不是确定的日期（请写明"
+		    "到哪一天，如2026年12月31日前）" },
+		{ "2026年一季度", "“2026年一季度”不是确定的日期（请写明"
+		    "到哪一天，如2026年12月31日前）" },
+		{ "尽快", "“尽快”没有具体日期（马上改的请写立行立改，否则写明"
+		    "日期）" },
+		{ "2026年2月30日", "“2026年2月30日”不是日期（" HINT "）" },
+		{ "2月30日", "“2月30日”不是日期（" HINT "）" },
+		{ "2026年", "“2026年”不是日期（" HINT "）" },
+		{ "13月", "“13月”不是日期（" HINT "）" },
+		{ "2026-12", "“2026-12”不是日期（" HINT "）" },
+		{ "每季度1次，限期整改", "“每季度1次，限期整改”是经常性工作，"
+		    "应为长期坚持，不是限期整改" },
+	};
+	char	 csv[256], want[512];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		snprintf(csv, sizeof(csv), HDR "一,T,1,x,wang,%s\n",
+		    cells[i][0]);
+		snprintf(want, sizeof(want), "第2行，“deadline”列：%s",
+		    cells[i][1]);
+		refused_str(csv, want);
+	}
+}
+
+/* 每季度1次 is long-term, with a note suggesting the dutyd.conf duty. */
+static void
+test_ledger_standing_duty_note(void **state)
+{
+	static const char *const want[] = {
+		"提示：第2行，“deadline”列：“每季度1次”是经常性工作，按长期坚持"
+		"导入。建议：在dutyd.conf的duties中配置 { id = \"…\"; title = "
+		"\"研究部署党风廉政建设\"; period = \"quarter\"; at_least = 1; "
+		"owners = [ \"wang\", \"li\" ]; }，dutyd就会按期提醒并统计",
+		"提示：第3行，“deadline”列：“每月至少2次”是经常性工作，"
+		"按长期坚持导入。建议：在dutyd.conf的duties中配置 { id = "
+		"\"…\"; title = \"谈心谈话\"; period = \"month\"; at_least = 2; owners = [ "
+		"\"sun\" ]; }，dutyd就会按期提醒并统计",
+		"提示：第4行，“deadline”列：“长期坚持，每半年召开一次”是经常性"
+		"工作，按长期坚持导入。建议：在dutyd.conf的duties中配置 { id = "
+		"\"…\"; title = \"民主生活会\"; period = \"half\"; "
+		"at_least = 1; owners = [ \"zhou\" ]; }，dutyd就会按期提醒"
+		"并统计",
+		"提示：第5行，“deadline”列：“每周1次”是经常性工作，"
+		"按长期坚持导入（dutyd.conf的duties按月、季度、半年或年计数，"
+		"没有更短的周期）",
+		NULL };
+	const char		*csv = HDR
+	    "一,T,1,\"研究部署\"\"党风廉政建设\"\"\",王立群、李婷,每季度1次\n"
+	    ",,2,谈心谈话,sun,每月至少2次\n"
+	    ",,3,民主生活会,zhou,\"长期坚持，每半年召开一次\"\n"
+	    ",,4,学习,zhou,每周1次\n";
+	struct measure_list	 ml = { NULL, 0 };
+	struct derr		 err;
+	size_t			 i;
+
+	(void)state;
+	problems_are(csv, strlen(csv), today(), 0, want);
+	assert_int_equal(ledger_parse_csv(csv, strlen(csv), &test_cfg,
+	    today(), &ml, NULL, &err), 0);
+	assert_int_equal(ml.n, 4);
+	for (i = 0; i < ml.n; i++) {
+		assert_int_equal(ml.v[i].kind, MEASURE_ONGOING);
+		assert_int_equal(ml.v[i].deadline, DAY_NONE);
+	}
+	measure_list_clear(&ml);
+}
+
+/* Every bad cell of every row at once, in file order; nothing is kept. */
+static void
+test_ledger_reports_every_problem(void **state)
+{
+	static const char *const want[] = {
+		"第3行，“owners”列：“张三”不在配置的人员中（dutyd.conf的people"
+		"里没有这个姓名或key）",
+		"第3行，“deadline”列：“2024-13-45”不是日期（" HINT "）",
+		"第4行，“code”列：措施编号一-1重复（第2行已经用过）",
+		"第6行：有8个单元格，但表头只有6列",
+		"第7行，“measure”列：不能为空",
+		"提示：第8行，“deadline”列：“1月10日”没有写年份，"
+		"按2027-01-10导入",
+		"第9行：引号不成对（没加引号的单元格里有引号，"
+		"或右引号后还有文字），文件读到这里为止",
+		NULL };
+	/* Carried down past a bad row: no made-up errors in rows 4-8. */
+	const char	*csv = HDR
+	    "一,T,1,x,wang,2024-09-30\n"
+	    ",,2,y,张三,2024-13-45\n"
+	    ",,1,z,li,2024-09-30\n"
+	    "二,U,1,x,li,长期坚持\n"
+	    ",,2,x,li,2024-09-30,a,b\n"
+	    ",,3,,li,2024-09-30\n"
+	    ",,4,w,li,1月10日\n"
+	    ",,5,x\"y,li,2024-09-30\n"
+	    ",,6,v,li,2024-09-30\n";
+	struct measure_list	 ml = { NULL, 0 };
+	struct derr		 err = { 0 };
+
+	(void)state;
+	problems_are(csv, strlen(csv), today(), -1, want);
+	assert_int_equal(ledger_parse_csv(csv, strlen(csv), &test_cfg,
+	    today(), &ml, NULL, &err), -1);
+	assert_string_equal(err.msg, "第3行，“owners”列：“张三”不在配置的人员"
+	    "中（dutyd.conf的people里没有这个姓名或key）（共6处错误）");
+	assert_null(ml.v);
+}
+
+/* 60 bad rows: the first 50 are listed, all 60 counted. */
+static void
+test_ledger_problem_cap(void **state)
+{
+	struct measure_list	 ml = { NULL, 0 };
+	struct ledger_problems	 probs = { 0 };
+	struct derr		 err = { 0 };
+	struct buf		 csv;
+	int			 i;
+
+	(void)state;
+	buf_init(&csv, 0);
+	assert_int_equal(buf_puts(&csv, HDR, NULL), 0);
+	for (i = 0; i < 60; i++)
+		assert_int_equal(buf_printf(&csv, NULL, "一,T,%d,x,wang,%s\n",
+		    i, i % 2 ? "2026-13-01" : "12月31日"), 0);
+	assert_int_equal(ledger_parse_csv(csv.data, csv.len, &test_cfg,
+	    today(), &ml, &probs, &err), -1);
+	assert_int_equal(probs.nerrors, 30);
+	assert_int_equal(probs.errors_unlisted, 0);
+	assert_int_equal(probs.nnotes, 30);
+	buf_reset(&csv);
+	ledger_problems_clear(&probs);
+	assert_int_equal(buf_puts(&csv, HDR, NULL), 0);
+	for (i = 0; i < 60; i++)
+		assert_int_equal(buf_printf(&csv, NULL, "一,T,%d,x,wang,"
+		    "2026-13-01\n", i), 0);
+	assert_int_equal(ledger_parse_csv(csv.data, csv.len, &test_cfg,
+	    today(), &ml, &probs, &err), -1);
+	assert_int_equal(probs.n, LEDGER_MAX_PROBLEMS);
+	assert_int_equal(probs.nerrors, 60);
+	assert_int_equal(probs.errors_unlisted, 10);
+	assert_int_equal(probs.v[49].row, 51);
+	assert_string_equal(probs.v[49].column, "deadline");
+	assert_non_null(strstr(err.msg, "（共60处错误）"));
+	ledger_problems_clear(&probs);
+	buf_clear(&csv);
+}
+
+/* Workbooks, PDF, UTF-16 without a BOM, tab-separated text: what to do. */
+static void
+test_ledger_recognises_what_is_not_csv(void **state)
+{
+	(void)state;
+	refused("PK\x03\x04\x14\0\0\0", 8, "这是Excel工作簿（.xlsx）或其他"
+	    "压缩文件，不是CSV文件：" SAVE_AS);
+	refused("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0", 10, "这是旧版Excel"
+	    "工作簿（.xls）或其他Office文档，不是CSV文件：" SAVE_AS);
+	refused_str("%PDF-1.4\n", "这是PDF文件，不是CSV文件：" SAVE_AS);
+	refused_str("问题编号\t序号\t整改措施\t责任人\t整改时限\n一\t1\tx\twang"
+	    "\t长期\n", "第1行：这是用制表符分隔的文本（Excel的“Unicode文本”）"
+	    "，不是CSV：" SAVE_AS);
+}
+
+/* `utf8` in UTF-16 `to` ("UTF-16BE" ...) after `bom`; test_free it. */
+static char *
+utf16(const char *utf8, const char *to, const char *bom, size_t *len)
+{
+	iconv_t	 cd = iconv_open(to, "UTF-8");
+	char	*in = (char *)(uintptr_t)utf8, *out, *op;
+	size_t	 il = strlen(utf8), ol = 4 * il + 4, b = strlen(bom);
+
+	assert_true(cd != (iconv_t)-1);
+	out = test_malloc(ol + b);
+	memcpy(out, bom, b);
+	op = out + b;
+	assert_int_equal(iconv(cd, &in, &il, &op, &ol), 0);
+	iconv_close(cd);
+	*len = (size_t)(op - out);
+	return out;
+}
+
+/* UTF-16BE with a byte order mark is read like UTF-16LE; none: refused. */
+static void
+test_ledger_utf16_be_and_no_bom(void **state)
+{
+	const char		*csv = "problem,code,text,owners,kind\n"
+				    "P,1,x,wang,长期\n";
+	struct measure_list	 ml = { NULL, 0 };
+	struct derr		 err = { 0 };
+	char			*data;
+	size_t			 len;
+
+	(void)state;
+	data = utf16(csv, "UTF-16BE", "\xfe\xff", &len);
+	if (ledger_parse_csv(data, len, &test_cfg, today(), &ml, NULL,
+	    &err) != 0)
+		fail_msg("%s", err.msg);
+	test_free(data);
+	assert_int_equal(ml.n, 1);
+	check(&ml.v[0], "P", "", "P-1", "wang", MEASURE_ONGOING, "none",
+	    MEASURE_OPEN);
+	measure_list_clear(&ml);
+	data = utf16(csv, "UTF-16LE", "", &len);
+	refused(data, len, "这是没有字节顺序标记（BOM）的UTF-16LE文本，无法"
+	    "可靠识别：" SAVE_AS);
+	test_free(data);
+	data = utf16(csv, "UTF-16BE", "", &len);
+	refused(data, len, "这是没有字节顺序标记（BOM）的UTF-16BE文本，无法"
+	    "可靠识别：" SAVE_AS);
+	test_free(data);
+}
+
+/* A title above the header is skipped; rows keep Excel's numbers. */
+static void
+test_ledger_title_row(void **state)
+{
+	static const char *const want[] = {
+		"提示：第1行：“某某单位巡察整改台账”不是表头，看作表格标题，"
+		"已跳过",
+		"提示：第2行：“填报单位：办公室”不是表头，看作表格标题，已跳过",
+		"第6行，“责任人”列：“王五”不在配置的人员中（dutyd.conf的people"
+		"里没有这个姓名或key）",
+		NULL };
+	static const char *const titles[] = { want[0], want[1], NULL };
+	const char	*csv = "某某单位巡察整改台账,,,,\n"
+	    "填报单位：办公室,,,,,\n"
+	    ",,,,,\n"
+	    "问题编号,问题,序号,整改措施,责任人,整改时限\n"
+	    "一,T,1,x,wang,2026-12-31\n"
+	    ",,2,y,王五,2026-12-31\n";
+
+	(void)state;
+	problems_are(csv, strlen(csv), today(), -1, want);
+	problems_are(csv, (size_t)(strstr(csv, ",,2,") - csv), today(), 0,
+	    titles);
 }
 
 static void
@@ -387,8 +781,8 @@ test_ledger_ignores_trailing_empty_cells(void **state)
 				    "一,T,一-2,y,wang,2024-09-30\n";
 
 	(void)state;
-	assert_int_equal(ledger_parse_csv(csv, strlen(csv), &test_cfg, &ml,
-	    &err), 0);
+	assert_int_equal(ledger_parse_csv(csv, strlen(csv), &test_cfg,
+	    today(), &ml, NULL, &err), 0);
 	assert_int_equal(ml.n, 2);
 	assert_string_equal(ml.v[0].code, "一-1");
 	assert_string_equal(ml.v[1].code, "一-2");
@@ -442,8 +836,8 @@ test_ledger_export_csv_round_trip(void **state)
 	    "已完成,发文《实施方案》\r\n"));
 	assert_non_null(strstr(out.data, ",\"围绕\"\"三支队伍\"\"建设\n开展"
 	    "宣讲\",wang、li,"));
-	assert_int_equal(ledger_parse_csv(out.data, out.len, &test_cfg, &b,
-	    &err), 0);
+	assert_int_equal(ledger_parse_csv(out.data, out.len, &test_cfg,
+	    today(), &b, NULL, &err), 0);
 	same_measures(&a, &b);
 	buf_clear(&out);
 	measure_list_clear(&a);
@@ -473,8 +867,8 @@ test_ledger_export_csv_no_formulas(void **state)
 	assert_non_null(strstr(out.data, ",\"'=HYPERLINK(\"\"http://"));
 	assert_non_null(strstr(out.data, ",\"'@SUM(1+1)\"\r\n"));
 	assert_null(strstr(out.data, ",=HYPERLINK"));
-	assert_int_equal(ledger_parse_csv(out.data, out.len, &test_cfg, &b,
-	    &err), 0);
+	assert_int_equal(ledger_parse_csv(out.data, out.len, &test_cfg,
+	    today(), &b, NULL, &err), 0);
 	same_measures(&a, &b);
 	buf_clear(&out);
 	a.v[0].text = text;
@@ -573,7 +967,7 @@ test_ledger_demo_has_13_problems(void **state)
 	data = slurp(path, &len);
 	unlink(path);
 	assert_null(strstr(data, "{{"));
-	if (ledger_parse_csv(data, len, cfg, &ml, &err) != 0)
+	if (ledger_parse_csv(data, len, cfg, today(), &ml, NULL, &err) != 0)
 		fail_msg("demo ledger: %s", err.msg);
 	free(data);
 	for (i = 0; i < ml.n; i++) {
@@ -607,6 +1001,15 @@ main(void)
 		cmocka_unit_test(test_ledger_rejects_invalid_encoding),
 		cmocka_unit_test(test_ledger_rejects_oversize),
 		cmocka_unit_test(test_ledger_rejects_malformed_rows),
+		cmocka_unit_test(test_ledger_office_deadlines),
+		cmocka_unit_test(test_ledger_deadline_year_from_today),
+		cmocka_unit_test(test_ledger_rejects_vague_deadlines),
+		cmocka_unit_test(test_ledger_standing_duty_note),
+		cmocka_unit_test(test_ledger_reports_every_problem),
+		cmocka_unit_test(test_ledger_problem_cap),
+		cmocka_unit_test(test_ledger_recognises_what_is_not_csv),
+		cmocka_unit_test(test_ledger_utf16_be_and_no_bom),
+		cmocka_unit_test(test_ledger_title_row),
 		cmocka_unit_test(test_ledger_ignores_trailing_empty_cells),
 		cmocka_unit_test(test_ledger_export_csv_round_trip),
 		cmocka_unit_test(test_ledger_export_csv_no_formulas),
