@@ -622,6 +622,39 @@ paused_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 	return 0;
 }
 
+/*
+ * The last poll in the leader's words; the technical text stays in
+ * dutyctl status.  "ok: 4 new, ..." -> 正常，新收4封.
+ */
+static const char *
+mailbox_words(const struct mailbox_state *mb)
+{
+	static const struct {
+		const char	*needle;
+		const char	*words;
+	} causes[] = {
+		{ "AUTHENTICATIONFAILED", "用户名、密码或授权码错误" },
+		{ "LOGIN", "用户名、密码或授权码错误" },
+		{ "login", "用户名、密码或授权码错误" },
+		{ "password", "用户名、密码或授权码错误" },
+		{ "certificate", "服务器证书校验失败" },
+		{ "TLS", "加密连接失败" },
+		{ "resolve", "找不到邮件服务器" },
+		{ "connect", "无法连接邮件服务器" },
+		{ "timed out", "邮件服务器无响应" },
+		{ "timeout", "邮件服务器无响应" },
+	};
+	size_t	 i;
+
+	if (mb->failures == 0)
+		return strncmp(mb->last_result, "ok", 2) == 0 ? "收取正常" :
+		    "尚未收取";
+	for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		if (strstr(mb->last_result, causes[i].needle) != NULL)
+			return causes[i].words;
+	return "收取失败（详情见 dutyctl status）";
+}
+
 static int
 delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
     struct derr *err)
@@ -676,7 +709,7 @@ delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 		fmt_local(in->cal, mb.last_poll, t, sizeof(t));
 		rval_map_set_str(v, "last_poll", t);
 	}
-	rval_map_set_str(v, "last_result", mb.last_result);
+	rval_map_set_str(v, "last_result", mailbox_words(&mb));
 	rval_map_set_int(v, "failures", mb.failures);
 	rval_map_set_bool(v, "failing", mb.failures > 0);
 	return 0;

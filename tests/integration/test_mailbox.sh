@@ -59,6 +59,8 @@ expect_eq "no message was marked seen (BODY.PEEK)" 0 "$flags"
 # 2. Second poll: nothing new, no FETCH at all.
 $DUTYD -c "$T/d.conf" --once -d --now "2026-12-01 11:00" > "$T/poll2.log" 2>&1
 expect_in "second poll finds nothing" "poll ok: 0 new, 0 duplicate(s)" "$T/poll2.log"
+$C digest preview --text > "$T/dg2.txt" 2>&1
+expect_in "the digest's mailbox line is Chinese" "，收取正常" "$T/dg2.txt"
 n=$(grep -c "UID FETCH" "$T/poll2.log")
 expect_eq "second poll sends no UID FETCH" 0 "$n"
 n=$(grep -c "net: > " "$T/poll2.log")
@@ -150,6 +152,13 @@ expect_eq "dutyd --once says the poll could not finish (75)" 75 $?
 expect_in "the failure is logged with its retry" "mailbox: poll failed (transient)" "$T/poll7.log"
 n=$(sqlite3 "$T/duty.db" "SELECT failures FROM mailbox_state")
 expect_eq "the failure is recorded" 1 "$n"
+$DUTYCTL -c "$T/d.conf" --now "2026-12-02 10:05" digest preview --text > "$T/dg7.txt" 2>&1
+expect_in "the digest says it in the leader's words" "，无法连接邮件服务器（已连续失败1次）" "$T/dg7.txt"
+if grep -q "poll failed\|Connection refused\|errno" "$T/dg7.txt"; then
+	not_ok "no technical text in the digest's mailbox line"
+else ok "no technical text in the digest's mailbox line"; fi
+$DUTYCTL -c "$T/d.conf" --now "2026-12-02 10:05" status > "$T/st7.txt" 2>&1
+expect_in "the detail is in dutyctl status" "mailbox:" "$T/st7.txt"
 
 # 8. IMAPS with the test CA; an untrusted certificate is refused.
 sh "$TOP/tests/integration/mkcert.sh" "$T/certs"
