@@ -42,7 +42,7 @@ static const enum channel_outcome outcomes[] = {
 };
 
 /*
- * What a reply means, beyond its code (../shared/vectors/smtp-cn-replies.md,
+ * What a reply means, beyond its code (tests/data/vectors/smtp-cn-replies.md,
  * from NetEase's bounce-code list and Coremail's documentation): for the
  * message only, for the whole channel (pause: the next messages would
  * fail alike; stop: until the admin acts), or "reconnect and go on".
