@@ -398,8 +398,8 @@ test_config_syntax_error_once(void **state)
 	    &err));
 	assert_int_equal(err.kind, DERR_CONFIG);
 	assert_int_equal(errors.n, 1);
-	assert_non_null(strstr(errors.v[0], ":12: syntax error（第12行有全角"
-	    "分号“；”，请改为半角“;”）"));
+	assert_non_null(strstr(errors.v[0], ":12: syntax error (line 12 has "
+	    "a full-width semicolon \"；\": use \";\")"));
 	assert_null(strstr(err.msg, "syntax error"));
 	assert_non_null(strstr(err.msg, ": 1 error"));
 	strv_clear(&errors);
