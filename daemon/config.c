@@ -195,22 +195,64 @@ repr_setting(const config_setting_t *s, char *out, size_t n)
 	}
 }
 
+/* A robot webhook address is its access token: im.[N].url. */
+static bool
+path_secret(const char *path)
+{
+	size_t	 n = strlen(path);
+
+	return strncmp(path, "im.", 3) == 0 && n > 4 &&
+	    strcmp(path + n - 4, ".url") == 0;
+}
+
+/*
+ * `s` fit to show in a message: a secret URL keeps its scheme and host
+ * and loses the rest (https://oapi.dingtalk.com followed by "/" and three
+ * stars), a secret without a scheme keeps only what comes before the
+ * first '/', '?' or '=' (all of it is a token if none); any URL loses a
+ * user:password@ part.  NULL if `s` needs nothing.
+ */
+static char *
+redact(const char *s, bool secret)
+{
+	const char	*host = strstr(s, "://"), *end, *at;
+
+	host = host != NULL ? host + 3 : s;
+	end = host + strcspn(host, "/?#=");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at != NULL && (secret || host != s))
+		return xasprintf("%.*s***@%.*s%s", (int)(host - s), s,
+		    (int)(end - at - 1), at + 1, secret && *end != '\0' ?
+		    "/***" : end);
+	if (secret && *end == '\0' && host == s)
+		return xstrdup("***");
+	if (!secret || *end == '\0')
+		return NULL;
+	return xasprintf("%.*s/***", (int)(end - s), s);
+}
+
 static void __attribute__((format(printf, 3, 4)))
 ld_bad(struct ld *ld, const struct cval *v, const char *fmt, ...)
 {
-	char	 what[512], got[96];
+	char	 what[512], got[96], *hidden = NULL;
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (v->s != NULL)
+	if (v->s != NULL && config_setting_type(v->s) == CONFIG_TYPE_STRING)
+		hidden = redact(config_setting_get_string(v->s),
+		    path_secret(v->path));
+	if (hidden != NULL)
+		repr_string(hidden, got, sizeof(got));
+	else if (v->s != NULL)
 		repr_setting(v->s, got, sizeof(got));
 	else if (v->type == CONFIG_TYPE_STRING)
 		snprintf(got, sizeof(got), "\"%s\"", v->str);
 	else
 		snprintf(got, sizeof(got), "%lld", v->i);
 	ld_err(ld, v->s, v->path, _("%s (got %s)"), what, got);
+	free(hidden);
 }
 
 /*
@@ -1603,22 +1645,43 @@ check_general(struct ld *ld, struct cfg *cfg)
 /*
  * ssh's rule for keys: a file that holds a secret must not be readable by
  * group or others.  The only secret written inline is a robot webhook URL
- * (its token is in the URL: whoever has it can post to the group).
+ * (its token is in the URL: whoever has it can post to the group); the
+ * file is the one that holds it, which may be one the config @includes.
  */
 static void
 check_file_mode(struct ld *ld, struct cfg *cfg)
 {
-	struct stat	 st;
+	const config_setting_t	*s;
+	const char		*file, *seen[8];
+	struct stat		 st;
+	size_t			 i, j, nseen = 0;
+	char			 path[32], *real;
 
 	/* Last, and only for a file that is otherwise valid. */
-	if ((ld->flags & CFG_LOAD_NO_FILES) || cfg->nim == 0 || ld->nerrs > 0 ||
-	    stat(ld->file, &st) == -1 || (st.st_mode & 077) == 0)
+	if ((ld->flags & CFG_LOAD_NO_FILES) || ld->nerrs > 0)
 		return;
-	ld_push(ld, 0, xasprintf("%s: holds secrets (im.[0].url: a robot "
-	    "webhook address is its access token) but has mode %04o: it "
-	    "must not be readable by group or others (run: chmod 600 %s, "
-	    "and chown it to the user dutyd runs as)", ld->file,
-	    (unsigned)(st.st_mode & 07777), ld->file));
+	for (i = 0; i < cfg->nim && nseen < 8; i++) {
+		snprintf(path, sizeof(path), "im.[%zu].url", i);
+		s = config_lookup(ld->cf, path);
+		file = s != NULL && config_setting_source_file(s) != NULL ?
+		    config_setting_source_file(s) : ld->file;
+		for (j = 0; j < nseen && strcmp(seen[j], file) != 0; j++)
+			;
+		if (j < nseen)
+			continue;
+		seen[nseen++] = file;
+		/* libconfig names an included file as the @include wrote it. */
+		real = file == ld->file ? xstrdup(file) :
+		    path_resolve(ld, file);
+		if (stat(real, &st) == 0 && (st.st_mode & 077) != 0)
+			ld_push(ld, 0, xasprintf(_("%s: holds secrets (%s: a "
+			    "robot webhook address is its access token) but "
+			    "has mode %04o: it must not be readable by group "
+			    "or others (run: chmod 600 %s, and chown it to the "
+			    "user dutyd runs as)"), real, path,
+			    (unsigned)(st.st_mode & 07777), real));
+		free(real);
+	}
 }
 
 static void (*const check_tab[])(struct ld *, struct cfg *) = {

@@ -284,7 +284,7 @@ expect_in "Feishu's code and message are kept" "feishu: 19021: sign match fail" 
 expect_in "the log says the clock looks wrong" "clock looks wrong" "$T/im1.log"
 $DUTYCTL -c "$T/im.conf" status > "$T/im1.status" 2>&1
 expect_in "dutyctl status says the clock looks wrong" \
-    "clock:       本机时钟可能不准：im:lark 拒收了消息的时间戳" "$T/im1.status"
+    "clock:       this host's clock may be wrong: im:lark refused the messages' timestamp" "$T/im1.status"
 $PY - "$T/hook/1.req" > "$T/hook.txt" <<'PY'
 import json, sys
 raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1]
