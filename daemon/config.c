@@ -1865,6 +1865,7 @@ cfg_load_flags(const char *path, unsigned flags, struct strv *errors,
 	struct ld	 ld = { 0 };
 	struct cfg	*cfg;
 	config_t	 cf;
+	const char	*lang;
 	size_t		 i, n;
 
 	ld.file = path;
@@ -1877,6 +1878,9 @@ cfg_load_flags(const char *path, unsigned flags, struct strv *errors,
 		ld_finish(&ld, errors);
 		return NULL;
 	}
+	if ((flags & CFG_LOAD_LANGUAGE) && config_lookup_string(&cf,
+	    "general.language", &lang) == CONFIG_TRUE && strcmp(lang, "en") == 0)
+		i18n_english();
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(path);
 	walk_group(&ld, config_root_setting(&cf), NULL, "", root_tab, cfg);
@@ -1906,12 +1910,18 @@ cfg_load(const char *path, struct strv *errors, struct derr *err)
 struct cfg *
 cfg_report(const char *path)
 {
+	return cfg_report_flags(path, 0);
+}
+
+struct cfg *
+cfg_report_flags(const char *path, unsigned flags)
+{
 	struct strv	 errors = { 0 };
 	struct derr	 err = { 0 };
 	struct cfg	*cfg;
 	size_t		 i;
 
-	cfg = cfg_load(path, &errors, &err);
+	cfg = cfg_load_flags(path, flags, &errors, &err);
 	for (i = 0; i < errors.n; i++)
 		log_err("%s", errors.v[i]);
 	if (cfg == NULL)
