@@ -254,7 +254,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # words of Chinese deadlines in tests/fuzz/csv.dict; crashing inputs land
 # in $(B)/fuzz/csv-* and belong in the corpus once fixed.
 FUZZ_CSV_SRC = daemon/ledger.c daemon/ledger_date.c daemon/config.c \
-	daemon/model.c daemon/util.c daemon/err.c daemon/log.c
+	daemon/i18n.c daemon/model.c daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c $(FUZZ_CSV_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 \
@@ -292,7 +292,7 @@ FUZZ_CC = clang -std=c11 -D_GNU_SOURCE -g -O1 \
 	-fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Idaemon
 FUZZ_BASE = daemon/util.c daemon/err.c daemon/log.c
-FUZZ_CONFIG_SRC = daemon/config.c daemon/model.c $(FUZZ_BASE)
+FUZZ_CONFIG_SRC = daemon/config.c daemon/i18n.c daemon/model.c $(FUZZ_BASE)
 FUZZ_RENDER_SRC = daemon/render.c $(FUZZ_BASE)
 FUZZ_JOURNAL_SRC = daemon/journal.c $(FUZZ_BASE)
 FUZZ_REPLY_SRC = daemon/channels/sms.c daemon/channels/im.c \

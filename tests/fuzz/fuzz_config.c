@@ -3,8 +3,9 @@
  * every check dutyd makes on the file the admin edits (and on any file
  * someone persuades the admin to paste in).  The input is written to a
  * file of mode 0600 in a directory made under $TMPDIR (or /tmp) at the
- * first run and loaded with CFG_LOAD_NO_FILES; inputs that say @include
- * are skipped (they would read whatever file they name, /dev/zero too).
+ * first run (removed at exit) and loaded with CFG_LOAD_NO_FILES; inputs
+ * that say @include are skipped (they would read whatever file they name,
+ * /dev/zero too).
  * Besides memory errors it traps when a failure lists no problem, a
  * problem line is not valid UTF-8 or does not start with the file name,
  * or a success has no summary.  Built and run by `make fuzz`;
@@ -24,11 +25,19 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static char	 path[4096], dir[4000];
+
+/* Leave nothing behind in $TMPDIR. */
+static void
+cleanup(void)
+{
+	(void)unlink(path);	/* may never have been written */
+	(void)rmdir(dir);
+}
+
 static const char *
 conf_path(void)
 {
-	static char	 path[4096];
-	char		 dir[4000];
 	const char	*tmp;
 
 	if (path[0] != '\0')
@@ -39,6 +48,7 @@ conf_path(void)
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/dutyd.conf", dir);
+	atexit(cleanup);
 	return path;
 }
 

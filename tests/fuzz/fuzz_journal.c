@@ -6,7 +6,7 @@
  * tail).  journal_read must give every appended record back, in order and
  * byte for byte, and may give more only if the raw tail happens to hold a
  * valid record; otherwise it traps.  The file lives in a directory made
- * under $TMPDIR (or /tmp) at the first run.  Built and run by `make fuzz`;
+ * under $TMPDIR (or /tmp) at the first run and removed at exit.  Built and run by `make fuzz`;
  * `make fuzz-replay` replays tests/fuzz/corpus/journal.
  */
 #include <fcntl.h>
@@ -48,11 +48,19 @@ compare(void *ctx, const char *rec, size_t len, struct derr *err)
 	return 0;
 }
 
+static char	 path[4096], dir[4000];
+
+/* Leave nothing behind in $TMPDIR. */
+static void
+cleanup(void)
+{
+	(void)unlink(path);	/* may never have been written */
+	(void)rmdir(dir);
+}
+
 static const char *
 journal_path(void)
 {
-	static char	 path[4096];
-	char		 dir[4000];
 	const char	*tmp;
 
 	if (path[0] != '\0')
@@ -63,6 +71,7 @@ journal_path(void)
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/journal", dir);
+	atexit(cleanup);
 	return path;
 }
 
