@@ -381,7 +381,8 @@ url_check(struct ld *ld, const struct cval *v, const char *const *schemes,
 		return -1;
 	}
 	if (u->userinfo) {
-		ld_bad(ld, v, _("put the user name in `username`, not the URL"));
+		ld_bad(ld, v, _("put the user name in `username`, not the "
+		    "URL"));
 		return -1;
 	}
 	for (i = 0; schemes[i] != NULL; i++)
@@ -466,7 +467,8 @@ put_secret(struct ld *ld, const struct field *f, const struct cval *v,
 	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 64 ||
 	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-") != strlen(name)) {
-		ld_bad(ld, v, _("not a credential name like credential:smtp.pass"));
+		ld_bad(ld, v, _("not a credential name like "
+		    "credential:smtp.pass"));
 		return;
 	}
 	if (dir == NULL || dir[0] != '/') {
@@ -1116,7 +1118,8 @@ scalar_get(struct ld *ld, const struct field *f, enum fkind k,
 		v->str = config_setting_get_string(s);
 	if (v->type == CONFIG_TYPE_INT && f->min < f->max &&
 	    (v->i < f->min || v->i > f->max)) {
-		ld_bad(ld, v, _("must be between %lld and %lld"), f->min, f->max);
+		ld_bad(ld, v, _("must be between %lld and %lld"), f->min,
+		    f->max);
 		return -1;
 	}
 	if (v->type == CONFIG_TYPE_STRING && *v->str == '\0') {
@@ -1330,7 +1333,8 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 		if (p->key != NULL && q->key != NULL &&
 		    strcmp(p->key, q->key) == 0) {
 			ep = xasprintf("people.[%zu].key", i);
-			what = xasprintf(_("duplicate key, also people.[%zu]"), j);
+			what = xasprintf(_("duplicate key, also "
+			    "people.[%zu]"), j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
@@ -1407,7 +1411,8 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			    strcmp(cfg->duties[j].id, d->id) != 0)
 				continue;
 			ep = xasprintf("duties.[%zu].id", i);
-			what = xasprintf(_("duplicate id, also duties.[%zu]"), j);
+			what = xasprintf(_("duplicate id, also "
+			    "duties.[%zu]"), j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
@@ -1422,9 +1427,10 @@ check_duties(struct ld *ld, struct cfg *cfg)
 		if ((d->channels & CFG_CH_SMS) && cfg->sms.enabled &&
 		    cfg->sms.template_shortfall == NULL) {
 			ep = xasprintf("duties.[%zu].channels", i);
-			ld_bad_path(ld, ep, _("\"sms\" carries the shortfalls of "
-			    "a closed period to the leaders with the approved "
-			    "template sms.template_shortfall: set it"));
+			ld_bad_path(ld, ep, _("\"sms\" carries the shortfalls "
+			    "of a closed period to the leaders with the "
+			    "approved template sms.template_shortfall: set "
+			    "it"));
 			free(ep);
 		}
 		if (d->nwarn > 1)
@@ -1879,7 +1885,8 @@ cfg_load_flags(const char *path, unsigned flags, struct strv *errors,
 		return NULL;
 	}
 	if ((flags & CFG_LOAD_LANGUAGE) && config_lookup_string(&cf,
-	    "general.language", &lang) == CONFIG_TRUE && strcmp(lang, "en") == 0)
+	    "general.language", &lang) == CONFIG_TRUE &&
+	    strcmp(lang, "en") == 0)
 		i18n_english();
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(path);

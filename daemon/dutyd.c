@@ -48,7 +48,7 @@ struct run {
 	int64_t		 wd_last;	/* last WATCHDOG=1, monotonic ms */
 	bool		 stop;
 	bool		 reload;
-	bool		 lang_env;	/* the environment named a language */
+	bool		 lang_env;	/* the environment chose */
 };
 
 static void

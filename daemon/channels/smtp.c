@@ -64,7 +64,7 @@ static const struct smtp_reply_class {
 	const char	*tag;		/* in the reply, any case; NULL: any */
 	enum smtp_class	 cls;
 	int64_t		 wait;		/* seconds */
-	const char	*say;		/* the cause, or a hint (gettext) */
+	const char	*say;		/* cause or hint (gettext) */
 } reply_classes[] = {
 	{ 450, 451, "MI:DMC", SMTP_RECONNECT, 0, NULL },
 	{ 450, 450, "RP:DRC", SMTP_RECONNECT, 0, NULL },
