@@ -111,6 +111,11 @@ sed 's/^general = { /general = { language = "en"; /' "$T/bad.conf" > "$T/bad-en.
 zh -c "$T/bad-en.conf" check-config > "$T/out" 2>&1
 expect_in "general.language = en: the problems in English" \
     "bad-en.conf:3: people.[0].email: not an email address (got \"wang(at)example.org\")" "$T/out"
+env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C $DUTYD -n -c "$T/bad.conf" > "$T/out" 2>&1
+expect_in "dutyd -n: Chinese" "bad.conf:7: reminders.red：须在0到365之间（收到 400）" "$T/out"
+env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C $DUTYD -n -c "$T/bad-en.conf" > "$T/out" 2>&1
+expect_in "dutyd -n, general.language = en: English" \
+    "bad-en.conf:7: reminders.red: must be between 0 and 365 (got 400)" "$T/out"
 
 # English when asked.
 env -u LC_ALL -u LC_MESSAGES LANGUAGE=en "$DUTYCTL" -c "$T/d.conf" itme > "$T/out" 2>&1
