@@ -220,7 +220,7 @@ $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	    tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	    -l:libetpan.so.20 $(shell pkg-config --libs gnutls) -lpthread
 
-FUZZ_TARGETS = mime imap config render journal reply eword
+FUZZ_TARGETS = mime imap config render journal provider eword
 
 fuzz: deps
 	$(MAKE) --no-print-directory fuzz-run
@@ -284,7 +284,7 @@ fuzz-replay-csv: $(B)/fuzz/fuzz_csv
 #   config   cfg_load: libconfig's parser and every check dutyd makes
 #   render   render_string: mustache templates against fixed data
 #   journal  journal_read: a torn or garbage progress journal
-#   reply    sms_reply_classify, im_reply_classify: provider answers
+#   provider sms_reply_classify, im_reply_classify: provider answers
 #   eword    the RFC 2047 encoded-word repair and decoding of headers
 # `make fuzz` runs each for FUZZ_TIME seconds, `make fuzz-replay` (and so
 # `make check`) replays each corpus.
@@ -295,7 +295,7 @@ FUZZ_BASE = daemon/util.c daemon/err.c daemon/log.c
 FUZZ_CONFIG_SRC = daemon/config.c daemon/i18n.c daemon/model.c $(FUZZ_BASE)
 FUZZ_RENDER_SRC = daemon/render.c $(FUZZ_BASE)
 FUZZ_JOURNAL_SRC = daemon/journal.c $(FUZZ_BASE)
-FUZZ_REPLY_SRC = daemon/channels/sms.c daemon/channels/im.c \
+FUZZ_PROVIDER_SRC = daemon/channels/sms.c daemon/channels/im.c \
 	daemon/smsparam.c daemon/sign.c daemon/model.c $(FUZZ_BASE)
 FUZZ_EWORD_SRC = daemon/mime.c daemon/mime_charset.c $(FUZZ_BASE)
 
@@ -313,10 +313,10 @@ $(B)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c $(FUZZ_JOURNAL_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -o $@ tests/fuzz/fuzz_journal.c $(FUZZ_JOURNAL_SRC)
 
-$(B)/fuzz/fuzz_reply: tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC)
+$(B)/fuzz/fuzz_provider: tests/fuzz/fuzz_provider.c $(FUZZ_PROVIDER_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(shell pkg-config --cflags jansson libcrypto) -o $@ \
-	    tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC) \
+	    tests/fuzz/fuzz_provider.c $(FUZZ_PROVIDER_SRC) \
 	    $(shell pkg-config --libs jansson libcrypto)
 
 $(B)/fuzz/fuzz_eword: tests/fuzz/fuzz_eword.c daemon/mime_parse.c \

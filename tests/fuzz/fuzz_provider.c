@@ -1,5 +1,5 @@
 /*
- * fuzz_reply: libFuzzer target for the readers of what SMS providers and
+ * fuzz_provider: libFuzzer target for the readers of what SMS providers and
  * chat robots answer (sms_reply_classify, im_reply_classify): a hostile
  * or broken gateway decides every byte.  The first input byte picks the
  * reader (Aliyun, Tencent, DingTalk, WeCom, Feishu, webhook), the second
@@ -7,7 +7,7 @@
  * when an outcome is out of range, a failure carries no sentence, a
  * sentence is not NUL-terminated in its buffer, or a sent SMS has a
  * provider id that overruns its 128 bytes.  Built and run by `make fuzz`;
- * `make fuzz-replay` replays tests/fuzz/corpus/reply.
+ * `make fuzz-replay` replays tests/fuzz/corpus/provider.
  */
 #include <stddef.h>
 #include <stdint.h>
