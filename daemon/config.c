@@ -924,6 +924,7 @@ static const struct field sms_tab[] = {
 	S("template_reminder", put_str, T, template_reminder, NULL, false),
 	S("template_overdue", put_str, T, template_overdue, NULL, false),
 	S("template_shortfall", put_str, T, template_shortfall, NULL, false),
+	S("template_duty", put_str, T, template_duty, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("timeout", T, timeout, 1, 300, "15"),
 	/* 0: the provider's default, set in check_sms. */
@@ -1345,6 +1346,31 @@ check_people(struct ld *ld, struct cfg *cfg)
 	}
 }
 
+/*
+ * An SMS template names what it carries: a duty's warnings go to its
+ * owners with sms.template_duty, a closed period's shortfall to the
+ * leaders with sms.template_shortfall.  Without either, that part would
+ * never be sent.
+ */
+static void
+check_duty_sms(struct ld *ld, const struct cfg *cfg, size_t i)
+{
+	char	*ep;
+
+	if ((cfg->duties[i].channels & CFG_CH_SMS) == 0 || !cfg->sms.enabled)
+		return;
+	ep = xasprintf("duties.[%zu].channels", i);
+	if (cfg->sms.template_shortfall == NULL)
+		ld_bad_path(ld, ep, _("\"sms\" carries the shortfalls of a "
+		    "closed period to the leaders with the approved template "
+		    "sms.template_shortfall: set it"));
+	if (cfg->sms.template_duty == NULL)
+		ld_bad_path(ld, ep, _("\"sms\" carries the duty's warnings "
+		    "to its owners with the approved template "
+		    "sms.template_duty: set it"));
+	free(ep);
+}
+
 static void
 check_duties(struct ld *ld, struct cfg *cfg)
 {
@@ -1369,16 +1395,7 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
-		/* An SMS template names what it carries: for duties, the
-		 * shortfall template (warnings go by the other channels). */
-		if ((d->channels & CFG_CH_SMS) && cfg->sms.enabled &&
-		    cfg->sms.template_shortfall == NULL) {
-			ep = xasprintf("duties.[%zu].channels", i);
-			ld_bad_path(ld, ep, "\"sms\" carries the shortfalls of "
-			    "a closed period to the leaders with the approved "
-			    "template sms.template_shortfall: set it");
-			free(ep);
-		}
+		check_duty_sms(ld, cfg, i);
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}
@@ -1540,6 +1557,120 @@ check_channels(struct ld *ld, struct cfg *cfg)
 	}
 }
 
+/* Whether any robot takes one of `kinds` (NULL-terminated). */
+static bool
+robot_takes(const struct cfg *cfg, const char *const *kinds)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < cfg->nim; i++)
+		for (k = 0; kinds[k] != NULL; k++)
+			if (strv_has(&cfg->im[i].kinds, kinds[k]))
+				return true;
+	return false;
+}
+
+/* Whether kind `kind` of robot messages is ever planned. */
+static const char *
+kind_unsent(const struct cfg *cfg, const char *kind)
+{
+	size_t	 i;
+
+	if (strcmp(kind, "reminder") == 0 || strcmp(kind, "escalation") == 0)
+		return cfg->reminders.channels & CFG_CH_IM ? NULL :
+		    _("reminders.channels has no \"im\"");
+	if (strcmp(kind, "digest") == 0)
+		return cfg->digest.enabled ? NULL :
+		    _("digest.enabled is false");
+	for (i = 0; i < cfg->nduties; i++)
+		if (cfg->duties[i].channels & CFG_CH_IM)
+			return NULL;
+	return _("no duty has \"im\" in its channels");
+}
+
+/*
+ * A robot without `kinds` takes those of the defaults that are sent; one
+ * left with none would never post.
+ */
+static void
+robot_default_kinds(struct ld *ld, const struct cfg *cfg, struct cfg_im *im,
+    size_t i)
+{
+	struct strv	 keep = { 0 };
+	char		*ep;
+	size_t		 k;
+
+	for (k = 0; k < im->kinds.n; k++)
+		if (kind_unsent(cfg, im->kinds.v[k]) == NULL)
+			strv_push(&keep, im->kinds.v[k]);
+	if (keep.n == 0) {
+		ep = xasprintf("im.[%zu]", i);
+		ld_bad_path(ld, ep, _("takes none of the kinds that are sent "
+		    "(default \"escalation\", \"digest\"): set kinds"));
+		free(ep);
+	}
+	strv_clear(&im->kinds);
+	im->kinds = keep;
+}
+
+/* Each kind written in im.[i].kinds must be sent. */
+static void
+robot_kinds(struct ld *ld, const struct cfg *cfg, const struct cfg_im *im,
+    size_t i)
+{
+	const char	*why;
+	char		*ep, *what;
+	size_t		 k;
+
+	ep = xasprintf("im.[%zu].kinds", i);
+	for (k = 0; k < im->kinds.n; k++) {
+		if ((why = kind_unsent(cfg, im->kinds.v[k])) == NULL)
+			continue;
+		what = xasprintf(_("takes kind \"%s\", but %s: it would "
+		    "never be sent"), im->kinds.v[k], why);
+		ld_bad_path(ld, ep, what);
+		free(what);
+	}
+	free(ep);
+}
+
+/*
+ * Every kind a robot takes is sent, and every "im" in a channel list
+ * reaches a robot: a combination that would never be sent is refused
+ * rather than left to fail quietly.
+ */
+static void
+check_routes(struct ld *ld, struct cfg *cfg)
+{
+	static const char *const rem[] = { "reminder", "escalation", NULL };
+	static const char *const duty[] = { "duty", NULL };
+	char		*ep;
+	size_t		 i;
+
+	for (i = 0; i < cfg->nim; i++) {
+		ep = xasprintf("im.[%zu].kinds", i);
+		if (config_lookup(ld->cf, ep) == NULL)
+			robot_default_kinds(ld, cfg, &cfg->im[i], i);
+		else
+			robot_kinds(ld, cfg, &cfg->im[i], i);
+		free(ep);
+	}
+	if (cfg->nim > 0 && (cfg->reminders.channels & CFG_CH_IM) &&
+	    !robot_takes(cfg, rem))
+		ld_bad_path(ld, "reminders.channels", _("\"im\" goes to the "
+		    "robots that take kind \"reminder\" or \"escalation\", "
+		    "and none does: it would never be sent"));
+	for (i = 0; cfg->nim > 0 && i < cfg->nduties; i++) {
+		if ((cfg->duties[i].channels & CFG_CH_IM) == 0 ||
+		    robot_takes(cfg, duty))
+			continue;
+		ep = xasprintf("duties.[%zu].channels", i);
+		ld_bad_path(ld, ep, _("\"im\" goes to the robots that take "
+		    "kind \"duty\", and none does: it would never be sent"));
+		free(ep);
+	}
+}
+
 static void
 check_reminders(struct ld *ld, struct cfg *cfg)
 {
@@ -1617,7 +1748,8 @@ check_file_mode(struct ld *ld, struct cfg *cfg)
 
 static void (*const check_tab[])(struct ld *, struct cfg *) = {
 	check_general, check_people, check_duties, check_digest, check_smtp,
-	check_sms, check_mailbox, check_im, check_channels, check_reminders,
+	check_sms, check_mailbox, check_im, check_channels, check_routes,
+	check_reminders,
 	check_file_mode,
 };
 
@@ -1905,7 +2037,8 @@ sections_clear(struct cfg *c)
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
 		&s->sdk_app_id, &s->region, &s->template_reminder,
-		&s->template_overdue, &s->template_shortfall, &s->ca_file,
+		&s->template_overdue, &s->template_shortfall, &s->template_duty,
+		&s->ca_file,
 		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
 		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
