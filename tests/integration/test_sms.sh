@@ -444,7 +444,7 @@ people = (
 	{ key = "li"; name = "李明"; email = "li@example.org";
 	  phone = "+8613800138021"; roles = [ "leader" ]; },
 	{ key = "wang"; name = "王书记"; email = "wang@example.org";
-	  roles = [ "principal" ]; }
+	  phone = "+8613800138022"; roles = [ "principal" ]; }
 );
 reminders = { channels = [ "email" ]; };
 digest = { enabled = true; weekday = "mon"; time = "08:30"; to = [ "wang" ]; };
@@ -521,6 +521,34 @@ expect_eq "the outbox holds each once: robot duty, robot digest, SMS" \
     (select count(*) from outbox where channel = 'sms')")"
 expect_eq "and all went out" "0" "$(sqlite3 "$T/kinds.db" \
     "select count(*) from outbox where status <> 'sent'")"
+# The quarter closed short: the shortfall reaches the robot and, by SMS,
+# the principal (李明 has no leader); the new week's summary goes too.
+$DUTYD -c "$T/kinds.conf" --once --now "2027-01-04 09:30" >> "$T/kinds.log" 2>&1
+$PY - "$T/kr" > "$T/kr.posts" <<'PY'
+import glob, json, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.req"), key=lambda f: int(f.rsplit("/", 1)[1].split(".")[0])):
+    body = json.loads(open(f, "rb").read().split(b"\n\n", 1)[1])
+    md = body["markdown"]
+    print(md["title"], md["text"].replace("\n", "\\n"))
+PY
+expect_eq "the next quarter: a shortfall post and the new week's summary" \
+    "4 2" "$(wc -l < "$T/kr.posts") $(grep -c '^团县委整改周报摘要 ' "$T/kr.posts")"
+expect_in "the robot hears of the shortfall" \
+    "**分管领导谈心谈话** <font color=\"warning\">未完成</font>，2026年第四季度要求不少于1次，实际开展0次，责任人李明" \
+    "$T/kr.posts"
+expect_in "the summary of week 1 lists the shortfall" \
+    "常态化工作本期已完成0/1项，上一周期未完成1项" "$T/kr.posts"
+$PY - "$T/ks" > "$T/ks.params" <<'PY'
+import glob, sys, urllib.parse
+for f in sorted(glob.glob(sys.argv[1] + "/*.req")):
+    raw = open(f, "rb").read().split(b"\n\n", 1)[1].decode()
+    p = dict(urllib.parse.parse_qsl(raw))
+    print("%s %s %s" % (p["PhoneNumbers"], p["TemplateCode"], p["TemplateParam"]))
+PY
+expect_in "the shortfall by SMS to the principal, with its template" \
+    '13800138022 SMS_0003 {"name":"王书记","duty":"分管领导谈心谈话","period":"2026年第四季度","required":"1","done":"0","owner":"李明","count":"1"}' \
+    "$T/ks.params"
+expect_eq "two SMS in all" 2 "$(wc -l < "$T/ks.params")"
 stop_pid "$ROBOT_PID"
 stop_pid "$HTTPD_PID"
 
