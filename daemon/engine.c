@@ -521,7 +521,7 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	int64_t			 due_next, since;
 	int32_t			 today;
 	size_t			 i;
-	int			 r = 0, q = 0, min;
+	int			 r = 0, q = 0, robots = 0, min;
 
 	if (!digest_due(e->cfg, e->cal, now, week, &due_next)) {
 		if (e->cfg->digest.enabled && due_next < *next)
@@ -552,10 +552,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 		q += r > 0;
 		r = r < 0 ? -1 : 0;
 	}
-	if (r == 0 && (r = digest_robots(e, &g.in, week, now, err)) > 0) {
-		q += r;
-		r = 0;
-	}
+	if (r == 0 && (robots = digest_robots(e, &g.in, week, now, err)) < 0)
+		r = -1;
 	since = g.in.since;
 	gather_digest_clear(&g);
 	if (r < 0)
@@ -564,7 +562,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	    day_format(today, d), min / 60, min % 60, q);
 	if (digest_mark_queued(e->store, week, since, v, now, err) < 0)
 		return -1;
-	log_info("digest: %s: %d digest(s) queued", week, q);
+	log_info("digest: %s: %d digest(s) queued, %d robot summary(ies)",
+	    week, q, robots);
 	return q;
 }
 

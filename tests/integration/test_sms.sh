@@ -501,6 +501,8 @@ expect_in "the duty's warning reaches the robot" \
     "$T/kr.posts"
 if grep -q "sig=bad" "$T/kr/log"; then not_ok "every robot post is signed"
 else ok "every robot post is signed"; fi
+expect_in "the log counts the email and the robot's summary" \
+    "digest: 2026-W52: 1 digest(s) queued, 1 robot summary(ies)" "$T/kinds.log"
 expect_eq "the full digest went by email once" 1 \
     "$(ls "$T/kinds-md/new" | grep -c digest_wang_email_2026-W52)"
 $PY - "$T/ks" > "$T/ks.params" <<'PY'
