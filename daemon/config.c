@@ -9,6 +9,7 @@
  * Errors are collected with their line, sorted into file order at the end.
  */
 #include "config.h"
+#include "config_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -232,6 +233,19 @@ static void
 ld_missing(struct ld *ld, const config_setting_t *parent, const char *path)
 {
 	ld_err(ld, parent, path, "required setting is missing");
+}
+
+/* For the module's other files (config_int.h). */
+void
+cfg_ld_bad(struct ld *ld, const char *path, const char *what)
+{
+	ld_bad_path(ld, path, what);
+}
+
+bool
+cfg_ld_has(const struct ld *ld, const char *path)
+{
+	return config_lookup(ld->cf, path) != NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -924,6 +938,7 @@ static const struct field sms_tab[] = {
 	S("template_reminder", put_str, T, template_reminder, NULL, false),
 	S("template_overdue", put_str, T, template_overdue, NULL, false),
 	S("template_shortfall", put_str, T, template_shortfall, NULL, false),
+	S("template_duty", put_str, T, template_duty, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("timeout", T, timeout, 1, 300, "15"),
 	/* 0: the provider's default, set in check_sms. */
@@ -1345,6 +1360,31 @@ check_people(struct ld *ld, struct cfg *cfg)
 	}
 }
 
+/*
+ * An SMS template names what it carries: a duty's warnings go to its
+ * owners with sms.template_duty, a closed period's shortfall to the
+ * leaders with sms.template_shortfall.  Without either, that part would
+ * never be sent.
+ */
+static void
+check_duty_sms(struct ld *ld, const struct cfg *cfg, size_t i)
+{
+	char	*ep;
+
+	if ((cfg->duties[i].channels & CFG_CH_SMS) == 0 || !cfg->sms.enabled)
+		return;
+	ep = xasprintf("duties.[%zu].channels", i);
+	if (cfg->sms.template_shortfall == NULL)
+		ld_bad_path(ld, ep, _("\"sms\" carries the shortfalls of a "
+		    "closed period to the leaders with the approved template "
+		    "sms.template_shortfall: set it"));
+	if (cfg->sms.template_duty == NULL)
+		ld_bad_path(ld, ep, _("\"sms\" carries the duty's warnings "
+		    "to its owners with the approved template "
+		    "sms.template_duty: set it"));
+	free(ep);
+}
+
 static void
 check_duties(struct ld *ld, struct cfg *cfg)
 {
@@ -1369,16 +1409,7 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
-		/* An SMS template names what it carries: for duties, the
-		 * shortfall template (warnings go by the other channels). */
-		if ((d->channels & CFG_CH_SMS) && cfg->sms.enabled &&
-		    cfg->sms.template_shortfall == NULL) {
-			ep = xasprintf("duties.[%zu].channels", i);
-			ld_bad_path(ld, ep, "\"sms\" carries the shortfalls of "
-			    "a closed period to the leaders with the approved "
-			    "template sms.template_shortfall: set it");
-			free(ep);
-		}
+		check_duty_sms(ld, cfg, i);
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}
@@ -1617,7 +1648,8 @@ check_file_mode(struct ld *ld, struct cfg *cfg)
 
 static void (*const check_tab[])(struct ld *, struct cfg *) = {
 	check_general, check_people, check_duties, check_digest, check_smtp,
-	check_sms, check_mailbox, check_im, check_channels, check_reminders,
+	check_sms, check_mailbox, check_im, check_channels, cfg_check_routes,
+	check_reminders,
 	check_file_mode,
 };
 
@@ -1905,7 +1937,8 @@ sections_clear(struct cfg *c)
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
 		&s->sdk_app_id, &s->region, &s->template_reminder,
-		&s->template_overdue, &s->template_shortfall, &s->ca_file,
+		&s->template_overdue, &s->template_shortfall, &s->template_duty,
+		&s->ca_file,
 		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
 		&c->mailbox.ca_file, &c->report.title, &c->report.signature,

@@ -121,6 +121,7 @@ struct cfg_sms {
 	char		*template_reminder;
 	char		*template_overdue;
 	char		*template_shortfall;	/* duties: to the leaders */
+	char		*template_duty;		/* duties: warnings, owners */
 	char		*ca_file;
 	int		 timeout;
 	int		 param_max;	/* characters per template parameter */

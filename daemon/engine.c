@@ -470,6 +470,43 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 }
 
 /*
+ * The short summary for each robot that takes kind "digest", from the
+ * same gathered input as the emails; key digest:im:<robot>:<week>.  A
+ * summary that cannot be rendered is logged and skipped: the leaders'
+ * emails still go.  Returns the number queued, or -1 (store error).
+ */
+static int
+digest_robots(struct engine *e, const struct digest_in *in, const char *week,
+    int64_t now, struct derr *err)
+{
+	const struct cfg_im	*im;
+	struct digest_msg	 msg;
+	char			 key[160];
+	size_t			 i;
+	int			 r, q = 0;
+
+	for (i = 0; i < e->cfg->nim; i++) {
+		im = &e->cfg->im[i];
+		if (!strv_has(&im->kinds, "digest"))
+			continue;
+		if (digest_robot_build(e->store, in, im, &msg, err) < 0) {
+			if (err->kind == DERR_DB)
+				return -1;
+			log_err("digest: im %s: %s", im->name, err->msg);
+			continue;
+		}
+		snprintf(key, sizeof(key), "digest:im:%s:%s", im->name, week);
+		r = outbox_enqueue_robot(e->store, e->cfg, im, "digest", key,
+		    msg.subject, msg.text, now, err);
+		digest_msg_clear(&msg);
+		if (r < 0)
+			return -1;
+		q += r;
+	}
+	return q;
+}
+
+/*
  * The week's digest, once per ISO week (daemon_state digest_week; the
  * outbox key digest:<person>:email:<week> guards a crash in between).
  * Feedback is "new" since the previous digest (or 7 days).  Returns the
@@ -484,7 +521,7 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	int64_t			 due_next, since;
 	int32_t			 today;
 	size_t			 i;
-	int			 r = 0, q = 0, min;
+	int			 r = 0, q = 0, robots = 0, min;
 
 	if (!digest_due(e->cfg, e->cal, now, week, &due_next)) {
 		if (e->cfg->digest.enabled && due_next < *next)
@@ -515,6 +552,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 		q += r > 0;
 		r = r < 0 ? -1 : 0;
 	}
+	if (r == 0 && (robots = digest_robots(e, &g.in, week, now, err)) < 0)
+		r = -1;
 	since = g.in.since;
 	gather_digest_clear(&g);
 	if (r < 0)
@@ -523,7 +562,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	    day_format(today, d), min / 60, min % 60, q);
 	if (digest_mark_queued(e->store, week, since, v, now, err) < 0)
 		return -1;
-	log_info("digest: %s: %d digest(s) queued", week, q);
+	log_info("digest: %s: %d digest(s) queued, %d robot summary(ies)",
+	    week, q, robots);
 	return q;
 }
 

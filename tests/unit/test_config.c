@@ -105,7 +105,7 @@ test_config_example_parses(void **state)
 	assert_int_equal(cfg->reminders.time, 9 * 60);
 	assert_int_equal(cfg->reminders.nbefore, 3);
 	assert_int_equal(cfg->reminders.before[2], 1);
-	assert_int_equal(cfg->reminders.channels, CFG_CH_EMAIL);
+	assert_int_equal(cfg->reminders.channels, CFG_CH_EMAIL | CFG_CH_IM);
 	assert_int_equal(cfg->nim, 1);
 	assert_string_equal(cfg->im[0].kinds.v[1], "digest");
 	d = cfg_duty_get(cfg, "talks");
