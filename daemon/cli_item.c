@@ -17,7 +17,6 @@
 #include "i18n.h"
 #include "evidence.h"
 #include "ledger.h"
-#include "report.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -774,29 +773,6 @@ evidence_get(struct cli *c, struct cli_args *a)
 	return r;
 }
 
-/* report --html [-o FILE] [--as-of DATE]: the public progress report. */
-static int
-cmd_report(struct cli *c, struct cli_args *a)
-{
-	struct derr	 err = { 0 };
-	struct buf	 b;
-	int32_t		 as_of = c->today;
-	int		 r;
-
-	if (!a->html)
-		return cli_fail(EX_USAGE, _("usage: dutyctl report --html "
-		    "[-o FILE] [--as-of YYYY-MM-DD]   (the .docx form is not "
-		    "available yet)"));
-	if (a->as_of != NULL && day_parse(a->as_of, &as_of) < 0)
-		return cli_fail(EX_USAGE, _("--as-of: not a date YYYY-MM-DD "
-		    "(got \"%s\")"), a->as_of);
-	if (report_html(c->store, c->cfg, c->cal, as_of, &b, &err) < 0)
-		return cli_fail_err(&err);
-	r = write_out(a->output, &b);
-	buf_clear(&b);
-	return r;
-}
-
 static int
 cmd_export(struct cli *c, struct cli_args *a)
 {
@@ -843,8 +819,6 @@ const struct cli_cmd cli_item_cmds[] = {
 	    N_("import the ledger (UTF-8 or GB18030 CSV)") },
 	{ "evidence", "get", evidence_get, "output", "SHA256",
 	    N_("an evidence file back, checked against its hash") },
-	{ "report", NULL, cmd_report, "html output as-of", NULL,
-	    N_("the public progress report (通报) as printable HTML") },
 	{ "export", NULL, cmd_export, "csv json output", NULL,
 	    N_("the ledger as CSV (re-importable) or JSON") },
 };

@@ -15,6 +15,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "docx.h"
 #include "err.h"
 #include "store.h"
 #include "util.h"
@@ -27,5 +28,17 @@
  */
 int	report_html(struct store *, const struct cfg *, const struct cal *,
 	    int32_t as_of, struct buf *out, struct derr *);
+
+/*
+ * The same report from a Word template: `pkg` is the template package
+ * (docx_pkg_read), whose word/document.xml holds the mustache tags of
+ * report.html; tags split across runs are joined first
+ * (docx_template_prepare), then the part is rendered with XML escaping
+ * and replaced in `pkg`; every other part stays as it was.  0, or -1
+ * with `err` (store; DERR_INPUT naming word/document.xml and what is
+ * wrong with the template, in the user's language).
+ */
+int	report_docx(struct store *, const struct cfg *, const struct cal *,
+	    int32_t as_of, struct docx_pkg *pkg, struct derr *);
 
 #endif

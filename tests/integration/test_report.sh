@@ -34,7 +34,7 @@ $C report --html -o "$T/r.html" > "$T/out" 2>&1
 expect_eq "report --html exits 0" 0 $?
 $C report --html --as-of 2026-11-19 -o "$T/early.html" > /dev/null 2>&1
 $C report -o "$T/x.html" > "$T/out" 2>&1
-expect_eq "without --html: usage (the .docx form is not there yet)" 64 $?
+expect_eq "-o without --html: usage" 64 $?
 cat > "$T/read.py" <<'PY'
 import html.parser, sys
 class P(html.parser.HTMLParser):
