@@ -81,7 +81,9 @@ expect_in "a done measure with its evidence" \
 expect_in "an open one with its deadline in words" "（正在推进，时限为2026年12月3日）。" "$T/r.txt"
 expect_in "an extended one" "（已延期至2027年1月31日，原时限2026年12月5日，因场地调整经批准延期）。" "$T/r.txt"
 expect_in "long-term" "（长期坚持）。" "$T/r.txt"
-expect_in "the counts" "Normal|巡察反馈问题" "$T/r.txt"
+expect_in "the counts" "Normal|巡察反馈问题13个，制定整改措施36项。截至2026年11月30日" "$T/r.txt"
+if grep -q "{{\|}}" "$T/r.txt"; then not_ok "no template tag left in the report"
+else ok "no template tag left in the report"; fi
 expect_in "the public's channels" "联系方式：电话0574-00000000；电子邮箱feedback@example.org。" "$T/r.txt"
 expect_in "signed and dated" "Signature|2026年11月30日" "$T/r.txt"
 

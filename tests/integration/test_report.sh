@@ -70,5 +70,7 @@ expect_in "the extension with its reason" "时限为2027年1月31日；原时限
 expect_in "the public's channels" "联系方式：电话0574-65500000；电子邮箱xuncha@example.org。" "$T/r.txt"
 $PY "$T/read.py" "$T/early.html" > "$T/early.txt"
 expect_in "--as-of before the sign-off: still open" "p 一-一 一是起草青年发展型县域建设实施方案并提交县委常委会研究（正在推进，时限为2026年11月30日）。" "$T/early.txt"
+if grep -q "{{\|}}" "$T/r.html"; then not_ok "no template tag left in the report"
+else ok "no template tag left in the report"; fi
 if grep -q "<script" "$T/r.html"; then not_ok "no script in the report"; else ok "no script in the report"; fi
 finish
