@@ -164,7 +164,7 @@ tag_parse(const struct para *p, size_t a, size_t b, struct tag *t)
 static int
 para_tags(struct para *p, struct tag *first, struct derr *err)
 {
-	struct tag	 t, stack[16];
+	struct tag	 t, stack[16], stray = { 0 };
 	const char	*o, *c;
 	size_t		 i, a, b, depth = 0;
 	int		 n = 0;
@@ -188,12 +188,17 @@ para_tags(struct para *p, struct tag *first, struct derr *err)
 			stack[depth++] = t;
 		} else if (t.sigil == '/' && (depth == 0 ||
 		    strcmp(stack[--depth].name, t.name) != 0)) {
-			if (n == 1)
-				continue;	/* may be standalone */
+			if (n == 1) {
+				stray = t;	/* fine if it stands alone */
+				continue;
+			}
 			return para_fail(p, err, _("a section closes here that "
 			    "does not open in this paragraph: "), t.name);
 		}
 	}
+	if (stray.sigil != 0 && n > 1)
+		return para_fail(p, err, _("a section closes here that does "
+		    "not open in this paragraph: "), stray.name);
 	if (depth > 0 && n > 1)
 		return para_fail(p, err, _("a section opens here but does not "
 		    "close in this paragraph (put {{#name}} and {{/name}} "
