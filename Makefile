@@ -49,7 +49,7 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime gettext chromium \
-	fonts-noto-cjk libzip-dev python3-docx
+	fonts-noto-cjk libzip-dev python3-docx unzip
 
 # The Chinese catalog (po/zh_CN.po); dutyctl finds it beside itself in
 # $(B)/locale, or installed under $(PREFIX)/share/locale.

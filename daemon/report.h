@@ -4,9 +4,11 @@
  * 完成率, what is long-term), 二、整改落实情况 problem by problem with
  * each measure's state in words and a short evidence note, 三、下一步工作
  * (what is open, with deadlines), and the closing paragraph with the
- * public's channels (report.phone, report.email).  Reads the ledger from
- * the store and renders templates/report.html.  Must not send or write
- * files; the caller writes the result.
+ * public's channels (report.phone, report.email).  Reads the ledger and
+ * its evidence files' names from the store and renders templates/
+ * report.html, or the word/document.xml of a Word template the caller has
+ * read (docx).  Must not send, read or write files besides the HTML
+ * template; the caller writes the result.
  */
 #ifndef DUTYD_REPORT_H
 #define DUTYD_REPORT_H
