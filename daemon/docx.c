@@ -139,8 +139,11 @@ add_parts(zip_t *za, const struct docx_pkg *pkg, int64_t mtime,
 			return derr_set(err, DERR_SYS, false, "zip: %s: %s",
 			    pkg->v[i].name, zip_strerror(za));
 		}
+		/* Unzipped on Unix, each file is its owner's alone. */
 		if (zip_file_set_mtime(za, (zip_uint64_t)idx, (time_t)mtime,
-		    0) < 0)
+		    0) < 0 || zip_file_set_external_attributes(za,
+		    (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
+		    (zip_uint32_t)0100600 << 16) < 0)
 			return derr_set(err, DERR_SYS, false, "zip: %s",
 			    zip_strerror(za));
 	}

@@ -54,7 +54,7 @@ int	docx_pkg_read(const void *data, size_t len, struct docx_pkg *out,
 
 /*
  * Zip `pkg` (deflated, names in UTF-8, each part dated `mtime`, Unix
- * seconds) into `out`, which this initialises (the caller clears it).
+ * seconds, mode 0600 when unzipped on Unix) into `out`, which this initialises (the caller clears it).
  * 0, or -1 with DERR_SYS (libzip's sentence).
  */
 int	docx_pkg_zip(const struct docx_pkg *, int64_t mtime, struct buf *out,

@@ -201,6 +201,8 @@ mkdir "$T/unz"
 (cd "$T/unz" && unzip -q "$T/b.zip" && sha256sum -c SHA256SUMS) > "$T/sums.out" 2>&1
 expect_eq "sha256sum -c SHA256SUMS: every hash matches" 0 $?
 check "the evidence is the file given" cmp -s "$T/会议纪要.pdf" "$T/unz/证据材料/二-一/会议纪要.pdf"
+expect_eq "and unzips private (0600)" 600 "$(stat -c %a "$T/unz/证据材料/二-一/会议纪要.pdf")"
 $PY "$T/read.py" "$T/unz/整改情况通报.docx" > "$T/bundle.txt" 2>&1
 expect_in "the bundle's report names the files" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf" "$T/bundle.txt"
+expect_in "so does its HTML" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf" "$T/unz/整改情况通报.html"
 finish
