@@ -239,8 +239,37 @@ para_emit(const struct para *p, struct buf *out)
 	buf_append(out, p->xml + pos, p->end - pos, NULL);
 }
 
+/* The sections opened by paragraphs of their own, still open. */
+struct outer {
+	struct tag	 v[32];
+	int		 para[32];
+	size_t		 n;
+};
+
+/* A standalone section tag against the sections open around it. */
 static int
-para_do(struct para *p, struct buf *out, struct derr *err)
+outer_track(struct outer *o, const struct para *p, const struct tag *t,
+    struct derr *err)
+{
+	if (t->sigil == '#' || t->sigil == '^') {
+		if (o->n == sizeof(o->v) / sizeof(o->v[0]))
+			return para_fail(p, err, _("sections nested too deep"),
+			    NULL);
+		o->para[o->n] = p->number;
+		o->v[o->n++] = *t;
+	} else if (t->sigil == '/') {
+		if (o->n == 0)
+			return para_fail(p, err, _("a section closes here that "
+			    "was never opened: "), t->name);
+		if (strcmp(o->v[--o->n].name, t->name) != 0)
+			return para_fail(p, err, _("this closes another section "
+			    "than the one open: "), t->name);
+	}
+	return 0;
+}
+
+static int
+para_do(struct para *p, struct outer *o, struct buf *out, struct derr *err)
 {
 	struct tag	 first;
 	int		 n;
@@ -253,10 +282,13 @@ para_do(struct para *p, struct buf *out, struct derr *err)
 		return para_fail(p, err, _("a section tag shares its paragraph "
 		    "with other text but does not open and close in it: "),
 		    first.name);
-	if (standalone(p, n, &first))
-		buf_append(out, p->text + first.a, first.b - first.a, NULL);
-	else
+	if (!standalone(p, n, &first)) {
 		para_emit(p, out);
+		return 0;
+	}
+	if (outer_track(o, p, &first, err) < 0)
+		return -1;
+	buf_append(out, p->text + first.a, first.b - first.a, NULL);
 	return 0;
 }
 
@@ -265,9 +297,11 @@ docx_template_prepare(const char *xml, size_t len, struct buf *out,
     struct derr *err)
 {
 	struct para	 p;
+	struct outer	 o;
 	size_t		 i = 0, end;
 	int		 number = 0, r = 0;
 
+	memset(&o, 0, sizeof(o));
 	buf_init(out, 0);
 	while (r == 0 && i < len) {
 		if (!elem_at(xml, len, i, "w:p")) {
@@ -285,10 +319,14 @@ docx_template_prepare(const char *xml, size_t len, struct buf *out,
 		p.start = i;
 		p.end = end;
 		p.number = ++number;
-		r = para_do(&p, out, err);
+		r = para_do(&p, &o, out, err);
 		para_clear(&p);
 		i = end;
 	}
+	if (r == 0 && o.n > 0)
+		r = derr_set(err, DERR_INPUT, false, _("word/document.xml: "
+		    "paragraph %d: section \"%s\" opens here and never closes"),
+		    o.para[o.n - 1], o.v[o.n - 1].name);
 	if (r < 0)
 		buf_clear(out);
 	return r;

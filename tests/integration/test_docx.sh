@@ -143,13 +143,15 @@ for item in zin.infolist():
                 '</w:r><w:bookmarkStart w:id="0" w:name="_GoBack"/><w:r><w:t>lems}}</w:t>')
         elif how == "unclosed":
             x = x.replace("<w:t>{{/measures}}</w:t>", "<w:t>{{/measures</w:t>", 1)
+        elif how == "noend":
+            x = x.replace("<w:t>{{/problems}}</w:t>", "<w:t></w:t>", 1)
         elif how == "inline":
             x = x.replace("{{#ongoing}}（长期坚持）{{/ongoing}}", "{{#ongoing}}（长期坚持）", 1)
         data = x.encode("utf-8")
     zout.writestr(item, data)
 zout.close()
 PY
-for how in split unclosed inline; do
+for how in split unclosed inline noend; do
 	$PY "$T/edit.py" "$TOP/conf/templates/report.docx" "$T/$how.docx" "$how"
 	sed "s|^report = {|report = { docx_template = \"$T/$how.docx\";|" \
 	    "$T/conf/demo.conf" > "$T/conf/$how.conf"
@@ -173,6 +175,11 @@ LANGUAGE=zh_CN $DUTYCTL -c "$T/conf/inline.conf" report \
 expect_eq "a section opened in a paragraph and not closed: refused" 65 $?
 expect_in "told how to fix it" "此处开始的区块没有在本段结束（请把 {{#名称}} 和 {{/名称}} 各自单独成段，或都放在本段内）：ongoing" \
     "$T/inline.out"
+LANGUAGE=zh_CN $DUTYCTL -c "$T/conf/noend.conf" report \
+    --docx "$T/bad.docx" > "$T/noend.out" 2>&1
+expect_eq "{{#problems}} without its {{/problems}}: refused" 65 $?
+expect_in "naming the paragraph where it opens" \
+    "word/document.xml：第6段开始的区块“problems”没有结束" "$T/noend.out"
 sed "s|^report = {|report = { docx_template = \"$T/nothere.docx\";|" \
     "$T/conf/demo.conf" > "$T/conf/none.conf"
 $DUTYCTL -c "$T/conf/none.conf" report --docx "$T/bad.docx" > "$T/none.out" 2>&1

@@ -140,6 +140,28 @@ test_docx_prepare_refuses_broken_tags(void **state)
 	assert_non_null(strstr(err.msg, "does not end"));
 }
 
+/* Section paragraphs pair up across the document. */
+static void
+test_docx_prepare_pairs_section_paragraphs(void **state)
+{
+	struct buf	 out;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_int_equal(prepare("<w:p><w:r><w:t>{{#a}}</w:t></w:r></w:p>"
+	    "<w:p><w:r><w:t>{{#b}}</w:t></w:r></w:p><w:p><w:r><w:t>{{/b}}"
+	    "</w:t></w:r></w:p>", &out, &err), -1);
+	assert_string_equal(err.msg, "word/document.xml: paragraph 1: section "
+	    "\"a\" opens here and never closes");
+	assert_int_equal(prepare("<w:p><w:r><w:t>{{#a}}</w:t></w:r></w:p>"
+	    "<w:p><w:r><w:t>{{/b}}</w:t></w:r></w:p>", &out, &err), -1);
+	assert_string_equal(err.msg, "word/document.xml: paragraph 2 "
+	    "(\"{{/b}}\"): this closes another section than the one open: b");
+	assert_int_equal(prepare("<w:p><w:r><w:t>{{/b}}</w:t></w:r></w:p>",
+	    &out, &err), -1);
+	assert_non_null(strstr(err.msg, "was never opened: b"));
+}
+
 int
 main(void)
 {
@@ -149,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_docx_prepare_joins_split_tags),
 		cmocka_unit_test(test_docx_prepare_section_paragraphs),
 		cmocka_unit_test(test_docx_prepare_refuses_broken_tags),
+		cmocka_unit_test(test_docx_prepare_pairs_section_paragraphs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
