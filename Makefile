@@ -7,7 +7,9 @@ B	?= build
 SAN	?=
 
 PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd \
-	  gnutls uchardet libzip
+	  gnutls uchardet
+# The report's Word template and bundle (daemon/docx*.c).
+PKGS	+= libzip libxml-2.0
 CC	?= cc
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Werror
@@ -49,7 +51,10 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	python3-aiosmtpd openssl dovecot-imapd ca-certificates curl \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime gettext chromium \
-	fonts-noto-cjk libzip-dev python3-docx unzip
+	fonts-noto-cjk
+# The report's .docx and bundle; python3-docx and unzip read them back in
+# the tests.
+DEB_PKGS += libzip-dev libxml2-dev python3-docx unzip
 
 # The Chinese catalog (po/zh_CN.po); dutyctl finds it beside itself in
 # $(B)/locale, or installed under $(PREFIX)/share/locale.

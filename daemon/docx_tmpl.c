@@ -4,7 +4,8 @@
  * <w:t>; editing splits them anywhere, so "{{title}}" may arrive as "{{"
  * in one run and "title}}" in the next, with proofing marks between.  The
  * characters of each tag move into the run where the tag starts (taking
- * its formatting); the runs themselves stay.
+ * its formatting); the runs themselves stay.  libxml2 parses and writes
+ * the part (no network, no entities from outside).
  */
 #include "docx.h"
 
@@ -13,106 +14,116 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include "i18n.h"
 
-/* The text of one <w:t> element: bytes [start, end) of the document. */
-struct seg {
-	size_t	 start, end;
-};
+/* libxml2's strings are unsigned char. */
+#define XC(s)	((const xmlChar *)(s))
+#define W_NS	"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
+/* One paragraph (<w:p>): its <w:t> elements and their text, joined. */
 struct para {
-	const char	*xml;		/* the whole document */
-	size_t		 start, end;	/* <w:p ...> to after </w:p> */
-	struct seg	*segs;
+	xmlNode		*node;
+	xmlNode		**segs;
 	size_t		 nsegs;
-	char		*text;		/* the segments' text, joined */
+	char		*text;
 	size_t		 len;
 	size_t		*owner;		/* segment of each byte of text */
 	int		 number;	/* 1-based, for messages */
+	bool		 alone;		/* a section tag alone: becomes it */
+	size_t		 tag_a, tag_b;	/* that tag in text */
+};
+
+struct paras {
+	struct para	*v;
+	size_t		 n;
 };
 
 static bool
-at(const char *xml, size_t len, size_t i, const char *s)
+is_w(const xmlNode *n, const char *name)
 {
-	size_t	 n = strlen(s);
-
-	return i + n <= len && memcmp(xml + i, s, n) == 0;
+	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	    xmlStrcmp(n->ns->href, XC(W_NS)) == 0 &&
+	    xmlStrcmp(n->name, XC(name)) == 0;
 }
 
-/* Whether an element named `name` (e.g. "w:p") starts at i. */
-static bool
-elem_at(const char *xml, size_t len, size_t i, const char *name)
+/* The <w:t> under `n` that belong to its paragraph (not a nested one). */
+static void
+segs_collect(struct para *p, xmlNode *n)
 {
-	size_t	 n = strlen(name);
+	xmlNode	*c;
 
-	return i + n + 2 <= len && xml[i] == '<' &&
-	    memcmp(xml + i + 1, name, n) == 0 &&
-	    (xml[i + n + 1] == '>' || xml[i + n + 1] == ' ' ||
-	    xml[i + n + 1] == '/');
-}
-
-/* The end of the paragraph starting at i (after its </w:p>), or 0. */
-static size_t
-para_end(const char *xml, size_t len, size_t i)
-{
-	const char	*gt;
-	int		 depth = 0;
-
-	for (; i < len; i++) {
-		if (elem_at(xml, len, i, "w:p")) {
-			gt = memchr(xml + i, '>', len - i);
-			if (gt == NULL)
-				return 0;
-			if (gt[-1] != '/')
-				depth++;
-			i = (size_t)(gt - xml);
-		} else if (at(xml, len, i, "</w:p>") && --depth == 0)
-			return i + 6;
+	for (c = n->children; c != NULL; c = c->next) {
+		if (is_w(c, "p"))
+			continue;
+		if (is_w(c, "t")) {
+			p->segs = xreallocarray(p->segs, p->nsegs + 1,
+			    sizeof(*p->segs));
+			p->segs[p->nsegs++] = c;
+		} else
+			segs_collect(p, c);
 	}
-	return 0;
 }
 
-/* Collect the <w:t> texts of paragraph `p` and who owns each byte. */
 static void
 para_scan(struct para *p)
 {
-	const char	*gt, *close;
-	size_t		 i, k;
+	struct buf	 b;
+	xmlChar		*t;
+	size_t		 k, i, n;
 
-	for (i = p->start; i < p->end; i++) {
-		if (!elem_at(p->xml, p->end, i, "w:t"))
-			continue;
-		gt = memchr(p->xml + i, '>', p->end - i);
-		if (gt == NULL || gt[-1] == '/')
-			continue;
-		i = (size_t)(gt - p->xml) + 1;
-		close = memmem(p->xml + i, p->end - i, "</w:t>", 6);
-		if (close == NULL)
-			break;
-		p->segs = xreallocarray(p->segs, p->nsegs + 1,
-		    sizeof(*p->segs));
-		p->segs[p->nsegs].start = i;
-		p->segs[p->nsegs].end = (size_t)(close - p->xml);
-		p->nsegs++;
-		i = (size_t)(close - p->xml) + 5;
+	segs_collect(p, p->node);
+	buf_init(&b, 0);
+	p->owner = NULL;
+	for (k = 0; k < p->nsegs; k++) {
+		t = xmlNodeGetContent(p->segs[k]);
+		n = t ? strlen((const char *)t) : 0;
+		p->owner = xreallocarray(p->owner, b.len + n + 1,
+		    sizeof(*p->owner));
+		for (i = 0; i < n; i++)
+			p->owner[b.len + i] = k;
+		buf_append(&b, t ? (const char *)t : "", n, NULL);
+		xmlFree(t);
 	}
-	p->text = xmalloc(p->end - p->start + 1);
-	p->owner = xcalloc(p->end - p->start + 1, sizeof(*p->owner));
-	p->len = 0;
-	for (k = 0; k < p->nsegs; k++)
-		for (i = p->segs[k].start; i < p->segs[k].end; i++) {
-			p->owner[p->len] = k;
-			p->text[p->len++] = p->xml[i];
+	p->len = b.len;
+	p->text = b.data ? buf_take(&b) : xstrdup("");
+	if (p->owner == NULL)
+		p->owner = xcalloc(1, sizeof(*p->owner));
+}
+
+/* Every paragraph under `n`, in document order. */
+static void
+paras_collect(struct paras *ps, xmlNode *n)
+{
+	xmlNode	*c;
+
+	for (c = n; c != NULL; c = c->next) {
+		if (is_w(c, "p")) {
+			ps->v = xreallocarray(ps->v, ps->n + 1,
+			    sizeof(*ps->v));
+			memset(&ps->v[ps->n], 0, sizeof(ps->v[0]));
+			ps->v[ps->n].node = c;
+			ps->v[ps->n].number = (int)ps->n + 1;
+			ps->n++;
 		}
-	p->text[p->len] = '\0';
+		if (c->type == XML_ELEMENT_NODE)
+			paras_collect(ps, c->children);
+	}
 }
 
 static void
-para_clear(struct para *p)
+paras_clear(struct paras *ps)
 {
-	free(p->segs);
-	free(p->text);
-	free(p->owner);
+	size_t	 i;
+
+	for (i = 0; i < ps->n; i++) {
+		free(ps->v[i].segs);
+		free(ps->v[i].text);
+		free(ps->v[i].owner);
+	}
+	free(ps->v);
 }
 
 static int
@@ -221,24 +232,6 @@ standalone(const struct para *p, int ntags, const struct tag *t)
 	return true;
 }
 
-/* The paragraph with each segment's new text. */
-static void
-para_emit(const struct para *p, struct buf *out)
-{
-	size_t	 k, pos = p->start, i = 0, j;
-
-	/* Owners never decrease: a tag's bytes only move back. */
-	for (k = 0; k < p->nsegs; k++) {
-		buf_append(out, p->xml + pos, p->segs[k].start - pos, NULL);
-		for (j = i; j < p->len && p->owner[j] == k; j++)
-			;
-		buf_append(out, p->text + i, j - i, NULL);
-		i = j;
-		pos = p->segs[k].end;
-	}
-	buf_append(out, p->xml + pos, p->end - pos, NULL);
-}
-
 /* The sections opened by paragraphs of their own, still open. */
 struct outer {
 	struct tag	 v[32];
@@ -268,8 +261,30 @@ outer_track(struct outer *o, const struct para *p, const struct tag *t,
 	return 0;
 }
 
+/* Give each <w:t> the text it owns now that tags have moved. */
+static void
+para_apply(struct para *p)
+{
+	xmlNs	*xmlns;
+	size_t	 k, i = 0, j;
+
+	/* Owners never decrease: a tag's bytes only move back. */
+	for (k = 0; k < p->nsegs; k++) {
+		for (j = i; j < p->len && p->owner[j] == k; j++)
+			;
+		xmlNodeSetContent(p->segs[k], NULL);
+		xmlNodeAddContentLen(p->segs[k], XC(p->text + i),
+		    (int)(j - i));
+		if ((xmlns = xmlSearchNsByHref(p->segs[k]->doc, p->segs[k],
+		    XML_XML_NAMESPACE)) != NULL)
+			xmlSetNsProp(p->segs[k], xmlns, XC("space"),
+			    XC("preserve"));
+		i = j;
+	}
+}
+
 static int
-para_do(struct para *p, struct outer *o, struct buf *out, struct derr *err)
+para_do(struct para *p, struct outer *o, struct derr *err)
 {
 	struct tag	 first;
 	int		 n;
@@ -283,51 +298,85 @@ para_do(struct para *p, struct outer *o, struct buf *out, struct derr *err)
 		    "with other text but does not open and close in it: "),
 		    first.name);
 	if (!standalone(p, n, &first)) {
-		para_emit(p, out);
+		para_apply(p);
 		return 0;
 	}
-	if (outer_track(o, p, &first, err) < 0)
-		return -1;
-	buf_append(out, p->text + first.a, first.b - first.a, NULL);
-	return 0;
+	p->alone = true;
+	p->tag_a = first.a;
+	p->tag_b = first.b;
+	return outer_track(o, p, &first, err);
+}
+
+/*
+ * Check and join every paragraph's tags, then put the bare tag in place
+ * of each paragraph that holds one alone: last first, so that a paragraph
+ * nested in another (a text box) goes before the one around it.
+ */
+static int
+doc_prepare(xmlDoc *doc, struct derr *err)
+{
+	struct paras	 ps = { 0 };
+	struct outer	 o;
+	struct para	*p;
+	xmlNode		*t;
+	size_t		 i;
+	int		 r = 0;
+
+	memset(&o, 0, sizeof(o));
+	paras_collect(&ps, xmlDocGetRootElement(doc));
+	for (i = 0; r == 0 && i < ps.n; i++)
+		r = para_do(&ps.v[i], &o, err);
+	if (r == 0 && o.n > 0)
+		r = derr_set(err, DERR_INPUT, false, _("word/document.xml: "
+		    "paragraph %d: section \"%s\" opens here and never closes"),
+		    o.para[o.n - 1], o.v[o.n - 1].name);
+	for (i = ps.n; r == 0 && i-- > 0; ) {
+		p = &ps.v[i];
+		if (!p->alone)
+			continue;
+		t = xmlNewDocTextLen(doc, XC(p->text + p->tag_a),
+		    (int)(p->tag_b - p->tag_a));
+		xmlReplaceNode(p->node, t);
+		xmlFreeNode(p->node);
+	}
+	paras_clear(&ps);
+	return r;
 }
 
 int
 docx_template_prepare(const char *xml, size_t len, struct buf *out,
     struct derr *err)
 {
-	struct para	 p;
-	struct outer	 o;
-	size_t		 i = 0, end;
-	int		 number = 0, r = 0;
+	xmlParserCtxt	*ctx;
+	xmlDoc		*doc;
+	const xmlError	*e;
+	const char	*msg;
+	xmlChar		*mem = NULL;
+	int		 size = 0, r;
 
-	memset(&o, 0, sizeof(o));
 	buf_init(out, 0);
-	while (r == 0 && i < len) {
-		if (!elem_at(xml, len, i, "w:p")) {
-			buf_append(out, xml + i, 1, NULL);
-			i++;
-			continue;
-		}
-		if ((end = para_end(xml, len, i)) == 0) {
-			r = derr_set(err, DERR_INPUT, false, _("word/document."
-			    "xml: a paragraph (<w:p>) does not end"));
-			break;
-		}
-		memset(&p, 0, sizeof(p));
-		p.xml = xml;
-		p.start = i;
-		p.end = end;
-		p.number = ++number;
-		r = para_do(&p, &o, out, err);
-		para_clear(&p);
-		i = end;
+	if (len > DOCX_PART_MAX || (ctx = xmlNewParserCtxt()) == NULL)
+		return derr_set(err, DERR_INPUT, false, "word/document.xml: "
+		    "too large");
+	doc = xmlCtxtReadMemory(ctx, xml, (int)len, "document.xml", "UTF-8",
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
+		e = xmlCtxtGetLastError(ctx);
+		msg = e && e->message ? e->message : "empty";
+		r = derr_set(err, DERR_INPUT, false, _("word/document.xml: not "
+		    "well-formed XML: line %d: %.*s"), e ? e->line : 0,
+		    (int)strcspn(msg, "\n"), msg);
+		xmlFreeDoc(doc);
+		xmlFreeParserCtxt(ctx);
+		return r;
 	}
-	if (r == 0 && o.n > 0)
-		r = derr_set(err, DERR_INPUT, false, _("word/document.xml: "
-		    "paragraph %d: section \"%s\" opens here and never closes"),
-		    o.para[o.n - 1], o.v[o.n - 1].name);
-	if (r < 0)
-		buf_clear(out);
+	xmlFreeParserCtxt(ctx);
+	if ((r = doc_prepare(doc, err)) == 0) {
+		xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+		buf_append(out, mem ? (const char *)mem : "", mem ? (size_t)size :
+		    0, NULL);
+		xmlFree(mem);
+	}
+	xmlFreeDoc(doc);
 	return r;
 }

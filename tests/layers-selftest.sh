@@ -38,6 +38,7 @@ case_ "libetpan outside net" mime.c '#include <libetpan/libetpan.h>' "<libetpan/
 case_ "uchardet outside mime" net.c '#include <uchardet/uchardet.h>' "<uchardet> outside mime"
 case_ "libzip outside docx and ledger_xlsx" report.c '#include <zip.h>' "<zip.h> outside docx ledger_xlsx"
 case_ "libzip in another ledger file" ledger_date.c '#include <zip.h>' "<zip.h> outside docx ledger_xlsx"
+case_ "libxml2 outside docx and ledger_xlsx" render.c '#include <libxml/tree.h>' "<libxml/> outside docx ledger_xlsx"
 case_ "a module's file includes another adapter" net_imap.c '#include "mime.h"' "adapter $T/d/net_imap.c includes adapter mime.h"
 # A module's own files share its owner's rights: store_x.c may use sqlite3.
 rm -rf "$T/d"; cp -r daemon "$T/d"

@@ -75,9 +75,10 @@ owner openssl/ sign
 owner jansson.h ledger smsparam "channels/*"
 owner csv.h ledger
 owner iconv.h ledger mime
-# libzip: the report's .docx and bundle (docx), the Excel workbooks
-# (ledger_xlsx*.c).
+# libzip and libxml2: the report's .docx and bundle (docx), the Excel
+# workbooks (ledger_xlsx*.c).
 owner zip.h docx ledger_xlsx
+owner libxml/ docx ledger_xlsx
 # No hidden process state: only the two entry points touch the environment
 # or the process's time zone (STYLE.md section 6).
 hits=$(grep -l -E '\b(setenv|unsetenv|putenv|tzset|localtime_r|localtime|mktime)[[:space:]]*\(' "$D"/*.c "$D"/channels/*.c 2>/dev/null | grep -v -E "/(dutyd|dutyctl)\.c$")
