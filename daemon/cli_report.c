@@ -166,8 +166,8 @@ bundle_evidence(struct cli *c, struct docx_pkg *pkg)
 			    l.v[i].name, l.v[i].hash, g->evidence_dir);
 		else if (sign_sha256_hex(data, len, hex, &err) < 0 ||
 		    strcmp(hex, l.v[i].hash) != 0)
-			r = cli_fail(EX_IOERR, _("%s: evidence file %s in %s is "
-			    "damaged (its content no longer has that hash)"),
+			r = cli_fail(EX_IOERR, _("%s: evidence file %s in %s "
+			    "is damaged (its content no longer has that hash)"),
 			    l.v[i].code, l.v[i].hash, g->evidence_dir);
 		else {
 			name = evidence_path(pkg, &l.v[i]);

@@ -1,8 +1,9 @@
 /*
  * docx: zip packages in memory (a Word template and the report made from
- * it, the report bundle) on top of libzip, the only module that includes
- * <zip.h> (with the Excel code in ledger_xlsx*.c), and the preparation of
- * a Word template's word/document.xml for the mustache renderer: tags that
+ * it, the report bundle) on top of libzip, and the preparation of a Word
+ * template's word/document.xml with libxml2 for the mustache renderer
+ * (with the Excel code in ledger_xlsx*.c, the only module that includes
+ * <zip.h> and <libxml/...>): tags that
  * Word or WPS split across runs ({{ in one <w:r>, the name in the next)
  * are joined into the first run, and a paragraph holding nothing but a
  * section tag ({{#problems}}, {{/problems}}) becomes that bare tag, so a
@@ -54,7 +55,8 @@ int	docx_pkg_read(const void *data, size_t len, struct docx_pkg *out,
 
 /*
  * Zip `pkg` (deflated, names in UTF-8, each part dated `mtime`, Unix
- * seconds, mode 0600 when unzipped on Unix) into `out`, which this initialises (the caller clears it).
+ * seconds, mode 0600 when unzipped on Unix) into `out`, which this
+ * initialises (the caller clears it).
  * 0, or -1 with DERR_SYS (libzip's sentence).
  */
 int	docx_pkg_zip(const struct docx_pkg *, int64_t mtime, struct buf *out,

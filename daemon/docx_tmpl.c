@@ -21,7 +21,8 @@
 
 /* libxml2's strings are unsigned char. */
 #define XC(s)	((const xmlChar *)(s))
-#define W_NS	"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#define W_NS \
+	"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 /* One paragraph (<w:p>): its <w:t> elements and their text, joined. */
 struct para {
@@ -30,9 +31,9 @@ struct para {
 	size_t		 nsegs;
 	char		*text;
 	size_t		 len;
-	size_t		*owner;		/* segment of each byte of text */
+	size_t		*owner;		/* each byte's segment */
 	int		 number;	/* 1-based, for messages */
-	bool		 alone;		/* a section tag alone: becomes it */
+	bool		 alone;		/* only a section tag */
 	size_t		 tag_a, tag_b;	/* that tag in text */
 };
 
@@ -255,8 +256,8 @@ outer_track(struct outer *o, const struct para *p, const struct tag *t,
 			return para_fail(p, err, _("a section closes here that "
 			    "was never opened: "), t->name);
 		if (strcmp(o->v[--o->n].name, t->name) != 0)
-			return para_fail(p, err, _("this closes another section "
-			    "than the one open: "), t->name);
+			return para_fail(p, err, _("this closes another "
+			    "section than the one open: "), t->name);
 	}
 	return 0;
 }
@@ -373,8 +374,8 @@ docx_template_prepare(const char *xml, size_t len, struct buf *out,
 	xmlFreeParserCtxt(ctx);
 	if ((r = doc_prepare(doc, err)) == 0) {
 		xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-		buf_append(out, mem ? (const char *)mem : "", mem ? (size_t)size :
-		    0, NULL);
+		if (mem != NULL)
+			buf_append(out, (const char *)mem, (size_t)size, NULL);
 		xmlFree(mem);
 	}
 	xmlFreeDoc(doc);

@@ -204,7 +204,8 @@ static struct rval *
 report_context(struct store *st, const struct cfg *cfg,
     const struct cal *cal, int32_t as_of, struct derr *err)
 {
-	struct store_filter		 f = { NULL, NULL, -1, DAY_NONE, false };
+	struct store_filter		 f = { NULL, NULL, -1, DAY_NONE,
+					    false };
 	struct measure_list		 l = { 0 };
 	struct store_evidence_list	 ev = { 0 };
 	struct report_sums		 s = { 0 };
@@ -265,8 +266,8 @@ report_docx(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	int			 r;
 
 	if ((doc = docx_pkg_get(pkg, "word/document.xml")) == NULL)
-		return derr_set(err, DERR_INPUT, false, _("no word/document.xml "
-		    "in it: not a Word document"));
+		return derr_set(err, DERR_INPUT, false, _("no word/document."
+		    "xml in it: not a Word document"));
 	if (docx_template_prepare(doc->data, doc->len, &tmpl, err) < 0)
 		return -1;
 	if ((ctx = report_context(st, cfg, cal, as_of, err)) == NULL) {
