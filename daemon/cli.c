@@ -239,8 +239,8 @@ static const struct cli_opt cli_opts[] = {
 	{ "approved-by", required_argument, 'A' },
 	{ "file", required_argument, 'W' },
 	{ "as-of", required_argument, 'Q' },
-	{ "docx", required_argument, 'Z' },
-	{ "bundle", required_argument, 'G' },
+	{ "docx", required_argument, 'K' },
+	{ "bundle", required_argument, 'U' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -398,7 +398,7 @@ set_option(int code, const char *v, struct cli_args *a)
 		['n'] = &a->note, ['p'] = &a->period, ['u'] = &a->to,
 		['F'] = &a->from, ['S'] = &a->subject,
 		['A'] = &a->approved_by, ['Q'] = &a->as_of,
-		['Z'] = &a->docx, ['G'] = &a->bundle,
+		['K'] = &a->docx, ['U'] = &a->bundle,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,
