@@ -46,6 +46,7 @@ struct cli_args {
 	const char	*from, *subject;	/* feedback add */
 	const char	*approved_by;		/* item extend */
 	const char	*as_of;			/* report */
+	const char	*docx, *bundle;		/* report */
 	struct strv	 files;			/* --file, each time given */
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */
@@ -73,6 +74,8 @@ struct cli_cmd {
 
 extern const struct cli_cmd	cli_item_cmds[];
 extern const size_t		cli_item_ncmds;
+extern const struct cli_cmd	cli_report_cmds[];
+extern const size_t		cli_report_ncmds;
 extern const struct cli_cmd	cli_duty_cmds[];
 extern const size_t		cli_duty_ncmds;
 extern const struct cli_cmd	cli_feedback_cmds[];

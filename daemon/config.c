@@ -1013,6 +1013,7 @@ static const struct field report_tab[] = {
 	S("signature", put_str, T, signature, NULL, false),
 	S("phone", put_str, T, phone, NULL, false),
 	S("email", put_email, T, email, NULL, false),
+	S("docx_template", put_path, T, docx_template, NULL, false),
 	END
 };
 #undef T
@@ -1610,6 +1611,9 @@ check_general(struct ld *ld, struct cfg *cfg)
 	/* Evidence files live beside the database unless told otherwise. */
 	if (g->evidence_dir == NULL && g->database != NULL)
 		g->evidence_dir = evidence_default(g->database);
+	if (cfg->report.docx_template == NULL && g->templates != NULL)
+		cfg->report.docx_template = xasprintf("%s/report.docx",
+		    g->templates);
 	if (g->nholidays > 1)
 		qsort(g->holidays, g->nholidays, sizeof(int32_t), day_asc);
 	if (g->nworkdays > 1)
@@ -1942,7 +1946,7 @@ sections_clear(struct cfg *c)
 		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
 		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
-		&c->report.phone, &c->report.email
+		&c->report.phone, &c->report.email, &c->report.docx_template
 	};
 
 	strs_free(strs, sizeof(strs) / sizeof(strs[0]));

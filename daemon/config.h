@@ -188,6 +188,7 @@ struct cfg_report {
 	char		*signature;	/* 落款; NULL: general.office */
 	char		*phone;		/* the public's channels, NULL if none */
 	char		*email;
+	char		*docx_template;	/* default: general.templates/report.docx */
 };
 
 struct cfg {

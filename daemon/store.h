@@ -129,6 +129,16 @@ int	store_evidence_add(struct store *, const char *code,
 	    const struct store_evidence *, size_t n, const char *close_text,
 	    const char *who, int64_t now, struct derr *);
 
+/*
+ * Remove file `hash` from measure `code`, with its audit row (the file's
+ * name, `reason`, `who`), in one transaction.  *still_used is set to how
+ * many measures still hold the same file (0: its bytes may be deleted).
+ * 1 removed, 0 the measure has no such file, -1 (DERR_DB).
+ */
+int	store_evidence_remove(struct store *, const char *code,
+	    const char *hash, const char *reason, const char *who,
+	    int64_t now, int *still_used, struct derr *);
+
 /* The evidence files of measure `code` and/or with `hash` (NULL: any). */
 int	store_evidence_list(struct store *, const char *code,
 	    const char *hash, struct store_evidence_list *, struct derr *);
