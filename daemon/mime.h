@@ -30,6 +30,8 @@ struct mime_out {
 	const char	*text;		/* text/plain body, required */
 	const char	*html;		/* text/html body, NULL: text only */
 	const char	*message_id;	/* "left@right", no <> */
+	const char	*reply_to;	/* Reply-To address, may be NULL */
+	const char	*token;		/* X-Dutyd-Token: [A-Z2-7]+, or NULL */
 	int64_t		 date;		/* Unix seconds */
 	int		 utc_offset;	/* minutes east of UTC, for Date: */
 	bool		 lf;		/* LF line ends (maildir), else CRLF */

@@ -325,6 +325,7 @@ struct outbox_row {
 	int64_t			 sent_at;
 	char			*last_error;
 	char			*provider_id;
+	char			*reply_token;	/* queued with it, or NULL */
 };
 void	outbox_row_clear(struct outbox_row *);
 
@@ -632,5 +633,33 @@ int	store_backup(struct store *, const char *dest, bool force,
 int	store_lock(const char *db, struct derr *);
 /* Is a daemon holding `db`.lock? 1 yes (*pid, 0 if unknown), 0 no, -1. */
 int	store_lock_owner(const char *db, long *pid, struct derr *);
+
+/* ---- replies by email (store_reply.c) ------------------------------ */
+
+/* A token a sent email carried (migration 010). */
+struct reply_token {
+	char		*token;		/* SIGN_TOKEN_LEN upper-case base32 */
+	char		*message_id;	/* of the email that carried it */
+	char		*kind;		/* "reminder" or "approval" */
+	char		*person;	/* whom it went to */
+	char		*items;		/* measure ids "12,15" */
+	int64_t		 request_id;	/* approval: the reply asked about */
+	int64_t		 created_at;
+};
+void	reply_token_clear(struct reply_token *);
+
+/*
+ * Record the token of an email being queued, in the caller's transaction
+ * (outbox_enqueue's).  A token already there is kept.  0 or -1 (DERR_DB).
+ */
+int	store_reply_token_add(struct store *, const struct reply_token *,
+	    struct derr *);
+/*
+ * The token `token` (any case), else (token NULL or unknown) the token
+ * of the email whose Message-ID is `message_id` (NULL: none).
+ * 1 found (`out` filled), 0 absent, -1 DERR_DB.
+ */
+int	store_reply_token_get(struct store *, const char *token,
+	    const char *message_id, struct reply_token *out, struct derr *);
 
 #endif
