@@ -34,7 +34,15 @@ CREATE TABLE reply (
 	reason		TEXT,			-- why refused
 	decided_by	TEXT,
 	decided_at	INTEGER,
-	answered	INTEGER NOT NULL DEFAULT 0 CHECK (answered IN (0, 1))
+	decided_mid	TEXT,			-- the leader's reply, if by mail
+	-- What dutyd answers the sender (NULL: nothing, e.g. an
+	-- auto-reply) and whether that answer is queued yet.
+	answer_to	TEXT,			-- person key
+	answer_subject	TEXT,
+	answer_text	TEXT,
+	answered	INTEGER NOT NULL DEFAULT 0 CHECK (answered IN (0, 1)),
+	-- A pending request: whether its approver has been asked by mail.
+	asked		INTEGER NOT NULL DEFAULT 0 CHECK (asked IN (0, 1))
 ) STRICT;
 CREATE INDEX reply_measure ON reply(measure_id, status);
 CREATE INDEX reply_received ON reply(received_at);
