@@ -883,3 +883,17 @@ outbox_enqueue_email(struct store *st, const struct cfg *cfg,
 	free(row.message);
 	return r;
 }
+
+/* For outbox_reply.c: the Message-ID and the built message every row gets. */
+char *
+outbox_row_message_id(const char *key, const char *from)
+{
+	return message_id(key, from);
+}
+
+void
+outbox_row_build(const struct cfg *cfg, const struct cal *cal,
+    struct outbox_row *row)
+{
+	email_message(cfg, cal, row);
+}

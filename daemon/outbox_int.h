@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "err.h"
 #include "model.h"
@@ -27,5 +28,22 @@ int	outbox_reply_sign(const struct cfg_replies *, const struct notif *v,
 /* Record row's token (none: nothing) as the row is queued; 0 or -1. */
 int	outbox_reply_record(struct store *, const struct outbox_row *row,
 	    const struct notif *v, size_t n, struct derr *);
+
+/* The Message-ID of the row with `key` (caller frees), and the email of
+ * `row` built as it will go out (outbox_compose.c). */
+char	*outbox_row_message_id(const char *key, const char *from);
+void	outbox_row_build(const struct cfg *, const struct cal *,
+	    struct outbox_row *row);
+
+/*
+ * The core of the two above for any answerable email: sign `row` for
+ * the measure ids `items` ("12,15"), and record the token as `kind`
+ * ("reminder", "approval" with the reply `request_id` it asks about).
+ */
+int	outbox_reply_sign_items(const struct cfg_replies *, const char *items,
+	    struct outbox_row *row, struct derr *);
+int	outbox_reply_record_items(struct store *, const struct outbox_row *row,
+	    const char *kind, const char *items, int64_t request_id,
+	    struct derr *);
 
 #endif
