@@ -264,4 +264,34 @@ $PY "$TOP/tests/integration/mailcheck.py" --body "$d" > "$T/w.txt"
 expect_in "the officer is told of the new deadline" "时限已调整为2027-01-15" \
     "$T/w.txt"
 
+# --- replies.require_dkim: the receiving server's word ---------------------
+sed -i 's/max_attachment = 65536; };/max_attachment = 65536; require_dkim = true; };/' "$T/d.conf"
+$C check-config > "$T/dk0.out" 2>&1
+expect_in "require_dkim needs authserv_id" \
+    "replies.require_dkim: needs replies.authserv_id" "$T/dk0.out"
+sed -i 's/require_dkim = true; };/require_dkim = true; authserv_id = "mx.example.org"; };/' "$T/d.conf"
+mail 20 --from zhangwei@example.org --subject "Re: $SZ" --message-id d1@x \
+    --body "八-三 进展：无签名"
+run "2026-12-04 10:00" dk1
+expect_eq "no Authentication-Results: refused" "refused|dkim" \
+    "$(q "select status, reason from reply order by id desc limit 1")"
+mail 21 --from zhangwei@example.org --subject "Re: $SZ" --message-id d2@x \
+    --header "Authentication-Results: mx.evil.example; dkim=pass header.d=example.org" \
+    --body "八-三 进展：别人的服务器说通过"
+run "2026-12-04 11:00" dk2
+expect_eq "another server's Authentication-Results: refused" "refused|dkim" \
+    "$(q "select status, reason from reply order by id desc limit 1")"
+mail 22 --from zhangwei@example.org --subject "Re: $SZ" --message-id d3@x \
+    --header "Authentication-Results: mx.example.org; dkim=fail header.d=example.org" \
+    --body "八-三 进展：签名不对"
+run "2026-12-04 12:00" dk3
+expect_eq "dkim=fail: refused" "refused|dkim" \
+    "$(q "select status, reason from reply order by id desc limit 1")"
+mail 23 --from zhangwei@example.org --subject "Re: $SZ" --message-id d4@x \
+    --header "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=example.org; dkim=pass header.d=example.org header.s=s1" \
+    --body "八-三 进展：签名通过"
+run "2026-12-04 13:00" dk4
+expect_eq "dkim=pass for the sender's domain from our server: applied" \
+    "applied|" "$(q "select status, reason from reply order by id desc limit 1")"
+
 finish
