@@ -790,6 +790,7 @@ digest_build(struct store *st, const struct digest_in *in, const char *to,
 	duty_part(in, today, ctx);
 	if (ledger_part(st, in, today, ctx, err) == 0 &&
 	    feedback_part(st, in, today, ctx, err) == 0 &&
+	    digest_reply_part(st, in, ctx, err) == 0 &&
 	    delivery_part(st, in, ctx, err) == 0 &&
 	    render_part(in->cfg, "digest.subject.txt", ctx, RENDER_NONE,
 	    &msg->subject, err) == 0 &&

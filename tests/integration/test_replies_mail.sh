@@ -122,6 +122,11 @@ run "2026-11-30 10:30" tick3
 expect_in "the request is pending" "1 request(s) pending" "$T/tick3.log"
 $C reply list --status pending > "$T/pending.out" 2>&1
 expect_in "reply list shows it pending" "pending (待认定)" "$T/pending.out"
+$C digest preview --text --to li > "$T/digest.txt" 2>&1
+expect_in "the digest lists what officers reported" \
+    "八-二 张伟：已召开专题会议，完成清单起草（附件1个）" "$T/digest.txt"
+expect_in "and what waits for approval" "待认定的申请1项" "$T/digest.txt"
+expect_in "with the request" "八-二 张伟申请销号：清单已印发" "$T/digest.txt"
 expect_eq "the measure is still open" "open" \
     "$(q "select status from measure where code = '八-二'")"
 ask=$(sent_to lina@example.org)
