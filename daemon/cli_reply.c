@@ -120,8 +120,8 @@ decide(struct cli *c, struct cli_args *a, bool approve)
 	if (!approve && (a->reason == NULL || a->reason[0] == '\0'))
 		return cli_fail(EX_USAGE, _("item reject: give the reason with "
 		    "--reason"));
-	if (a->reason != NULL && cli_check_text("reason", a->reason) != 0)
-		return EX_USAGE;
+	if (a->reason != NULL && (r = cli_check_text("reason", a->reason)) != 0)
+		return r;
 	if ((r = pending_of(c, a->argv[0], &id)) != 0)
 		return r;
 	r = reply_decide(c->store, c->cfg, id, approve, a->reason, c->who,
