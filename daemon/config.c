@@ -1501,6 +1501,9 @@ check_mailbox(struct ld *ld, struct cfg *cfg)
 		check_needed(ld, "mailbox", keys, vals);
 	if (cfg->replies.enabled)
 		check_needed(ld, "replies", rkeys, rvals);
+	if (cfg->replies.enabled && !cfg->mailbox.enabled)
+		ld_bad_path(ld, "replies.enabled", "needs the mailbox section "
+		    "enabled: dutyd reads the answers there");
 	if (cfg->replies.enabled && cfg->replies.require_dkim &&
 	    cfg->replies.authserv_id == NULL)
 		ld_bad_path(ld, "replies.require_dkim", "needs "

@@ -241,6 +241,28 @@ check_officer(struct ans *a, struct derr *err)
 	return 0;
 }
 
+/* A leader's 同意 / 不同意 on a request that still waits for it. */
+static int
+check_approver(struct ans *a, struct derr *err)
+{
+	struct reply_row	 req;
+	int			 r;
+
+	if (a->line.verb != REPLY_APPROVE && a->line.verb != REPLY_REJECT)
+		return refuse(a, "unparsed");
+	if (which_measure(a, err) < 0)
+		return -1;
+	if (a->why != NULL)
+		return 0;
+	if ((r = store_reply_get(a->st, a->tok.request_id, &req, err)) < 0)
+		return -1;
+	if (r == 0 || strcmp(req.status, "pending") != 0)
+		refuse(a, "decided-already");
+	if (r > 0)
+		reply_row_clear(&req);
+	return 0;
+}
+
 /* Every check in order; the first that fails names the refusal. */
 static int
 check(struct ans *a, bool headers_only, struct derr *err)
@@ -273,8 +295,7 @@ check(struct ans *a, bool headers_only, struct derr *err)
 	if (reply_parse(a->rp.text, &a->line) < 0)
 		return refuse(a, "unparsed");
 	if (strcmp(a->tok.kind, "approval") == 0)
-		return a->line.verb == REPLY_APPROVE ||
-		    a->line.verb == REPLY_REJECT ? 0 : refuse(a, "unparsed");
+		return check_approver(a, err);
 	return check_officer(a, err);
 }
 

@@ -4,11 +4,18 @@
 # X-Dutyd-Token header, tells the officer how to answer, and the token is
 # recorded for the poller; without replies nothing changes.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dovecot.sh"
 
 NOW="2026-11-30 09:30"		# a Monday
 pretend "$NOW"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/replies.key"
 chmod 600 "$T/replies.key"
+printf 'secret-pw\n' > "$T/imap.pass"
+chmod 600 "$T/imap.pass"
+IP=$(free_port)
+start_dovecot "$T/dc" "$IP"
+MB="mailbox = { enabled = true; url = \"imap://127.0.0.1:$IP/INBOX\";
+	username = \"feedback\"; password_file = \"$T/imap.pass\"; };"
 
 conf() { # conf NAME [replies settings]
 	cat > "$T/$1.conf" <<CONF
@@ -50,8 +57,8 @@ expect_in "the old footer stays" "（本邮件由系统自动发送，请勿直�
     "$T/plain.txt"
 
 # --- with replies ----------------------------------------------------------
-conf on "replies = { enabled = true; address = \"duty+reply@example.org\";
-	key_file = \"$T/replies.key\"; };"
+conf on "$MB replies = { enabled = true;
+	address = \"duty+reply@example.org\"; key_file = \"$T/replies.key\"; };"
 ledger on
 $DUTYCTL -c "$T/on.conf" check-config > "$T/check.out" 2>&1
 expect_eq "check-config accepts the replies section" 0 $?
@@ -83,8 +90,8 @@ expect_eq "the leader's escalation has a token of its own" 1 \
 
 # A key file others can read is refused, as for every secret.
 chmod 644 "$T/replies.key"
-conf bad "replies = { enabled = true; address = \"duty+reply@example.org\";
-	key_file = \"$T/replies.key\"; };"
+conf bad "$MB replies = { enabled = true;
+	address = \"duty+reply@example.org\"; key_file = \"$T/replies.key\"; };"
 ledger bad
 $DUTYD -c "$T/bad.conf" --once --now "$NOW" > "$T/bad.log" 2>&1
 expect_in "a readable key file is refused with the fix" "chmod 600" \
@@ -94,5 +101,7 @@ conf miss "replies = { enabled = true; };"
 $DUTYCTL -c "$T/miss.conf" check-config > "$T/miss.out" 2>&1
 expect_eq "replies without address and key_file is a config error" 78 $?
 expect_in "and says which setting" "replies.address: required when replies.enabled is true" "$T/miss.out"
+expect_in "replies need the mailbox to read the answers" \
+    "replies.enabled: needs the mailbox section enabled" "$T/miss.out"
 
 finish

@@ -259,8 +259,16 @@ expect_eq "nothing left to approve" 65 $?
 mail 12 --from wangfang@example.org --subject "Re: 提醒 [#$TW]" \
     --message-id r12@x --body "申请延期至2027-01-15：资金已协调，需要施工期"
 run "2026-12-03 13:00" tick12
+ask2=$(sent_to lina@example.org)
+TL2=$(sed -n 's/^X-Dutyd-Token: \([A-Z2-7]*\)\r*$/\1/p' "$ask2")
 $C item approve 九-一 > "$T/app.out" 2>&1
 expect_in "item approve" "request approved" "$T/app.out"
+mail 13 --from lina@example.org --subject "Re: 【待认定】 [#$TL2]" \
+    --message-id r13@leader.example --body "不同意：还要再看看"
+run "2026-12-03 13:30" tick13b
+expect_eq "a 不同意 after the office approved changes nothing" \
+    "refused|decided-already" \
+    "$(q "select status, reason from reply order by id desc limit 1")"
 expect_eq "the deadline moved" "2027-01-15" \
     "$(q "select deadline from measure where code = '九-一'")"
 run "2026-12-03 14:00" tick13
