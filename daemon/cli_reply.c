@@ -149,6 +149,27 @@ item_reject(struct cli *c, struct cli_args *a)
 	return decide(c, a, false);
 }
 
+void
+cli_reply_show(const struct cli *c, const char *code)
+{
+	struct reply_filter	 f = { .code = code };
+	struct reply_list	 l = { 0 };
+	struct derr		 err = { 0 };
+	size_t			 i;
+
+	if (!c->cfg->replies.enabled)
+		return;
+	if (store_reply_list(c->store, &f, &l, &err) < 0) {
+		(void)cli_fail_err(&err);	/* the rest was shown */
+		return;
+	}
+	if (l.n > 0)
+		printf(_("Replies by email:\n"));
+	for (i = 0; i < l.n; i++)
+		print_row(c, &l.v[i]);
+	reply_list_clear(&l);
+}
+
 const struct cli_cmd cli_reply_cmds[] = {
 	{ "item", "approve", item_approve, "", "CODE",
 	    N_("approve the 销号 or 延期 an officer asked for by email") },

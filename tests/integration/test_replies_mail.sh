@@ -127,6 +127,9 @@ expect_in "the digest lists what officers reported" \
     "八-二 张伟：已召开专题会议，完成清单起草（附件1个）" "$T/digest.txt"
 expect_in "and what waits for approval" "待认定的申请1项" "$T/digest.txt"
 expect_in "with the request" "八-二 张伟申请销号：清单已印发" "$T/digest.txt"
+$C item show 八-二 > "$T/show2.out" 2>&1
+expect_in "item show lists the pending request" "pending (待认定)" "$T/show2.out"
+expect_in "and the progress note" "已召开专题会议，完成清单起草" "$T/show2.out"
 expect_eq "the measure is still open" "open" \
     "$(q "select status from measure where code = '八-二'")"
 ask=$(sent_to lina@example.org)
