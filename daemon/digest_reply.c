@@ -45,8 +45,6 @@ reply_value(const struct digest_in *in, const struct reply_row *r,
 	rval_map_set_str(v, "person", p != NULL ? p->name : r->person);
 	rval_map_set_str(v, "text", r->text ? r->text : "");
 	rval_map_set_int(v, "files", r->nfiles);
-	rval_map_set_str(v, "what", strcmp(r->verb, "done") == 0 ? "销号" :
-	    "延期");
 	rval_map_set_str(v, "deadline", day_format(r->new_deadline, d));
 	rval_map_set_bool(v, "extend", strcmp(r->verb, "extend") == 0);
 }
