@@ -236,7 +236,20 @@ $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	    tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	    -l:libetpan.so.20 $(shell pkg-config --libs gnutls) -lpthread
 
-FUZZ_TARGETS = mime imap
+# An officer's answer by email: its MIME, then its first line.
+FUZZ_REPLY_SRC = daemon/mime.c daemon/mime_parse.c daemon/mime_charset.c \
+	daemon/mime_reply.c daemon/reply_parse.c daemon/model.c \
+	daemon/model_reply.c daemon/util.c daemon/err.c daemon/log.c
+$(B)/fuzz/fuzz_reply: tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -Idaemon \
+	    $(shell pkg-config --cflags gmime-3.0 uchardet) -o $@ \
+	    tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC) \
+	    $(shell pkg-config --libs gmime-3.0 uchardet)
+
+FUZZ_TARGETS = mime imap reply
 
 fuzz: deps
 	$(MAKE) --no-print-directory fuzz-run

@@ -255,6 +255,7 @@ static const struct {
 	{ cli_feedback_cmds, &cli_feedback_ncmds },
 	{ cli_digest_cmds, &cli_digest_ncmds },
 	{ cli_admin_cmds, &cli_admin_ncmds },
+	{ cli_reply_cmds, &cli_reply_ncmds },
 };
 #define CLI_NGROUPS	(sizeof(cli_groups) / sizeof(cli_groups[0]))
 

@@ -84,6 +84,11 @@ extern const struct cli_cmd	cli_digest_cmds[];
 extern const size_t		cli_digest_ncmds;
 extern const struct cli_cmd	cli_admin_cmds[];
 extern const size_t		cli_admin_ncmds;
+extern const struct cli_cmd	cli_reply_cmds[];
+extern const size_t		cli_reply_ncmds;
+/* item show: what the officers reported on measure `code` by email, and
+ * a request waiting for approval (cli_reply.c). */
+void	cli_reply_show(const struct cli *, const char *code);
 
 /* Log "dutyctl: MSG" (through the logger, so no byte forges a line). */
 int	cli_fail(int code, const char *fmt, ...)

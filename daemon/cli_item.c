@@ -179,6 +179,7 @@ print_measure(const struct cli *c, const struct measure *m)
 		    day_format(m->extended_from, d), m->extension_reason ?
 		    m->extension_reason : "-");
 	print_files(c, m->code);
+	cli_reply_show(c, m->code);
 }
 
 static int

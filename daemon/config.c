@@ -980,6 +980,19 @@ static const struct field mailbox_tab[] = {
 };
 #undef T
 
+#define T	struct cfg_replies
+static const struct field replies_tab[] = {
+	BOOL("enabled", T, enabled, "false"),
+	S("address", put_email, T, address, NULL, false),
+	S("key_file", put_secret, T, key_file, NULL, false),
+	BOOL("require_dkim", T, require_dkim, "false"),
+	S("authserv_id", put_str, T, authserv_id, NULL, false),
+	I("max_attachment", T, max_attachment, 1024, 100 * 1024 * 1024,
+	    "10485760"),
+	END
+};
+#undef T
+
 #define T	struct cfg_duty
 static const struct field duty_tab[] = {
 	S("id", put_key, T, id, NULL, true),
@@ -1031,6 +1044,7 @@ static const struct field root_tab[] = {
 	GROUP("sms", sms, sms_tab),
 	LIST("im", im, nim, im_tab, struct cfg_im),
 	GROUP("mailbox", mailbox, mailbox_tab),
+	GROUP("replies", replies, replies_tab),
 	LIST("duties", duties, nduties, duty_tab, struct cfg_duty),
 	GROUP("digest", digest, digest_tab),
 	GROUP("report", report, report_tab),
@@ -1512,8 +1526,21 @@ check_mailbox(struct ld *ld, struct cfg *cfg)
 	void	*vals[] = { &cfg->mailbox.url, &cfg->mailbox.username,
 	    &cfg->mailbox.password_file };
 
+	static const char *const rkeys[] = { "address", "key_file", NULL };
+	void	*rvals[] = { &cfg->replies.address, &cfg->replies.key_file };
+
 	if (cfg->mailbox.enabled)
 		check_needed(ld, "mailbox", keys, vals);
+	if (cfg->replies.enabled)
+		check_needed(ld, "replies", rkeys, rvals);
+	if (cfg->replies.enabled && !cfg->mailbox.enabled)
+		ld_bad_path(ld, "replies.enabled", "needs the mailbox section "
+		    "enabled: dutyd reads the answers there");
+	if (cfg->replies.enabled && cfg->replies.require_dkim &&
+	    cfg->replies.authserv_id == NULL)
+		ld_bad_path(ld, "replies.require_dkim", "needs "
+		    "replies.authserv_id: the receiving server whose "
+		    "Authentication-Results to trust");
 }
 
 static void
@@ -1946,7 +1973,9 @@ sections_clear(struct cfg *c)
 		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
 		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
-		&c->report.phone, &c->report.email, &c->report.docx_template
+		&c->report.phone, &c->report.email, &c->report.docx_template,
+		&c->replies.address,
+		&c->replies.key_file, &c->replies.authserv_id
 	};
 
 	strs_free(strs, sizeof(strs) / sizeof(strs[0]));

@@ -154,6 +154,20 @@ struct cfg_mailbox {
 	int		 answer_days;	/* working days to answer (15) */
 };
 
+/*
+ * Officers answer reminders by email (issue 18): reminders carry a
+ * Reply-To and a token, an HMAC under the key in key_file.
+ */
+struct cfg_replies {
+	bool		 enabled;
+	char		*address;	/* Reply-To: a replies mailbox, or the
+					 * feedback mailbox with a +tag */
+	char		*key_file;	/* secret, mode 0600 */
+	bool		 require_dkim;
+	char		*authserv_id;	/* trusted Authentication-Results */
+	int		 max_attachment; /* bytes per attachment */
+};
+
 enum cfg_period {
 	CFG_PERIOD_MONTH,
 	CFG_PERIOD_QUARTER,
@@ -204,6 +218,7 @@ struct cfg {
 	struct cfg_im		*im;
 	size_t			 nim;
 	struct cfg_mailbox	 mailbox;
+	struct cfg_replies	 replies;
 	struct cfg_duty		*duties;
 	size_t			 nduties;
 	struct cfg_digest	 digest;

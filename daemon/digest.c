@@ -794,6 +794,7 @@ digest_context(struct store *st, const struct digest_in *in, const char *to,
 	duty_part(in, today, ctx);
 	if (ledger_part(st, in, today, ctx, err) < 0 ||
 	    feedback_part(st, in, today, ctx, err) < 0 ||
+	    digest_reply_part(st, in, ctx, err) < 0 ||
 	    delivery_part(st, in, ctx, err) < 0)
 		return -1;
 	return 0;

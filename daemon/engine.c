@@ -6,6 +6,7 @@
 
 #include "calendar.h"
 #include "digest.h"
+#include "engine_int.h"
 #include "gather.h"
 #include "channels/im.h"
 #include "channels/maildir.h"
@@ -383,6 +384,7 @@ plan_enqueue(struct engine *e, int64_t now, int64_t *next_plan,
 
 	if (store_measure_scan(e->store, snap_row, &c, err) < 0 ||
 	    snap_feedback(e, &snap, err) < 0 ||
+	    engine_reply_hold(e->store, e->cfg, &snap, err) < 0 ||
 	    gather_duties(e->store, e->cfg, e->cal, now, true, &snap, err) < 0) {
 		plan_snapshot_clear(&snap);
 		return -1;
@@ -446,6 +448,7 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 {
 	struct mailbox_opts	 o;
 	struct mailbox_stats	 st;
+	struct engine_reply_ctx	 rc = { .store = e->store, .cfg = e->cfg };
 	int64_t			 at;
 
 	if (!e->cfg->mailbox.enabled || e->opts.dry_run_dir != NULL)
@@ -459,10 +462,15 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	o.stop = e->opts.stop;
 	o.alive = e->opts.alive;
 	o.stopctx = e->opts.stopctx;
+	if (e->cfg->replies.enabled) {
+		o.reply = engine_reply_hook;
+		o.replyctx = &rc;
+	}
 	memset(&st, 0, sizeof(st));
 	if (mailbox_poll(e->store, &o, now, &st, err) < 0 ||
 	    mailbox_next(e->store, o.cfg, now, &at, err) < 0)
 		return -1;
+	engine_reply_log(&rc.stats);
 	e->poll_failed = st.failed;
 	if (at < *next)
 		*next = at <= now ? now + 1 : at;
@@ -605,6 +613,14 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 	if (mailbox_tick(e, now, next, &err) < 0 ||
 	    (r = digest_tick(e, now, next, &err)) < 0)
 		goto fail;
+	if (e->opts.dry_run_dir == NULL) {
+		int q = engine_replies_queue(e->store, e->cfg, e->cal, now,
+		    &err);
+
+		if (q < 0)
+			goto fail;
+		r += q;
+	}
 	if (r > 0) {
 		memset(&st, 0, sizeof(st));
 		if (drain(e, now, &st, &err) < 0)

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mime.h"
+#include "outbox_int.h"
 #include "render.h"
 #include "smsparam.h"
 
@@ -402,6 +403,8 @@ email_message(const struct cfg *cfg, const struct cal *cal,
 	m.text = row->body_text;
 	m.html = row->body_html;
 	m.message_id = row->message_id;
+	m.reply_to = row->reply_token ? cfg->replies.address : NULL;
+	m.token = row->reply_token;
 	m.date = row->created_at;
 	m.utc_offset = cal_utc_offset(cal, row->created_at);
 	buf_init(&b, OUTBOX_TEXT_MAX * 4);
@@ -438,10 +441,13 @@ group_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	row->message_id = message_id(row->key, cfg->smtp.from);
 	row->created_at = now;
 	row->next_attempt_at = now;
+	rval_map_set_bool(ctx, "replies", cfg->replies.enabled);
 	if (group_context(st, cfg, cal, g, now, ctx, err) == 0)
 		r = g->v[0].channel == CFG_CH_SMS ? sms_parts(cfg, g, ctx, row,
 		    err) : email_parts(cfg, ctx, row, err);
 	rval_free(ctx);
+	if (r == 0 && g->v[0].channel == CFG_CH_EMAIL && cfg->replies.enabled)
+		r = outbox_reply_sign(&cfg->replies, g->v, g->n, row, err);
 	if (r == 0 && g->v[0].channel == CFG_CH_EMAIL)
 		email_message(cfg, cal, row);
 	return r;
@@ -488,6 +494,10 @@ enqueue_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
 
 	if (group_row(st, cfg, cal, g, now, &row, err) < 0 ||
 	    (r = store_outbox_insert(st, &row, &id, err)) < 0) {
+		outbox_row_clear(&row);
+		return -1;
+	}
+	if (r > 0 && outbox_reply_record(st, &row, g->v, g->n, err) < 0) {
 		outbox_row_clear(&row);
 		return -1;
 	}
@@ -911,4 +921,18 @@ outbox_enqueue_robot(struct store *st, const struct cfg *cfg,
 	free(row.person);
 	free(row.message_id);
 	return r;
+}
+
+/* For outbox_reply.c: the Message-ID and the built message every row gets. */
+char *
+outbox_row_message_id(const char *key, const char *from)
+{
+	return message_id(key, from);
+}
+
+void
+outbox_row_build(const struct cfg *cfg, const struct cal *cal,
+    struct outbox_row *row)
+{
+	email_message(cfg, cal, row);
 }

@@ -13,7 +13,7 @@ layer() {
 	err|log|util|model|journal|i18n) echo 0 ;;
 	config) echo 1 ;;
 	calendar|store|render|mime|net|sign|evidence|smsparam|docx|channels/*) echo 2 ;;
-	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;
+	plan|outbox|mailbox|digest|report|ledger|reply) echo 3 ;;
 	engine|cli|gather|dutyd|dutyctl) echo 4 ;;
 	*) echo 9 ;;
 	esac
