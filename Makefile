@@ -247,7 +247,8 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # also runs it for FUZZ_TIME seconds on tests/fuzz/corpus/csv, with the
 # words of Chinese deadlines in tests/fuzz/csv.dict; crashing inputs land
 # in $(B)/fuzz/csv-* and belong in the corpus once fixed.
-FUZZ_CSV_SRC = daemon/ledger.c daemon/ledger_date.c daemon/config.c \
+FUZZ_CSV_SRC = daemon/ledger_csv.c daemon/ledger_rows.c \
+	daemon/ledger_export.c daemon/ledger_date.c daemon/config.c \
 	daemon/model.c daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c $(FUZZ_CSV_SRC)
 	@mkdir -p $(dir $@)
