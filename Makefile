@@ -8,6 +8,8 @@ SAN	?=
 
 PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd \
 	  gnutls uchardet
+# The ledger's Excel workbooks (daemon/ledger_xlsx.c, ledger_xlsxw.c).
+PKGS	+= libzip libxml-2.0 xlsxwriter
 CC	?= cc
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Werror
@@ -50,6 +52,8 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime gettext chromium \
 	fonts-noto-cjk
+# Excel workbooks in and out; openpyxl reads them back in the tests.
+DEB_PKGS += libzip-dev libxml2-dev libxlsxwriter-dev python3-openpyxl
 
 # The Chinese catalog (po/zh_CN.po); dutyctl finds it beside itself in
 # $(B)/locale, or installed under $(PREFIX)/share/locale.

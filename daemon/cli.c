@@ -239,6 +239,8 @@ static const struct cli_opt cli_opts[] = {
 	{ "approved-by", required_argument, 'A' },
 	{ "file", required_argument, 'W' },
 	{ "as-of", required_argument, 'Q' },
+	{ "sheet", required_argument, 'G' },
+	{ "xlsx", no_argument, 'Z' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -395,12 +397,13 @@ set_option(int code, const char *v, struct cli_args *a)
 		['n'] = &a->note, ['p'] = &a->period, ['u'] = &a->to,
 		['F'] = &a->from, ['S'] = &a->subject,
 		['A'] = &a->approved_by, ['Q'] = &a->as_of,
+		['G'] = &a->sheet,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,
 		['a'] = &a->all, ['L'] = &a->late, ['H'] = &a->html,
 		['X'] = &a->plain, ['f'] = &a->force, ['N'] = &a->dry_run,
-		['R'] = &a->prefer_file,
+		['R'] = &a->prefer_file, ['Z'] = &a->xlsx,
 	};
 
 	if (code == 'w' || code == 'l')

@@ -79,16 +79,18 @@ decode_legacy(const char *from, const char *data, size_t len,
 	    from);
 }
 
-/* What the first bytes say a file is, when it is not text. */
+/* What the first bytes say a file is, when it is not text, and what to do. */
 static const struct {
 	const char	*magic;
 	size_t		 len;
 	const char	*what;
 } magics[] = {
-	{ "PK\x03\x04", 4, "Excel工作簿（.xlsx）或其他压缩文件" },
+	{ "PK\x03\x04", 4, "Excel工作簿（.xlsx）或其他压缩文件，不是CSV文件："
+	    LEDGER_SAVE_AS },
 	{ "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8,
-	    "旧版Excel工作簿（.xls）或其他Office文档" },
-	{ "%PDF-", 5, "PDF文件" },
+	    "旧版Excel工作簿（.xls）、设了密码的工作簿或其他Office文档，"
+	    "dutyd读不了：" LEDGER_XLS_TODO },
+	{ "%PDF-", 5, "PDF文件，不是CSV文件：" LEDGER_SAVE_AS },
 };
 
 /*
@@ -105,8 +107,8 @@ sniff(const char *data, size_t len, struct derr *err)
 	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
 		if (len >= magics[i].len &&
 		    memcmp(data, magics[i].magic, magics[i].len) == 0)
-			return derr_set(err, DERR_INPUT, false, "这是%s，不是"
-			    "CSV文件：" LEDGER_SAVE_AS, magics[i].what);
+			return derr_set(err, DERR_INPUT, false, "这是%s",
+			    magics[i].what);
 	for (i = 0; i < len; i++)
 		nul[i % 2] += data[i] == '\0';
 	big = nul[0] > nul[1] ? nul[0] : nul[1];

@@ -51,8 +51,8 @@ csv_put(struct buf *b, const char *s, bool last, struct derr *err)
 	return rc;
 }
 
-static const char *
-code_suffix(const struct measure *m)
+const char *
+ledger_code_suffix(const struct measure *m)
 {
 	size_t	 n = strlen(m->problem_code);
 
@@ -65,8 +65,8 @@ code_suffix(const struct measure *m)
  * What the 责任人 cell says for `key`: the person's name, which import
  * resolves back to the same person, else the key.
  */
-static const char *
-owner_cell(const struct cfg *cfg, const char *key)
+const char *
+ledger_owner_cell(const struct cfg *cfg, const char *key)
 {
 	const struct cfg_person	*p = cfg ? cfg_person_get(cfg, key) : NULL;
 
@@ -88,10 +88,10 @@ csv_measure(struct buf *b, const struct measure *m, const struct cfg *cfg,
 	buf_init(&owners, 0);
 	for (i = 0; i < m->owners.n; i++)
 		(void)buf_printf(&owners, NULL, "%s%s", i > 0 ? "、" : "",
-		    owner_cell(cfg, m->owners.v[i]));	/* unlimited buf */
+		    ledger_owner_cell(cfg, m->owners.v[i]));	/* unlimited buf */
 	cells[0] = m->problem_code;
 	cells[1] = m->problem_title != NULL ? m->problem_title : "";
-	cells[2] = code_suffix(m);
+	cells[2] = ledger_code_suffix(m);
 	cells[3] = m->text;
 	cells[4] = owners.data != NULL ? owners.data : "";
 	cells[5] = day_format(m->deadline, day);

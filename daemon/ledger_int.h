@@ -49,6 +49,8 @@ char	*ledger_trim(char *s);
 
 #define LEDGER_SAVE_AS	"请在Excel中“另存为”→“CSV UTF-8(逗号分隔)”，再导入" \
 			"另存的.csv文件"
+#define LEDGER_XLS_TODO	"请在Excel或WPS中“另存为”→“Excel工作簿(*.xlsx)”" \
+			"（有密码的先取消），再导入.xlsx文件"
 
 /* One row of a sheet: its cells, as UTF-8 text, and its own number. */
 struct row {
@@ -98,5 +100,14 @@ bool	ledger_csv_formula(const char *s);
 
 /* `s` without the "'" that guards a formula-like cell. */
 const char *ledger_csv_unguard(const char *s);
+
+/* A measure's code without its "<problem>-" prefix (borrowed). */
+const char *ledger_code_suffix(const struct measure *m);
+
+/*
+ * What the 责任人 cell says for person `key`: the name, which import
+ * resolves back to the same person, else the key (borrowed).
+ */
+const char *ledger_owner_cell(const struct cfg *cfg, const char *key);
 
 #endif

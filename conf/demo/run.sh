@@ -42,6 +42,8 @@ echo "--- 本期常态化工作（dutyctl -c conf/demo.conf duty status）："
 "$B/dutyctl" -c conf/demo.conf duty status
 "$B/dutyctl" -c conf/demo.conf report --html -o var/report.html
 echo "--- 整改进展情况通报（dutyctl -c conf/demo.conf report --html）：var/report.html"
+"$B/dutyctl" -c conf/demo.conf export --xlsx -o var/台账.xlsx
+echo "--- 台账（dutyctl -c conf/demo.conf export --xlsx）：var/台账.xlsx"
 
 /usr/bin/python3 tests/integration/httpd.py --port "$PORT" \
     --dir var/sms-standin --pidfile var/sms-standin.pid --provider aliyun \

@@ -691,7 +691,9 @@ test_ledger_recognises_what_is_not_csv(void **state)
 	refused("PK\x03\x04\x14\0\0\0", 8, "这是Excel工作簿（.xlsx）或其他"
 	    "压缩文件，不是CSV文件：" SAVE_AS);
 	refused("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0", 10, "这是旧版Excel"
-	    "工作簿（.xls）或其他Office文档，不是CSV文件：" SAVE_AS);
+	    "工作簿（.xls）、设了密码的工作簿或其他Office文档，dutyd读不了："
+	    "请在Excel或WPS中“另存为”→“Excel工作簿(*.xlsx)”（有密码的先取消）"
+	    "，再导入.xlsx文件");
 	refused_str("%PDF-1.4\n", "这是PDF文件，不是CSV文件：" SAVE_AS);
 	refused_str("问题编号\t序号\t整改措施\t责任人\t整改时限\n一\t1\tx\twang"
 	    "\t长期\n", "第1行：这是用制表符分隔的文本（Excel的“Unicode文本”）"
