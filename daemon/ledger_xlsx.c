@@ -47,8 +47,19 @@ struct xlsx {
 	struct rows	 rows;
 	struct merge	*mv;
 	size_t		 nm;
-	size_t		 ncells;
+	size_t		 ncells;	/* <c> elements read */
+	size_t		 slots;		/* cells held, blanks before one too */
 };
+
+/* Cells a merged range may fill in all, so no workbook makes it slow. */
+#define XLSX_FILL_BUDGET	(4u * LEDGER_XLSX_MAX_CELLS)
+
+/* A part's or sheet's name, short enough for a message. */
+static const char *
+short_name(const char *name, char out[64])
+{
+	return ledger_shorten(name, out, 64);
+}
 
 /* Parts. */
 
@@ -60,11 +71,12 @@ part_read(struct xlsx *x, const char *name, struct buf *out,
 	zip_stat_t	 st;
 	zip_file_t	*f;
 	zip_int64_t	 idx, n;
-	char		 tmp[8192];
+	char		 tmp[8192], sn[64];
 	int		 rc = 1;
 
 	if ((idx = zip_name_locate(x->zip, name, 0)) < 0)
 		return 0;
+	name = short_name(name, sn);
 	if (zip_stat_index(x->zip, (zip_uint64_t)idx, 0, &st) == 0 &&
 	    (st.valid & ZIP_STAT_SIZE) && st.size > LEDGER_XLSX_MAX_PART)
 		return derr_set(err, DERR_INPUT, false, "工作簿的%s解压后有"
@@ -97,13 +109,26 @@ part_read(struct xlsx *x, const char *name, struct buf *out,
 
 /* XML. */
 
+/* libxml2's own words stay out of dutyctl's output: xml_next says it. */
+static void
+xml_quiet(void *arg, xmlErrorPtr e)
+{
+	(void)arg;
+	(void)e;
+}
+
 static xmlTextReaderPtr
 xml_open(const struct buf *b, const char *name)
 {
+	xmlTextReaderPtr	 r;
+
 	/* No XML_PARSE_NOENT or DTDLOAD: entities stay unexpanded. */
-	return xmlReaderForMemory(b->data, (int)b->len - 1, name, NULL,
+	r = xmlReaderForMemory(b->data, (int)b->len - 1, name, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 	    XML_PARSE_NOCDATA);
+	if (r != NULL)
+		xmlTextReaderSetStructuredErrorHandler(r, xml_quiet, NULL);
+	return r;
 }
 
 /*
@@ -113,9 +138,11 @@ xml_open(const struct buf *b, const char *name)
 static int
 xml_next(xmlTextReaderPtr r, const char *name, struct derr *err)
 {
+	char	 sn[64];
 	int	 rc;
 
 	rc = xmlTextReaderRead(r);
+	name = short_name(name, sn);
 	if (rc < 0)
 		return derr_set(err, DERR_INPUT, false, "工作簿的%s不是格式正确"
 		    "的XML，文件已损坏", name);
@@ -186,13 +213,19 @@ xml_walk(struct xlsx *x, const char *name, bool required, xml_fn fn,
 {
 	struct buf		 b;
 	xmlTextReaderPtr	 r;
+	char			 sn[64];
 	int			 rc;
 
 	if ((rc = part_read(x, name, &b, err)) <= 0) {
 		if (rc == 0 && required)
 			return derr_set(err, DERR_INPUT, false, XLSX_NOT_BOOK
-			    "：缺少%s", name);
+			    "：缺少%s", short_name(name, sn));
 		return rc;
+	}
+	if (b.len <= 1) {
+		buf_clear(&b);
+		return derr_set(err, DERR_INPUT, false, "工作簿的%s是空的，文件"
+		    "已损坏", short_name(name, sn));
 	}
 	if ((r = xml_open(&b, name)) == NULL) {
 		buf_clear(&b);
@@ -226,10 +259,9 @@ book_node(struct xlsx *x, xmlTextReaderPtr r, void *arg, struct derr *err)
 	if ((name = attr_get(r, "name")) == NULL)
 		return 0;
 	strv_push(&x->names, name);
-	if (x->sheet_rid == NULL && (want == NULL || strcmp(want, name) == 0)) {
-		x->sheet_rid = attr_get(r, "id");
+	if (x->sheet_rid == NULL && (want == NULL || strcmp(want, name) == 0) &&
+	    (x->sheet_rid = attr_get(r, "id")) != NULL)
 		x->sheet_name = xstrdup(name);
-	}
 	free(name);
 	return 0;
 }
@@ -257,6 +289,7 @@ static int
 sheet_missing(const struct xlsx *x, const char *want, struct derr *err)
 {
 	struct buf	 names;
+	char		 sn[64], list[128];
 	size_t		 i;
 
 	if (want == NULL)
@@ -266,7 +299,8 @@ sheet_missing(const struct xlsx *x, const char *want, struct derr *err)
 		(void)buf_printf(&names, NULL, "%s“%s”", i ? "、" : "",
 		    x->names.v[i]);	/* unlimited buf */
 	derr_set(err, DERR_INPUT, false, "工作簿里没有名为“%s”的工作表（有：%s）",
-	    want, names.data != NULL ? names.data : "");
+	    short_name(want, sn), ledger_shorten(names.data != NULL ?
+	    names.data : "", list, sizeof(list)));
 	buf_clear(&names);
 	return -1;
 }
@@ -274,6 +308,8 @@ sheet_missing(const struct xlsx *x, const char *want, struct derr *err)
 static int
 book_read(struct xlsx *x, const char *want, struct derr *err)
 {
+	char	 sn[64];
+
 	if (xml_walk(x, "xl/workbook.xml", true, book_node, &want, err) < 0)
 		return -1;
 	if (x->sheet_rid == NULL)
@@ -283,7 +319,7 @@ book_read(struct xlsx *x, const char *want, struct derr *err)
 		return -1;
 	if (x->sheet_path == NULL)
 		return derr_set(err, DERR_INPUT, false, XLSX_NOT_BOOK "：找不到"
-		    "工作表“%s”的内容", x->sheet_name);
+		    "工作表“%s”的内容", short_name(x->sheet_name, sn));
 	return 0;
 }
 
@@ -512,13 +548,19 @@ row_get(struct xlsx *x, size_t no)
 	return &rs->v[rs->n++];
 }
 
-static void
-row_set(struct row *r, size_t col, const char *v)
+static int
+row_set(struct xlsx *x, struct row *r, size_t col, const char *v,
+    struct derr *err)
 {
+	if (r->f.n <= col && (x->slots += col + 1 - r->f.n) >
+	    LEDGER_XLSX_MAX_CELLS)
+		return derr_set(err, DERR_INPUT, false, "工作表的单元格超过%d个，"
+		    "拒绝读取（表格过大）", LEDGER_XLSX_MAX_CELLS);
 	while (r->f.n <= col)
 		strv_push(&r->f, "");
 	free(r->f.v[col]);
 	r->f.v[col] = xstrdup(v);
+	return 0;
 }
 
 static int
@@ -541,8 +583,7 @@ cell_end(struct xlsx *x, struct cell *c, struct derr *err)
 	if (c->row > LEDGER_XLSX_MAX_ROW)
 		return derr_set(err, DERR_INPUT, false, "工作表第%zu行有内容，"
 		    "超出了台账的范围（最多%d行）", c->row, LEDGER_XLSX_MAX_ROW);
-	row_set(row_get(x, c->row), c->col, v);
-	return 0;
+	return row_set(x, row_get(x, c->row), c->col, v, err);
 }
 
 /* <c r="B3" t="s" s="2">: where the cell is and how to read it. */
@@ -556,6 +597,9 @@ cell_start(struct xlsx *x, xmlTextReaderPtr r, struct cell *c,
 	if (++x->ncells > LEDGER_XLSX_MAX_CELLS)
 		return derr_set(err, DERR_INPUT, false, "工作表的单元格超过%d个，"
 		    "拒绝读取（表格过大）", LEDGER_XLSX_MAX_CELLS);
+	if (c->row == 0)
+		return derr_set(err, DERR_INPUT, false, "工作表有不在任何行里的"
+		    "单元格，文件已损坏");
 	free(c->type);
 	c->type = attr_get(r, "t");
 	s = attr_get(r, "s");
@@ -644,26 +688,48 @@ sheet_node(struct xlsx *x, xmlTextReaderPtr r, void *arg, struct derr *err)
 	return 0;
 }
 
+/* Index of the first row numbered `no` or more. */
+static size_t
+row_find(const struct rows *rs, size_t no)
+{
+	size_t	 lo = 0, hi = rs->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (rs->v[mid].no < no)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* A merged cell's value, carried into the empty cells below it. */
-static void
-merges_fill(struct xlsx *x)
+static int
+merges_fill(struct xlsx *x, struct derr *err)
 {
 	struct rows	*rs = &x->rows;
-	const char	*top;
-	size_t		 m, i, j;
+	const struct merge *mg;
+	size_t		 m, i, j, work = 0;
 
 	for (m = 0; m < x->nm; m++) {
-		for (i = 0; i < rs->n && rs->v[i].no < x->mv[m].r1; i++)
-			;
-		if (i == rs->n || rs->v[i].no != x->mv[m].r1 ||
-		    x->mv[m].c1 >= rs->v[i].f.n)
+		mg = &x->mv[m];
+		i = row_find(rs, mg->r1);
+		if (i == rs->n || rs->v[i].no != mg->r1 ||
+		    mg->c1 >= rs->v[i].f.n || rs->v[i].f.v[mg->c1][0] == '\0')
 			continue;
-		top = rs->v[i].f.v[x->mv[m].c1];
-		for (j = i + 1; j < rs->n && rs->v[j].no <= x->mv[m].r2; j++)
-			if (rs->v[j].f.n <= x->mv[m].c1 ||
-			    rs->v[j].f.v[x->mv[m].c1][0] == '\0')
-				row_set(&rs->v[j], x->mv[m].c1, top);
+		for (j = i + 1; j < rs->n && rs->v[j].no <= mg->r2; j++) {
+			if (++work > XLSX_FILL_BUDGET)
+				return derr_set(err, DERR_INPUT, false, "工作表的"
+				    "合并单元格相互重叠过多，拒绝读取");
+			if ((rs->v[j].f.n <= mg->c1 ||
+			    rs->v[j].f.v[mg->c1][0] == '\0') &&
+			    row_set(x, &rs->v[j], mg->c1, rs->v[i].f.v[mg->c1],
+			    err) < 0)
+				return -1;
+		}
 	}
+	return 0;
 }
 
 static int
@@ -687,7 +753,7 @@ sheet_read(struct xlsx *x, struct derr *err)
 	buf_clear(&c.v);
 	free(c.type);
 	if (rc == 0)
-		merges_fill(x);
+		rc = merges_fill(x, err);
 	return rc;
 }
 

@@ -183,6 +183,24 @@ expect_in "3: row 7" "bad.xlsx: 第7行，“完成时限”列：“年底前�
 expect_in "the summary counts three" "bad.xlsx: 3 error(s), nothing was imported" "$T/out"
 expect_eq "nothing was imported" "$n0" "$(q 'select count(*) from measure')"
 
+# --- Excel's 1900 date system counts a 29 February 1900 (serial 60) ---------------
+$PY - "$T/quirk.xlsx" <<'PY'
+import sys, openpyxl
+wb = openpyxl.Workbook()
+ws = wb.active
+ws.append(["问题编号", "序号", "整改措施", "责任人", "整改时限"])
+for i, v in enumerate((59, 60, 61, 46387)):
+    ws.append(["七", i + 1, "措施", "张伟", v])
+    ws.cell(i + 2, 5).number_format = "yyyy-mm-dd"
+wb.save(sys.argv[1])
+PY
+$C import "$T/quirk.xlsx" > "$T/out" 2>&1
+expect_in "serial 59 is 1900-02-28" "第2行，“整改时限”列：“1900-02-28”不是日期" "$T/out"
+expect_in "serial 60 is Excel's 1900-02-29, no date" "第3行，“整改时限”列：“1900-02-29”不是日期" "$T/out"
+expect_in "serial 61 is 1900-03-01" "第4行，“整改时限”列：“1900-03-01”不是日期" "$T/out"
+if grep -q "第5行" "$T/out"; then not_ok "serial 46387 is a good date"; else
+	ok "serial 46387 is a good date"; fi
+
 # --- what a workbook from outside may not do -----------------------------------------
 $PY - "$T" <<'PY'
 import sys, zipfile
