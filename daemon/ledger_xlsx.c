@@ -117,6 +117,13 @@ xml_quiet(void *arg, xmlErrorPtr e)
 	(void)e;
 }
 
+static void
+xml_quiet_generic(void *arg, const char *fmt, ...)
+{
+	(void)arg;
+	(void)fmt;
+}
+
 static xmlTextReaderPtr
 xml_open(const struct buf *b, const char *name)
 {
@@ -807,8 +814,12 @@ ledger_parse_xlsx(const char *data, size_t len, const char *sheet,
 	struct ledger_problems	*p = probs != NULL ? probs : &mine;
 	struct measure_list	 ml = { 0 };
 	struct xlsx		 x;
+	xmlGenericErrorFunc	 generic = xmlGenericError;
+	void			*generic_arg = xmlGenericErrorContext;
 	int			 rc;
 
+	/* libxml2's I/O and encoding errors bypass the reader's handler. */
+	xmlSetGenericErrorFunc(NULL, xml_quiet_generic);
 	memset(&x, 0, sizeof(x));
 	if (len > LEDGER_MAX_FILE) {
 		derr_set(err, DERR_INPUT, false, "文件有%zu个字节，超过了上限%u"
@@ -822,6 +833,7 @@ ledger_parse_xlsx(const char *data, size_t len, const char *sheet,
 		rc = p->nerrors > 0 ? ledger_problems_err(p, err) : 0;
 	}
 	xlsx_clear(&x);
+	xmlSetGenericErrorFunc(generic_arg, generic);
 	ledger_problems_clear(&mine);
 	if (rc == 0)
 		*out = ml;
