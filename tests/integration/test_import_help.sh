@@ -1,10 +1,10 @@
 #!/bin/sh
 # An import that helps (issue 16.2): a GB18030 ledger with four different
 # mistakes reports all four in one run, in Chinese, with Excel's row and
-# the file's column, and imports nothing; an .xlsx and UTF-16 text are
-# refused with what to do; a title row above the header is skipped and
-# rows keep Excel's numbers; offices' deadlines are read; config syntax
-# errors name the full-width character.
+# the file's column, and imports nothing; a workbook without sheets and
+# UTF-16 text are refused with what to do; a title row above the header is
+# skipped and rows keep Excel's numbers; offices' deadlines are read;
+# config syntax errors name the full-width character.
 . "$(dirname "$0")/lib.sh"
 # As an office runs it: nothing chose a language, so Chinese.
 unset LANGUAGE
