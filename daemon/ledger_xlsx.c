@@ -527,8 +527,14 @@ cell_value(const struct xlsx *x, struct cell *c, char tmp[64])
 	}
 	if (strcmp(t, "b") == 0)
 		return strcmp(v, "1") == 0 ? "TRUE" : "FALSE";
+	if (strcmp(t, "d") == 0 && strcspn(v, "T") < 64) {
+		/* ISO 8601: the date part, cut before an ASCII "T". */
+		memcpy(tmp, v, strcspn(v, "T"));
+		tmp[strcspn(v, "T")] = '\0';
+		return tmp;
+	}
 	if (strcmp(t, "n") != 0 || *v == '\0')
-		return v;	/* inlineStr, str, e, d */
+		return v;	/* inlineStr, str, e */
 	d = strtod(v, &end);
 	if (end == v || *end != '\0' || !isfinite(d))
 		return v;
