@@ -1,8 +1,9 @@
 #!/bin/sh
 # make run: the daemon on the bundled demo, with no outside server.
 # Builds var/demo.db from conf/demo.conf and the demo ledger (deadlines
-# placed around today), writes the ledger as var/台账.xlsx, starts a local stand-in for the SMS provider on
-# 127.0.0.1:18625, then runs dutyd in the foreground: reminder emails
+# placed around today), writes the ledger as var/台账.xlsx, starts a local
+# stand-in for the SMS provider on 127.0.0.1:18625, then runs dutyd in the
+# foreground: reminder emails
 # land in the maildir var/outbox/ (open them with any mail reader, or
 # `cat var/outbox/new/*`), SMS requests in var/sms-standin/. Stop with
 # Ctrl-C.
