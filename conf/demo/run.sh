@@ -3,10 +3,9 @@
 # Builds var/demo.db from conf/demo.conf and the demo ledger (deadlines
 # placed around today), writes the ledger as var/台账.xlsx, starts a local
 # stand-in for the SMS provider on 127.0.0.1:18625, then runs dutyd in the
-# foreground: reminder emails
-# land in the maildir var/outbox/ (open them with any mail reader, or
-# `cat var/outbox/new/*`), SMS requests in var/sms-standin/. Stop with
-# Ctrl-C.
+# foreground: reminder emails land in the maildir var/outbox/ (open them
+# with any mail reader, or `cat var/outbox/new/*`), SMS requests in
+# var/sms-standin/. Stop with Ctrl-C.
 set -eu
 B=${1:-build}
 # The SMS stand-in's port: conf/demo.conf names the same one.
