@@ -864,8 +864,11 @@ export_xlsx(struct cli *c, struct cli_args *a, const struct measure_list *l)
 		st = xlsx_states(c, l);
 		bk = (struct ledger_book){ l, st, &cells, c->cfg, c->today };
 		old = umask(077);	/* libxlsxwriter's temporary files */
-		r = ledger_export_xlsx(&bk, a->output, &err) < 0 ?
-		    cli_fail_err(&err) : 0;
+		r = 0;
+		if (ledger_export_xlsx(&bk, a->output, &err) < 0) {
+			(void)unlink(a->output);	/* no half workbook */
+			r = cli_fail_err(&err);
+		}
 		umask(old);
 		free(st);
 	}
