@@ -139,7 +139,8 @@ cli_may_decide(const struct cli *c, const struct measure *m)
 static int
 load_cfg(struct cli *c)
 {
-	c->cfg = cfg_report(c->path);
+	c->cfg = cfg_report_flags(c->path, c->lang_env ? 0 :
+	    CFG_LOAD_LANGUAGE);
 	if (c->cfg == NULL)
 		return EX_CONFIG;
 	if (!c->lang_env && strcmp(c->cfg->general.language, "en") == 0)
@@ -598,7 +599,8 @@ cli_calendar_warn(const struct cli *c)
 }
 
 static int
-check_config(const char *path, int64_t now, const char *now_arg)
+check_config(const char *path, int64_t now, const char *now_arg,
+    bool lang_env)
 {
 	struct derr	 err = { 0 };
 	struct cli	 c;
@@ -609,7 +611,9 @@ check_config(const char *path, int64_t now, const char *now_arg)
 	c.path = path;
 	c.now = now;
 	c.now_arg = now_arg;
-	if ((c.cfg = cfg_report(path)) == NULL)
+	/* general.language = "en" speaks for the problems too. */
+	if ((c.cfg = cfg_report_flags(path, lang_env ? 0 :
+	    CFG_LOAD_LANGUAGE)) == NULL)
 		return EX_CONFIG;
 	sum = cfg_summary(c.cfg);
 	printf("%s\n", sum);
@@ -777,7 +781,7 @@ cli_run(const char *path, int64_t now, const char *now_arg, bool lang_env,
 	int			 used = 0, r, i;
 
 	if (strcmp(argv[0], "check-config") == 0)
-		return check_config(path, now, now_arg);
+		return check_config(path, now, now_arg, lang_env);
 	if ((cmd = find_cmd(argc, argv, &used)) == NULL)
 		return unknown_cmd(argc, argv);
 	/* digest preview --text means the plain part, not "--text T". */

@@ -231,8 +231,9 @@ status_clock(struct cli *c)
 	if (k > 0 && (tab = strchr(v, '\t')) != NULL) {
 		*tab = '\0';
 		cli_put_cell(_("clock:"), 12);
-		printf("本机时钟可能不准：%s 拒收了消息的时间戳，请检查系统时间"
-		    "（timedatectl）\n             %s\n", v, tab + 1);
+		printf(_("this host's clock may be wrong: %s refused the "
+		    "messages' timestamp; check the system time (timedatectl)"
+		    "\n             %s\n"), v, tab + 1);
 	}
 	free(v);
 	return 0;
@@ -253,10 +254,11 @@ status_pauses(struct cli *c)
 		cli_fmt_time(c, l.v[i].since, since, sizeof(since));
 		cli_fmt_time(c, l.v[i].until, until, sizeof(until));
 		cli_put_cell(_("channel:"), 12);
-		printf("%s %s（%s起，下次尝试 %s），待发消息保留\n"
-		    "             原因：%s\n             服务器答复：%s\n",
-		    l.v[i].channel, l.v[i].stop ? "已停止发送" : "已暂停",
-		    since, until, l.v[i].cause, l.v[i].reply);
+		printf(_("%s %s (since %s, next try %s), waiting messages "
+		    "are kept\n             cause: %s\n             server's "
+		    "reply: %s\n"), l.v[i].channel, l.v[i].stop ?
+		    _("stopped") : _("paused"), since, until, l.v[i].cause,
+		    l.v[i].reply);
 	}
 	channel_pause_list_clear(&l);
 	return status_clock(c);

@@ -6,6 +6,7 @@
 #include "cli_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "calendar.h"
 #include "config.h"
@@ -829,14 +831,21 @@ cmd_import(struct cli *c, struct cli_args *a)
 	return 0;
 }
 
+/* A new file is 0600 whatever the umask: fopen would make it 0666 less
+ * the umask. */
 static int
 write_out(const char *path, const struct buf *b)
 {
 	FILE	*f = stdout;
+	int	 fd;
 
 	if (path != NULL && strcmp(path, "-") != 0 &&
-	    (f = fopen(path, "w")) == NULL)
+	    ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || (f = fdopen(fd, "w")) == NULL)) {
+		if (fd != -1)
+			close(fd);
 		return cli_fail(EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	}
 	fwrite(b->data ? b->data : "", 1, b->len, f);
 	if (f != stdout && fclose(f) != 0)
 		return cli_fail(EX_IOERR, "%s: %s", path, strerror(errno));

@@ -104,7 +104,7 @@ ld_verr(struct ld *ld, const config_setting_t *s, const char *path,
     const char *fmt, va_list ap)
 {
 	const char	*file = ld->file;
-	char		*what, *msg;
+	char		*what, *body, *msg;
 	int		 line = 0;
 
 	if (s != NULL) {
@@ -114,10 +114,13 @@ ld_verr(struct ld *ld, const config_setting_t *s, const char *path,
 	}
 	if (vasprintf(&what, fmt, ap) == -1)
 		what = xstrdup("out of memory");
+	/* A setting's path, then what is wrong with it ("%s：%s"). */
+	body = xasprintf(_("%s: %s"), path, what);
 	if (line > 0)
-		msg = xasprintf("%s:%d: %s: %s", file, line, path, what);
+		msg = xasprintf("%s:%d: %s", file, line, body);
 	else
-		msg = xasprintf("%s: %s: %s", file, path, what);
+		msg = xasprintf("%s: %s", file, body);
+	free(body);
 	free(what);
 	ld_push(ld, line, msg);
 }
@@ -182,33 +185,75 @@ repr_setting(const config_setting_t *s, char *out, size_t n)
 		    "true" : "false");
 		break;
 	case CONFIG_TYPE_GROUP:
-		snprintf(out, n, "a group { ... }");
+		snprintf(out, n, "%s", _("a group { ... }"));
 		break;
 	case CONFIG_TYPE_ARRAY:
-		snprintf(out, n, "an array [ ... ]");
+		snprintf(out, n, "%s", _("an array [ ... ]"));
 		break;
 	default:
-		snprintf(out, n, "a list ( ... )");
+		snprintf(out, n, "%s", _("a list ( ... )"));
 		break;
 	}
+}
+
+/* A robot webhook address is its access token: im.[N].url. */
+static bool
+path_secret(const char *path)
+{
+	size_t	 n = strlen(path);
+
+	return strncmp(path, "im.", 3) == 0 && n > 4 &&
+	    strcmp(path + n - 4, ".url") == 0;
+}
+
+/*
+ * `s` fit to show in a message: a secret URL keeps its scheme and host
+ * and loses the rest (https://oapi.dingtalk.com followed by "/" and three
+ * stars), a secret without a scheme keeps only what comes before the
+ * first '/', '?' or '=' (all of it is a token if none); any URL loses a
+ * user:password@ part.  NULL if `s` needs nothing.
+ */
+static char *
+redact(const char *s, bool secret)
+{
+	const char	*host = strstr(s, "://"), *end, *at;
+
+	host = host != NULL ? host + 3 : s;
+	end = host + strcspn(host, "/?#=");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at != NULL && (secret || host != s))
+		return xasprintf("%.*s***@%.*s%s", (int)(host - s), s,
+		    (int)(end - at - 1), at + 1, secret && *end != '\0' ?
+		    "/***" : end);
+	if (secret && *end == '\0' && host == s)
+		return xstrdup("***");
+	if (!secret || *end == '\0')
+		return NULL;
+	return xasprintf("%.*s/***", (int)(end - s), s);
 }
 
 static void __attribute__((format(printf, 3, 4)))
 ld_bad(struct ld *ld, const struct cval *v, const char *fmt, ...)
 {
-	char	 what[256], got[96];
+	char	 what[512], got[96], *hidden = NULL;
 	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (v->s != NULL)
+	if (v->s != NULL && config_setting_type(v->s) == CONFIG_TYPE_STRING)
+		hidden = redact(config_setting_get_string(v->s),
+		    path_secret(v->path));
+	if (hidden != NULL)
+		repr_string(hidden, got, sizeof(got));
+	else if (v->s != NULL)
 		repr_setting(v->s, got, sizeof(got));
 	else if (v->type == CONFIG_TYPE_STRING)
 		snprintf(got, sizeof(got), "\"%s\"", v->str);
 	else
 		snprintf(got, sizeof(got), "%lld", v->i);
-	ld_err(ld, v->s, v->path, "%s (got %s)", what, got);
+	ld_err(ld, v->s, v->path, _("%s (got %s)"), what, got);
+	free(hidden);
 }
 
 /*
@@ -232,7 +277,7 @@ ld_bad_path(struct ld *ld, const char *path, const char *what)
 static void
 ld_missing(struct ld *ld, const config_setting_t *parent, const char *path)
 {
-	ld_err(ld, parent, path, "required setting is missing");
+	ld_err(ld, parent, path, _("required setting is missing"));
 }
 
 /* For the module's other files (config_int.h). */
@@ -346,19 +391,22 @@ url_check(struct ld *ld, const struct cval *v, const char *const *schemes,
 	int	 i;
 
 	if (url_split(v->str, u) == -1) {
-		ld_bad(ld, v, "not a URL");
+		ld_bad(ld, v, _("not a URL"));
 		return -1;
 	}
 	if (u->userinfo) {
-		ld_bad(ld, v, "put the user name in `username`, not the URL");
+		ld_bad(ld, v, _("put the user name in `username`, not the "
+		    "URL"));
 		return -1;
 	}
 	for (i = 0; schemes[i] != NULL; i++)
 		if (strcmp(u->scheme, schemes[i]) == 0)
 			return i;
-	ld_bad(ld, v, "URL scheme must be %s%s%s", schemes[0],
-	    schemes[1] != NULL ? " or " : "",
-	    schemes[1] != NULL ? schemes[1] : "");
+	if (schemes[1] != NULL)
+		ld_bad(ld, v, _("URL scheme must be %s or %s"), schemes[0],
+		    schemes[1]);
+	else
+		ld_bad(ld, v, _("URL scheme must be %s"), schemes[0]);
 	return -1;
 }
 
@@ -396,13 +444,13 @@ put_file(struct ld *ld, const struct field *f, const struct cval *v,
 	p = path_resolve(ld, v->str);
 	if (!(ld->flags & CFG_LOAD_NO_FILES)) {
 		if (stat(p, &st) == -1) {
-			ld_bad(ld, v, "cannot access file: %s",
+			ld_bad(ld, v, _("cannot access file: %s"),
 			    strerror(errno));
 			free(p);
 			return;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			ld_bad(ld, v, "not a regular file");
+			ld_bad(ld, v, _("not a regular file"));
 			free(p);
 			return;
 		}
@@ -433,7 +481,8 @@ put_secret(struct ld *ld, const struct field *f, const struct cval *v,
 	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 64 ||
 	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-") != strlen(name)) {
-		ld_bad(ld, v, "not a credential name like credential:smtp.pass");
+		ld_bad(ld, v, _("not a credential name like "
+		    "credential:smtp.pass"));
 		return;
 	}
 	if (dir == NULL || dir[0] != '/') {
@@ -458,14 +507,15 @@ put_tz(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 	    "abcdefghijklmnopqrstuvwxyz0123456789_+-/") == strlen(s) &&
 	    s[0] != '/' && s[0] != '-' && strstr(s, "..") == NULL;
 	if (!ok) {
-		ld_bad(ld, v, "not a time zone name like Asia/Shanghai");
+		ld_bad(ld, v, _("not a time zone name like Asia/Shanghai"));
 		return;
 	}
 	p = xasprintf("%s/%s", CFG_ZONEINFO, s);
 	ok = stat(p, &st) == 0 && S_ISREG(st.st_mode);
 	free(p);
 	if (!ok) {
-		ld_bad(ld, v, "unknown time zone, not in " CFG_ZONEINFO);
+		ld_bad(ld, v, _("unknown time zone, not in %s"),
+		    CFG_ZONEINFO);
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -476,8 +526,8 @@ put_loglevel(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (log_level_parse(v->str) == -1) {
-		ld_bad(ld, v, "log level must be err, warn, notice, info or "
-		    "debug");
+		ld_bad(ld, v, _("log level must be err, warn, notice, info or "
+		    "debug"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -488,7 +538,7 @@ put_language(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (strcmp(v->str, "zh_CN") != 0 && strcmp(v->str, "en") != 0) {
-		ld_bad(ld, v, "language must be zh_CN or en");
+		ld_bad(ld, v, _("language must be zh_CN or en"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -502,7 +552,7 @@ put_day(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 	int32_t	  d;
 
 	if (day_parse(v->str, &d) == -1) {
-		ld_bad(ld, v, "not a date YYYY-MM-DD");
+		ld_bad(ld, v, _("not a date YYYY-MM-DD"));
 		return;
 	}
 	*days = xreallocarray(*days, *n + 1, sizeof(**days));
@@ -519,7 +569,7 @@ put_int_elem(struct ld *ld, const struct field *f, const struct cval *v,
 
 	for (i = 0; i < *n; i++)
 		if ((*a)[i] == (int)v->i) {
-			ld_bad(ld, v, "listed twice");
+			ld_bad(ld, v, _("listed twice"));
 			return;
 		}
 	*a = xreallocarray(*a, *n + 1, sizeof(**a));
@@ -541,7 +591,7 @@ put_strv(struct ld *ld, const struct field *f, const struct cval *v,
 	struct strv	*sv = AT(obj, f->off, struct strv);
 
 	if (strv_has(sv, v->str)) {
-		ld_bad(ld, v, "listed twice");
+		ld_bad(ld, v, _("listed twice"));
 		return;
 	}
 	strv_push(sv, v->str);
@@ -553,12 +603,12 @@ put_target(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (strlen(v->str) > CFG_TARGET_MAX) {
-		ld_bad(ld, v, "a target is at most 60 bytes (20 Chinese "
-		    "characters)");
+		ld_bad(ld, v, _("a target is at most 60 bytes (20 Chinese "
+		    "characters)"));
 		return;
 	}
 	if (strchr(v->str, ':') != NULL) {
-		ld_bad(ld, v, "a target cannot hold ':'");
+		ld_bad(ld, v, _("a target cannot hold ':'"));
 		return;
 	}
 	put_strv(ld, f, v, obj);
@@ -568,7 +618,7 @@ static void
 put_key(struct ld *ld, const struct field *f, const struct cval *v, void *obj)
 {
 	if (!key_valid(v->str)) {
-		ld_bad(ld, v, "must be 1 to 32 of a-z, 0-9, _ and -");
+		ld_bad(ld, v, _("must be 1 to 32 of a-z, 0-9, _ and -"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -579,7 +629,7 @@ put_email(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (!addr_email_valid(v->str)) {
-		ld_bad(ld, v, "not an email address");
+		ld_bad(ld, v, _("not an email address"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -590,7 +640,7 @@ put_phone(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (!addr_phone_valid(v->str)) {
-		ld_bad(ld, v, "not an E.164 number like +8613800138000");
+		ld_bad(ld, v, _("not an E.164 number like +8613800138000"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -603,7 +653,7 @@ put_time(struct ld *ld, const struct field *f, const struct cval *v,
 	int	 m;
 
 	if (hhmm_parse(v->str, &m) == -1) {
-		ld_bad(ld, v, "not a time HH:MM");
+		ld_bad(ld, v, _("not a time HH:MM"));
 		return;
 	}
 	*AT(obj, f->off, int) = m;
@@ -646,8 +696,8 @@ put_role(struct ld *ld, const struct field *f, const struct cval *v,
 	int	 i = name_index(role_names, v->str);
 
 	if (i == -1) {
-		ld_bad(ld, v, "role must be officer, leader, principal or "
-		    "admin");
+		ld_bad(ld, v, _("role must be officer, leader, principal or "
+		    "admin"));
 		return;
 	}
 	*AT(obj, f->off, unsigned) |= 1u << i;
@@ -660,7 +710,7 @@ put_channel(struct ld *ld, const struct field *f, const struct cval *v,
 	int	 i = name_index(channel_names, v->str);
 
 	if (i == -1) {
-		ld_bad(ld, v, "channel must be email, sms or im");
+		ld_bad(ld, v, _("channel must be email, sms or im"));
 		return;
 	}
 	*AT(obj, f->off, unsigned) |= 1u << i;
@@ -673,7 +723,7 @@ put_period(struct ld *ld, const struct field *f, const struct cval *v,
 	int	 i = name_index(period_names, v->str);
 
 	if (i == -1) {
-		ld_bad(ld, v, "period must be month, quarter, half or year");
+		ld_bad(ld, v, _("period must be month, quarter, half or year"));
 		return;
 	}
 	*AT(obj, f->off, enum cfg_period) = (enum cfg_period)i;
@@ -690,7 +740,7 @@ put_weekday(struct ld *ld, const struct field *f, const struct cval *v,
 	else
 		d = v->i >= 1 && v->i <= 7 ? (int)v->i : 0;
 	if (d == 0) {
-		ld_bad(ld, v, "weekday must be mon .. sun or 1 .. 7");
+		ld_bad(ld, v, _("weekday must be mon .. sun or 1 .. 7"));
 		return;
 	}
 	*AT(obj, f->off, int) = d;
@@ -701,7 +751,7 @@ put_provider(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (name_index(provider_names, v->str) == -1) {
-		ld_bad(ld, v, "SMS provider must be aliyun or tencent");
+		ld_bad(ld, v, _("SMS provider must be aliyun or tencent"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -712,8 +762,8 @@ put_im_type(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (name_index(im_type_names, v->str) == -1) {
-		ld_bad(ld, v, "type must be dingtalk, wecom, feishu or "
-		    "webhook");
+		ld_bad(ld, v, _("type must be dingtalk, wecom, feishu or "
+		    "webhook"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -724,7 +774,7 @@ put_im_format(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (strcmp(v->str, "text") != 0 && strcmp(v->str, "markdown") != 0) {
-		ld_bad(ld, v, "format must be text or markdown");
+		ld_bad(ld, v, _("format must be text or markdown"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -735,8 +785,8 @@ put_im_kind(struct ld *ld, const struct field *f, const struct cval *v,
     void *obj)
 {
 	if (name_index(im_kind_names, v->str) == -1) {
-		ld_bad(ld, v, "kind must be reminder, escalation, duty or "
-		    "digest");
+		ld_bad(ld, v, _("kind must be reminder, escalation, duty or "
+		    "digest"));
 		return;
 	}
 	put_strv(ld, f, v, obj);
@@ -770,13 +820,13 @@ put_starttls(struct ld *ld, const struct field *f, const struct cval *v,
 	if (v->b || smtp->url == NULL)
 		return;
 	if (smtp->tls == CFG_TLS_IMPLICIT) {
-		ld_bad(ld, v, "smtps:// always uses TLS; use smtp:// for "
-		    "plain SMTP");
+		ld_bad(ld, v, _("smtps:// always uses TLS; use smtp:// for "
+		    "plain SMTP"));
 		return;
 	}
 	if (url_split(smtp->url, &u) == -1 || !host_loopback(u.host)) {
-		ld_bad(ld, v, "plain SMTP is only allowed to 127.0.0.1, "
-		    "localhost or ::1, not %s", u.host);
+		ld_bad(ld, v, _("plain SMTP is only allowed to 127.0.0.1, "
+		    "localhost or ::1, not %s"), u.host);
 		return;
 	}
 	smtp->tls = CFG_TLS_NONE;
@@ -807,8 +857,8 @@ put_https_url(struct ld *ld, const struct field *f, const struct cval *v,
 	if (i == -1)
 		return;
 	if (i == 1 && !host_loopback(u.host)) {
-		ld_bad(ld, v, "plain http:// is only allowed to 127.0.0.1, "
-		    "localhost or ::1");
+		ld_bad(ld, v, _("plain http:// is only allowed to 127.0.0.1, "
+		    "localhost or ::1"));
 		return;
 	}
 	put_str(ld, f, v, obj);
@@ -1066,13 +1116,13 @@ static const unsigned kind_types[] = {
 };
 
 static const char *const kind_want[] = {
-	[F_BOOL] = "expected true or false",
-	[F_INT] = "expected an integer",
-	[F_STR] = "expected a string",
-	[F_SCALAR] = "expected a string or an integer",
-	[F_ARRAY] = "expected an array [ ... ]",
-	[F_GROUP] = "expected a group { ... }",
-	[F_LIST] = "expected a list ( { ... }, ... )",
+	[F_BOOL] = N_("expected true or false"),
+	[F_INT] = N_("expected an integer"),
+	[F_STR] = N_("expected a string"),
+	[F_SCALAR] = N_("expected a string or an integer"),
+	[F_ARRAY] = N_("expected an array [ ... ]"),
+	[F_GROUP] = N_("expected a group { ... }"),
+	[F_LIST] = N_("expected a list ( { ... }, ... )"),
 };
 
 static void walk_group(struct ld *, const config_setting_t *,
@@ -1085,7 +1135,7 @@ scalar_get(struct ld *ld, const struct field *f, enum fkind k,
 {
 	v->s = s;
 	if (!(kind_types[k] & 1u << config_setting_type(s))) {
-		ld_bad(ld, v, "%s", kind_want[k]);
+		ld_bad(ld, v, "%s", _(kind_want[k]));
 		return -1;
 	}
 	v->type = config_setting_type(s) == CONFIG_TYPE_INT64 ?
@@ -1098,16 +1148,17 @@ scalar_get(struct ld *ld, const struct field *f, enum fkind k,
 		v->str = config_setting_get_string(s);
 	if (v->type == CONFIG_TYPE_INT && f->min < f->max &&
 	    (v->i < f->min || v->i > f->max)) {
-		ld_bad(ld, v, "must be between %lld and %lld", f->min, f->max);
+		ld_bad(ld, v, _("must be between %lld and %lld"), f->min,
+		    f->max);
 		return -1;
 	}
 	if (v->type == CONFIG_TYPE_STRING && *v->str == '\0') {
-		ld_bad(ld, v, "must not be empty");
+		ld_bad(ld, v, _("must not be empty"));
 		return -1;
 	}
 	if (v->type == CONFIG_TYPE_STRING && (str_has_ctl(v->str) ||
 	    !str_utf8_valid(v->str, strlen(v->str)))) {
-		ld_bad(ld, v, "control characters or invalid UTF-8");
+		ld_bad(ld, v, _("control characters or invalid UTF-8"));
 		return -1;
 	}
 	return 0;
@@ -1165,7 +1216,7 @@ walk_list(struct ld *ld, const struct field *f, const config_setting_t *s,
 		v.s = e;
 		v.path = ep;
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
-			ld_bad(ld, &v, "%s", kind_want[F_GROUP]);
+			ld_bad(ld, &v, "%s", _(kind_want[F_GROUP]));
 		else
 			walk_group(ld, e, e, ep, f->sub,
 			    base + (size_t)i * f->esize);
@@ -1183,7 +1234,7 @@ walk_setting(struct ld *ld, const struct field *f, const config_setting_t *s,
 	v.path = path;
 	v.s = s;
 	if (!(kind_types[f->kind] & 1u << config_setting_type(s)))
-		ld_bad(ld, &v, "%s", kind_want[f->kind]);
+		ld_bad(ld, &v, "%s", _(kind_want[f->kind]));
 	else if (f->kind == F_GROUP)
 		walk_group(ld, s, s, path, f->sub, AT(obj, f->off, char));
 	else if (f->kind == F_LIST)
@@ -1215,7 +1266,7 @@ walk_default(struct ld *ld, const struct field *f, const char *path,
 		v.str = tok;
 		if (k == F_INT && str_to_ll(tok, LLONG_MIN, LLONG_MAX,
 		    &v.i) == -1)
-			ld_bad(ld, &v, "bad default (bug)");
+			ld_bad(ld, &v, _("bad default (bug)"));
 		else
 			scalar_put(ld, f, &v, obj);
 	}
@@ -1245,7 +1296,7 @@ walk_group(struct ld *ld, const config_setting_t *grp,
 				break;
 		if (f->key == NULL) {
 			sp = path_join(path, config_setting_name(s));
-			ld_err(ld, s, sp, "unknown setting");
+			ld_err(ld, s, sp, _("unknown setting"));
 			free(sp);
 		}
 	}
@@ -1295,7 +1346,7 @@ check_keys(struct ld *ld, const struct cfg *cfg, const struct strv *sv,
 		if (person_at(cfg, sv->v[i], NULL) != NULL)
 			continue;
 		ep = xasprintf("%s.[%zu]", path, i);
-		ld_bad_path(ld, ep, "no such person");
+		ld_bad_path(ld, ep, _("no such person"));
 		free(ep);
 	}
 }
@@ -1312,7 +1363,8 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 		if (p->key != NULL && q->key != NULL &&
 		    strcmp(p->key, q->key) == 0) {
 			ep = xasprintf("people.[%zu].key", i);
-			what = xasprintf("duplicate key, also people.[%zu]", j);
+			what = xasprintf(_("duplicate key, also "
+			    "people.[%zu]"), j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
@@ -1320,8 +1372,8 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 		if (p->unix_user != NULL && q->unix_user != NULL &&
 		    strcmp(p->unix_user, q->unix_user) == 0) {
 			ep = xasprintf("people.[%zu].unix_user", i);
-			what = xasprintf("duplicate unix_user, also "
-			    "people.[%zu]", j);
+			what = xasprintf(_("duplicate unix_user, also "
+			    "people.[%zu]"), j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
@@ -1329,7 +1381,7 @@ check_person_dups(struct ld *ld, const struct cfg *cfg, size_t i)
 		if (p->name != NULL && q->name != NULL &&
 		    strcmp(p->name, q->name) == 0) {
 			ep = xasprintf("people.[%zu].name", i);
-			what = xasprintf("duplicate name, also people.[%zu]",
+			what = xasprintf(_("duplicate name, also people.[%zu]"),
 			    j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
@@ -1349,13 +1401,13 @@ check_leaders(struct ld *ld, const struct cfg *cfg, size_t i)
 		ep = xasprintf("people.[%zu].leaders.[%zu]", i, j);
 		l = person_at(cfg, p->leaders.v[j], NULL);
 		if (l == NULL)
-			ld_bad_path(ld, ep, "no such person");
+			ld_bad_path(ld, ep, _("no such person"));
 		else if (l == p)
-			ld_bad_path(ld, ep, "a person cannot be their own "
-			    "leader");
+			ld_bad_path(ld, ep, _("a person cannot be their own "
+			    "leader"));
 		else if (!(l->roles & (CFG_ROLE_LEADER | CFG_ROLE_PRINCIPAL)))
-			ld_bad_path(ld, ep, "has neither the leader nor the "
-			    "principal role");
+			ld_bad_path(ld, ep, _("has neither the leader nor the "
+			    "principal role"));
 		free(ep);
 	}
 }
@@ -1368,7 +1420,7 @@ check_people(struct ld *ld, struct cfg *cfg)
 
 	s = config_lookup(ld->cf, "people");
 	if (cfg->npeople == 0 && s != NULL && config_setting_is_aggregate(s))
-		ld_bad_path(ld, "people", "at least one person is needed");
+		ld_bad_path(ld, "people", _("at least one person is needed"));
 	for (i = 0; i < cfg->npeople; i++) {
 		check_person_dups(ld, cfg, i);
 		check_leaders(ld, cfg, i);
@@ -1414,14 +1466,15 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			    strcmp(cfg->duties[j].id, d->id) != 0)
 				continue;
 			ep = xasprintf("duties.[%zu].id", i);
-			what = xasprintf("duplicate id, also duties.[%zu]", j);
+			what = xasprintf(_("duplicate id, also "
+			    "duties.[%zu]"), j);
 			ld_bad_path(ld, ep, what);
 			free(ep);
 			free(what);
 		}
 		ep = xasprintf("duties.[%zu].owners", i);
 		if (d->owners.n == 0 && config_lookup(ld->cf, ep) != NULL)
-			ld_bad_path(ld, ep, "at least one owner is needed");
+			ld_bad_path(ld, ep, _("at least one owner is needed"));
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
 		check_duty_sms(ld, cfg, i);
@@ -1445,8 +1498,8 @@ check_digest(struct ld *ld, struct cfg *cfg)
 			strv_push(&cfg->digest.to, cfg->people[i].key);
 	/* With errors already, the principal may just have been misspelt. */
 	if (cfg->digest.to.n == 0 && ld->nerrs == 0)
-		ld_bad_path(ld, "digest.enabled", "nobody to send the digest "
-		    "to: set digest.to or give someone the principal role");
+		ld_bad_path(ld, "digest.enabled", _("nobody to send the digest "
+		    "to: set digest.to or give someone the principal role"));
 }
 
 /* Settings that must be present when section `sec` is enabled. */
@@ -1464,7 +1517,7 @@ check_needed(struct ld *ld, const char *sec, const char *const *keys,
 			continue;
 		p = path_join(sec, keys[i]);
 		if (config_lookup(ld->cf, p) == NULL)
-			ld_err(ld, at, p, "required when %s.enabled is true",
+			ld_err(ld, at, p, _("required when %s.enabled is true"),
 			    sec);
 		free(p);
 	}
@@ -1498,7 +1551,7 @@ check_sms(struct ld *ld, struct cfg *cfg)
 		    config_lookup(ld->cf, "sms.sdk_app_id") == NULL)
 			ld_err(ld, config_lookup(ld->cf, "sms"),
 			    "sms.sdk_app_id",
-			    "required for the tencent provider");
+			    _("required for the tencent provider"));
 	}
 	if (sms->endpoint == NULL)
 		sms->endpoint = xstrdup(tencent ?
@@ -1534,13 +1587,13 @@ check_mailbox(struct ld *ld, struct cfg *cfg)
 	if (cfg->replies.enabled)
 		check_needed(ld, "replies", rkeys, rvals);
 	if (cfg->replies.enabled && !cfg->mailbox.enabled)
-		ld_bad_path(ld, "replies.enabled", "needs the mailbox section "
-		    "enabled: dutyd reads the answers there");
+		ld_bad_path(ld, "replies.enabled", _("needs the mailbox "
+		    "section enabled: dutyd reads the answers there"));
 	if (cfg->replies.enabled && cfg->replies.require_dkim &&
 	    cfg->replies.authserv_id == NULL)
-		ld_bad_path(ld, "replies.require_dkim", "needs "
+		ld_bad_path(ld, "replies.require_dkim", _("needs "
 		    "replies.authserv_id: the receiving server whose "
-		    "Authentication-Results to trust");
+		    "Authentication-Results to trust"));
 }
 
 static void
@@ -1556,7 +1609,7 @@ check_im(struct ld *ld, struct cfg *cfg)
 			    cfg->im[j].name) != 0)
 				continue;
 			ep = xasprintf("im.[%zu].name", i);
-			ld_bad_path(ld, ep, "duplicate name");
+			ld_bad_path(ld, ep, _("duplicate name"));
 			free(ep);
 		}
 	for (i = 0; i < cfg->nim; i++) {
@@ -1576,12 +1629,12 @@ check_channel_set(struct ld *ld, const struct cfg *cfg, unsigned ch,
 {
 	if (ch & CFG_CH_EMAIL && !cfg->smtp.enabled && cfg->maildir.path ==
 	    NULL)
-		ld_bad_path(ld, path, "email needs smtp.enabled = true or "
-		    "a maildir.path");
+		ld_bad_path(ld, path, _("email needs smtp.enabled = true or "
+		    "a maildir.path"));
 	if (ch & CFG_CH_SMS && !cfg->sms.enabled)
-		ld_bad_path(ld, path, "sms needs sms.enabled = true");
+		ld_bad_path(ld, path, _("sms needs sms.enabled = true"));
 	if (ch & CFG_CH_IM && cfg->nim == 0)
-		ld_bad_path(ld, path, "im needs at least one im entry");
+		ld_bad_path(ld, path, _("im needs at least one im entry"));
 }
 
 static void
@@ -1607,14 +1660,14 @@ check_reminders(struct ld *ld, struct cfg *cfg)
 	if (r->nbefore > 1)
 		qsort(r->before, r->nbefore, sizeof(int), int_desc);
 	if (r->red > r->yellow)
-		ld_bad_path(ld, "reminders.red", "must not be more than "
-		    "reminders.yellow");
+		ld_bad_path(ld, "reminders.red", _("must not be more than "
+		    "reminders.yellow"));
 	if (r->escalate_principal < r->escalate_leader)
-		ld_bad_path(ld, "reminders.escalate_principal", "must not be "
-		    "less than reminders.escalate_leader");
+		ld_bad_path(ld, "reminders.escalate_principal", _("must not be "
+		    "less than reminders.escalate_leader"));
 	if (cfg->outbox.retry_max < cfg->outbox.retry_min)
-		ld_bad_path(ld, "outbox.retry_max", "must not be less than "
-		    "outbox.retry_min");
+		ld_bad_path(ld, "outbox.retry_max", _("must not be less than "
+		    "outbox.retry_min"));
 }
 
 /* "/var/lib/dutyd/dutyd.db" -> "/var/lib/dutyd/evidence". */
@@ -1649,8 +1702,8 @@ check_general(struct ld *ld, struct cfg *cfg)
 		for (j = 0; j < g->nholidays; j++) {
 			if (g->workdays[i] != g->holidays[j])
 				continue;
-			ep = xasprintf("%s is both a holiday and a working "
-			    "day", day_format(g->workdays[i], day));
+			ep = xasprintf(_("%s is both a holiday and a working "
+			    "day"), day_format(g->workdays[i], day));
 			ld_bad_path(ld, "general.workdays", ep);
 			free(ep);
 		}
@@ -1659,22 +1712,43 @@ check_general(struct ld *ld, struct cfg *cfg)
 /*
  * ssh's rule for keys: a file that holds a secret must not be readable by
  * group or others.  The only secret written inline is a robot webhook URL
- * (its token is in the URL: whoever has it can post to the group).
+ * (its token is in the URL: whoever has it can post to the group); the
+ * file is the one that holds it, which may be one the config @includes.
  */
 static void
 check_file_mode(struct ld *ld, struct cfg *cfg)
 {
-	struct stat	 st;
+	const config_setting_t	*s;
+	const char		*file, *seen[8];
+	struct stat		 st;
+	size_t			 i, j, nseen = 0;
+	char			 path[32], *real;
 
 	/* Last, and only for a file that is otherwise valid. */
-	if ((ld->flags & CFG_LOAD_NO_FILES) || cfg->nim == 0 || ld->nerrs > 0 ||
-	    stat(ld->file, &st) == -1 || (st.st_mode & 077) == 0)
+	if ((ld->flags & CFG_LOAD_NO_FILES) || ld->nerrs > 0)
 		return;
-	ld_push(ld, 0, xasprintf("%s: holds secrets (im.[0].url: a robot "
-	    "webhook address is its access token) but has mode %04o: it "
-	    "must not be readable by group or others (run: chmod 600 %s, "
-	    "and chown it to the user dutyd runs as)", ld->file,
-	    (unsigned)(st.st_mode & 07777), ld->file));
+	for (i = 0; i < cfg->nim && nseen < 8; i++) {
+		snprintf(path, sizeof(path), "im.[%zu].url", i);
+		s = config_lookup(ld->cf, path);
+		file = s != NULL && config_setting_source_file(s) != NULL ?
+		    config_setting_source_file(s) : ld->file;
+		for (j = 0; j < nseen && strcmp(seen[j], file) != 0; j++)
+			;
+		if (j < nseen)
+			continue;
+		seen[nseen++] = file;
+		/* libconfig names an included file as the @include wrote it. */
+		real = file == ld->file ? xstrdup(file) :
+		    path_resolve(ld, file);
+		if (stat(real, &st) == 0 && (st.st_mode & 077) != 0)
+			ld_push(ld, 0, xasprintf(_("%s: holds secrets (%s: a "
+			    "robot webhook address is its access token) but "
+			    "has mode %04o: it must not be readable by group "
+			    "or others (run: chmod 600 %s, and chown it to the "
+			    "user dutyd runs as)"), real, path,
+			    (unsigned)(st.st_mode & 07777), real));
+		free(real);
+	}
 }
 
 static void (*const check_tab[])(struct ld *, struct cfg *) = {
@@ -1740,15 +1814,15 @@ static const struct {
 	const char	*fix;
 	bool		 quote;
 } wide_punct[] = {
-	{ "；", "全角分号“；”", "半角“;”", false },
-	{ "：", "全角冒号“：”", "半角“:”", false },
-	{ "，", "全角逗号“，”", "半角“,”", false },
-	{ "“", "中文引号“", "半角引号\"", true },
-	{ "”", "中文引号”", "半角引号\"", true },
-	{ "＝", "全角等号“＝”", "半角“=”", false },
-	{ "（", "全角括号“（”", "半角“(”", false },
-	{ "）", "全角括号“）”", "半角“)”", false },
-	{ "　", "全角空格", "半角空格", false },
+	{ "；", N_("a full-width semicolon"), ";", false },
+	{ "：", N_("a full-width colon"), ":", false },
+	{ "，", N_("a full-width comma"), ",", false },
+	{ "“", N_("a Chinese opening quote"), "\"", true },
+	{ "”", N_("a Chinese closing quote"), "\"", true },
+	{ "＝", N_("a full-width equals sign"), "=", false },
+	{ "（", N_("a full-width parenthesis"), "(", false },
+	{ "）", N_("a full-width parenthesis"), ")", false },
+	{ "　", N_("a full-width space"), " ", false },
 };
 
 /*
@@ -1804,11 +1878,13 @@ syntax_hint(const char *file, int line)
 			prev = xstrdup(text);
 	}
 	if (no == line && (i = wide_find(text)) >= 0)
-		hint = xasprintf("（第%d行有%s，请改为%s）", line,
-		    wide_punct[i].what, wide_punct[i].fix);
+		hint = xasprintf(_(" (line %d has %s \"%s\": use "
+		    "\"%s\")"), line, _(wide_punct[i].what),
+		    wide_punct[i].ch, wide_punct[i].fix);
 	else if (no == line && prev != NULL && (i = wide_find(prev)) >= 0)
-		hint = xasprintf("（第%d行有%s，请改为%s）", line - 1,
-		    wide_punct[i].what, wide_punct[i].fix);
+		hint = xasprintf(_(" (line %d has %s \"%s\": use "
+		    "\"%s\")"), line - 1, _(wide_punct[i].what),
+		    wide_punct[i].ch, wide_punct[i].fix);
 	if (fp != NULL)
 		fclose(fp);
 	free(text);
@@ -1824,7 +1900,7 @@ static int
 parse(config_t *cf, const char *path, struct ld *ld, struct derr *err)
 {
 	FILE		*fp;
-	const char	*file;
+	const char	*file, *text;
 	char		*hint;
 
 	fp = fopen(path, "r");
@@ -1839,11 +1915,15 @@ parse(config_t *cf, const char *path, struct ld *ld, struct derr *err)
 	fclose(fp);
 	file = config_error_file(cf) != NULL ? config_error_file(cf) : path;
 	hint = syntax_hint(file, config_error_line(cf));
+	/* libconfig's words, in the one case people meet. */
+	text = config_error_text(cf);
+	if (strcmp(text, "syntax error") == 0)
+		text = _("syntax error");
 	ld_push(ld, config_error_line(cf), xasprintf("%s:%d: %s%s", file,
-	    config_error_line(cf), config_error_text(cf),
-	    hint != NULL ? hint : ""));
+	    config_error_line(cf), text, hint != NULL ? hint : ""));
 	free(hint);
-	return derr_set(err, DERR_CONFIG, false, "%s: 1 error", path);
+	return derr_set(err, DERR_CONFIG, false, ngettext("%s: %zu error",
+	    "%s: %zu errors", 1), path, (size_t)1);
 }
 
 struct cfg *
@@ -1853,6 +1933,7 @@ cfg_load_flags(const char *path, unsigned flags, struct strv *errors,
 	struct ld	 ld = { 0 };
 	struct cfg	*cfg;
 	config_t	 cf;
+	const char	*lang;
 	size_t		 i, n;
 
 	ld.file = path;
@@ -1865,6 +1946,10 @@ cfg_load_flags(const char *path, unsigned flags, struct strv *errors,
 		ld_finish(&ld, errors);
 		return NULL;
 	}
+	if ((flags & CFG_LOAD_LANGUAGE) && config_lookup_string(&cf,
+	    "general.language", &lang) == CONFIG_TRUE &&
+	    strcmp(lang, "en") == 0)
+		i18n_english();
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(path);
 	walk_group(&ld, config_root_setting(&cf), NULL, "", root_tab, cfg);
@@ -1877,11 +1962,11 @@ cfg_load_flags(const char *path, unsigned flags, struct strv *errors,
 		return cfg;
 	cfg_free(cfg);
 	if (n > CFG_MAX_ERRORS)
-		derr_set(err, DERR_CONFIG, false, "%s: %zu errors (first %d "
-		    "shown)", path, n, CFG_MAX_ERRORS);
+		derr_set(err, DERR_CONFIG, false, _("%s: %zu errors (first %d "
+		    "shown)"), path, n, CFG_MAX_ERRORS);
 	else
-		derr_set(err, DERR_CONFIG, false, "%s: %zu error%s", path, n,
-		    n == 1 ? "" : "s");
+		derr_set(err, DERR_CONFIG, false, ngettext("%s: %zu error",
+		    "%s: %zu errors", n), path, n);
 	return NULL;
 }
 
@@ -1894,12 +1979,18 @@ cfg_load(const char *path, struct strv *errors, struct derr *err)
 struct cfg *
 cfg_report(const char *path)
 {
+	return cfg_report_flags(path, 0);
+}
+
+struct cfg *
+cfg_report_flags(const char *path, unsigned flags)
+{
 	struct strv	 errors = { 0 };
 	struct derr	 err = { 0 };
 	struct cfg	*cfg;
 	size_t		 i;
 
-	cfg = cfg_load(path, &errors, &err);
+	cfg = cfg_load_flags(path, flags, &errors, &err);
 	for (i = 0; i < errors.n; i++)
 		log_err("%s", errors.v[i]);
 	if (cfg == NULL)

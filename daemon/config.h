@@ -250,6 +250,12 @@ struct cfg *cfg_load(const char *path, struct strv *errors, struct derr *);
  * files, @include) are taken from the directory of `path`.
  */
 #define CFG_LOAD_NO_FILES	0x1
+/*
+ * CFG_LOAD_LANGUAGE: general.language = "en" turns gettext to English
+ * (i18n_english) as soon as the file is parsed, so its problems read in
+ * the language it asks for; for callers whose environment named none.
+ */
+#define CFG_LOAD_LANGUAGE	0x2
 struct cfg *cfg_load_flags(const char *path, unsigned flags,
 	    struct strv *errors, struct derr *);
 void	cfg_free(struct cfg *);
@@ -259,6 +265,8 @@ void	cfg_free(struct cfg *);
  * one reporter for dutyd, dutyd -n, reload and dutyctl).  NULL if invalid.
  */
 struct cfg *cfg_report(const char *path);
+/* cfg_report with cfg_load_flags' flags. */
+struct cfg *cfg_report_flags(const char *path, unsigned flags);
 
 
 /* Look a person up by key; NULL if absent. Borrowed pointer. */

@@ -48,6 +48,7 @@ struct run {
 	int64_t		 wd_last;	/* last WATCHDOG=1, monotonic ms */
 	bool		 stop;
 	bool		 reload;
+	bool		 lang_env;	/* the environment chose */
 };
 
 static void
@@ -133,14 +134,18 @@ parse_now(const struct engine *e, const char *s)
 	    tm.tm_mon + 1, tm.tm_mday), tm.tm_hour * 60 + tm.tm_min);
 }
 
-/* Load and validate; every error is logged.  NULL if invalid. */
+/*
+ * Load and validate; every error is logged.  NULL if invalid.  Unless the
+ * environment named a language (`lang_env`), general.language = "en"
+ * makes what dutyd says English from here on.
+ */
 static struct cfg *
-load_config(const char *path, bool quiet_ok)
+load_config(const char *path, bool quiet_ok, bool lang_env)
 {
 	struct cfg	*cfg;
 	char		*sum;
 
-	cfg = cfg_report(path);
+	cfg = cfg_report_flags(path, lang_env ? 0 : CFG_LOAD_LANGUAGE);
 	if (cfg != NULL && !quiet_ok) {
 		sum = cfg_summary(cfg);
 		printf("%s\n", sum);
@@ -256,7 +261,7 @@ do_reload(struct run *r)
 	r->reload = false;
 	sd_notify(0, "RELOADING=1");
 	log_notice("reloading %s", r->o.config);
-	cfg = load_config(r->o.config, true);
+	cfg = load_config(r->o.config, true, r->lang_env);
 	if (cfg == NULL)
 		log_err("reload: %s is invalid: keeping the running "
 		    "configuration", r->o.config);
@@ -398,7 +403,8 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	/* What a person reads (dutyd -n) is Chinese unless asked otherwise. */
-	if (!i18n_env_chose())
+	r.lang_env = i18n_env_chose();
+	if (!r.lang_env)
 		(void)setenv("LANGUAGE", "zh_CN", 1);	/* only fails on ENOMEM */
 	i18n_init();
 	parse_opts(argc, argv, &r.o);
@@ -406,7 +412,7 @@ main(int argc, char **argv)
 	/* Whatever the umask, nothing dutyd creates is for others. */
 	umask(077);
 	block_signals();
-	if ((cfg = load_config(r.o.config, !r.o.check)) == NULL)
+	if ((cfg = load_config(r.o.config, !r.o.check, r.lang_env)) == NULL)
 		return EX_CONFIG;
 	if (r.o.check) {
 		cfg_free(cfg);

@@ -47,6 +47,24 @@ log_level_parse(const char *s)
 	return -1;
 }
 
+/*
+ * `len` less a UTF-8 sequence left incomplete at the end of `s`, so a cut
+ * never splits a character (a config error showed half of one).
+ */
+static size_t
+utf8_whole(const char *s, size_t len)
+{
+	size_t		 j = len, need;
+	unsigned char	 c;
+
+	while (j > 0 && ((unsigned char)s[j - 1] & 0xc0) == 0x80)
+		j--;
+	if (j == 0 || (c = (unsigned char)s[j - 1]) < 0xc0)
+		return len;
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	return len - (j - 1) < need ? j - 1 : len;
+}
+
 char *
 log_escape(const char *in, char *out, size_t n)
 {
@@ -72,6 +90,7 @@ log_escape(const char *in, char *out, size_t n)
 		if (o + k + 4 > n) {
 			if (n >= 4) {
 				o = o > n - 4 ? n - 4 : o;
+				o = utf8_whole(out, o);
 				memcpy(out + o, "...", 3);
 				o += 3;
 			}

@@ -345,6 +345,26 @@ configure(struct store *s, struct derr *err)
 	return 0;
 }
 
+/*
+ * Create `path` empty with mode 0600 if it is missing: SQLite creates a
+ * database 0644 less the umask, and its -wal and -shm files take the
+ * database's mode, so made here they are the owner's alone whatever the
+ * umask.  Any failure is SQLite's open to report.
+ */
+static void
+create_private(const char *path)
+{
+	int	 fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0)
+		close(fd);
+}
+
 struct store *
 store_open(const char *path, struct derr *err)
 {
@@ -354,6 +374,7 @@ store_open(const char *path, struct derr *err)
 	s = xcalloc(1, sizeof(*s));
 	if (*path != '\0' && strcmp(path, ":memory:") != 0)
 		s->path = xstrdup(path);
+	create_private(path);
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -708,6 +729,7 @@ store_backup(struct store *s, const char *dest, bool force, struct derr *err)
 		    "overwritten (use --force to replace it)", dest);
 	tmp = xasprintf("%s.tmp-%ld", dest, (long)getpid());
 	(void)unlink(tmp);	/* a leftover of a killed backup, if any */
+	create_private(tmp);
 	if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		r = derr_set(err, DERR_SYS, false, "%s: %s", tmp,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,6 +488,41 @@ fail:
 	return -1;
 }
 
+/* The name of `uid`, or its number, in `out`. */
+static void
+user_name(uid_t uid, char *out, size_t n)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(out, n, "%s", pw.pw_name);
+	else
+		snprintf(out, n, "%u", (unsigned)uid);
+}
+
+/*
+ * A secret file owned by another ordinary user is that user's to change:
+ * whoever logs in as them can swap in their own token.  root's files are
+ * fine (the admin made them; systemd credentials are root's too).
+ */
+static int
+secret_owner_check(const char *path, const struct stat *st,
+    struct derr *err)
+{
+	char	 owner[64], me[64];
+	uid_t	 uid = geteuid();
+
+	if (st->st_uid == 0 || st->st_uid == uid)
+		return 0;
+	user_name(st->st_uid, owner, sizeof(owner));
+	user_name(uid, me, sizeof(me));
+	return derr_set(err, DERR_CONFIG, false, "secret file %s is owned by "
+	    "%s (uid %u), but dutyd runs as %s (uid %u): it must belong to "
+	    "%s%s (run: chown %s %s)", path, owner, (unsigned)st->st_uid, me,
+	    (unsigned)uid, me, uid != 0 ? " or root" : "", me, path);
+}
+
 int
 secret_file_read(const char *path, char **out, struct derr *err)
 {
@@ -508,6 +544,8 @@ secret_file_read(const char *path, char **out, struct derr *err)
 		    "secret file %s has mode %04o: it must not be accessible "
 		    "by group or others (run: chmod 600 %s)", path,
 		    (unsigned)(st.st_mode & 07777), path);
+	if (secret_owner_check(path, &st, err) < 0)
+		return -1;
 	if (file_read(path, 4096, &s, &len, err) < 0)
 		return -1;
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))

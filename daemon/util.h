@@ -83,8 +83,10 @@ void	addr_mask(const char *, char *out, size_t outlen);
 
 /*
  * Read a secret file (password, key) into a fresh string with the trailing
- * newline removed. Refuses files readable or writable by group or others
- * (DERR_CONFIG, with a message saying how to fix it) and files over 4 KiB.
+ * newline removed. Refuses files readable or writable by group or others,
+ * files owned by an ordinary user other than the one running (DERR_CONFIG,
+ * with a message saying how to fix it; root's are fine) and files over
+ * 4 KiB.
  * A path still reading "credential:NAME" (config found no
  * $CREDENTIALS_DIRECTORY) is refused with a message naming LoadCredential=.
  */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "mime.h"
 #include "util.h"
 
@@ -63,52 +64,77 @@ static const struct smtp_reply_class {
 	const char	*tag;		/* in the reply, any case; NULL: any */
 	enum smtp_class	 cls;
 	int64_t		 wait;		/* seconds */
-	const char	*say;		/* Chinese: the cause, or a hint */
+	const char	*say;		/* cause or hint (gettext) */
 } reply_classes[] = {
 	{ 450, 451, "MI:DMC", SMTP_RECONNECT, 0, NULL },
 	{ 450, 450, "RP:DRC", SMTP_RECONNECT, 0, NULL },
-	{ 421, 421, "HL:ICC", SMTP_PAUSE, 300, "服务器认为本机同时连接过多"
-	    "（421 HL:ICC），邮件通道暂停5分钟" },
-	{ 421, 421, "HL:IFC", SMTP_PAUSE, 900, "本机短时间内发信过多（421 "
-	    "HL:IFC），邮件通道暂停15分钟；可调低 smtp.rate" },
-	{ 421, 421, "HL:REP", SMTP_PAUSE, 3600, "服务器认为发信异常（421 "
-	    "HL:REP，无效收件人过多），邮件通道暂停1小时；请核对人员邮箱地址" },
-	{ 421, 421, "HL:MEP", SMTP_PAUSE, 3600, "服务器认为发信异常（421 "
-	    "HL:MEP），邮件通道暂停1小时；请核对 smtp.from 与登录账号一致" },
-	{ 450, 451, "MI:CEL", SMTP_PAUSE, 900, "一个连接上出错的命令过多"
-	    "（MI:CEL），邮件通道暂停15分钟；反复出现请报告问题" },
-	{ 450, 451, "RP:CEL", SMTP_PAUSE, 900, "一个连接上出错的命令过多"
-	    "（RP:CEL），邮件通道暂停15分钟；反复出现请报告问题" },
-	{ 450, 451, "MI:CCL", SMTP_PAUSE, 900, "一个连接上的命令过多"
-	    "（MI:CCL），邮件通道暂停15分钟；反复出现请报告问题" },
-	{ 450, 451, "RP:CCL", SMTP_PAUSE, 900, "一个连接上的命令过多"
-	    "（RP:CCL），邮件通道暂停15分钟；反复出现请报告问题" },
-	{ 451, 451, "MI:SFQ", SMTP_PAUSE, 900, "发信账号15分钟内的发信额度已"
-	    "用完（451 MI:SFQ），邮件通道暂停15分钟，待发邮件保留；可调低 "
-	    "smtp.rate" },
-	{ 451, 451, "DT:SPM", SMTP_RETRY, 120, "被服务器暂时当作垃圾邮件"
-	    "（451 DT:SPM），约2分钟后重试" },
-	{ 554, 554, "DT:SPM", SMTP_DEAD, 0, "被服务器当作垃圾邮件拒收（554 "
-	    "DT:SPM）：请修改模板措辞、减少链接，并设置真实的发件人名称 "
-	    "smtp.from_name" },
-	{ 450, 450, "DT:RBL", SMTP_PAUSE, 3600, "本机IP在垃圾邮件黑名单上"
-	    "（450 DT:RBL），邮件通道暂停1小时；请联系网络管理员" },
-	{ 450, 450, "WM:BLI", SMTP_STOP, SMTP_STOP_PROBE, "本机IP不在服务器"
-	    "允许发信的名单上（450 WM:BLI）：请联系邮件服务器管理员" },
-	{ 450, 450, "WM:BLU", SMTP_STOP, SMTP_STOP_PROBE, "发信账号不在服务器"
-	    "允许发信的名单上（450 WM:BLU）：请联系邮件服务器管理员" },
-	{ 451, 451, "fail authentication", SMTP_PAUSE, 1800, "登录失败次数"
-	    "过多，服务器暂时禁止登录，邮件通道暂停30分钟；请确认 "
-	    "smtp.password_file 中是客户端授权码" },
-	{ 535, 535, NULL, SMTP_STOP, SMTP_STOP_PROBE, "发信账号登录被拒绝"
-	    "（535）：请检查 smtp.username 和 smtp.password_file；126/163"
-	    "邮箱须用客户端授权码，而不是网页登录密码" },
-	{ 550, 550, "no permission", SMTP_STOP, SMTP_STOP_PROBE, "发信账号"
-	    "没有开通SMTP服务（550 User has no permission）：请在网页邮箱"
-	    "“设置”中开启POP3/SMTP服务，并在 smtp.password_file 中使用"
-	    "客户端授权码" },
-	{ 552, 552, "same size", SMTP_RETRY, 600, "服务器拒收连续同样大小的"
-	    "邮件（552），10分钟后重试" },
+	{ 421, 421, "HL:ICC", SMTP_PAUSE, 300,
+	    N_("the server saw too many connections from this host (421 "
+	    "HL:ICC): the email channel pauses 5 minutes") },
+	{ 421, 421, "HL:IFC", SMTP_PAUSE, 900,
+	    N_("this host sent too much in a short time (421 HL:IFC): "
+	    "the email channel pauses 15 minutes; lower smtp.rate") },
+	{ 421, 421, "HL:REP", SMTP_PAUSE, 3600,
+	    N_("the server found the sending abnormal (421 HL:REP, too "
+	    "many invalid recipients): the email channel pauses 1 "
+	    "hour; check the people's email addresses") },
+	{ 421, 421, "HL:MEP", SMTP_PAUSE, 3600,
+	    N_("the server found the sending abnormal (421 HL:MEP): the "
+	    "email channel pauses 1 hour; check that smtp.from is the "
+	    "login account") },
+	{ 450, 451, "MI:CEL", SMTP_PAUSE, 900,
+	    N_("too many failed commands on one connection (MI:CEL): the "
+	    "email channel pauses 15 minutes; report it if it happens "
+	    "again") },
+	{ 450, 451, "RP:CEL", SMTP_PAUSE, 900,
+	    N_("too many failed commands on one connection (RP:CEL): the "
+	    "email channel pauses 15 minutes; report it if it happens "
+	    "again") },
+	{ 450, 451, "MI:CCL", SMTP_PAUSE, 900,
+	    N_("too many commands on one connection (MI:CCL): the email "
+	    "channel pauses 15 minutes; report it if it happens again") },
+	{ 450, 451, "RP:CCL", SMTP_PAUSE, 900,
+	    N_("too many commands on one connection (RP:CCL): the email "
+	    "channel pauses 15 minutes; report it if it happens again") },
+	{ 451, 451, "MI:SFQ", SMTP_PAUSE, 900,
+	    N_("the sending account's quota for 15 minutes is used up "
+	    "(451 MI:SFQ): the email channel pauses 15 minutes, "
+	    "waiting mail is kept; lower smtp.rate") },
+	{ 451, 451, "DT:SPM", SMTP_RETRY, 120,
+	    N_("taken for spam by the server for now (451 DT:SPM): "
+	    "retried in about 2 minutes") },
+	{ 554, 554, "DT:SPM", SMTP_DEAD, 0,
+	    N_("refused as spam by the server (554 DT:SPM): reword the "
+	    "templates, use fewer links, and set a real sender name "
+	    "in smtp.from_name") },
+	{ 450, 450, "DT:RBL", SMTP_PAUSE, 3600,
+	    N_("this host's IP is on a spam blacklist (450 DT:RBL): the "
+	    "email channel pauses 1 hour; ask the network "
+	    "administrator") },
+	{ 450, 450, "WM:BLI", SMTP_STOP, SMTP_STOP_PROBE,
+	    N_("this host's IP is not on the server's list of hosts "
+	    "allowed to send (450 WM:BLI): ask the mail server's "
+	    "administrator") },
+	{ 450, 450, "WM:BLU", SMTP_STOP, SMTP_STOP_PROBE,
+	    N_("the sending account is not on the server's list of "
+	    "accounts allowed to send (450 WM:BLU): ask the mail "
+	    "server's administrator") },
+	{ 451, 451, "fail authentication", SMTP_PAUSE, 1800,
+	    N_("too many failed logins: the server refuses logins for "
+	    "now and the email channel pauses 30 minutes; check that "
+	    "smtp.password_file holds the client authorization code") },
+	{ 535, 535, NULL, SMTP_STOP, SMTP_STOP_PROBE,
+	    N_("the sending account's login was refused (535): check "
+	    "smtp.username and smtp.password_file; 126/163 mailboxes "
+	    "need the client authorization code, not the web password") },
+	{ 550, 550, "no permission", SMTP_STOP, SMTP_STOP_PROBE,
+	    N_("the sending account has no SMTP service (550 User has no "
+	    "permission): turn on POP3/SMTP in the webmail's settings "
+	    "and put the client authorization code in "
+	    "smtp.password_file") },
+	{ 552, 552, "same size", SMTP_RETRY, 600,
+	    N_("the server refuses several messages of the same size in "
+	    "a row (552): retried in 10 minutes") },
 };
 
 static const struct smtp_reply_class *
@@ -213,8 +239,9 @@ refusal(struct smtp_ctx *c, const struct net_result *res, struct derr *err)
 	if (rc == NULL && err->kind == DERR_CONFIG) {
 		h->pause = SMTP_STOP_PROBE;
 		h->stop = true;
-		snprintf(h->cause, sizeof(h->cause), "无法连接或登录邮件服务器"
-		    "，请按服务器答复检查 smtp 设置");
+		snprintf(h->cause, sizeof(h->cause), "%s", _("cannot connect "
+		    "or log in to the mail server: check the smtp settings "
+		    "against the server's reply"));
 		return CHANNEL_PAUSED;
 	}
 	if (rc == NULL)
@@ -224,15 +251,15 @@ refusal(struct smtp_ctx *c, const struct net_result *res, struct derr *err)
 	case SMTP_STOP:
 		h->pause = rc->wait;
 		h->stop = rc->cls == SMTP_STOP;
-		snprintf(h->cause, sizeof(h->cause), "%s", rc->say);
+		snprintf(h->cause, sizeof(h->cause), "%s", _(rc->say));
 		return CHANNEL_PAUSED;
 	case SMTP_RETRY:
 		h->not_before = rc->wait;
-		derr_prefix(err, "%s", rc->say);
+		derr_prefix(err, "%s", _(rc->say));
 		return res->outcome == NET_UNKNOWN ? CHANNEL_UNKNOWN :
 		    CHANNEL_TRANSIENT;
 	case SMTP_DEAD:
-		derr_prefix(err, "%s", rc->say);
+		derr_prefix(err, "%s", _(rc->say));
 		return CHANNEL_PERMANENT;
 	default:
 		/* A second MI:DMC on a new connection: retry later. */

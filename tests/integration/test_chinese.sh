@@ -73,6 +73,50 @@ zh -c "$T/known.conf" --now 2026-12-01 check-config > "$T/out" 2>&1
 if grep -q "注意：日历中没有" "$T/out"; then not_ok "a year given in the config is known"
 else ok "a year given in the config is known"; fi
 
+# check-config: each problem in Chinese with its file:line; English when asked.
+cat > "$T/bad.conf" <<CONF
+general = { database = "$T/bad.db"; log_level = "verbose"; };
+people = (
+	{ key = "wang"; name = "王"; email = "wang(at)example.org";
+	  roles = [ "principal" ]; leaders = [ "li" ]; }
+);
+maildir = { path = "$T/md"; };
+reminders = { time = "9am"; red = 400; colour = "red"; };
+duties = ( { id = "d"; title = "会"; period = "weekly"; owners = [ "wang" ]; } );
+im = ( { name = "r"; type = "dingtalk";
+	url = "http://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef"; } );
+smtp = { url = "smtp://dutyd:hunter2@mail.example.org"; };
+CONF
+zh -c "$T/bad.conf" check-config > "$T/out" 2>&1
+expect_eq "check-config: a bad config exits 78" 78 $?
+expect_in "an unknown log level" \
+    "bad.conf:1: general.log_level：日志级别须为 err、warn、notice、info 或 debug（收到 \"verbose\"）" "$T/out"
+expect_in "an email address" "bad.conf:3: people.[0].email：不是电子邮件地址（收到 \"wang(at)example.org\"）" "$T/out"
+expect_in "a leader nobody is" "bad.conf:4: people.[0].leaders.[0]：people 中没有此人（收到 \"li\"）" "$T/out"
+expect_in "a time" "bad.conf:7: reminders.time：不是 HH:MM 格式的时间（收到 \"9am\"）" "$T/out"
+expect_in "a range" "bad.conf:7: reminders.red：须在0到365之间（收到 400）" "$T/out"
+expect_in "an unknown setting" "bad.conf:7: reminders.colour：未知的配置项" "$T/out"
+expect_in "a period" "bad.conf:8: duties.[0].period：周期须为 month（月）、quarter（季度）、half（半年）或 year（年）（收到 \"weekly\"）" "$T/out"
+expect_in "a password in a URL, hidden" "bad.conf:11: smtp.url：用户名请写在 username 中，不要写进网址（收到 \"smtp://***@mail.example.org\"）" "$T/out"
+expect_in "a robot URL without its token" "bad.conf:10: im.[0].url：不加密的 http:// 只能连接 127.0.0.1、localhost 或 ::1（收到 \"http://oapi.dingtalk.com/***\"）" "$T/out"
+expect_in "the count" "bad.conf：9处错误" "$T/out"
+expect_eq "no English left" 0 "$(grep -c 'must\|not a\|unknown\|got' "$T/out")"
+expect_eq "no password, no token" 0 "$(grep -c 'hunter2\|0123456789abcdef' "$T/out")"
+env -u LC_ALL -u LC_MESSAGES LANGUAGE=en "$DUTYCTL" -c "$T/bad.conf" check-config > "$T/out" 2>&1
+expect_in "LANGUAGE=en: the same problems in English" \
+    "bad.conf:7: reminders.red: must be between 0 and 365 (got 400)" "$T/out"
+expect_in "LANGUAGE=en: the count" "bad.conf: 9 errors" "$T/out"
+expect_eq "LANGUAGE=en: no Chinese sentence" 0 "$(grep -c '须\|没有\|不是\|处错误' "$T/out")"
+sed 's/^general = { /general = { language = "en"; /' "$T/bad.conf" > "$T/bad-en.conf"
+zh -c "$T/bad-en.conf" check-config > "$T/out" 2>&1
+expect_in "general.language = en: the problems in English" \
+    "bad-en.conf:3: people.[0].email: not an email address (got \"wang(at)example.org\")" "$T/out"
+env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C $DUTYD -n -c "$T/bad.conf" > "$T/out" 2>&1
+expect_in "dutyd -n: Chinese" "bad.conf:7: reminders.red：须在0到365之间（收到 400）" "$T/out"
+env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C $DUTYD -n -c "$T/bad-en.conf" > "$T/out" 2>&1
+expect_in "dutyd -n, general.language = en: English" \
+    "bad-en.conf:7: reminders.red: must be between 0 and 365 (got 400)" "$T/out"
+
 # English when asked.
 env -u LC_ALL -u LC_MESSAGES LANGUAGE=en "$DUTYCTL" -c "$T/d.conf" itme > "$T/out" 2>&1
 expect_in "LANGUAGE=en: English" 'unknown command "itme"; did you mean "item"?' "$T/out"

@@ -185,4 +185,24 @@ expect_in "and names the user and the file" "may not write $RO/duty.db" \
 chmod 755 "$RO"
 rm -rf "$RO"
 
+# --- every file dutyctl and dutyd write is the owner's alone, umask 022 ------
+U="$T/umask"
+mkdir "$U"
+sed "s#$T/duty.db#$U/u.db#; s#$T/outbox#$U/outbox#" "$T/dutyd.conf" > "$U/u.conf"
+printf 'evidence\n' > "$T/proof.txt"
+(
+	umask 022
+	CU="$DUTYCTL -c $U/u.conf --now 2026-11-30"
+	$CU init && $CU import "$T/ledger.csv" &&
+	$CU item done 一-一 --evidence "印发" --file "$T/proof.txt" &&
+	$CU backup "$U/backup.db" && $CU export --csv -o "$U/export.csv" &&
+	$CU report --html -o "$U/report.html" &&
+	$DUTYD -c "$U/u.conf" --once
+) > "$T/out" 2>&1
+expect_eq "under umask 022: init, done, backup, export, report, a round" 0 $?
+expect_eq "there are files to check (database, evidence, backup, mail ...)" \
+    yes "$([ "$(find "$U" -type f ! -name u.conf | wc -l)" -ge 6 ] && echo yes)"
+expect_eq "none of them is open to group or others" "" \
+    "$(find "$U" ! -name u.conf ! -path "$U" -perm /077 -printf '%m %p\n')"
+
 finish

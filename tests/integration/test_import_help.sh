@@ -119,11 +119,11 @@ sed 's/templates = "\([^"]*\)"; };/templates = "\1"； };/' "$T/d.conf" > "$T/wi
 $DUTYCTL -c "$T/wide.conf" check-config > "$T/out" 2>&1
 expect_eq "check-config refuses it" 78 $?
 expect_in "the hint names the character and line" \
-    "wide.conf:1: syntax error（第1行有全角分号“；”，请改为半角“;”）" "$T/out"
-expect_eq "\"syntax error\" is said once" 1 "$(grep -c 'syntax error' "$T/out")"
+    "wide.conf:1: 语法错误（第1行有全角分号“；”，请改为半角“;”）" "$T/out"
+expect_eq "\"语法错误\" is said once" 1 "$(grep -c '语法错误' "$T/out")"
 printf 'general = {\n\tdatabase = “%s”;\n};\n' "$T/x.db" > "$T/quote.conf"
 $DUTYD -n -c "$T/quote.conf" > "$T/out" 2>&1
 expect_eq "dutyd -n refuses Chinese quotes" 78 $?
-expect_in "and names them" "quote.conf:2: syntax error（第2行有中文引号“，请改为半角引号\"）" "$T/out"
-expect_eq "once" 1 "$(grep -c 'syntax error' "$T/out")"
+expect_in "and names them" "quote.conf:2: 语法错误（第2行有中文左引号““”，请改为半角“\"”）" "$T/out"
+expect_eq "once" 1 "$(grep -c '语法错误' "$T/out")"
 finish

@@ -284,7 +284,7 @@ expect_in "Feishu's code and message are kept" "feishu: 19021: sign match fail" 
 expect_in "the log says the clock looks wrong" "clock looks wrong" "$T/im1.log"
 $DUTYCTL -c "$T/im.conf" status > "$T/im1.status" 2>&1
 expect_in "dutyctl status says the clock looks wrong" \
-    "clock:       本机时钟可能不准：im:lark 拒收了消息的时间戳" "$T/im1.status"
+    "clock:       this host's clock may be wrong: im:lark refused the messages' timestamp" "$T/im1.status"
 $PY - "$T/hook/1.req" > "$T/hook.txt" <<'PY'
 import json, sys
 raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1]
@@ -561,7 +561,7 @@ chmod 600 "$T/nokind.conf"
 LANGUAGE=zh_CN $DUTYCTL -c "$T/nokind.conf" check-config > "$T/nokind.out" 2>&1
 expect_eq "a robot taking the digest when there is none is refused" 78 $?
 expect_in "with the file, line and reason in Chinese" \
-    "nokind.conf:18: im.[0].kinds: 接收类型“digest”，但digest.enabled 为 false（周报未启用）：这类消息永远不会发送" \
+    "nokind.conf:18: im.[0].kinds：接收类型“digest”，但digest.enabled 为 false（周报未启用）：这类消息永远不会发送" \
     "$T/nokind.out"
 LANGUAGE=zh_CN $DUTYD -n -c "$T/nokind.conf" > "$T/nokind-d.out" 2>&1
 expect_eq "and dutyd -n refuses it too" 78 $?
@@ -571,7 +571,7 @@ chmod 600 "$T/noduty.conf"
 LANGUAGE=zh_CN $DUTYCTL -c "$T/noduty.conf" check-config > "$T/noduty.out" 2>&1
 expect_eq "a robot taking duties that no duty sends to is refused" 78 $?
 expect_in "saying why" \
-    "im.[0].kinds: 接收类型“duty”，但没有哪项常态化工作的 channels 含“im”" \
+    "im.[0].kinds：接收类型“duty”，但没有哪项常态化工作的 channels 含“im”" \
     "$T/noduty.out"
 
 finish

@@ -81,7 +81,9 @@ chmod 600 "$T/wrong.pass"
 P=$(free_port)
 start_smtpd "$T/auth" "$P" --auth dutyd:sekrit
 conf auth "$P" "username = \"dutyd\"; password_file = \"$T/wrong.pass\";"
-$DUTYD -c "$T/auth.conf" --once > "$T/auth.log" 2>&1
+# The daemon writes the cause in its language: Chinese unless told otherwise.
+zh() { env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C "$@"; }
+zh $DUTYD -c "$T/auth.conf" --once > "$T/auth.log" 2>&1
 expect_eq "535: no message is dead or spends an attempt" \
     "0 0 10" "$(status_of auth dead) $(sqlite3 "$T/auth.db" \
     'select sum(attempts) from outbox') $(status_of auth pending)"
@@ -89,8 +91,8 @@ expect_eq "535: the admin is told once" 1 \
     "$(grep -c 'channel email stopped until the admin acts' "$T/auth.log")"
 expect_eq "535: one login tried, not one per message" 1 \
     "$(grep -c 'login' "$T/auth.log")"
-$DUTYCTL -c "$T/auth.conf" status > "$T/auth.status" 2>&1
-expect_in "status: the channel is stopped" "channel:     email 已停止发送" \
+zh $DUTYCTL -c "$T/auth.conf" status > "$T/auth.status" 2>&1
+expect_in "status: the channel is stopped" "发送通道：   email 已停止发送" \
     "$T/auth.status"
 expect_in "status: the cause in Chinese names the 授权码" \
     "原因：发信账号登录被拒绝（535）：请检查 smtp.username 和 smtp.password_file；126/163邮箱须用客户端授权码" \
@@ -126,8 +128,9 @@ expect_eq "550 no permission: 3 sent, 7 kept, none dead, no attempt spent" \
     "3 7 0 3" "$(status_of perm sent) $(status_of perm pending) \
 $(status_of perm dead) $(sqlite3 "$T/perm.db" 'select sum(attempts) from outbox')"
 $DUTYCTL -c "$T/perm.conf" status > "$T/perm.status" 2>&1
-expect_in "status: SMTP is not enabled for the account" \
-    "发信账号没有开通SMTP服务" "$T/perm.status"
+expect_in "status: SMTP is not enabled for the account (LANGUAGE=en)" \
+    "cause: the sending account has no SMTP service (550 User has no permission)" \
+    "$T/perm.status"
 # Still refused at the next try (30 min on): one message tried, paused again.
 pretend "2026-11-30 10:00"
 $DUTYD -c "$T/perm.conf" --once > "$T/perm2.log" 2>&1
@@ -158,9 +161,9 @@ expect_eq "MI:SFQ: the seven wait 15 minutes" "900 7" \
     next_attempt_at = p.until) from channel_pause p")"
 $DUTYCTL -c "$T/sfq.conf" status > "$T/sfq.status" 2>&1
 expect_in "status: the quota is used up" \
-    "email 已暂停（2026-11-30 09:30起，下次尝试 2026-11-30 09:45）" \
+    "email paused (since 2026-11-30 09:30, next try 2026-11-30 09:45)" \
     "$T/sfq.status"
-expect_in "status: the quota cause" "发信额度已用完（451 MI:SFQ）" \
+expect_in "status: the quota cause" "quota for 15 minutes is used up (451 MI:SFQ)" \
     "$T/sfq.status"
 pretend "2026-11-30 09:46"
 $DUTYD -c "$T/sfq.conf" --once > "$T/sfq2.log" 2>&1
@@ -216,11 +219,11 @@ $DUTYD -c "$T/spm.conf" --once > "$T/spm.log" 2>&1
 expect_eq "451 DT:SPM: retried, not before 2 minutes" "failed 1" \
     "$(sqlite3 "$T/spm.db" "select status, next_attempt_at - created_at
     >= 120 from outbox where recipient = 'p0@example.org'" | tr '|' ' ')"
-expect_in "451 DT:SPM: the reason says so" "约2分钟后重试" "$T/spm.log"
+expect_in "451 DT:SPM: the reason says so" "retried in about 2 minutes" "$T/spm.log"
 expect_eq "554 DT:SPM: dead" dead "$(sqlite3 "$T/spm.db" "select status
     from outbox where recipient = 'p1@example.org'")"
 expect_in "554 DT:SPM: the hint says what to change" \
-    "请修改模板措辞、减少链接" "$T/spm.log"
+    "reword the templates, use fewer links" "$T/spm.log"
 expect_eq "the other eight sent" 8 "$(status_of spm sent)"
 stop_pid "$SMTPD_PID"
 

@@ -400,8 +400,8 @@ test_config_syntax_error_once(void **state)
 	    &err));
 	assert_int_equal(err.kind, DERR_CONFIG);
 	assert_int_equal(errors.n, 1);
-	assert_non_null(strstr(errors.v[0], ":12: syntax error（第12行有全角"
-	    "分号“；”，请改为半角“;”）"));
+	assert_non_null(strstr(errors.v[0], ":12: syntax error (line 12 has "
+	    "a full-width semicolon \"；\": use \";\")"));
 	assert_null(strstr(err.msg, "syntax error"));
 	assert_non_null(strstr(err.msg, ": 1 error"));
 	strv_clear(&errors);
@@ -528,6 +528,121 @@ test_config_secret_inline_mode_refused(void **state)
 	"from = \"a@126.com\"; password_file = \"%s\"; };\n"
 
 /* "credential:NAME" reads $CREDENTIALS_DIRECTORY/NAME when it is set. */
+/* A robot URL in an error message shows its host, never its token. */
+static void
+test_config_secret_url_redacted(void **state)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	char		*path;
+	size_t		 i;
+
+	(void)state;
+	path = conf_tmp("general = { database = \"x.db\"; };\n"
+	    "people = ( { key = \"a\"; name = \"A\"; "
+	    "roles = [\"principal\"]; } );\n"
+	    "maildir = { path = \"o\"; };\n"
+	    "smtp = { url = \"smtp://dutyd:PASSWORD@mail.example.org\"; };\n"
+	    "im = ( { name = \"d\"; type = \"dingtalk\"; url = "
+	    "\"http://oapi.dingtalk.com/robot/send?access_token=TOKEN1\"; },\n"
+	    "\t{ name = \"w\"; type = \"wecom\"; url = \"qyapi.weixin.qq."
+	    "com/cgi-bin/webhook/send?key=TOKEN2\"; },\n"
+	    "\t{ name = \"f\"; type = \"feishu\"; url = \"ftp://open."
+	    "feishu.cn/open-apis/bot/v2/hook/TOKEN3\"; },\n"
+	    "\t{ name = \"x\"; type = \"webhook\"; url = \"TOKEN4\"; } );\n",
+	    0600);
+	assert_null(cfg_load(path, &errors, &err));
+	assert_int_equal(errors.n, 5);
+	for (i = 0; i < errors.n; i++) {
+		assert_null(strstr(errors.v[i], "TOKEN"));
+		assert_null(strstr(errors.v[i], "PASSWORD"));
+	}
+	assert_non_null(strstr(errors.v[0], "(got \"smtp://***@mail."
+	    "example.org\")"));
+	assert_non_null(strstr(errors.v[1], "im.[0].url: plain http:// is "
+	    "only allowed to 127.0.0.1, localhost or ::1 (got \"http://"
+	    "oapi.dingtalk.com/***\")"));
+	assert_non_null(strstr(errors.v[2], "(got \"qyapi.weixin.qq.com/"
+	    "***\")"));
+	assert_non_null(strstr(errors.v[3], "(got \"ftp://open.feishu.cn/"
+	    "***\")"));
+	assert_non_null(strstr(errors.v[4], "(got \"***\")"));
+	strv_clear(&errors);
+	unlink(path);
+	free(path);
+}
+
+/* The mode rule holds for the file that holds the secret: an @include. */
+static void
+test_config_include_mode_refused(void **state)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	char		*inc, *path, *text, *want;
+
+	(void)state;
+	inc = conf_tmp("im = ( { name = \"r\"; type = \"wecom\"; url = "
+	    "\"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="
+	    "SECRETKEY\"; } );\n", 0644);
+	text = xasprintf("general = { database = \"x.db\"; };\n"
+	    "people = ( { key = \"a\"; name = \"A\"; "
+	    "roles = [\"principal\"]; } );\n"
+	    "reminders = { channels = [ \"im\" ]; };\n"
+	    "@include \"%s\"\n", inc + strlen("/tmp/"));
+	path = conf_tmp(text, 0600);
+	assert_null(cfg_load(path, &errors, &err));
+	assert_int_equal(errors.n, 1);
+	want = xasprintf("%s: holds secrets (im.[0].url: a robot webhook "
+	    "address is its access token) but has mode 0644: it must not be "
+	    "readable by group or others (run: chmod 600 %s, and chown it to "
+	    "the user dutyd runs as)", inc, inc);
+	assert_string_equal(errors.v[0], want);
+	strv_clear(&errors);
+	assert_int_equal(chmod(inc, 0600), 0);
+	cfg = load_ok(path, 0);
+	cfg_free(cfg);
+	/* The including file holds no secret: 0644 is fine. */
+	assert_int_equal(chmod(path, 0644), 0);
+	cfg = load_ok(path, 0);
+	cfg_free(cfg);
+	free(want);
+	free(text);
+	unlink(path);
+	unlink(inc);
+	free(path);
+	free(inc);
+}
+
+/* A secret file another ordinary user owns is that user's to swap. */
+static void
+test_config_secret_owner(void **state)
+{
+	struct derr	 err = { 0 };
+	char		*path, *pw = NULL, *want;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	path = conf_tmp("token\n", 0600);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(secret_file_read(path, &pw, &err), -1);
+	assert_int_equal(err.kind, DERR_CONFIG);
+	want = xasprintf("secret file %s is owned by nobody (uid 65534), but "
+	    "dutyd runs as root (uid 0): it must belong to root (run: "
+	    "chown root %s)", path, path);
+	assert_string_equal(err.msg, want);
+	assert_null(pw);
+	free(want);
+	/* root's own file (the admin made it) is fine. */
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(secret_file_read(path, &pw, &err), 0);
+	assert_string_equal(pw, "token");
+	xfree_secret(pw);
+	unlink(path);
+	free(path);
+}
+
 static void
 test_config_credential(void **state)
 {
@@ -600,6 +715,9 @@ main(void)
 		cmocka_unit_test(test_config_bad_corpus),
 		cmocka_unit_test(test_config_secret_inline_mode_refused),
 		cmocka_unit_test(test_config_credential),
+		cmocka_unit_test(test_config_secret_url_redacted),
+		cmocka_unit_test(test_config_include_mode_refused),
+		cmocka_unit_test(test_config_secret_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

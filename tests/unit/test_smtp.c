@@ -521,7 +521,7 @@ test_smtp_wrong_password_stops_the_channel(void **state)
 	assert_int_equal(send_to(f->ch, "a@example.cn", peer, &err),
 	    CHANNEL_PAUSED);
 	assert_true(f->ch->hold.stop);
-	assert_non_null(strstr(f->ch->hold.cause, "授权码"));
+	assert_non_null(strstr(f->ch->hold.cause, "client authorization code"));
 	assert_non_null(strstr(err.msg, "smtp.password_file"));
 	assert_null(strstr(err.msg, "wrong"));
 }

@@ -15,6 +15,7 @@
 #undef realloc
 #undef free
 
+#include "log.h"
 #include "util.h"
 
 static bool
@@ -73,12 +74,28 @@ test_util_width(void **state)
 	assert_int_equal(str_width("a\xe4"), 2);	/* a bad byte counts 1 */
 }
 
+/* A cut string stays UTF-8: no half character before the "...". */
+static void
+test_util_escape_cut_whole(void **state)
+{
+	char	 out[16];
+
+	(void)state;
+	assert_string_equal(log_escape("整改", out, 8), "整...");
+	assert_string_equal(log_escape("整改", out, 7), "整...");
+	assert_string_equal(log_escape("abcdefgh", out, 8), "abcd...");
+	assert_string_equal(log_escape("a\x12整改落实", out, 16), "a\\x12整改...");
+	log_escape("ab整改", out, 9);
+	assert_true(str_utf8_valid(out, strlen(out)));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_util_utf8_valid),
 		cmocka_unit_test(test_util_width),
+		cmocka_unit_test(test_util_escape_cut_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
