@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,17 +353,33 @@ configure(struct store *s, struct derr *err)
  * umask.  Any failure is SQLite's open to report.
  */
 static void
-create_private(const char *path)
+create_private(const char *path, bool to_dir_owner)
 {
-	int	 fd;
+	struct stat	 st;
+	char		*dir;
+	int		 fd;
 
 	if (*path == '\0' || strcmp(path, ":memory:") == 0 ||
 	    strncmp(path, "file:", 5) == 0)
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	/*
+	 * A database root creates (`dutyctl init` before the service ever
+	 * ran) in a directory of the service user's, e.g. StateDirectory
+	 * /var/lib/dutyd, is handed to that user: 0600 and root's, the
+	 * service could not open it.  SQLite gives -wal and -shm the
+	 * database's owner when it runs as root.
+	 */
+	if (to_dir_owner && geteuid() == 0) {
+		dir = xstrdup(path);
+		if (stat(dirname(dir), &st) == 0 && st.st_uid != 0)
+			(void)fchown(fd, st.st_uid, st.st_gid);
+		free(dir);
+	}
+	close(fd);
 }
 
 struct store *
@@ -374,7 +391,7 @@ store_open(const char *path, struct derr *err)
 	s = xcalloc(1, sizeof(*s));
 	if (*path != '\0' && strcmp(path, ":memory:") != 0)
 		s->path = xstrdup(path);
-	create_private(path);
+	create_private(path, true);
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -729,7 +746,7 @@ store_backup(struct store *s, const char *dest, bool force, struct derr *err)
 		    "overwritten (use --force to replace it)", dest);
 	tmp = xasprintf("%s.tmp-%ld", dest, (long)getpid());
 	(void)unlink(tmp);	/* a leftover of a killed backup, if any */
-	create_private(tmp);
+	create_private(tmp, false);
 	if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		r = derr_set(err, DERR_SYS, false, "%s: %s", tmp,

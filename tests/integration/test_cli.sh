@@ -205,4 +205,24 @@ expect_eq "there are files to check (database, evidence, backup, mail ...)" \
 expect_eq "none of them is open to group or others" "" \
     "$(find "$U" ! -name u.conf ! -path "$U" -perm /077 -printf '%m %p\n')"
 
+# --- root's `dutyctl init` in the service user's directory ----------------
+# (/var/lib/dutyd is StateDirectory, owned by dutyd): the new database is
+# the directory owner's, so the service can open it; 0600 and root's, it
+# could not.
+if [ "$(id -u)" = 0 ]; then
+	O="$T/state"
+	mkdir "$O"
+	chown nobody "$O"
+	sed "s#$T/duty.db#$O/s.db#" "$T/dutyd.conf" > "$T/state.conf"
+	$DUTYCTL -c "$T/state.conf" init > "$T/out" 2>&1
+	$DUTYCTL -c "$T/state.conf" import "$T/ledger.csv" >> "$T/out" 2>&1
+	expect_eq "root's init in nobody's directory: the database is nobody's" \
+	    "nobody 600" "$(stat -c '%U %a' "$O/s.db")"
+	expect_eq "and so is everything beside it" "" \
+	    "$(find "$O" -type f ! -user nobody)"
+	ls -l "$U/u.db" > /dev/null 2>&1 &&
+	expect_eq "a database in root's own directory stays root's" root \
+	    "$(stat -c %U "$U/u.db")"
+fi
+
 finish
