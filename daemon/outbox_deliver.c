@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "outbox_int.h"
 
 int64_t
 outbox_backoff(const struct cfg_outbox *c, int64_t id, int attempts)
@@ -63,6 +64,7 @@ struct round {
 						 * NULL: none */
 	struct round_ch		*v;
 	size_t			 n;
+	struct mime_builder	*mb;		/* emails built when sent */
 };
 
 static void
@@ -74,6 +76,7 @@ round_clear(struct round *rd)
 		free(rd->v[i].name);
 	free(rd->v);
 	free(rd->clock);
+	mime_builder_free(rd->mb);
 	channel_pause_list_clear(&rd->pauses);
 }
 
@@ -250,11 +253,34 @@ limit_until(struct store *s, const struct channel *ch,
 	return until;
 }
 
+/*
+ * The email to send for `r`: the one built when it was queued, or, for a
+ * row queued without it, built now by the same function.
+ */
+static int
+row_mail(const struct outbox_drain_opts *o, struct round *rd,
+    const struct outbox_row *r, struct buf *b, struct derr *err)
+{
+	if (r->message != NULL || strcmp(r->channel, "email") != 0)
+		return 0;
+	if (rd->mb == NULL)
+		rd->mb = mime_builder_new();
+	if (outbox_mail_build(rd->mb, o->from_addr != NULL ? o->from_addr :
+	    CFG_FROM_FALLBACK, o->from_name, r, o->utc_offset, b, err) == -1) {
+		derr_prefix(err, "email");
+		return -1;
+	}
+	return 0;
+}
+
 static enum channel_outcome
-send_row(struct channel *ch, const struct outbox_row *r, int offset,
-    int64_t now, char *peer, struct derr *err)
+send_row(struct channel *ch, const struct outbox_drain_opts *o,
+    struct round *rd, const struct outbox_row *r, int64_t now,
+    char *peer, struct derr *err)
 {
 	struct channel_msg	 m;
+	struct buf		 b;
+	enum channel_outcome	 oc;
 
 	memset(&m, 0, sizeof(m));
 	m.key = r->key;
@@ -265,7 +291,7 @@ send_row(struct channel *ch, const struct outbox_row *r, int offset,
 	m.html = r->body_html;
 	m.message_id = r->message_id;
 	m.date = r->created_at;
-	m.utc_offset = offset;
+	m.utc_offset = o->utc_offset;
 	m.now = now;
 	m.raw = r->message;
 	m.raw_len = r->message_len;
@@ -274,7 +300,18 @@ send_row(struct channel *ch, const struct outbox_row *r, int offset,
 		return derr_set(err, DERR_CONFIG, false, "no %s channel is "
 		    "configured", r->channel), CHANNEL_TRANSIENT;
 	memset(&ch->hold, 0, sizeof(ch->hold));
-	return ch->send(ch->ctx, &m, peer, err);
+	buf_init(&b, OUTBOX_MAIL_MAX);
+	if (row_mail(o, rd, r, &b, err) == -1) {
+		buf_clear(&b);
+		return CHANNEL_PERMANENT;
+	}
+	if (m.raw == NULL && b.data != NULL) {
+		m.raw = b.data;
+		m.raw_len = b.len;
+	}
+	oc = ch->send(ch->ctx, &m, peer, err);
+	buf_clear(&b);
+	return oc;
 }
 
 static void
@@ -454,7 +491,7 @@ attempt_one(struct store *s, const struct cfg_outbox *cfg,
 		oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
 	else {
 		/* Signed now; the retry counts from the attempt's end. */
-		oc = send_row(ch, row, o->utc_offset, a->now, a->peer, &serr);
+		oc = send_row(ch, o, rd, row, a->now, a->peer, &serr);
 		a->now = clock_now(o, a->now);
 	}
 	classify(a, oc, &serr);

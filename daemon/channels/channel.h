@@ -25,8 +25,9 @@ struct channel_msg {
 	int64_t		 date;		/* Unix seconds */
 	int		 utc_offset;	/* minutes east of UTC, for Date: */
 	int64_t		 now;		/* Unix seconds of this attempt (signing) */
-	/* Email built when queued (RFC 5322, CRLF): sent as it is, in place
-	 * of the fields above.  NULL: the channel builds it. */
+	/* Email (RFC 5322, CRLF) as the outbox built it: the email
+	 * channels send these bytes, in place of the fields above, and
+	 * build nothing (no raw: refused).  NULL for sms and im. */
 	const char	*raw;
 	size_t		 raw_len;
 };
