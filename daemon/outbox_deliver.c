@@ -2,7 +2,8 @@
  * outbox: delivering.  Drains the queue in rounds through the channels:
  * claim, send, classify the outcome (message / channel pause / stop),
  * back off, record through the store's journal.  Composing is
- * outbox_compose.c.
+ * outbox_compose.c; an email row queued without its message (an older
+ * dutyd) is built here by the same outbox_mail_build.
  */
 #include "outbox.h"
 

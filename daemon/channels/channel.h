@@ -1,7 +1,8 @@
 /*
  * channel: the interface every delivery channel implements (smtp, maildir,
  * sms, im).  A channel sends one rendered message and says
- * how it went; it never touches the outbox or the database.  The outbox
+ * how it went; it never touches the outbox or the database, and builds
+ * no email (the outbox does, and the email channels carry its bytes).  The outbox
  * decides what an outcome means for the row (sent, retry, dead, unknown).
  */
 #ifndef DUTYD_CHANNEL_H
