@@ -61,7 +61,9 @@ struct outbox_drain_opts {
 	void			*chctx;
 	bool			 (*stop)(void *);	/* may be NULL */
 	void			*stopctx;
-	int			 utc_offset;	/* minutes, for Date: */
+	/* Minutes east of UTC, for the Date: of an email built when
+	 * sent (see from_addr). */
+	int			 utc_offset;
 	/* The sender of an email row queued without its message (built
 	 * when sent): smtp.from (NULL: CFG_FROM_FALLBACK), smtp.from_name. */
 	const char		*from_addr;

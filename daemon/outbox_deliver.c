@@ -286,13 +286,9 @@ send_row(struct channel *ch, const struct outbox_drain_opts *o,
 	memset(&m, 0, sizeof(m));
 	m.key = r->key;
 	m.to_addr = r->recipient;
-	m.to_name = r->recipient_name;
 	m.subject = r->subject;
 	m.text = r->body_text;
-	m.html = r->body_html;
-	m.message_id = r->message_id;
 	m.date = r->created_at;
-	m.utc_offset = o->utc_offset;
 	m.now = now;
 	m.raw = r->message;
 	m.raw_len = r->message_len;

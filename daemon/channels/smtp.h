@@ -1,8 +1,9 @@
 /*
  * channels/smtp: the "email" channel.  Submits each message, as the
  * outbox built it (channel_msg.raw), with net over one connection kept
- * open for the batch (until flush); it builds no mail.  It maps net's outcome to the channel's and never retries by
- * itself, logs nothing and touches neither the outbox nor the database.
+ * open for the batch (until flush); it builds no mail.  It maps net's
+ * outcome to the channel's and never retries by itself, logs nothing
+ * and touches neither the outbox nor the database.
  */
 #ifndef DUTYD_CHANNELS_SMTP_H
 #define DUTYD_CHANNELS_SMTP_H

@@ -6,17 +6,22 @@
 #ifndef DUTYD_TESTMAIL_H
 #define DUTYD_TESTMAIL_H
 
-/* Build `msg` into `raw` (freed with buf_clear) and point msg->raw at it. */
+#define TESTMAIL_MESSAGE_ID	"item.42.before.3@dutyd.example.cn"
+
+/*
+ * Build `msg` (with `html`, may be NULL) into `raw` (freed with
+ * buf_clear) and point msg->raw at it.
+ */
 static void
-testmail_build(struct channel_msg *msg, struct buf *raw)
+testmail_build(struct channel_msg *msg, const char *html, struct buf *raw)
 {
 	struct mime_out	 m = {
 		.from_addr = "duty@office.example.cn",
 		.from_name = "县巡察整改办公室",
-		.to_addr = msg->to_addr, .to_name = msg->to_name,
-		.subject = msg->subject, .text = msg->text, .html = msg->html,
-		.message_id = msg->message_id, .date = msg->date,
-		.utc_offset = msg->utc_offset,
+		.to_addr = msg->to_addr, .to_name = "张三",
+		.subject = msg->subject, .text = msg->text, .html = html,
+		.message_id = TESTMAIL_MESSAGE_ID, .date = msg->date,
+		.utc_offset = 480,
 	};
 	struct derr	 err = { 0 };
 
