@@ -256,7 +256,10 @@ limit_until(struct store *s, const struct channel *ch,
 
 /*
  * The email to send for `r`: the one built when it was queued, or, for a
- * row queued without it, built now by the same function.
+ * row queued without it, built now by the same function.  XXX a row read
+ * back has no reply_token (the store keeps tokens in their own table), so
+ * such an email goes without its token and Reply-To, as it did when the
+ * channels built it.
  */
 static int
 row_mail(const struct outbox_drain_opts *o, struct round *rd,
@@ -267,7 +270,8 @@ row_mail(const struct outbox_drain_opts *o, struct round *rd,
 	if (rd->mb == NULL)
 		rd->mb = mime_builder_new();
 	if (outbox_mail_build(rd->mb, o->from_addr != NULL ? o->from_addr :
-	    CFG_FROM_FALLBACK, o->from_name, r, o->utc_offset, b, err) == -1) {
+	    CFG_FROM_FALLBACK, o->from_name, o->reply_addr, r, o->utc_offset,
+	    b, err) == -1) {
 		derr_prefix(err, "email");
 		return -1;
 	}

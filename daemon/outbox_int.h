@@ -1,13 +1,53 @@
 /*
- * outbox: what its two files share (outbox_compose.c, outbox_deliver.c).
- * Not for use outside the outbox module.
+ * outbox's private header: what its files share (outbox_compose.c,
+ * outbox_deliver.c, outbox_reply.c).  Nothing outside the outbox module
+ * includes it.
  */
 #ifndef DUTYD_OUTBOX_INT_H
 #define DUTYD_OUTBOX_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "err.h"
 #include "mime.h"
+#include "model.h"
 #include "store.h"
 #include "util.h"
+
+/*
+ * Make email `row` (person, message_id and subject set) answerable: a
+ * token bound to the person, the measures among the `n` notifications
+ * `v` it carries and the Message-ID,
+ * with the key read from replies->key_file, into row->reply_token and
+ * appended to the subject as " [#TOKEN]".  0, or -1 (DERR_CONFIG if the
+ * key cannot be read).
+ */
+int	outbox_reply_sign(const struct cfg_replies *, const struct notif *v,
+	    size_t n, struct outbox_row *row, struct derr *);
+
+/* Record row's token (none: nothing) as the row is queued; 0 or -1. */
+int	outbox_reply_record(struct store *, const struct outbox_row *row,
+	    const struct notif *v, size_t n, struct derr *);
+
+/* The Message-ID of the row with `key` (caller frees), and the email of
+ * `row` built as it will go out (outbox_compose.c). */
+char	*outbox_row_message_id(const char *key, const char *from);
+void	outbox_row_build(const struct cfg *, const struct cal *,
+	    struct outbox_row *row);
+
+/*
+ * The core of the two above for any answerable email: sign `row` for
+ * the measure ids `items` ("12,15"), and record the token as `kind`
+ * ("reminder", "approval" with the reply `request_id` it asks about).
+ */
+int	outbox_reply_sign_items(const struct cfg_replies *, const char *items,
+	    struct outbox_row *row, struct derr *);
+int	outbox_reply_record_items(struct store *, const struct outbox_row *row,
+	    const char *kind, const char *items, int64_t request_id,
+	    struct derr *);
 
 /* An email's size cap: the templates' output, encoded, with headers. */
 #define OUTBOX_MAIL_MAX	(4 * 1024 * 1024)
@@ -15,15 +55,18 @@
 /*
  * Build the email of `row` (RFC 5322, CRLF line ends) with mime from the
  * row's fields: sender `from_addr`/`from_name`, its recipient, subject,
- * bodies, Message-ID, and Date `row->created_at` in `utc_offset` (minutes
- * east of UTC).  The only place dutyd builds an outgoing email: at queue
- * time, and for a row queued without its message (an older dutyd, or a
- * build that failed then) when it is sent.  `mb` may be NULL; a builder
- * only makes many builds cheaper (same bytes).  Appends to `out`; returns
- * 0, or -1 with mime_build's error (DERR_INPUT, permanent).
+ * bodies, Message-ID, reply token (with Reply-To `reply_addr`, the
+ * replies address, when the row has one) and Date `row->created_at` in
+ * `utc_offset` (minutes east of UTC).  The only place dutyd builds an
+ * outgoing email: at queue time, and for a row queued without its
+ * message (an older dutyd, or a build that failed then) when it is sent.
+ * `mb` may be NULL; a builder only makes many builds cheaper (same
+ * bytes).  Appends to `out`; returns 0, or -1 with mime_build's error
+ * (DERR_INPUT, permanent).
  */
 int	outbox_mail_build(struct mime_builder *mb, const char *from_addr,
-	    const char *from_name, const struct outbox_row *row,
-	    int utc_offset, struct buf *out, struct derr *);
+	    const char *from_name, const char *reply_addr,
+	    const struct outbox_row *row, int utc_offset, struct buf *out,
+	    struct derr *);
 
 #endif

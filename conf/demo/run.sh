@@ -40,8 +40,9 @@ echo "--- 整改台账（dutyctl -c conf/demo.conf item list）："
 "$B/dutyctl" -c conf/demo.conf feedback assign 2 --owner xu >/dev/null
 echo "--- 本期常态化工作（dutyctl -c conf/demo.conf duty status）："
 "$B/dutyctl" -c conf/demo.conf duty status
-"$B/dutyctl" -c conf/demo.conf report --html -o var/report.html
-echo "--- 整改进展情况通报（dutyctl -c conf/demo.conf report --html）：var/report.html"
+"$B/dutyctl" -c conf/demo.conf report --html -o var/report.html \
+    --docx var/report.docx
+echo "--- 整改进展情况通报（dutyctl -c conf/demo.conf report --html --docx）：var/report.html、var/report.docx"
 
 /usr/bin/python3 tests/integration/httpd.py --port "$PORT" \
     --dir var/sms-standin --pidfile var/sms-standin.pid --provider aliyun \
