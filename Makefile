@@ -8,8 +8,10 @@ SAN	?=
 
 PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd \
 	  gnutls uchardet
-# The report's Word template and bundle (daemon/docx*.c).
-PKGS	+= libzip libxml-2.0
+# libzip and libxml2: the report's Word template and bundle (daemon/docx*.c)
+# and the ledger's Excel workbooks (daemon/ledger_xlsx.c), which
+# libxlsxwriter writes (daemon/ledger_xlsxw.c).
+PKGS	+= libzip libxml-2.0 xlsxwriter
 CC	?= cc
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Werror
@@ -52,9 +54,10 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime gettext chromium \
 	fonts-noto-cjk
-# The report's .docx and bundle; python3-docx and unzip read them back in
-# the tests.
-DEB_PKGS += libzip-dev libxml2-dev python3-docx unzip
+# The report's .docx and bundle, Excel workbooks in and out; python3-docx,
+# openpyxl and unzip read them back in the tests.
+DEB_PKGS += libzip-dev libxml2-dev libxlsxwriter-dev python3-docx \
+	python3-openpyxl unzip
 
 # The Chinese catalog (po/zh_CN.po); dutyctl finds it beside itself in
 # $(B)/locale, or installed under $(PREFIX)/share/locale.
@@ -276,7 +279,8 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # also runs it for FUZZ_TIME seconds on tests/fuzz/corpus/csv, with the
 # words of Chinese deadlines in tests/fuzz/csv.dict; crashing inputs land
 # in $(B)/fuzz/csv-* and belong in the corpus once fixed.
-FUZZ_CSV_SRC = daemon/ledger.c daemon/ledger_date.c daemon/config.c \
+FUZZ_CSV_SRC = daemon/ledger_csv.c daemon/ledger_rows.c \
+	daemon/ledger_export.c daemon/ledger_date.c daemon/config.c \
 	daemon/model.c daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c $(FUZZ_CSV_SRC)
 	@mkdir -p $(dir $@)
@@ -301,3 +305,35 @@ fuzz-replay-csv: $(B)/fuzz/fuzz_csv
 	$(B)/fuzz/fuzz_csv -runs=0 tests/fuzz/corpus/csv
 
 .PHONY: fuzz-run-csv fuzz-replay-csv
+
+# libFuzzer target for the workbook import (ledger_parse_xlsx): `make fuzz`
+# also runs it for FUZZ_TIME seconds on tests/fuzz/corpus/xlsx (workbooks,
+# and *.parts files the target zips itself so mutations reach the XML),
+# with XML words in tests/fuzz/xlsx.dict; crashing inputs land in
+# $(B)/fuzz/xlsx-* and belong in the corpus once fixed.
+FUZZ_XLSX_SRC = daemon/ledger_xlsx.c daemon/ledger_rows.c \
+	daemon/ledger_date.c daemon/config.c daemon/model.c daemon/util.c \
+	daemon/err.c daemon/log.c
+$(B)/fuzz/fuzz_xlsx: tests/fuzz/fuzz_xlsx.c $(FUZZ_XLSX_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -Idaemon \
+	    $(shell pkg-config --cflags libconfig jansson libzip libxml-2.0) \
+	    -o $@ tests/fuzz/fuzz_xlsx.c $(FUZZ_XLSX_SRC) \
+	    $(shell pkg-config --libs libconfig jansson libzip libxml-2.0) -lm
+
+fuzz-run: fuzz-run-xlsx
+fuzz-replay: fuzz-replay-xlsx
+
+fuzz-run-xlsx: $(B)/fuzz/fuzz_xlsx
+	@mkdir -p $(B)/fuzz/work-xlsx
+	$(B)/fuzz/fuzz_xlsx -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -timeout=10 -rss_limit_mb=2048 -dict=tests/fuzz/xlsx.dict \
+	    -artifact_prefix=$(B)/fuzz/xlsx- $(B)/fuzz/work-xlsx \
+	    tests/fuzz/corpus/xlsx
+
+fuzz-replay-xlsx: $(B)/fuzz/fuzz_xlsx
+	$(B)/fuzz/fuzz_xlsx -runs=0 tests/fuzz/corpus/xlsx
+
+.PHONY: fuzz-run-xlsx fuzz-replay-xlsx

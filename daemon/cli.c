@@ -241,6 +241,8 @@ static const struct cli_opt cli_opts[] = {
 	{ "as-of", required_argument, 'Q' },
 	{ "docx", required_argument, 'K' },
 	{ "bundle", required_argument, 'U' },
+	{ "sheet", required_argument, 'G' },
+	{ "xlsx", no_argument, 'Z' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -400,12 +402,13 @@ set_option(int code, const char *v, struct cli_args *a)
 		['F'] = &a->from, ['S'] = &a->subject,
 		['A'] = &a->approved_by, ['Q'] = &a->as_of,
 		['K'] = &a->docx, ['U'] = &a->bundle,
+		['G'] = &a->sheet,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,
 		['a'] = &a->all, ['L'] = &a->late, ['H'] = &a->html,
 		['X'] = &a->plain, ['f'] = &a->force, ['N'] = &a->dry_run,
-		['R'] = &a->prefer_file,
+		['R'] = &a->prefer_file, ['Z'] = &a->xlsx,
 	};
 
 	if (code == 'w' || code == 'l')

@@ -47,6 +47,8 @@ struct cli_args {
 	const char	*approved_by;		/* item extend */
 	const char	*as_of;			/* report */
 	const char	*docx, *bundle;		/* report */
+	const char	*sheet;			/* import: a workbook's */
+	bool		 xlsx;			/* export */
 	struct strv	 files;			/* --file, each time given */
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -21,6 +24,7 @@
 #include "store.h"
 #include "util.h"
 #include "model.h"
+#include "plan.h"
 #include "sign.h"
 
 #define CLI_CSV_MAX	(8 * 1024 * 1024)
@@ -786,11 +790,21 @@ cmd_import(struct cli *c, struct cli_args *a)
 	int				 r;
 
 	if (a->argc != 1)
-		return cli_fail(EX_USAGE, _("usage: dutyctl import LEDGER.csv "
-		    "[--dry-run] [--prefer-file]"));
+		return cli_fail(EX_USAGE, _("usage: dutyctl import "
+		    "LEDGER.csv|LEDGER.xlsx [--sheet NAME] [--dry-run] "
+		    "[--prefer-file]"));
 	if (file_read(a->argv[0], CLI_CSV_MAX, &data, &len, &err) < 0)
 		return cli_fail_err(&err);
-	r = ledger_parse_csv(data, len, c->cfg, c->today, &l, &probs, &err);
+	if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
+		r = ledger_parse_xlsx(data, len, a->sheet, c->cfg, c->today,
+		    &l, &probs, &err);
+	else if (a->sheet != NULL) {
+		free(data);
+		return cli_fail(EX_USAGE, _("%s: --sheet is for an Excel "
+		    "workbook (.xlsx), and this file is not one"), a->argv[0]);
+	} else
+		r = ledger_parse_csv(data, len, c->cfg, c->today, &l, &probs,
+		    &err);
 	free(data);
 	print_problems(a->argv[0], &probs);
 	nbad = probs.nerrors;
@@ -869,6 +883,72 @@ evidence_get(struct cli *c, struct cli_args *a)
 	return r;
 }
 
+/* How each measure is coloured in the workbook, as of today. */
+static enum ledger_state *
+xlsx_states(const struct cli *c, const struct measure_list *l)
+{
+	enum ledger_state	*st = xcalloc(l->n ? l->n : 1, sizeof(*st));
+	const struct measure	*m;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++) {
+		m = &l->v[i];
+		if (m->status == MEASURE_DONE)
+			st[i] = LEDGER_STATE_DONE;
+		else if (m->deadline == DAY_NONE)
+			st[i] = LEDGER_STATE_OPEN;
+		else if (m->deadline < c->today)
+			st[i] = LEDGER_STATE_OVERDUE;
+		else if (cal_workdays_between(c->cal, c->today, m->deadline) <=
+		    c->cfg->reminders.yellow)
+			st[i] = LEDGER_STATE_SOON;
+	}
+	return st;
+}
+
+/* export --xlsx -o FILE: the workbook, mode 0600. */
+static int
+export_xlsx(struct cli *c, struct cli_args *a, const struct measure_list *l)
+{
+	struct plan_snapshot	 snap = { 0 };
+	struct duty_cells	 cells = { 0 };
+	struct ledger_book	 bk;
+	struct derr		 err = { 0 };
+	enum ledger_state	*st;
+	mode_t			 old;
+	int			 fd, r;
+
+	if (a->output == NULL || strcmp(a->output, "-") == 0)
+		return cli_fail(EX_USAGE, _("usage: dutyctl export --xlsx -o "
+		    "FILE.xlsx   (a workbook is not written to the terminal)"));
+	if ((r = cli_duty_snapshot(c, NULL, &snap)) != 0)
+		return r;
+	plan_duty_cells(c->cfg, c->cal, c->today, NULL, &snap, &cells);
+	/* Created 0600 before libxlsxwriter opens it (fopen keeps modes). */
+	if ((fd = open(a->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || fchmod(fd, 0600) == -1) {
+		r = cli_fail(EX_CANTCREAT, "%s: %s", a->output,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+	} else {
+		close(fd);
+		st = xlsx_states(c, l);
+		bk = (struct ledger_book){ l, st, &cells, c->cfg, c->today };
+		old = umask(077);	/* libxlsxwriter's temporary files */
+		r = 0;
+		if (ledger_export_xlsx(&bk, a->output, &err) < 0) {
+			(void)unlink(a->output);	/* no half workbook */
+			r = cli_fail_err(&err);
+		}
+		umask(old);
+		free(st);
+	}
+	duty_cells_clear(&cells);
+	plan_snapshot_clear(&snap);
+	return r;
+}
+
 static int
 cmd_export(struct cli *c, struct cli_args *a)
 {
@@ -878,14 +958,19 @@ cmd_export(struct cli *c, struct cli_args *a)
 	struct derr		 err = { 0 };
 	int			 r;
 
-	if (a->csv == a->json || a->argc != 0)
+	if (a->csv + a->json + a->xlsx != 1 || a->argc != 0)
 		return cli_fail(EX_USAGE, _("usage: dutyctl export --csv|--json "
-		    "[-o FILE]"));
+		    "[-o FILE] | --xlsx -o FILE"));
 	memset(&f, 0, sizeof(f));
 	f.status = -1;
 	f.due_before = DAY_NONE;
 	if (store_measure_list(c->store, &f, &l, &err) < 0)
 		return cli_fail_err(&err);
+	if (a->xlsx) {
+		r = export_xlsx(c, a, &l);
+		measure_list_clear(&l);
+		return r;
+	}
 	buf_init(&b, 0);
 	r = a->csv ? ledger_export_csv(&l, c->cfg, &b, &err) :
 	    ledger_export_json(&l, &b, &err);
@@ -912,11 +997,13 @@ const struct cli_cmd cli_item_cmds[] = {
 	    N_("move a measure's deadline later (延期) with the reason") },
 	{ "item", "reopen", item_reopen, "reason", "CODE",
 	    N_("reopen a measure (回头看) with the reason") },
-	{ "import", NULL, cmd_import, "dry-run prefer-file", "LEDGER.csv",
-	    N_("import the ledger (UTF-8 or GB18030 CSV)") },
+	{ "import", NULL, cmd_import, "dry-run prefer-file sheet",
+	    "LEDGER.csv|LEDGER.xlsx",
+	    N_("import the ledger (an Excel workbook, UTF-8 or GB18030 CSV)") },
 	{ "evidence", "get", evidence_get, "output", "SHA256",
 	    N_("an evidence file back, checked against its hash") },
-	{ "export", NULL, cmd_export, "csv json output", NULL,
-	    N_("the ledger as CSV (re-importable) or JSON") },
+	{ "export", NULL, cmd_export, "csv json xlsx output", NULL,
+	    N_("the ledger as CSV or an Excel workbook (re-importable), or "
+	    "JSON") },
 };
 const size_t cli_item_ncmds = sizeof(cli_item_cmds) / sizeof(cli_item_cmds[0]);

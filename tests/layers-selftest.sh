@@ -32,6 +32,7 @@ case_ "libcurl outside net" mime.c '#include <curl/curl.h>' "<curl/> outside net
 case_ "jansson outside its owners" cli_feedback.c '#include <jansson.h>' "<jansson.h> outside ledger smsparam channels/*"
 case_ "jansson in a header" channels/sms.h '#include <jansson.h>' "<jansson.h> in a header"
 case_ "csv.h outside ledger" cli_item.c '#include <csv.h>' "<csv.h> outside ledger"
+case_ "libxlsxwriter outside ledger_xlsxw" ledger_xlsx.c '#include <xlsxwriter.h>' "<xlsxwriter> outside ledger_xlsxw"
 case_ "iconv.h outside ledger and mime" util.c '#include <iconv.h>' "<iconv.h> outside ledger mime"
 case_ "libconfig outside config" cli.c '#include <libconfig.h>' "<libconfig.h> outside config"
 case_ "libetpan outside net" mime.c '#include <libetpan/libetpan.h>' "<libetpan/> outside net"

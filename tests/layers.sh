@@ -76,9 +76,10 @@ owner jansson.h ledger smsparam "channels/*"
 owner csv.h ledger
 owner iconv.h ledger mime
 # libzip and libxml2: the report's .docx and bundle (docx), the Excel
-# workbooks (ledger_xlsx*.c).
+# workbooks (ledger_xlsx.c); libxlsxwriter writes them (ledger_xlsxw.c).
 owner zip.h docx ledger_xlsx
 owner libxml/ docx ledger_xlsx
+owner xlsxwriter ledger_xlsxw
 # No hidden process state: only the two entry points touch the environment
 # or the process's time zone (STYLE.md section 6).
 hits=$(grep -l -E '\b(setenv|unsetenv|putenv|tzset|localtime_r|localtime|mktime)[[:space:]]*\(' "$D"/*.c "$D"/channels/*.c 2>/dev/null | grep -v -E "/(dutyd|dutyctl)\.c$")
