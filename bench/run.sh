@@ -9,7 +9,7 @@
 #   for both, best of 3 taking turns, and the ratio of their times, with
 #   client and smtp-sink pinned to one CPU, then (_2cpu) to one each.
 #   dutyd builds each email when it is queued; _built_at_send is the same
-#   drain of rows without their message (built by the channel when sent),
+#   drain of rows without their message (built by the outbox when sent),
 #   which shows what building costs on top of sending
 # - plan over 1,000,000 open measures: wall time and peak RSS of one
 #   `dutyd --once` tick (scan + plan; nothing is due)

@@ -58,8 +58,7 @@ email_channel(const struct cfg *cfg, const char *dry_run, struct derr *err)
 
 	if (dry_run != NULL || !cfg->smtp.enabled)
 		return maildir_channel_new(dry_run ? dry_run :
-		    cfg->maildir.path, cfg->smtp.from ? cfg->smtp.from :
-		    CFG_FROM_FALLBACK, cfg->smtp.from_name, err);
+		    cfg->maildir.path, err);
 	if (cfg->smtp.password_file != NULL &&
 	    secret_file_read(cfg->smtp.password_file, &pw, err) < 0)
 		return NULL;
@@ -417,6 +416,9 @@ drain(struct engine *e, int64_t now, struct outbox_stats *st,
 	o.stop = e->opts.stop;
 	o.stopctx = e->opts.stopctx;
 	o.utc_offset = cal_utc_offset(e->cal, now);
+	o.from_addr = e->cfg->smtp.from;
+	o.from_name = e->cfg->smtp.from_name;
+	o.reply_addr = e->cfg->replies.address;
 	o.boot_id = e->opts.boot_id;
 	o.clock = e->opts.clock;
 	o.clockctx = e->opts.clockctx;

@@ -7,6 +7,9 @@
  * have been delivered).  It must not build
  * messages (that is mime) or decide about retries (that is the caller).
  * Callers use it through `struct net_ops`, so tests can pass a fake.
+ * One file per protocol behind this one header: net_smtp.c, net_http.c
+ * and net_imap.c, with libcurl's shared helpers and the ops table in
+ * net.c (private header net_int.h).
  *
  * IMAP (for the feedback mailbox) goes through libetpan, in net_imap.c:
  * its parser takes a literal by the byte count the server sends, so a

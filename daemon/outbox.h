@@ -1,7 +1,8 @@
 /*
  * outbox: turns planned notifications into durable outbox rows (grouped:
  * one message per person and channel per run, rendered from templates;
- * an email is built there, as it will go out) and drains due rows
+ * an email is built there, as it will go out, by the one function that
+ * builds dutyd's email) and drains due rows
  * through the channels with retries and backoff.
  * Every row is committed before any network I/O; a row is 'sent' only
  * after the peer accepted it; one fsync per round of cfg->batch messages
@@ -83,7 +84,15 @@ struct outbox_drain_opts {
 	void			*chctx;
 	bool			 (*stop)(void *);	/* may be NULL */
 	void			*stopctx;
-	int			 utc_offset;	/* minutes, for Date: */
+	/* Minutes east of UTC, for the Date: of an email built when
+	 * sent (see from_addr). */
+	int			 utc_offset;
+	/* The sender of an email row queued without its message (built
+	 * when sent): smtp.from (NULL: CFG_FROM_FALLBACK), smtp.from_name,
+	 * and replies.address (Reply-To of a row with a reply token). */
+	const char		*from_addr;
+	const char		*from_name;
+	const char		*reply_addr;
 	bool			 keep_open;	/* the caller flushes the
 						 * channels after its rounds */
 	const char		*boot_id;	/* kernel boot id, NULL: unknown */

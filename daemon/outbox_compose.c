@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "mime.h"
 #include "outbox_int.h"
 #include "render.h"
 #include "smsparam.h"
@@ -383,32 +382,20 @@ sms_parts(const struct cfg *cfg, const struct group *g,
  * Build the email of `row` now, as it will go out: a mail queue keeps
  * the message itself, so every attempt sends the same bytes and sending
  * costs no more than the send.  A message that cannot be built is queued
- * without: the channel tries again when it sends, and the error lands on
- * the row (dutyctl outbox show).
+ * without: outbox_deliver.c tries again when it sends, and the error
+ * lands on the row (dutyctl outbox show).
  */
 static void
 email_message(const struct cfg *cfg, const struct cal *cal,
     struct outbox_row *row)
 {
-	struct mime_out	 m;
 	struct buf	 b;
 	struct derr	 err = { 0 };
 
-	memset(&m, 0, sizeof(m));
-	m.from_addr = cfg->smtp.from ? cfg->smtp.from : CFG_FROM_FALLBACK;
-	m.from_name = cfg->smtp.from_name;
-	m.to_addr = row->recipient;
-	m.to_name = row->recipient_name;
-	m.subject = row->subject;
-	m.text = row->body_text;
-	m.html = row->body_html;
-	m.message_id = row->message_id;
-	m.reply_to = row->reply_token ? cfg->replies.address : NULL;
-	m.token = row->reply_token;
-	m.date = row->created_at;
-	m.utc_offset = cal_utc_offset(cal, row->created_at);
-	buf_init(&b, OUTBOX_TEXT_MAX * 4);
-	if (mime_build(&m, &b, &err) == -1) {
+	buf_init(&b, OUTBOX_MAIL_MAX);
+	if (outbox_mail_build(NULL, cfg->smtp.from ? cfg->smtp.from :
+	    CFG_FROM_FALLBACK, cfg->smtp.from_name, cfg->replies.address, row,
+	    cal_utc_offset(cal, row->created_at), &b, &err) == -1) {
 		log_warn("outbox: %s: %s (built again when sent)", row->key,
 		    err.msg);
 		buf_clear(&b);
@@ -416,6 +403,31 @@ email_message(const struct cfg *cfg, const struct cal *cal,
 	}
 	row->message_len = b.len;
 	row->message = buf_take(&b);
+}
+
+int
+outbox_mail_build(struct mime_builder *mb, const char *from_addr,
+    const char *from_name, const char *reply_addr,
+    const struct outbox_row *row, int utc_offset, struct buf *out,
+    struct derr *err)
+{
+	struct mime_out	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.from_addr = from_addr;
+	m.from_name = from_name;
+	m.to_addr = row->recipient;
+	m.to_name = row->recipient_name;
+	m.subject = row->subject;
+	m.text = row->body_text;
+	m.html = row->body_html;
+	m.message_id = row->message_id;
+	m.reply_to = row->reply_token ? reply_addr : NULL;
+	m.token = row->reply_token;
+	m.date = row->created_at;
+	m.utc_offset = utc_offset;
+	return mb != NULL ? mime_builder_build(mb, &m, out, err) :
+	    mime_build(&m, out, err);
 }
 
 static int

@@ -2,7 +2,8 @@
  * outbox: delivering.  Drains the queue in rounds through the channels:
  * claim, send, classify the outcome (message / channel pause / stop),
  * back off, record through the store's journal.  Composing is
- * outbox_compose.c.
+ * outbox_compose.c; an email row queued without its message (an older
+ * dutyd) is built here by the same outbox_mail_build.
  */
 #include "outbox.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "outbox_int.h"
 
 int64_t
 outbox_backoff(const struct cfg_outbox *c, int64_t id, int attempts)
@@ -63,6 +65,7 @@ struct round {
 						 * NULL: none */
 	struct round_ch		*v;
 	size_t			 n;
+	struct mime_builder	*mb;		/* emails built when sent */
 };
 
 static void
@@ -74,6 +77,7 @@ round_clear(struct round *rd)
 		free(rd->v[i].name);
 	free(rd->v);
 	free(rd->clock);
+	mime_builder_free(rd->mb);
 	channel_pause_list_clear(&rd->pauses);
 }
 
@@ -250,22 +254,45 @@ limit_until(struct store *s, const struct channel *ch,
 	return until;
 }
 
+/*
+ * The email to send for `r`: the one built when it was queued, or, for a
+ * row queued without it, built now by the same function.  XXX a row read
+ * back has no reply_token (the store keeps tokens in their own table), so
+ * such an email goes without its token and Reply-To, as it did when the
+ * channels built it.
+ */
+static int
+row_mail(const struct outbox_drain_opts *o, struct round *rd,
+    const struct outbox_row *r, struct buf *b, struct derr *err)
+{
+	if (r->message != NULL || strcmp(r->channel, "email") != 0)
+		return 0;
+	if (rd->mb == NULL)
+		rd->mb = mime_builder_new();
+	if (outbox_mail_build(rd->mb, o->from_addr != NULL ? o->from_addr :
+	    CFG_FROM_FALLBACK, o->from_name, o->reply_addr, r, o->utc_offset,
+	    b, err) == -1) {
+		derr_prefix(err, "email");
+		return -1;
+	}
+	return 0;
+}
+
 static enum channel_outcome
-send_row(struct channel *ch, const struct outbox_row *r, int offset,
-    int64_t now, char *peer, struct derr *err)
+send_row(struct channel *ch, const struct outbox_drain_opts *o,
+    struct round *rd, const struct outbox_row *r, int64_t now,
+    char *peer, struct derr *err)
 {
 	struct channel_msg	 m;
+	struct buf		 b;
+	enum channel_outcome	 oc;
 
 	memset(&m, 0, sizeof(m));
 	m.key = r->key;
 	m.to_addr = r->recipient;
-	m.to_name = r->recipient_name;
 	m.subject = r->subject;
 	m.text = r->body_text;
-	m.html = r->body_html;
-	m.message_id = r->message_id;
 	m.date = r->created_at;
-	m.utc_offset = offset;
 	m.now = now;
 	m.raw = r->message;
 	m.raw_len = r->message_len;
@@ -274,7 +301,18 @@ send_row(struct channel *ch, const struct outbox_row *r, int offset,
 		return derr_set(err, DERR_CONFIG, false, "no %s channel is "
 		    "configured", r->channel), CHANNEL_TRANSIENT;
 	memset(&ch->hold, 0, sizeof(ch->hold));
-	return ch->send(ch->ctx, &m, peer, err);
+	buf_init(&b, OUTBOX_MAIL_MAX);
+	if (row_mail(o, rd, r, &b, err) == -1) {
+		buf_clear(&b);
+		return CHANNEL_PERMANENT;
+	}
+	if (m.raw == NULL && b.data != NULL) {
+		m.raw = b.data;
+		m.raw_len = b.len;
+	}
+	oc = ch->send(ch->ctx, &m, peer, err);
+	buf_clear(&b);
+	return oc;
 }
 
 static void
@@ -454,7 +492,7 @@ attempt_one(struct store *s, const struct cfg_outbox *cfg,
 		oc = CHANNEL_TRANSIENT;	/* not sent: wait for a slot */
 	else {
 		/* Signed now; the retry counts from the attempt's end. */
-		oc = send_row(ch, row, o->utc_offset, a->now, a->peer, &serr);
+		oc = send_row(ch, o, rd, row, a->now, a->peer, &serr);
 		a->now = clock_now(o, a->now);
 	}
 	classify(a, oc, &serr);

@@ -1,6 +1,7 @@
 /*
  * outbox's private header: what its files share (outbox_compose.c,
- * outbox_reply.c).  Nothing outside the outbox module includes it.
+ * outbox_deliver.c, outbox_reply.c).  Nothing outside the outbox module
+ * includes it.
  */
 #ifndef DUTYD_OUTBOX_INT_H
 #define DUTYD_OUTBOX_INT_H
@@ -11,8 +12,10 @@
 #include "calendar.h"
 #include "config.h"
 #include "err.h"
+#include "mime.h"
 #include "model.h"
 #include "store.h"
+#include "util.h"
 
 /*
  * Make email `row` (person, message_id and subject set) answerable: a
@@ -44,6 +47,26 @@ int	outbox_reply_sign_items(const struct cfg_replies *, const char *items,
 	    struct outbox_row *row, struct derr *);
 int	outbox_reply_record_items(struct store *, const struct outbox_row *row,
 	    const char *kind, const char *items, int64_t request_id,
+	    struct derr *);
+
+/* An email's size cap: the templates' output, encoded, with headers. */
+#define OUTBOX_MAIL_MAX	(4 * 1024 * 1024)
+
+/*
+ * Build the email of `row` (RFC 5322, CRLF line ends) with mime from the
+ * row's fields: sender `from_addr`/`from_name`, its recipient, subject,
+ * bodies, Message-ID, reply token (with Reply-To `reply_addr`, the
+ * replies address, when the row has one) and Date `row->created_at` in
+ * `utc_offset` (minutes east of UTC).  The only place dutyd builds an
+ * outgoing email: at queue time, and for a row queued without its
+ * message (an older dutyd, or a build that failed then) when it is sent.
+ * `mb` may be NULL; a builder only makes many builds cheaper (same
+ * bytes).  Appends to `out`; returns 0, or -1 with mime_build's error
+ * (DERR_INPUT, permanent).
+ */
+int	outbox_mail_build(struct mime_builder *mb, const char *from_addr,
+	    const char *from_name, const char *reply_addr,
+	    const struct outbox_row *row, int utc_offset, struct buf *out,
 	    struct derr *);
 
 #endif

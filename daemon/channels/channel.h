@@ -1,8 +1,10 @@
 /*
  * channel: the interface every delivery channel implements (smtp, maildir,
  * sms, im).  A channel sends one rendered message and says
- * how it went; it never touches the outbox or the database.  The outbox
- * decides what an outcome means for the row (sent, retry, dead, unknown).
+ * how it went; it never touches the outbox or the database, and builds
+ * no email (the outbox does, and the email channels carry its bytes).
+ * The outbox decides what an outcome means for the row (sent, retry,
+ * dead, unknown).
  */
 #ifndef DUTYD_CHANNEL_H
 #define DUTYD_CHANNEL_H
@@ -13,20 +15,20 @@
 
 #include "err.h"
 
-/* One message, fully rendered. Strings are UTF-8 and borrowed. */
+/*
+ * One message, fully rendered. Strings are UTF-8 and borrowed.  An
+ * email's headers and bodies are in `raw` alone, as the outbox built it.
+ */
 struct channel_msg {
 	const char	*key;		/* outbox idempotency key */
 	const char	*to_addr;	/* email address (or phone for sms) */
-	const char	*to_name;	/* display name, may be NULL */
-	const char	*subject;
-	const char	*text;		/* text/plain body */
-	const char	*html;		/* text/html body, may be NULL */
-	const char	*message_id;	/* "<key-derived@host>" without <> */
-	int64_t		 date;		/* Unix seconds */
-	int		 utc_offset;	/* minutes east of UTC, for Date: */
+	const char	*subject;	/* sms: template code; im: title */
+	const char	*text;		/* sms: parameters; im: body */
+	int64_t		 date;		/* Unix seconds, when queued */
 	int64_t		 now;		/* Unix seconds of this attempt (signing) */
-	/* Email built when queued (RFC 5322, CRLF): sent as it is, in place
-	 * of the fields above.  NULL: the channel builds it. */
+	/* Email (RFC 5322, CRLF) as the outbox built it: the email
+	 * channels send these bytes and build nothing (no raw: refused).
+	 * NULL for sms and im. */
 	const char	*raw;
 	size_t		 raw_len;
 };

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mime.h"
 #include "util.h"
 
 #define MAILDIR_MSG_MAX		(4 * 1024 * 1024)
@@ -23,8 +22,6 @@
 struct maildir_ctx {
 	struct channel	 ch;
 	char		*dir;
-	char		*from;
-	char		*from_name;
 	unsigned	 seq;		/* makes names unique in this process */
 };
 
@@ -231,21 +228,17 @@ maildir_send(void *ctx, const struct channel_msg *msg, char *peer_id,
     struct derr *err)
 {
 	struct maildir_ctx	*c = ctx;
-	struct mime_out		 m = {
-		.from_addr = c->from, .from_name = c->from_name,
-		.to_addr = msg->to_addr, .to_name = msg->to_name,
-		.subject = msg->subject, .text = msg->text, .html = msg->html,
-		.message_id = msg->message_id, .date = msg->date,
-		.utc_offset = msg->utc_offset, .lf = true,
-	};
 	struct buf		 b;
 	char			 name[MAILDIR_NAME_MAX];
 	int			 rc;
 
 	peer_id[0] = '\0';
+	/* The outbox built the message; it is written as it is, in LF. */
+	if (msg->raw == NULL)
+		return derr_set(err, DERR_BUG, false, "maildir: %s: no message "
+		    "to write", msg->key), CHANNEL_PERMANENT;
 	buf_init(&b, MAILDIR_MSG_MAX);
-	if ((msg->raw != NULL ? lf_copy(&b, msg->raw, msg->raw_len, err) :
-	    mime_build(&m, &b, err)) == -1) {
+	if (lf_copy(&b, msg->raw, msg->raw_len, err) == -1) {
 		buf_clear(&b);
 		derr_prefix(err, "maildir");
 		return CHANNEL_PERMANENT;
@@ -273,22 +266,14 @@ maildir_free(void *ctx)
 	if (c == NULL)
 		return;
 	free(c->dir);
-	free(c->from);
-	free(c->from_name);
 	free(c);
 }
 
 struct channel *
-maildir_channel_new(const char *dir, const char *from_addr,
-    const char *from_name, struct derr *err)
+maildir_channel_new(const char *dir, struct derr *err)
 {
 	struct maildir_ctx	*c;
 
-	if (!addr_email_valid(from_addr)) {
-		derr_set(err, DERR_CONFIG, false, "maildir: sender is not a "
-		    "valid address");
-		return NULL;
-	}
 	if (dir == NULL || dir[0] == '\0') {
 		derr_set(err, DERR_CONFIG, false, "maildir: no directory");
 		return NULL;
@@ -297,8 +282,6 @@ maildir_channel_new(const char *dir, const char *from_addr,
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->dir = xstrdup(dir);
-	c->from = xstrdup(from_addr);
-	c->from_name = from_name != NULL ? xstrdup(from_name) : NULL;
 	c->ch.name = "maildir";
 	c->ch.ctx = c;
 	c->ch.send = maildir_send;

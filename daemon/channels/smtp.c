@@ -10,18 +10,14 @@
 #include <strings.h>
 
 #include "i18n.h"
-#include "mime.h"
 #include "util.h"
 
-/* Rendered mail is ours, but templates can grow: cap it anyway. */
-#define SMTP_MSG_MAX	(4 * 1024 * 1024)
 #define SMTP_PEER_ID_MAX 128
 
 struct smtp_ctx {
 	struct channel		 ch;
 	const struct net_ops	*ops;
 	struct net_smtp		*conn;		/* open for the batch */
-	struct mime_builder	*mime;		/* reused message by message */
 	char			*url;
 	int			 tls;
 	char			*username;
@@ -31,8 +27,7 @@ struct smtp_ctx {
 	int			 timeout;
 	int			 per_connection;	/* 0: no cap */
 	int			 on_conn;	/* messages sent on conn */
-	char			*from;
-	char			*from_name;
+	char			*from;		/* the envelope sender */
 };
 
 static const enum channel_outcome outcomes[] = {
@@ -272,40 +267,23 @@ smtp_send(void *ctx, const struct channel_msg *msg, char *peer_id,
     struct derr *err)
 {
 	struct smtp_ctx		*c = ctx;
-	struct mime_out		 m = {
-		.from_addr = c->from, .from_name = c->from_name,
-		.to_addr = msg->to_addr, .to_name = msg->to_name,
-		.subject = msg->subject, .text = msg->text, .html = msg->html,
-		.message_id = msg->message_id, .date = msg->date,
-		.utc_offset = msg->utc_offset,
-	};
 	struct net_result	 res;
-	struct buf		 b;
-	const char		*data = msg->raw;
-	size_t			 len = msg->raw_len;
 	enum channel_outcome	 oc = CHANNEL_SENT;
 	int			 rc;
 
 	peer_id[0] = '\0';
-	buf_init(&b, SMTP_MSG_MAX);
-	/* Built when queued, it goes as it is; else it is built now. */
-	if (data == NULL) {
-		if (mime_builder_build(c->mime, &m, &b, err) == -1) {
-			buf_clear(&b);
-			derr_prefix(err, "smtp");
-			return CHANNEL_PERMANENT;
-		}
-		data = b.data;
-		len = b.len;
-	}
-	rc = send_once(c, data, len, msg->to_addr, &res, err);
+	/* The outbox built the message; it goes as it is. */
+	if (msg->raw == NULL)
+		return derr_set(err, DERR_BUG, false, "smtp: %s: no message "
+		    "to send", msg->key), CHANNEL_PERMANENT;
+	rc = send_once(c, msg->raw, msg->raw_len, msg->to_addr, &res, err);
 	/* The per-connection cap (MI:DMC): a new connection, once. */
 	if (rc == -1 && reply_class(&res) != NULL &&
 	    reply_class(&res)->cls == SMTP_RECONNECT) {
 		conn_close(c);
-		rc = send_once(c, data, len, msg->to_addr, &res, err);
+		rc = send_once(c, msg->raw, msg->raw_len, msg->to_addr, &res,
+		    err);
 	}
-	buf_clear(&b);
 	if (rc == 0) {
 		queue_id(res.reply, peer_id);
 		return CHANNEL_SENT;
@@ -331,13 +309,11 @@ smtp_free(void *ctx)
 	if (c == NULL)
 		return;
 	smtp_flush(c);
-	mime_builder_free(c->mime);
 	free(c->url);
 	free(c->username);
 	xfree_secret(c->password);
 	free(c->ca_file);
 	free(c->from);
-	free(c->from_name);
 	free(c);
 }
 
@@ -354,7 +330,6 @@ smtp_channel_new(const struct cfg_smtp *cfg, const char *password,
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->ops = ops;
-	c->mime = mime_builder_new();
 	c->url = strdup_or_null(cfg->url);
 	c->tls = (int)cfg->tls;
 	c->username = strdup_or_null(cfg->username);
@@ -364,7 +339,6 @@ smtp_channel_new(const struct cfg_smtp *cfg, const char *password,
 	c->timeout = cfg->timeout;
 	c->per_connection = cfg->per_connection;
 	c->from = xstrdup(cfg->from);
-	c->from_name = strdup_or_null(cfg->from_name);
 	c->ch.name = "email";
 	c->ch.ctx = c;
 	c->ch.send = smtp_send;

@@ -25,6 +25,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "digest.h"
+#include "gather.h"
 #include "model.h"
 #include "store.h"
 #include "util.h"
@@ -50,6 +51,8 @@ static const char conf_text[] =
     " { key = \"sun\"; name = \"孙红\"; email = \"s@example.org\";"
     " leaders = [\"wang\"]; }\n);\n"
     "maildir = { path = \"md\"; };\n"
+    "duties = ( { id = \"talks\"; title = \"谈心谈话\"; period = \"month\";"
+    " at_least = 2; owners = [\"zhang\"]; } );\n"
     "digest = { to = [\"wang\", \"li\"]; };\n";
 
 static void
@@ -258,6 +261,58 @@ test_digest_owns_its_state(void **state)
 	assert_int_equal(since, f->now);
 }
 
+static void
+feedback(struct fx *f, const char *subject, int64_t received)
+{
+	struct feedback	 fb;
+	struct derr	 err = { 0 };
+	int64_t		 id;
+
+	memset(&fb, 0, sizeof(fb));
+	fb.source = (char *)(uintptr_t)"phone";
+	fb.sender = (char *)(uintptr_t)"群众";
+	fb.subject = (char *)(uintptr_t)subject;
+	fb.excerpt = (char *)(uintptr_t)"详情";
+	fb.date = received;
+	fb.received_at = received;
+	fb.answer_deadline = DAY_NONE;
+	assert_int_equal(store_feedback_add(f->st, &fb, "test", received, &id,
+	    &err), 1);
+}
+
+/*
+ * From what gather_digest collects to the text: the week, the feedback
+ * window (7 days before the first digest), the duty matrix.
+ */
+static void
+test_digest_renders_gathered_input(void **state)
+{
+	struct fx		*f = *state;
+	struct gather_digest	 g;
+	struct digest_msg	 msg;
+	struct derr		 err = { 0 };
+
+	feedback(f, "路灯不亮", f->now - 3 * 86400);
+	feedback(f, "旧的意见", f->now - 10 * 86400);
+	memset(&g, 0, sizeof(g));
+	if (gather_digest(f->st, f->cfg, f->cal, f->now, false, &g, &err) < 0)
+		fail_msg("gather_digest: %s", err.msg);
+	assert_string_equal(g.week, "2026-W49");
+	assert_int_equal(g.in.since, f->now - 7 * 86400);
+	assert_ptr_equal(g.in.cells, &g.cells);
+	assert_int_equal(g.cells.n, 1);
+	if (digest_build(f->st, &g.in, "wang", &msg, &err) < 0)
+		fail_msg("digest_build: %s", err.msg);
+	assert_non_null(strstr(msg.text, "新收1条"));
+	assert_non_null(strstr(msg.text, "路灯不亮"));
+	assert_null(strstr(msg.text, "旧的意见"));
+	assert_non_null(strstr(msg.text, "本期已完成0/1项"));
+	assert_non_null(strstr(msg.text, "谈心谈话：张伟"));
+	assert_non_null(strstr(msg.text, "0/2次"));
+	digest_msg_clear(&msg);
+	gather_digest_clear(&g);
+}
+
 int
 main(void)
 {
@@ -272,6 +327,8 @@ main(void)
 		    test_digest_robot_summary_is_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_owns_its_state,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_digest_renders_gathered_input, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

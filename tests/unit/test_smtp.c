@@ -48,6 +48,8 @@ channel_free(struct channel *ch)
 
 #include <cmocka.h>
 
+#include "testmail.h"
+
 #define PYTHON		"/usr/bin/python3"
 #define SMTPD		TOP_SRCDIR "/tests/integration/smtpd.py"
 #define MKCERT		TOP_SRCDIR "/tests/integration/mkcert.sh"
@@ -74,17 +76,15 @@ struct fixture {
 	struct channel	*ch, *ch2;
 };
 
-static const struct channel_msg msg = {
+/* raw: built in group_setup, as the outbox builds it when queueing. */
+static struct channel_msg msg = {
 	.key = "item:42:before:3",
 	.to_addr = "zhang.san@example.cn",
-	.to_name = "张三",
 	.subject = "整改提醒：P01-3 还有 3 天到期",
 	.text = "张三同志：\n整改措施 P01-3 将于 2026年4月3日 到期。\n",
-	.html = "<p>张三同志：</p>",
-	.message_id = "item.42.before.3@dutyd.example.cn",
 	.date = INT64_C(1774918800),
-	.utc_offset = 480,
 };
+static struct buf msg_raw;
 
 static void
 run(char *const argv[])
@@ -619,8 +619,9 @@ fake_send(struct net_smtp *s, const char *from, const char *const *rcpt,
 {
 	(void)from;
 	(void)rcpt;
-	(void)data;
-	(void)len;
+	/* The bytes the outbox built, as they are. */
+	assert_int_equal(len, msg.raw_len);
+	assert_memory_equal(data, msg.raw, len);
 	assert_int_equal(nrcpt, 1);
 	s->sends++;
 	memset(res, 0, sizeof(*res));
@@ -692,6 +693,29 @@ test_smtp_maps_outcomes_per_batch(void **state)
 	channel_free(f->ch);
 	f->ch = NULL;
 	assert_int_equal(fk.closed, 2);
+}
+
+/* The channel builds no mail: a message without its bytes is refused. */
+static void
+test_smtp_sends_only_built_messages(void **state)
+{
+	struct fixture		*f = *state;
+	struct fake		 fk = { 0 };
+	struct cfg_smtp		 cfg = { .url = "smtp://127.0.0.1:25",
+	    .tls = CFG_TLS_NONE, .from = "duty@office.example.cn" };
+	struct channel_msg	 m = msg;
+	struct derr		 err = { 0 };
+	char			 peer[128];
+
+	fake_state = &fk;
+	f->ch = smtp_channel_new(&cfg, NULL, &fake_ops, &err);
+	assert_non_null(f->ch);
+	m.raw = NULL;
+	m.raw_len = 0;
+	assert_int_equal(f->ch->send(f->ch->ctx, &m, peer, &err),
+	    CHANNEL_PERMANENT);
+	assert_int_equal(err.kind, DERR_BUG);
+	assert_int_equal(fk.opened, 0);
 }
 
 /* Chinese providers' replies (smtp-cn-replies.md): message or channel. */
@@ -826,6 +850,7 @@ group_setup(void **state)
 	env.self_key = xasprintf("%s/self.key", env.top);
 	mime_global_init();
 	net_global_init();
+	testmail_build(&msg, "<p>张三同志：</p>", &msg_raw);
 	*state = &env;
 	return 0;
 }
@@ -842,6 +867,7 @@ group_teardown(void **state)
 	lib_free(env->key);
 	lib_free(env->self);
 	lib_free(env->self_key);
+	buf_clear(&msg_raw);
 	net_global_cleanup();
 	mime_global_cleanup();
 	return 0;
@@ -869,6 +895,7 @@ main(void)
 		T(test_smtp_starttls_cannot_be_stripped),
 		T(test_smtp_debug_log_hides_auth),
 		T(test_smtp_maps_outcomes_per_batch),
+		T(test_smtp_sends_only_built_messages),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
