@@ -25,6 +25,12 @@ bool	mime_msgid_valid(const char *s);
 char	*mime_charset_text(const char *label, const char *bytes, size_t n);
 
 /*
+ * `n` bytes of ISO-2022-JP text as UTF-8, NEC row 13 (No., circled
+ * digits) included; malloc'd, '?' for what cannot be read.
+ */
+char	*mime_charset_jis(const char *bytes, size_t n);
+
+/*
  * The charset of the raw 8-bit text in a header block (`n` bytes), for
  * mime_charset_header: libuchardet's guess if it is a CJK charset, else
  * GB18030.  Returns a static name.

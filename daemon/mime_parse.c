@@ -134,17 +134,54 @@ eword_same(const struct eword *a, const struct eword *b)
 	    g_ascii_strncasecmp(a->charset, b->charset, a->cslen) == 0;
 }
 
+/* A B word in ISO-2022-JP, which GMime would read without NEC row 13. */
+static bool
+eword_jis(const struct eword *w)
+{
+	return w->enc == 'B' && w->cslen >= 11 &&
+	    g_ascii_strncasecmp(w->charset, "ISO-2022-JP", 11) == 0;
+}
+
+/* The decoded bytes of B words a[0..n), joined. */
+static GByteArray *
+eword_bytes(const struct eword *a, size_t n)
+{
+	GByteArray	*bytes = g_byte_array_new();
+	guchar		*d;
+	gchar		*t;
+	gsize		 len;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		t = g_strndup(a[i].text, a[i].tlen);
+		d = g_base64_decode(t, &len);
+		g_byte_array_append(bytes, d, (guint)len);
+		g_free(d);
+		g_free(t);
+	}
+	return bytes;
+}
+
 /* The words a[0..n) as one: Q texts joined, B texts decoded, joined and
- * encoded again. */
+ * encoded again (ISO-2022-JP read by mime_charset_jis, as UTF-8). */
 static void
 eword_join(GString *g, const struct eword *a, size_t n)
 {
 	GByteArray	*bytes;
-	guchar		*d;
-	gchar		*enc, *t;
-	gsize		 len;
+	gchar		*enc;
+	char		*u;
 	size_t		 i;
 
+	if (eword_jis(&a[0])) {
+		bytes = eword_bytes(a, n);
+		u = mime_charset_jis((const char *)bytes->data, bytes->len);
+		enc = g_base64_encode((const guchar *)u, strlen(u));
+		g_string_append_printf(g, "=?UTF-8?B?%s?=", enc);
+		g_free(enc);
+		free(u);
+		g_byte_array_unref(bytes);
+		return;
+	}
 	g_string_append(g, "=?");
 	g_string_append_len(g, a[0].charset, (gssize)a[0].cslen);
 	g_string_append_printf(g, "?%c?", a[0].enc);
@@ -152,14 +189,7 @@ eword_join(GString *g, const struct eword *a, size_t n)
 		for (i = 0; i < n; i++)
 			g_string_append_len(g, a[i].text, (gssize)a[i].tlen);
 	} else {
-		bytes = g_byte_array_new();
-		for (i = 0; i < n; i++) {
-			t = g_strndup(a[i].text, a[i].tlen);
-			d = g_base64_decode(t, &len);
-			g_byte_array_append(bytes, d, (guint)len);
-			g_free(d);
-			g_free(t);
-		}
+		bytes = eword_bytes(a, n);
 		enc = g_base64_encode(bytes->data, bytes->len);
 		g_string_append(g, enc);
 		g_free(enc);
@@ -196,7 +226,7 @@ words_merge(const char *s)
 			    !eword_same(&w[0], &w[n]))
 				break;
 		}
-		if (n == 1)
+		if (n == 1 && !eword_jis(&w[0]))
 			g_string_append_len(g, p, w[0].end - p);
 		else
 			eword_join(g, w, n);
