@@ -209,7 +209,7 @@ $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 
 # The IMAP answers dutyd reads through libetpan: a loopback "server"
 # says the input whatever dutyd asks (tests/fuzz/fuzz_imap.c).
-FUZZ_IMAP_SRC = daemon/net_imap.c daemon/util.c daemon/err.c daemon/log.c
+FUZZ_IMAP_SRC = daemon/net_imap.c daemon/net_imap_url.c daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
     $(ETPAN)/usr/include/libetpan/libetpan.h
 	@mkdir -p $(dir $@)

@@ -185,12 +185,19 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	struct mime_msg			 m;
 	struct derr			 ferr = { 0 };
 	bool				 big = msg->size > c->max_size;
-	int				 r, tries;
+	int				 r, tries, garbled = 0;
 
-	for (tries = 0; tries < 2; tries++) {
+	/* A garbled answer is asked again once; a message larger than it
+	 * was listed (the server announced more than max_size) is read
+	 * from its headers, like one listed as larger. */
+	for (tries = 0; tries < 3; tries++) {
 		buf_reset(raw);
 		r = p->o->net->imap_fetch(p->imap, msg->uid, big, raw, &ferr);
-		if (r >= 0 || ferr.kind != DERR_PEER)
+		if (r >= 0 || (ferr.kind == DERR_INPUT && big))
+			break;
+		if (ferr.kind == DERR_INPUT)
+			big = true;
+		else if (ferr.kind != DERR_PEER || garbled++ > 0)
 			break;
 	}
 	if (r == 0)
@@ -286,9 +293,9 @@ open_session(struct poll *p, struct net_imap_box *box, struct derr *err)
 	no.password = p->o->password;
 	no.ca_file = c->ca_file;
 	no.connect_timeout = 30;
-	/* Under WatchdogSec=60: a server that stops answering costs one
-	 * timeout, and one that trickles keeps us alive through `alive`. */
-	no.timeout = MAILBOX_IO_TIMEOUT;
+	/* At most 50 s, under WatchdogSec=60: a server that stops answering,
+	 * or trickles, costs one timeout; bytes coming call `alive`. */
+	no.timeout = c->timeout;
 	no.alive = p->o->alive;
 	no.alivectx = p->o->stopctx;
 	no.read_write = c->mark_seen;
