@@ -286,15 +286,16 @@ static char *
 clean_text(char *s, size_t max)
 {
 	gchar		*valid;
-	struct buf	 b;
+	char		*o;
 	const char	*p;
 	bool		 space = false;
-	size_t		 clen;
+	size_t		 clen, n = 0, vlen;
 
 	valid = g_utf8_make_valid(s != NULL ? s : "", -1);
 	g_free(s);
-	buf_init(&b, 0);
-	buf_puts(&b, "", NULL);
+	/* The text only shrinks: one buffer, written in place. */
+	vlen = strlen(valid);
+	o = xmalloc((vlen < max ? vlen : max) + 1);
 	for (p = valid; *p != '\0'; p = utf8_next(p)) {
 		/* A byte order mark (U+FEFF) some mailers put first is no
 		 * text. */
@@ -306,19 +307,21 @@ clean_text(char *s, size_t max)
 		    is_c1(p) ||
 		    strncmp(p, "\xc2\xa0", 2) == 0 ||
 		    strncmp(p, "\xe3\x80\x80", 3) == 0) {
-			space = b.len > 0;
+			space = n > 0;
 			continue;
 		}
 		clen = (size_t)(utf8_next(p) - p);
-		if (b.len + clen + (space ? 1 : 0) > max)
+		if (n + clen + (space ? 1 : 0) > max)
 			break;
 		if (space)
-			buf_append(&b, " ", 1, NULL);
+			o[n++] = ' ';
 		space = false;
-		buf_append(&b, p, clen, NULL);
+		memcpy(o + n, p, clen);
+		n += clen;
 	}
+	o[n] = '\0';
 	g_free(valid);
-	return buf_take(&b);
+	return o;
 }
 
 /* Cut `s` (malloc'd) to `chars` characters, adding "…" when cut. */
@@ -1022,6 +1025,23 @@ parse_message(const char *data, size_t len, GMimeParserOptions *o)
 	return msg;
 }
 
+/* SHA-256 of the header block and of the whole message, in one pass
+ * (the header is the message's start). */
+static void
+hashes(const char *data, size_t hlen, size_t len, struct mime_msg *out)
+{
+	GChecksum	*c = g_checksum_new(G_CHECKSUM_SHA256), *h;
+
+	g_checksum_update(c, (const guchar *)data, (gssize)hlen);
+	h = g_checksum_copy(c);
+	out->header_hash = g_strdup(g_checksum_get_string(h));
+	g_checksum_free(h);
+	g_checksum_update(c, (const guchar *)data + hlen,
+	    (gssize)(len - hlen));
+	out->content_hash = g_strdup(g_checksum_get_string(c));
+	g_checksum_free(c);
+}
+
 int
 mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
     struct mime_msg *out, struct derr *err)
@@ -1043,10 +1063,7 @@ mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
 		return derr_set(err, DERR_INPUT, false, "mime: not a message "
 		    "(no header could be read)");
 	}
-	out->header_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-	    (const guchar *)data, hlen);
-	out->content_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-	    (const guchar *)data, len);
+	hashes(data, hlen, len, out);
 	msg_fields(msg, o, arrival, utc_offset,
 	    mime_charset_guess_header(data, hlen), out);
 	w.attachments = &out->attachments;

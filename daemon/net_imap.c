@@ -39,8 +39,8 @@
 #include "util.h"
 
 /* Messages, and bytes as the listing counted them, one FETCH asks for. */
-#define IMAP_BATCH_MAX		16
-#define IMAP_BATCH_BYTES	(2 * 1024 * 1024)
+#define IMAP_BATCH_MAX		512
+#define IMAP_BATCH_BYTES	(4 * 1024 * 1024)
 #define IMAP_DEBUG_MAX		512
 /* libetpan's read and write buffers (its own default is 8 KiB). */
 #define IMAP_STREAM_BUF		(64 * 1024)
