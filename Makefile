@@ -196,7 +196,7 @@ clean:
 # `make fuzz` runs it for FUZZ_TIME seconds on tests/fuzz/corpus/mime;
 # crashing inputs land in $(B)/fuzz and belong in the corpus once fixed.
 FUZZ_TIME ?= 60
-FUZZ_SRC = daemon/mime.c daemon/mime_parse.c daemon/mime_charset.c \
+FUZZ_SRC = daemon/mime.c daemon/mime_parse.c daemon/mime_charset.c daemon/mime_dsn.c \
 	daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)

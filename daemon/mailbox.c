@@ -177,6 +177,84 @@ store_unreadable(struct poll *p, int64_t uid, int64_t size, const char *why,
 	return r;
 }
 
+/* A DSN's Status and Diagnostic-Code in the words of those who read the
+ * digest; the code stays beside them for the admin. */
+static char *
+bounce_reason(const struct mime_msg *m)
+{
+	static const struct {
+		const char	*status;	/* prefix, or NULL */
+		const char	*needle;	/* in the diagnostic, or NULL */
+		const char	*words;
+	} causes[] = {
+		{ "5.1.1", NULL, "收件人地址不存在" },
+		{ "5.1.2", NULL, "收件人的邮件域名不存在" },
+		{ "5.2.1", NULL, "收件人邮箱已停用" },
+		{ "5.2.2", NULL, "收件人邮箱已满" },
+		{ "4.2.2", NULL, "收件人邮箱已满" },
+		{ "5.7.", NULL, "被对方服务器拒收（反垃圾或安全策略）" },
+		{ NULL, "not found", "收件人地址不存在" },
+		{ NULL, "unknown", "收件人地址不存在" },
+		{ NULL, "does not exist", "收件人地址不存在" },
+		{ NULL, "不存在", "收件人地址不存在" },
+		{ NULL, "quota", "收件人邮箱已满" },
+		{ NULL, "full", "收件人邮箱已满" },
+		{ "4.", NULL, "暂时无法投递" },
+	};
+	const char	*words = "邮件被退回", *code;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		if ((causes[i].status != NULL && m->dsn_status != NULL &&
+		    strncmp(m->dsn_status, causes[i].status,
+		    strlen(causes[i].status)) == 0) ||
+		    (causes[i].needle != NULL && m->dsn_diag != NULL &&
+		    strcasestr(m->dsn_diag, causes[i].needle) != NULL)) {
+			words = causes[i].words;
+			break;
+		}
+	code = m->dsn_diag != NULL ? m->dsn_diag : m->dsn_status;
+	if (code == NULL)
+		return xasprintf("退信：%s", words);
+	return xasprintf("退信：%s（%s）", words, code);
+}
+
+/*
+ * A bounce of an email dutyd sent (its Message-ID, else the last email
+ * to its Final-Recipient): that person's address is failing, with why
+ * (daemon_state "bounce:ADDRESS", shown by dutyctl status and the
+ * digest).  Mail of others bounced is only stored.
+ */
+static int
+bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
+{
+	struct outbox_row	 row;
+	char			*name, *v, *why, masked[64];
+	int64_t			 id;
+	int			 r;
+
+	if (m->dsn_msgid == NULL && m->dsn_rcpt == NULL)
+		return 0;
+	if ((r = store_outbox_bounced(p->store, m->dsn_msgid, m->dsn_rcpt,
+	    &id, err)) <= 0 || (r = store_outbox_get(p->store, id, &row,
+	    err)) <= 0)
+		return r;
+	why = bounce_reason(m);
+	name = xasprintf("bounce:%s", row.recipient);
+	v = xasprintf("%s\t%lld\t%s", row.person, (long long)id, why);
+	r = store_state_set(p->store, name, v, p->now, err);
+	addr_mask(row.recipient, masked, sizeof(masked));
+	if (r == 0)
+		log_warn("mailbox: a bounce says %s (%s) is failing: outbox "
+		    "id=%lld status=%s", masked, row.person, (long long)id,
+		    m->dsn_status != NULL ? m->dsn_status : "-");
+	free(name);
+	free(v);
+	free(why);
+	outbox_row_clear(&row);
+	return r < 0 ? -1 : 1;
+}
+
 static int
 fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
     struct derr *err)
@@ -215,6 +293,9 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 		m.note = xasprintf("邮件超过 %d 字节的上限（mailbox.max_size），"
 		    "只保存了信头", c->max_size);
 	r = store_msg(p, msg->uid, big ? 0 : (int64_t)raw->len, &m, err);
+	if (r == 0 && strcmp(m.kind, "bounce") == 0 &&
+	    bounce_note(p, &m, err) < 0)
+		r = -1;
 	mime_msg_clear(&m);
 	if (r == 0 && c->mark_seen &&
 	    p->o->net->imap_seen(p->imap, msg->uid, &ferr) < 0)

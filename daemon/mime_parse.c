@@ -1071,6 +1071,8 @@ mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
 		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分或 %d 行"
 		    "信头），只读取了前 %zu 字节", MIME_PARTS_MAX,
 		    MIME_FIELDS_MAX, cut);
+	if (strcmp(out->kind, "bounce") == 0)
+		mime_dsn_read(data, cut, hlen, out);
 	g_mime_message_foreach(msg, walk_part, &w);
 	out->excerpt = excerpt_get(&w);
 	g_object_unref(msg);
@@ -1092,6 +1094,10 @@ mime_msg_clear(struct mime_msg *m)
 	free(m->excerpt);
 	strv_clear(&m->attachments);
 	free(m->note);
+	free(m->dsn_rcpt);
+	free(m->dsn_status);
+	free(m->dsn_diag);
+	free(m->dsn_msgid);
 	memset(m, 0, sizeof(*m));
 }
 
