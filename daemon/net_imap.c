@@ -317,7 +317,7 @@ low_get_certificate_chain(mailstream_low *l)
 	    ((struct imap_low *)l->data)->inner);
 }
 
-static mailstream_low_driver imap_low_driver = {
+static const mailstream_low_driver imap_low_driver = {
 	.mailstream_read = low_read,
 	.mailstream_write = low_write,
 	.mailstream_close = low_close,
@@ -337,7 +337,9 @@ imap_wrap(struct net_imap *s, mailstream_low *inner)
 	w->inner = inner;
 	w->s = s;
 	s->line_len = s->ntail = 0;
-	return xalloced(mailstream_low_new(w, &imap_low_driver));
+	/* libetpan wants the table non-const; it never writes to it. */
+	return xalloced(mailstream_low_new(w,
+	    (mailstream_low_driver *)(uintptr_t)&imap_low_driver));
 }
 
 /* The server's last words (its tagged reply text), escaped. */
