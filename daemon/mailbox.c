@@ -233,7 +233,9 @@ bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
 	int64_t			 id;
 	int			 r;
 
-	if (m->dsn_msgid == NULL && m->dsn_rcpt == NULL)
+	/* "delayed" (still trying), "delivered", "relayed": not failing. */
+	if ((m->dsn_msgid == NULL && m->dsn_rcpt == NULL) ||
+	    (m->dsn_action != NULL && strcasecmp(m->dsn_action, "failed") != 0))
 		return 0;
 	if ((r = store_outbox_bounced(p->store, m->dsn_msgid, m->dsn_rcpt,
 	    &id, err)) <= 0 || (r = store_outbox_get(p->store, id, &row,

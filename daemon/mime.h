@@ -81,10 +81,11 @@ struct mime_msg {
 	 * Precedence auto_reply, 自动回复…): static, never freed. */
 	const char	*kind;
 	/* A bounce's report (RFC 3464), each NULL if it does not say:
-	 * Final-Recipient's address, Status ("5.1.1"), Diagnostic-Code
-	 * ("smtp; 550 5.1.1 User unknown"), and the Message-ID (without <>)
-	 * of the message it returns. */
+	 * Final-Recipient's address, Action ("failed", "delayed"), Status
+	 * ("5.1.1"), Diagnostic-Code ("smtp; 550 5.1.1 User unknown"), and
+	 * the Message-ID (without <>) of the message it returns. */
 	char		*dsn_rcpt;
+	char		*dsn_action;
 	char		*dsn_status;
 	char		*dsn_diag;
 	char		*dsn_msgid;

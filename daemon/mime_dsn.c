@@ -65,6 +65,7 @@ static const struct dsn_field {
 	bool		 addr;
 } dsn_fields[] = {
 	{ "Final-Recipient:", offsetof(struct mime_msg, dsn_rcpt), true },
+	{ "Action:", offsetof(struct mime_msg, dsn_action), false },
 	{ "Status:", offsetof(struct mime_msg, dsn_status), false },
 	{ "Diagnostic-Code:", offsetof(struct mime_msg, dsn_diag), false },
 	{ "Message-ID:", offsetof(struct mime_msg, dsn_msgid), true },

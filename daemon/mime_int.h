@@ -25,7 +25,7 @@ bool	mime_msgid_valid(const char *s);
 char	*mime_charset_text(const char *label, const char *bytes, size_t n);
 
 /*
- * Fill m->dsn_* from a bounce: the first Final-Recipient, Status,
+ * Fill m->dsn_* from a bounce: the first Final-Recipient, Action, Status,
  * Diagnostic-Code and Message-ID lines after its own header (`hlen`
  * bytes of `data`), within its first 64 KiB.
  */

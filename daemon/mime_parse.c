@@ -1095,6 +1095,7 @@ mime_msg_clear(struct mime_msg *m)
 	strv_clear(&m->attachments);
 	free(m->note);
 	free(m->dsn_rcpt);
+	free(m->dsn_action);
 	free(m->dsn_status);
 	free(m->dsn_diag);
 	free(m->dsn_msgid);

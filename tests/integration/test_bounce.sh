@@ -54,8 +54,8 @@ check "the Message-ID the server got is the outbox's" grep -qi "^Message-ID: <$m
 # 2. The receiving server bounces zhang's; a DSN for it, and one for
 # mail dutyd never sent, land in the feedback mailbox.
 dsn() { # dsn FILE NAME MESSAGE-ID RCPT STATUS DIAG
-	printf 'From: MAILER-DAEMON@mx.example.org\r\nTo: duty@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <%s@mx.example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host mx.example.org.\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; %s\r\nOriginal-Recipient: rfc822;%s\r\nAction: failed\r\nStatus: %s\r\nDiagnostic-Code: smtp; %s\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: duty@example.org\r\nTo: %s\r\nSubject: reminder\r\n%s\r\n--B--\r\n' \
-	    "$2" "$4" "$4" "$5" "$6" "$4" "$3" > "$1"
+	printf 'From: MAILER-DAEMON@mx.example.org\r\nTo: duty@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <%s@mx.example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at host mx.example.org.\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; %s\r\nOriginal-Recipient: rfc822;%s\r\nAction: %s\r\nStatus: %s\r\nDiagnostic-Code: smtp; %s\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: duty@example.org\r\nTo: %s\r\nSubject: reminder\r\n%s\r\n--B--\r\n' \
+	    "$2" "$4" "$4" "${ACTION:-failed}" "$5" "$6" "$4" "$3" > "$1"
 }
 dsn "$T/b1.eml" b1 "Message-ID: <$mid>" zhangwei@example.org 5.1.1 \
     "550 5.1.1 <zhangwei@example.org>: User not found"
@@ -82,8 +82,17 @@ if grep -q "提醒均已送达" "$T/digest.txt"; then
 	not_ok "the digest does not say every reminder arrived"
 else ok "the digest does not say every reminder arrived"; fi
 
-# 3. A report without the original's Message-ID: matched by its
+# 3. A delay notice (Action: delayed) for wang's reminder marks nothing;
+# a report without the original's Message-ID is matched by its
 # Final-Recipient to the last email sent there.
+wmid=$(sqlite3 "$T/duty.db" "SELECT message_id FROM outbox WHERE person = 'wang'")
+ACTION=delayed dsn "$T/b4.eml" b4 "Message-ID: <$wmid>" wangfang@example.org \
+    4.4.1 "451 4.4.1 timed out, still trying"
+put_mail "$T/dc" "$T/b4.eml" a-b4
+$DUTYD -c "$T/d.conf" --once --now "2026-11-30 10:30" > "$T/poll15.log" 2>&1
+$C --now "2026-11-30 10:35" status > "$T/status15.txt" 2>&1
+n=$(grep -c "is failing" "$T/status15.txt")
+expect_eq "a delay notice marks no one" 1 "$n"
 dsn "$T/b3.eml" b3 "" wangfang@example.org 5.2.2 \
     "552 5.2.2 Mailbox full"
 put_mail "$T/dc" "$T/b3.eml" a-b3

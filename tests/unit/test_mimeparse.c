@@ -369,6 +369,7 @@ test_mimeparse_dsn_fields(void **state)
 	    &err), 0);
 	assert_string_equal(m.kind, "bounce");
 	assert_string_equal(m.dsn_rcpt, "ZhangWei@example.org");
+	assert_string_equal(m.dsn_action, "failed");
 	assert_string_equal(m.dsn_status, "5.1.1");
 	assert_string_equal(m.dsn_diag, "smtp; 550 5.1.1 User not found");
 	assert_string_equal(m.dsn_msgid, "remind.1@example.org");
