@@ -8,6 +8,10 @@ SAN	?=
 
 PKGS	= libconfig sqlite3 libcurl gmime-3.0 libcrypto jansson libsystemd \
 	  gnutls uchardet
+# libzip and libxml2: the report's Word template and bundle (daemon/docx*.c)
+# and the ledger's Excel workbooks (daemon/ledger_xlsx.c), which
+# libxlsxwriter writes (daemon/ledger_xlsxw.c).
+PKGS	+= libzip libxml-2.0 xlsxwriter
 CC	?= cc
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Werror
@@ -50,12 +54,26 @@ DEB_PKGS = build-essential pkg-config libconfig-dev libsqlite3-dev \
 	clang libclang-rt-14-dev procps psmisc systemd tzdata strace libc-bin \
 	fetchmail man-db groff-base mandoc faketime gettext chromium \
 	fonts-noto-cjk
+# The report's .docx and bundle, Excel workbooks in and out; python3-docx,
+# openpyxl and unzip read them back in the tests.
+DEB_PKGS += libzip-dev libxml2-dev libxlsxwriter-dev python3-docx \
+	python3-openpyxl unzip
 
 # The Chinese catalog (po/zh_CN.po); dutyctl finds it beside itself in
 # $(B)/locale, or installed under $(PREFIX)/share/locale.
 MO	= $(B)/locale/zh_CN/LC_MESSAGES/dutyd.mo
 
-all: $(B)/dutyd $(B)/dutyctl $(MO)
+# The Word template of the report: see its rule below.
+DOCX	= conf/templates/report.docx
+
+all: $(B)/dutyd $(B)/dutyctl $(MO) $(DOCX)
+
+# The Word template of the report (dutyctl report --docx), zipped from its
+# source parts with fixed dates, so the same sources give the same bytes.
+# Generated in conf/templates beside the other templates (not tracked).
+$(DOCX): $(shell find conf/report-docx -type f) tools/mkdocx.py
+	python3 tools/mkdocx.py conf/report-docx $@.tmp
+	mv $@.tmp $@
 
 $(MO): po/zh_CN.po
 	@mkdir -p $(dir $@)
@@ -166,7 +184,8 @@ install-files: all
 	    $(DESTDIR)$(PREFIX)/share/doc/dutyd
 	install -m 755 $(B)/dutyd $(DESTDIR)$(PREFIX)/sbin/dutyd
 	install -m 755 $(B)/dutyctl $(DESTDIR)$(PREFIX)/bin/dutyctl
-	install -m 644 conf/templates/* $(DESTDIR)$(PREFIX)/share/dutyd/templates/
+	install -m 644 $$(find conf/templates -maxdepth 1 -type f) \
+	    $(DESTDIR)$(PREFIX)/share/dutyd/templates/
 	install -m 644 conf/dutyd.conf $(DESTDIR)$(PREFIX)/share/doc/dutyd/dutyd.conf.example
 	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/dutyd/README.md
 	install -d $(DESTDIR)$(PREFIX)/share/locale/zh_CN/LC_MESSAGES
@@ -185,7 +204,7 @@ install-files: all
 	install -m 644 man/dutyd.8 $(DESTDIR)$(PREFIX)/share/man/man8/dutyd.8
 
 clean:
-	rm -rf build build-asan var
+	rm -rf build build-asan var $(DOCX)
 
 .PHONY: all pot deps units check check-run check-asan run run-demo bench bench-run \
 	install install-files clean
@@ -220,7 +239,20 @@ $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	    tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	    -l:libetpan.so.20 $(shell pkg-config --libs gnutls) -lpthread
 
-FUZZ_TARGETS = mime imap
+# An officer's answer by email: its MIME, then its first line.
+FUZZ_REPLY_SRC = daemon/mime.c daemon/mime_parse.c daemon/mime_charset.c \
+	daemon/mime_reply.c daemon/reply_parse.c daemon/model.c \
+	daemon/model_reply.c daemon/util.c daemon/err.c daemon/log.c
+$(B)/fuzz/fuzz_reply: tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -Idaemon \
+	    $(shell pkg-config --cflags gmime-3.0 uchardet) -o $@ \
+	    tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC) \
+	    $(shell pkg-config --libs gmime-3.0 uchardet)
+
+FUZZ_TARGETS = mime imap reply
 
 fuzz: deps
 	$(MAKE) --no-print-directory fuzz-run
@@ -247,7 +279,8 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # also runs it for FUZZ_TIME seconds on tests/fuzz/corpus/csv, with the
 # words of Chinese deadlines in tests/fuzz/csv.dict; crashing inputs land
 # in $(B)/fuzz/csv-* and belong in the corpus once fixed.
-FUZZ_CSV_SRC = daemon/ledger.c daemon/ledger_date.c daemon/config.c \
+FUZZ_CSV_SRC = daemon/ledger_csv.c daemon/ledger_rows.c \
+	daemon/ledger_export.c daemon/ledger_date.c daemon/config.c \
 	daemon/model.c daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c $(FUZZ_CSV_SRC)
 	@mkdir -p $(dir $@)
@@ -272,3 +305,35 @@ fuzz-replay-csv: $(B)/fuzz/fuzz_csv
 	$(B)/fuzz/fuzz_csv -runs=0 tests/fuzz/corpus/csv
 
 .PHONY: fuzz-run-csv fuzz-replay-csv
+
+# libFuzzer target for the workbook import (ledger_parse_xlsx): `make fuzz`
+# also runs it for FUZZ_TIME seconds on tests/fuzz/corpus/xlsx (workbooks,
+# and *.parts files the target zips itself so mutations reach the XML),
+# with XML words in tests/fuzz/xlsx.dict; crashing inputs land in
+# $(B)/fuzz/xlsx-* and belong in the corpus once fixed.
+FUZZ_XLSX_SRC = daemon/ledger_xlsx.c daemon/ledger_rows.c \
+	daemon/ledger_date.c daemon/config.c daemon/model.c daemon/util.c \
+	daemon/err.c daemon/log.c
+$(B)/fuzz/fuzz_xlsx: tests/fuzz/fuzz_xlsx.c $(FUZZ_XLSX_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -Idaemon \
+	    $(shell pkg-config --cflags libconfig jansson libzip libxml-2.0) \
+	    -o $@ tests/fuzz/fuzz_xlsx.c $(FUZZ_XLSX_SRC) \
+	    $(shell pkg-config --libs libconfig jansson libzip libxml-2.0) -lm
+
+fuzz-run: fuzz-run-xlsx
+fuzz-replay: fuzz-replay-xlsx
+
+fuzz-run-xlsx: $(B)/fuzz/fuzz_xlsx
+	@mkdir -p $(B)/fuzz/work-xlsx
+	$(B)/fuzz/fuzz_xlsx -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    -timeout=10 -rss_limit_mb=2048 -dict=tests/fuzz/xlsx.dict \
+	    -artifact_prefix=$(B)/fuzz/xlsx- $(B)/fuzz/work-xlsx \
+	    tests/fuzz/corpus/xlsx
+
+fuzz-replay-xlsx: $(B)/fuzz/fuzz_xlsx
+	$(B)/fuzz/fuzz_xlsx -runs=0 tests/fuzz/corpus/xlsx
+
+.PHONY: fuzz-run-xlsx fuzz-replay-xlsx

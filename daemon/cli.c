@@ -239,6 +239,10 @@ static const struct cli_opt cli_opts[] = {
 	{ "approved-by", required_argument, 'A' },
 	{ "file", required_argument, 'W' },
 	{ "as-of", required_argument, 'Q' },
+	{ "docx", required_argument, 'K' },
+	{ "bundle", required_argument, 'U' },
+	{ "sheet", required_argument, 'G' },
+	{ "xlsx", no_argument, 'Z' },
 	{ "help", no_argument, 'h' },
 };
 #define CLI_NOPTS	(sizeof(cli_opts) / sizeof(cli_opts[0]))
@@ -248,10 +252,12 @@ static const struct {
 	const size_t		*n;
 } cli_groups[] = {
 	{ cli_item_cmds, &cli_item_ncmds },
+	{ cli_report_cmds, &cli_report_ncmds },
 	{ cli_duty_cmds, &cli_duty_ncmds },
 	{ cli_feedback_cmds, &cli_feedback_ncmds },
 	{ cli_digest_cmds, &cli_digest_ncmds },
 	{ cli_admin_cmds, &cli_admin_ncmds },
+	{ cli_reply_cmds, &cli_reply_ncmds },
 };
 #define CLI_NGROUPS	(sizeof(cli_groups) / sizeof(cli_groups[0]))
 
@@ -395,12 +401,14 @@ set_option(int code, const char *v, struct cli_args *a)
 		['n'] = &a->note, ['p'] = &a->period, ['u'] = &a->to,
 		['F'] = &a->from, ['S'] = &a->subject,
 		['A'] = &a->approved_by, ['Q'] = &a->as_of,
+		['K'] = &a->docx, ['U'] = &a->bundle,
+		['G'] = &a->sheet,
 	};
 	bool		 *flags[128] = {
 		['j'] = &a->json, ['v'] = &a->csv, ['d'] = &a->overdue,
 		['a'] = &a->all, ['L'] = &a->late, ['H'] = &a->html,
 		['X'] = &a->plain, ['f'] = &a->force, ['N'] = &a->dry_run,
-		['R'] = &a->prefer_file,
+		['R'] = &a->prefer_file, ['Z'] = &a->xlsx,
 	};
 
 	if (code == 'w' || code == 'l')

@@ -8,14 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 
 #include "calendar.h"
 #include "config.h"
+#include "evidence.h"
 #include "i18n.h"
 #include "log.h"
 #include "model.h"
+#include "sign.h"
 #include "store.h"
 #include "util.h"
 
@@ -319,21 +322,109 @@ cmd_status(struct cli *c, struct cli_args *a)
 	return 0;
 }
 
+struct evidence_copy {
+	size_t	 files;
+	int64_t	 bytes;
+	size_t	 missing;	/* recorded, not on disk or damaged */
+};
+
+/* One evidence file, checked against its hash, into `dest`; 0 or exit. */
+static int
+evidence_copy_one(const struct cli *c, const char *hash, const char *dest,
+    struct evidence_copy *n)
+{
+	const struct cfg_general	*g = &c->cfg->general;
+	struct derr			 err = { 0 };
+	char				 hex[SIGN_SHA256_HEX], *data = NULL;
+	size_t				 len = 0;
+	int				 r;
+
+	r = evidence_read(g->evidence_dir, hash, (size_t)g->evidence_max,
+	    &data, &len, &err);
+	if (r < 0)
+		return cli_fail_err(&err);
+	if (r == 0 || sign_sha256_hex(data, len, hex, &err) < 0 ||
+	    strcmp(hex, hash) != 0) {
+		log_warn(_("evidence file %s is %s in %s: not in the backup"),
+		    hash, r == 0 ? _("missing") : _("damaged"), g->evidence_dir);
+		n->missing++;
+		free(data);
+		return 0;
+	}
+	r = evidence_put(dest, hash, data, len, &err);
+	free(data);
+	if (r < 0)
+		return cli_fail_err(&err);
+	n->files++;
+	n->bytes += (int64_t)len;
+	return 0;
+}
+
+/*
+ * Every evidence file the database names into `dest`, in the evidence
+ * directory's layout (ab/abcdef..., 0600 in 0700 directories).  Listed
+ * after the database copy, so the copy names no file left out.
+ */
+static int
+evidence_copy(struct cli *c, const char *dest, struct evidence_copy *n)
+{
+	struct store_evidence_list	 l = { 0 };
+	struct derr			 err = { 0 };
+	size_t				 i, j;
+	int				 r = 0;
+
+	if (store_evidence_list(c->store, NULL, NULL, &l, &err) < 0)
+		return cli_fail_err(&err);
+	for (i = 0; r == 0 && i < l.n; i++) {
+		for (j = 0; j < i && strcmp(l.v[j].hash, l.v[i].hash) != 0;
+		    j++)
+			;
+		if (j == i)	/* each file once */
+			r = evidence_copy_one(c, l.v[i].hash, dest, n);
+	}
+	store_evidence_list_clear(&l);
+	return r;
+}
+
+/* backup FILE: the database, and its evidence files in FILE.evidence/. */
 static int
 cmd_backup(struct cli *c, struct cli_args *a)
 {
-	struct derr	 err = { 0 };
+	struct evidence_copy	 n = { 0 };
+	struct derr		 err = { 0 };
+	struct stat		 st;
+	char			*dest;
+	int			 r;
 
 	if (a->argc != 1)
 		return cli_fail(EX_USAGE, _("usage: dutyctl backup FILE [--force]"));
-	if (store_backup(c->store, a->argv[0], a->force, &err) < 0)
+	dest = xasprintf("%s.evidence", a->argv[0]);
+	/* An existing FILE: store_backup says so. */
+	if (!a->force && lstat(a->argv[0], &st) == -1 &&
+	    lstat(dest, &st) == 0) {
+		r = cli_fail(EX_DATAERR, _("%s exists: not overwritten (use "
+		    "--force to replace it)"), dest);
+		free(dest);
+		return r;
+	}
+	if (store_backup(c->store, a->argv[0], a->force, &err) < 0) {
+		free(dest);
 		return cli_fail_err(&err);
+	}
 	printf(_("database %s backed up to %s\n"), c->cfg->general.database,
 	    a->argv[0]);
-	printf(_("evidence files are not in the database: copy %s with it "
-	    "(stored by hash and never changed, so cp -a or rsync is "
-	    "enough)\n"), c->cfg->general.evidence_dir);
-	return 0;
+	if ((r = evidence_copy(c, dest, &n)) == 0) {
+		printf(_("evidence: %zu file(s), %lld bytes, copied from %s to "
+		    "%s (restore: copy it back to general.evidence_dir)\n"),
+		    n.files, (long long)n.bytes, c->cfg->general.evidence_dir,
+		    dest);
+		if (n.missing > 0)
+			r = cli_fail(EX_IOERR, _("the backup lacks %zu evidence "
+			    "file(s) the database names (see above)"),
+			    n.missing);
+	}
+	free(dest);
+	return r;
 }
 
 static int
@@ -358,7 +449,8 @@ const struct cli_cmd cli_admin_cmds[] = {
 	{ "status", NULL, cmd_status, "", NULL,
 	    N_("daemon, planning, outbox, mailbox") },
 	{ "backup", NULL, cmd_backup, "force", "FILE",
-	    N_("an online copy of the database") },
+	    N_("an online copy of the database, its evidence files in "
+	    "FILE.evidence/") },
 };
 const size_t cli_admin_ncmds = sizeof(cli_admin_cmds) /
     sizeof(cli_admin_cmds[0]);

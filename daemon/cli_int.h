@@ -46,6 +46,9 @@ struct cli_args {
 	const char	*from, *subject;	/* feedback add */
 	const char	*approved_by;		/* item extend */
 	const char	*as_of;			/* report */
+	const char	*docx, *bundle;		/* report */
+	const char	*sheet;			/* import: a workbook's */
+	bool		 xlsx;			/* export */
 	struct strv	 files;			/* --file, each time given */
 	bool		 late, html, plain;
 	int		 due_within;	/* -1: no filter */
@@ -73,6 +76,8 @@ struct cli_cmd {
 
 extern const struct cli_cmd	cli_item_cmds[];
 extern const size_t		cli_item_ncmds;
+extern const struct cli_cmd	cli_report_cmds[];
+extern const size_t		cli_report_ncmds;
 extern const struct cli_cmd	cli_duty_cmds[];
 extern const size_t		cli_duty_ncmds;
 extern const struct cli_cmd	cli_feedback_cmds[];
@@ -81,6 +86,11 @@ extern const struct cli_cmd	cli_digest_cmds[];
 extern const size_t		cli_digest_ncmds;
 extern const struct cli_cmd	cli_admin_cmds[];
 extern const size_t		cli_admin_ncmds;
+extern const struct cli_cmd	cli_reply_cmds[];
+extern const size_t		cli_reply_ncmds;
+/* item show: what the officers reported on measure `code` by email, and
+ * a request waiting for approval (cli_reply.c). */
+void	cli_reply_show(const struct cli *, const char *code);
 
 /* Log "dutyctl: MSG" (through the logger, so no byte forges a line). */
 int	cli_fail(int code, const char *fmt, ...)

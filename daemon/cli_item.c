@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -17,11 +20,11 @@
 #include "i18n.h"
 #include "evidence.h"
 #include "ledger.h"
-#include "report.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
 #include "model.h"
+#include "plan.h"
 #include "sign.h"
 
 #define CLI_CSV_MAX	(8 * 1024 * 1024)
@@ -180,6 +183,7 @@ print_measure(const struct cli *c, const struct measure *m)
 		    day_format(m->extended_from, d), m->extension_reason ?
 		    m->extension_reason : "-");
 	print_files(c, m->code);
+	cli_reply_show(c, m->code);
 }
 
 static int
@@ -478,13 +482,13 @@ done_with_files(struct cli *c, struct cli_args *a)
 
 /* item evidence add CODE --file F...: evidence added later, audited. */
 static int
-item_evidence(struct cli *c, struct cli_args *a)
+evidence_add(struct cli *c, struct cli_args *a)
 {
 	struct store_evidence	*v = NULL;
 	struct derr		 err = { 0 };
 	int			 r;
 
-	if (a->argc != 2 || strcmp(a->argv[0], "add") != 0 || a->files.n == 0)
+	if (a->argc != 2 || a->files.n == 0 || a->reason != NULL)
 		return cli_fail(EX_USAGE, _("usage: dutyctl item evidence add "
 		    "CODE --file FILE [--file FILE]..."));
 	if ((r = may_decide(c, a->argv[1])) != 0 ||
@@ -497,6 +501,101 @@ item_evidence(struct cli *c, struct cli_args *a)
 		return cli_fail_err(&err);
 	printf(_("%s: %d evidence file(s) added\n"), a->argv[1], r);
 	return 0;
+}
+
+/*
+ * The one file of measure `code` whose hash starts with `prefix` (at
+ * least 8 hex digits, as item show prints 12) into `out`; 0 or exit.
+ */
+static int
+evidence_find(struct cli *c, const char *code, const char *prefix,
+    struct store_evidence *out)
+{
+	struct store_evidence_list	 l = { 0 };
+	struct derr			 err = { 0 };
+	size_t				 i, n = strlen(prefix), hits = 0;
+
+	if (n < 8 || n > EVIDENCE_HEX || strspn(prefix,
+	    "0123456789abcdef") != n)
+		return cli_fail(EX_USAGE, _("%s: not a SHA-256 (64 lowercase hex "
+		    "digits, or the first 8 or more of them as item show "
+		    "prints)"), prefix);
+	if (store_evidence_list(c->store, code, NULL, &l, &err) < 0)
+		return cli_fail_err(&err);
+	for (i = 0; i < l.n; i++)
+		if (strncmp(l.v[i].hash, prefix, n) == 0 && hits++ == 0) {
+			snprintf(out->hash, sizeof(out->hash), "%s",
+			    l.v[i].hash);
+			out->name = xstrdup(l.v[i].name);
+		}
+	store_evidence_list_clear(&l);
+	if (hits == 1)
+		return 0;
+	if (hits > 1)
+		free(out->name);
+	return hits == 0 ? cli_fail(EX_DATAERR, _("%s has no evidence file "
+	    "%s (see dutyctl item show %s)"), code, prefix, code) :
+	    cli_fail(EX_USAGE, _("%s: more than one file of %s starts so: "
+	    "give more of the hash"), prefix, code);
+}
+
+/* item evidence rm CODE HASH --reason R: audited; the bytes go when no
+ * other measure holds the same file. */
+static int
+evidence_rm(struct cli *c, struct cli_args *a)
+{
+	const char		*dir = c->cfg->general.evidence_dir;
+	struct store_evidence	 e = { 0 };
+	struct derr		 err = { 0 };
+	int			 r, others = 0;
+
+	if (a->argc != 3 || a->files.n > 0 || a->reason == NULL ||
+	    a->reason[strspn(a->reason, " \t")] == '\0')
+		return cli_fail(EX_USAGE, _("usage: dutyctl item evidence rm "
+		    "CODE SHA256 --reason \"...\""));
+	if ((r = cli_check_text("reason", a->reason)) != 0 ||
+	    (r = may_decide(c, a->argv[1])) != 0 ||
+	    (r = evidence_find(c, a->argv[1], a->argv[2], &e)) != 0)
+		return r;
+	r = store_evidence_remove(c->store, a->argv[1], e.hash, a->reason,
+	    c->who, c->now, &others, &err);
+	if (r <= 0) {
+		free(e.name);
+		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
+		    _("%s has no evidence file %s"), a->argv[1], a->argv[2]);
+	}
+	if (others > 0)
+		printf(_("%s: evidence file %s removed; kept in %s, as %d other "
+		    "measure(s) hold the same file\n"), a->argv[1], e.name,
+		    dir, others);
+	/*
+	 * XXX a dutyctl adding the same file between the commit above and
+	 * this unlink loses its bytes (its row stays); evidence get then
+	 * says the file is missing.  A lock on the evidence directory would
+	 * close the gap.
+	 */
+	else if ((r = evidence_remove(dir, e.hash, &err)) < 0)
+		/* The row is gone; only the bytes are left over. */
+		log_warn(_("%s: evidence file %s removed, but its copy in %s "
+		    "was not deleted: %s"), a->argv[1], e.name, dir, err.msg);
+	else
+		printf(_("%s: evidence file %s removed and deleted from %s\n"),
+		    a->argv[1], e.name, dir);
+	free(e.name);
+	return 0;
+}
+
+/* item evidence add|rm ... */
+static int
+item_evidence(struct cli *c, struct cli_args *a)
+{
+	if (a->argc >= 1 && strcmp(a->argv[0], "add") == 0)
+		return evidence_add(c, a);
+	if (a->argc >= 1 && strcmp(a->argv[0], "rm") == 0)
+		return evidence_rm(c, a);
+	return cli_fail(EX_USAGE, _("usage: dutyctl item evidence add CODE "
+	    "--file FILE...  |  dutyctl item evidence rm CODE SHA256 "
+	    "--reason \"...\""));
 }
 
 static int
@@ -691,11 +790,21 @@ cmd_import(struct cli *c, struct cli_args *a)
 	int				 r;
 
 	if (a->argc != 1)
-		return cli_fail(EX_USAGE, _("usage: dutyctl import LEDGER.csv "
-		    "[--dry-run] [--prefer-file]"));
+		return cli_fail(EX_USAGE, _("usage: dutyctl import "
+		    "LEDGER.csv|LEDGER.xlsx [--sheet NAME] [--dry-run] "
+		    "[--prefer-file]"));
 	if (file_read(a->argv[0], CLI_CSV_MAX, &data, &len, &err) < 0)
 		return cli_fail_err(&err);
-	r = ledger_parse_csv(data, len, c->cfg, c->today, &l, &probs, &err);
+	if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
+		r = ledger_parse_xlsx(data, len, a->sheet, c->cfg, c->today,
+		    &l, &probs, &err);
+	else if (a->sheet != NULL) {
+		free(data);
+		return cli_fail(EX_USAGE, _("%s: --sheet is for an Excel "
+		    "workbook (.xlsx), and this file is not one"), a->argv[0]);
+	} else
+		r = ledger_parse_csv(data, len, c->cfg, c->today, &l, &probs,
+		    &err);
 	free(data);
 	print_problems(a->argv[0], &probs);
 	nbad = probs.nerrors;
@@ -774,26 +883,69 @@ evidence_get(struct cli *c, struct cli_args *a)
 	return r;
 }
 
-/* report --html [-o FILE] [--as-of DATE]: the public progress report. */
-static int
-cmd_report(struct cli *c, struct cli_args *a)
+/* How each measure is coloured in the workbook, as of today. */
+static enum ledger_state *
+xlsx_states(const struct cli *c, const struct measure_list *l)
 {
-	struct derr	 err = { 0 };
-	struct buf	 b;
-	int32_t		 as_of = c->today;
-	int		 r;
+	enum ledger_state	*st = xcalloc(l->n ? l->n : 1, sizeof(*st));
+	const struct measure	*m;
+	size_t			 i;
 
-	if (!a->html)
-		return cli_fail(EX_USAGE, _("usage: dutyctl report --html "
-		    "[-o FILE] [--as-of YYYY-MM-DD]   (the .docx form is not "
-		    "available yet)"));
-	if (a->as_of != NULL && day_parse(a->as_of, &as_of) < 0)
-		return cli_fail(EX_USAGE, _("--as-of: not a date YYYY-MM-DD "
-		    "(got \"%s\")"), a->as_of);
-	if (report_html(c->store, c->cfg, c->cal, as_of, &b, &err) < 0)
-		return cli_fail_err(&err);
-	r = write_out(a->output, &b);
-	buf_clear(&b);
+	for (i = 0; i < l->n; i++) {
+		m = &l->v[i];
+		if (m->status == MEASURE_DONE)
+			st[i] = LEDGER_STATE_DONE;
+		else if (m->deadline == DAY_NONE)
+			st[i] = LEDGER_STATE_OPEN;
+		else if (m->deadline < c->today)
+			st[i] = LEDGER_STATE_OVERDUE;
+		else if (cal_workdays_between(c->cal, c->today, m->deadline) <=
+		    c->cfg->reminders.yellow)
+			st[i] = LEDGER_STATE_SOON;
+	}
+	return st;
+}
+
+/* export --xlsx -o FILE: the workbook, mode 0600. */
+static int
+export_xlsx(struct cli *c, struct cli_args *a, const struct measure_list *l)
+{
+	struct plan_snapshot	 snap = { 0 };
+	struct duty_cells	 cells = { 0 };
+	struct ledger_book	 bk;
+	struct derr		 err = { 0 };
+	enum ledger_state	*st;
+	mode_t			 old;
+	int			 fd, r;
+
+	if (a->output == NULL || strcmp(a->output, "-") == 0)
+		return cli_fail(EX_USAGE, _("usage: dutyctl export --xlsx -o "
+		    "FILE.xlsx   (a workbook is not written to the terminal)"));
+	if ((r = cli_duty_snapshot(c, NULL, &snap)) != 0)
+		return r;
+	plan_duty_cells(c->cfg, c->cal, c->today, NULL, &snap, &cells);
+	/* Created 0600 before libxlsxwriter opens it (fopen keeps modes). */
+	if ((fd = open(a->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || fchmod(fd, 0600) == -1) {
+		r = cli_fail(EX_CANTCREAT, "%s: %s", a->output,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+	} else {
+		close(fd);
+		st = xlsx_states(c, l);
+		bk = (struct ledger_book){ l, st, &cells, c->cfg, c->today };
+		old = umask(077);	/* libxlsxwriter's temporary files */
+		r = 0;
+		if (ledger_export_xlsx(&bk, a->output, &err) < 0) {
+			(void)unlink(a->output);	/* no half workbook */
+			r = cli_fail_err(&err);
+		}
+		umask(old);
+		free(st);
+	}
+	duty_cells_clear(&cells);
+	plan_snapshot_clear(&snap);
 	return r;
 }
 
@@ -806,14 +958,19 @@ cmd_export(struct cli *c, struct cli_args *a)
 	struct derr		 err = { 0 };
 	int			 r;
 
-	if (a->csv == a->json || a->argc != 0)
+	if (a->csv + a->json + a->xlsx != 1 || a->argc != 0)
 		return cli_fail(EX_USAGE, _("usage: dutyctl export --csv|--json "
-		    "[-o FILE]"));
+		    "[-o FILE] | --xlsx -o FILE"));
 	memset(&f, 0, sizeof(f));
 	f.status = -1;
 	f.due_before = DAY_NONE;
 	if (store_measure_list(c->store, &f, &l, &err) < 0)
 		return cli_fail_err(&err);
+	if (a->xlsx) {
+		r = export_xlsx(c, a, &l);
+		measure_list_clear(&l);
+		return r;
+	}
 	buf_init(&b, 0);
 	r = a->csv ? ledger_export_csv(&l, c->cfg, &b, &err) :
 	    ledger_export_json(&l, &b, &err);
@@ -831,21 +988,22 @@ const struct cli_cmd cli_item_cmds[] = {
 	    "deadline kind", NULL, N_("add a measure (--deadline D or --kind K)") },
 	{ "item", "edit", item_edit, "text owner deadline kind", "CODE",
 	    N_("change a measure's text, owners, deadline or kind") },
-	{ "item", "evidence", item_evidence, "file", "add CODE",
-	    N_("add evidence files to a measure (audited)") },
+	{ "item", "evidence", item_evidence, "file reason",
+	    "add CODE | rm CODE SHA256",
+	    N_("add evidence files to a measure, or remove one (audited)") },
 	{ "item", "done", item_done, "evidence file", "CODE",
 	    N_("sign a measure off (销号) with its evidence") },
 	{ "item", "extend", item_extend, "to reason approved-by", "CODE",
 	    N_("move a measure's deadline later (延期) with the reason") },
 	{ "item", "reopen", item_reopen, "reason", "CODE",
 	    N_("reopen a measure (回头看) with the reason") },
-	{ "import", NULL, cmd_import, "dry-run prefer-file", "LEDGER.csv",
-	    N_("import the ledger (UTF-8 or GB18030 CSV)") },
+	{ "import", NULL, cmd_import, "dry-run prefer-file sheet",
+	    "LEDGER.csv|LEDGER.xlsx",
+	    N_("import the ledger (an Excel workbook, UTF-8 or GB18030 CSV)") },
 	{ "evidence", "get", evidence_get, "output", "SHA256",
 	    N_("an evidence file back, checked against its hash") },
-	{ "report", NULL, cmd_report, "html output as-of", NULL,
-	    N_("the public progress report (通报) as printable HTML") },
-	{ "export", NULL, cmd_export, "csv json output", NULL,
-	    N_("the ledger as CSV (re-importable) or JSON") },
+	{ "export", NULL, cmd_export, "csv json xlsx output", NULL,
+	    N_("the ledger as CSV or an Excel workbook (re-importable), or "
+	    "JSON") },
 };
 const size_t cli_item_ncmds = sizeof(cli_item_cmds) / sizeof(cli_item_cmds[0]);

@@ -9,6 +9,7 @@
  * Errors are collected with their line, sorted into file order at the end.
  */
 #include "config.h"
+#include "config_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -232,6 +233,19 @@ static void
 ld_missing(struct ld *ld, const config_setting_t *parent, const char *path)
 {
 	ld_err(ld, parent, path, "required setting is missing");
+}
+
+/* For the module's other files (config_int.h). */
+void
+cfg_ld_bad(struct ld *ld, const char *path, const char *what)
+{
+	ld_bad_path(ld, path, what);
+}
+
+bool
+cfg_ld_has(const struct ld *ld, const char *path)
+{
+	return config_lookup(ld->cf, path) != NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -924,6 +938,7 @@ static const struct field sms_tab[] = {
 	S("template_reminder", put_str, T, template_reminder, NULL, false),
 	S("template_overdue", put_str, T, template_overdue, NULL, false),
 	S("template_shortfall", put_str, T, template_shortfall, NULL, false),
+	S("template_duty", put_str, T, template_duty, NULL, false),
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("timeout", T, timeout, 1, 300, "15"),
 	/* 0: the provider's default, set in check_sms. */
@@ -966,6 +981,19 @@ static const struct field mailbox_tab[] = {
 };
 #undef T
 
+#define T	struct cfg_replies
+static const struct field replies_tab[] = {
+	BOOL("enabled", T, enabled, "false"),
+	S("address", put_email, T, address, NULL, false),
+	S("key_file", put_secret, T, key_file, NULL, false),
+	BOOL("require_dkim", T, require_dkim, "false"),
+	S("authserv_id", put_str, T, authserv_id, NULL, false),
+	I("max_attachment", T, max_attachment, 1024, 100 * 1024 * 1024,
+	    "10485760"),
+	END
+};
+#undef T
+
 #define T	struct cfg_duty
 static const struct field duty_tab[] = {
 	S("id", put_key, T, id, NULL, true),
@@ -999,6 +1027,7 @@ static const struct field report_tab[] = {
 	S("signature", put_str, T, signature, NULL, false),
 	S("phone", put_str, T, phone, NULL, false),
 	S("email", put_email, T, email, NULL, false),
+	S("docx_template", put_path, T, docx_template, NULL, false),
 	END
 };
 #undef T
@@ -1016,6 +1045,7 @@ static const struct field root_tab[] = {
 	GROUP("sms", sms, sms_tab),
 	LIST("im", im, nim, im_tab, struct cfg_im),
 	GROUP("mailbox", mailbox, mailbox_tab),
+	GROUP("replies", replies, replies_tab),
 	LIST("duties", duties, nduties, duty_tab, struct cfg_duty),
 	GROUP("digest", digest, digest_tab),
 	GROUP("report", report, report_tab),
@@ -1346,6 +1376,31 @@ check_people(struct ld *ld, struct cfg *cfg)
 	}
 }
 
+/*
+ * An SMS template names what it carries: a duty's warnings go to its
+ * owners with sms.template_duty, a closed period's shortfall to the
+ * leaders with sms.template_shortfall.  Without either, that part would
+ * never be sent.
+ */
+static void
+check_duty_sms(struct ld *ld, const struct cfg *cfg, size_t i)
+{
+	char	*ep;
+
+	if ((cfg->duties[i].channels & CFG_CH_SMS) == 0 || !cfg->sms.enabled)
+		return;
+	ep = xasprintf("duties.[%zu].channels", i);
+	if (cfg->sms.template_shortfall == NULL)
+		ld_bad_path(ld, ep, _("\"sms\" carries the shortfalls of a "
+		    "closed period to the leaders with the approved template "
+		    "sms.template_shortfall: set it"));
+	if (cfg->sms.template_duty == NULL)
+		ld_bad_path(ld, ep, _("\"sms\" carries the duty's warnings "
+		    "to its owners with the approved template "
+		    "sms.template_duty: set it"));
+	free(ep);
+}
+
 static void
 check_duties(struct ld *ld, struct cfg *cfg)
 {
@@ -1370,16 +1425,7 @@ check_duties(struct ld *ld, struct cfg *cfg)
 			ld_bad_path(ld, ep, "at least one owner is needed");
 		check_keys(ld, cfg, &d->owners, ep);
 		free(ep);
-		/* An SMS template names what it carries: for duties, the
-		 * shortfall template (warnings go by the other channels). */
-		if ((d->channels & CFG_CH_SMS) && cfg->sms.enabled &&
-		    cfg->sms.template_shortfall == NULL) {
-			ep = xasprintf("duties.[%zu].channels", i);
-			ld_bad_path(ld, ep, "\"sms\" carries the shortfalls of "
-			    "a closed period to the leaders with the approved "
-			    "template sms.template_shortfall: set it");
-			free(ep);
-		}
+		check_duty_sms(ld, cfg, i);
 		if (d->nwarn > 1)
 			qsort(d->warn, d->nwarn, sizeof(int), int_desc);
 	}
@@ -1481,8 +1527,21 @@ check_mailbox(struct ld *ld, struct cfg *cfg)
 	void	*vals[] = { &cfg->mailbox.url, &cfg->mailbox.username,
 	    &cfg->mailbox.password_file };
 
+	static const char *const rkeys[] = { "address", "key_file", NULL };
+	void	*rvals[] = { &cfg->replies.address, &cfg->replies.key_file };
+
 	if (cfg->mailbox.enabled)
 		check_needed(ld, "mailbox", keys, vals);
+	if (cfg->replies.enabled)
+		check_needed(ld, "replies", rkeys, rvals);
+	if (cfg->replies.enabled && !cfg->mailbox.enabled)
+		ld_bad_path(ld, "replies.enabled", "needs the mailbox section "
+		    "enabled: dutyd reads the answers there");
+	if (cfg->replies.enabled && cfg->replies.require_dkim &&
+	    cfg->replies.authserv_id == NULL)
+		ld_bad_path(ld, "replies.require_dkim", "needs "
+		    "replies.authserv_id: the receiving server whose "
+		    "Authentication-Results to trust");
 }
 
 static void
@@ -1580,6 +1639,9 @@ check_general(struct ld *ld, struct cfg *cfg)
 	/* Evidence files live beside the database unless told otherwise. */
 	if (g->evidence_dir == NULL && g->database != NULL)
 		g->evidence_dir = evidence_default(g->database);
+	if (cfg->report.docx_template == NULL && g->templates != NULL)
+		cfg->report.docx_template = xasprintf("%s/report.docx",
+		    g->templates);
 	if (g->nholidays > 1)
 		qsort(g->holidays, g->nholidays, sizeof(int32_t), day_asc);
 	if (g->nworkdays > 1)
@@ -1618,7 +1680,8 @@ check_file_mode(struct ld *ld, struct cfg *cfg)
 
 static void (*const check_tab[])(struct ld *, struct cfg *) = {
 	check_general, check_people, check_duties, check_digest, check_smtp,
-	check_sms, check_mailbox, check_im, check_channels, check_reminders,
+	check_sms, check_mailbox, check_im, check_channels, cfg_check_routes,
+	check_reminders,
 	check_file_mode,
 };
 
@@ -1906,11 +1969,14 @@ sections_clear(struct cfg *c)
 		&c->smtp.ca_file, &c->maildir.path, &s->provider, &s->endpoint,
 		&s->access_key_id, &s->secret_file, &s->sign_name,
 		&s->sdk_app_id, &s->region, &s->template_reminder,
-		&s->template_overdue, &s->template_shortfall, &s->ca_file,
+		&s->template_overdue, &s->template_shortfall, &s->template_duty,
+		&s->ca_file,
 		&c->mailbox.url,
 		&c->mailbox.username, &c->mailbox.password_file,
 		&c->mailbox.ca_file, &c->report.title, &c->report.signature,
-		&c->report.phone, &c->report.email
+		&c->report.phone, &c->report.email, &c->report.docx_template,
+		&c->replies.address,
+		&c->replies.key_file, &c->replies.authserv_id
 	};
 
 	strs_free(strs, sizeof(strs) / sizeof(strs[0]));

@@ -121,6 +121,7 @@ struct cfg_sms {
 	char		*template_reminder;
 	char		*template_overdue;
 	char		*template_shortfall;	/* duties: to the leaders */
+	char		*template_duty;		/* duties: warnings, owners */
 	char		*ca_file;
 	int		 timeout;
 	int		 param_max;	/* characters per template parameter */
@@ -152,6 +153,20 @@ struct cfg_mailbox {
 	int		 timeout;	/* seconds an IMAP command may take */
 	bool		 mark_seen;
 	int		 answer_days;	/* working days to answer (15) */
+};
+
+/*
+ * Officers answer reminders by email (issue 18): reminders carry a
+ * Reply-To and a token, an HMAC under the key in key_file.
+ */
+struct cfg_replies {
+	bool		 enabled;
+	char		*address;	/* Reply-To: a replies mailbox, or the
+					 * feedback mailbox with a +tag */
+	char		*key_file;	/* secret, mode 0600 */
+	bool		 require_dkim;
+	char		*authserv_id;	/* trusted Authentication-Results */
+	int		 max_attachment; /* bytes per attachment */
 };
 
 enum cfg_period {
@@ -188,6 +203,7 @@ struct cfg_report {
 	char		*signature;	/* 落款; NULL: general.office */
 	char		*phone;		/* the public's channels, NULL if none */
 	char		*email;
+	char		*docx_template;	/* default: general.templates/report.docx */
 };
 
 struct cfg {
@@ -203,6 +219,7 @@ struct cfg {
 	struct cfg_im		*im;
 	size_t			 nim;
 	struct cfg_mailbox	 mailbox;
+	struct cfg_replies	 replies;
 	struct cfg_duty		*duties;
 	size_t			 nduties;
 	struct cfg_digest	 digest;

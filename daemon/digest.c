@@ -250,11 +250,17 @@ by_deadline(const void *a, const void *b)
 	return strcmp((*x)->code, (*y)->code);
 }
 
-static void
-more(struct rval *ctx, const char *key, size_t n)
+/* Rows a list shows: the robot's summary is short. */
+static size_t
+list_max(const struct digest_in *in)
 {
-	rval_map_set_int(ctx, key, n > DIGEST_LIST_MAX ?
-	    (int64_t)(n - DIGEST_LIST_MAX) : 0);
+	return in->list_max > 0 ? in->list_max : DIGEST_LIST_MAX;
+}
+
+static void
+more(struct rval *ctx, const char *key, size_t n, size_t max)
+{
+	rval_map_set_int(ctx, key, n > max ? (int64_t)(n - max) : 0);
 }
 
 static void
@@ -392,13 +398,13 @@ ledger_part(struct store *st, const struct digest_in *in, int32_t today,
 	qsort(over, no, sizeof(*over), by_deadline);
 	qsort(soon, ns, sizeof(*soon), by_deadline);
 	list = rval_map_set_list(ctx, "overdue");
-	for (i = 0; i < no && i < DIGEST_LIST_MAX; i++)
+	for (i = 0; i < no && i < list_max(in); i++)
 		measure_row(list, cfg, in->cal, over[i], today, &b);
 	list = rval_map_set_list(ctx, "due_soon");
-	for (i = 0; i < ns && i < DIGEST_LIST_MAX; i++)
+	for (i = 0; i < ns && i < list_max(in); i++)
 		measure_row(list, cfg, in->cal, soon[i], today, &b);
-	more(ctx, "overdue_more", no);
-	more(ctx, "due_soon_more", ns);
+	more(ctx, "overdue_more", no, list_max(in));
+	more(ctx, "due_soon_more", ns, list_max(in));
 	s.total = (int)l.n;
 	pct = s.total ? s.done * 100 / s.total : 0;
 	rval_map_set_int(ctx, "total", s.total);
@@ -542,7 +548,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 		return -1;
 	scope_feedback(in, &l);
 	list = rval_map_set_list(ctx, "feedback_new");
-	for (i = 0; i < l.n && i < DIGEST_LIST_MAX; i++) {
+	for (i = 0; i < l.n && i < list_max(in); i++) {
 		const struct feedback *f = &l.v[i];
 
 		v = rval_list_add_map(list);
@@ -567,7 +573,7 @@ feedback_part(struct store *st, const struct digest_in *in, int32_t today,
 	}
 	rval_map_set_int(ctx, "feedback_new_count", (int64_t)l.n);
 	rval_map_set_bool(ctx, "has_feedback_new", l.n > 0);
-	more(ctx, "feedback_new_more", l.n);
+	more(ctx, "feedback_new_more", l.n, list_max(in));
 	feedback_list_clear(&l);
 	if (store_feedback_list(st, &fover, &l, err) < 0)
 		return -1;
@@ -792,18 +798,20 @@ scope_set(struct digest_in *in, const char *to, struct rval *ctx)
 	buf_clear(&b);
 }
 
-int
-digest_build(struct store *st, const struct digest_in *in, const char *to,
-    struct digest_msg *msg, struct derr *err)
+/* Everything the digest says, for `to` (NULL: the whole office). */
+static int
+digest_context(struct store *st, const struct digest_in *in, const char *to,
+    struct rval *ctx, struct derr *err)
 {
-	struct rval		*ctx = rval_map_new();
 	struct digest_in	 sin = *in;
 	int32_t			 today, mon;
-	int			 minute, y, w, r = -1;
+	int			 minute, y, w, y1, m1, dd1, y2, m2, dd2;
 	char			 b[64], d1[11];
 
-	memset(msg, 0, sizeof(*msg));
-	scope_set(&sin, to, ctx);
+	if (to != NULL)
+		scope_set(&sin, to, ctx);
+	else
+		sin.scope = NULL;
 	in = &sin;
 	cal_civil(in->cal, in->now, &today, &minute);
 	mon = iso_week(today, &y, &w);
@@ -812,27 +820,89 @@ digest_build(struct store *st, const struct digest_in *in, const char *to,
 	rval_map_set_str(ctx, "today", day_format(today, d1));
 	snprintf(b, sizeof(b), "%04d-W%02d", y, w);
 	rval_map_set_str(ctx, "week", b);
-	{
-		int	 y1, m1, dd1, y2, m2, dd2;
-
-		day_to_ymd(mon, &y1, &m1, &dd1);
-		day_to_ymd(mon + 6, &y2, &m2, &dd2);
-		snprintf(b, sizeof(b), "%d年第%d周（%d月%d日—%d月%d日）", y, w,
-		    m1, dd1, m2, dd2);
-		rval_map_set_str(ctx, "week_name", b);
-	}
+	day_to_ymd(mon, &y1, &m1, &dd1);
+	day_to_ymd(mon + 6, &y2, &m2, &dd2);
+	snprintf(b, sizeof(b), "%d年第%d周（%d月%d日—%d月%d日）", y, w, m1, dd1,
+	    m2, dd2);
+	rval_map_set_str(ctx, "week_name", b);
 	fmt_local(in->cal, in->since, b, sizeof(b));
 	rval_map_set_str(ctx, "since", b);
 	duty_part(in, today, ctx);
-	if (ledger_part(st, in, today, ctx, err) == 0 &&
-	    feedback_part(st, in, today, ctx, err) == 0 &&
-	    delivery_part(st, in, ctx, err) == 0 &&
+	if (ledger_part(st, in, today, ctx, err) < 0 ||
+	    feedback_part(st, in, today, ctx, err) < 0 ||
+	    digest_reply_part(st, in, ctx, err) < 0 ||
+	    delivery_part(st, in, ctx, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+digest_build(struct store *st, const struct digest_in *in, const char *to,
+    struct digest_msg *msg, struct derr *err)
+{
+	struct rval	*ctx = rval_map_new();
+	int		 r = -1;
+
+	memset(msg, 0, sizeof(*msg));
+	if (digest_context(st, in, to, ctx, err) == 0 &&
 	    render_part(in->cfg, "digest.subject.txt", ctx, RENDER_NONE,
 	    &msg->subject, err) == 0 &&
 	    render_part(in->cfg, "digest.txt", ctx, RENDER_NONE, &msg->text,
 	    err) == 0 &&
 	    render_part(in->cfg, "digest.html", ctx, RENDER_HTML, &msg->html,
 	    err) == 0)
+		r = 0;
+	rval_free(ctx);
+	if (r < 0)
+		digest_msg_clear(msg);
+	return r;
+}
+
+/* Who got the full digest by email, by name, joined with 、. */
+static void
+recipients_value(struct rval *ctx, const struct cfg *cfg)
+{
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < cfg->digest.to.n; i++)
+		(void)buf_printf(&b, NULL, "%s%s", i ? "、" : "",
+		    person_name(cfg, cfg->digest.to.v[i]));	/* unlimited */
+	rval_map_set_str(ctx, "digest_to", b.data ? b.data : "");
+	buf_clear(&b);
+}
+
+/* The summary's body: markdown, text (Feishu) or a webhook's JSON. */
+static const char *
+robot_template(const struct cfg_im *im)
+{
+	if (strcmp(im->type, "webhook") == 0)
+		return "im-digest.json";
+	if (strcmp(im->type, "feishu") == 0 || im->format == NULL ||
+	    strcmp(im->format, "markdown") != 0)
+		return "im-digest.txt";
+	return "im-digest.md";
+}
+
+int
+digest_robot_build(struct store *st, const struct digest_in *in,
+    const struct cfg_im *im, struct digest_msg *msg, struct derr *err)
+{
+	struct rval		*ctx = rval_map_new();
+	struct digest_in	 sin = *in;
+	bool			 json = strcmp(im->type, "webhook") == 0;
+	int			 r = -1;
+
+	memset(msg, 0, sizeof(*msg));
+	sin.list_max = DIGEST_ROBOT_LIST;
+	rval_map_set_str(ctx, "robot", im->name);
+	recipients_value(ctx, in->cfg);
+	if (digest_context(st, &sin, NULL, ctx, err) == 0 &&
+	    render_part(in->cfg, "im-digest.title.txt", ctx, RENDER_NONE,
+	    &msg->subject, err) == 0 &&
+	    render_part(in->cfg, robot_template(im), ctx, json ? RENDER_JSON :
+	    RENDER_NONE, &msg->text, err) == 0)
 		r = 0;
 	rval_free(ctx);
 	if (r < 0)

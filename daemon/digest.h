@@ -20,6 +20,7 @@
 #include "store.h"
 
 #define DIGEST_DUE_DAYS	14	/* "due soon": the next 14 calendar days */
+#define DIGEST_ROBOT_LIST 5	/* rows per list in a robot's summary */
 
 struct digest_in {
 	const struct cfg		*cfg;
@@ -30,6 +31,7 @@ struct digest_in {
 	int64_t				 since;	/* feedback received since */
 	const struct duty_cells		*cells;	/* duties, current periods */
 	const struct duty_tally_list	*closed; /* records of recent closes */
+	size_t				 list_max; /* rows per list, 0: 200 */
 };
 
 /* The message, rendered. */
@@ -49,6 +51,17 @@ void	digest_msg_clear(struct digest_msg *);
  */
 int	digest_build(struct store *, const struct digest_in *, const char *to,
 	    struct digest_msg *, struct derr *);
+
+/*
+ * Render the short weekly summary for group robot `im` (kind "digest"):
+ * the whole office's counts, the first overdue and due-soon measures,
+ * duty shortfalls and new feedback, from the same input as the email
+ * digest.  subject: im-digest.title.txt; text: im-digest.md (markdown
+ * robots), im-digest.txt (text, and Feishu) or im-digest.json (type
+ * webhook, JSON-escaped); html stays NULL.  Returns 0, or -1 with `err`.
+ */
+int	digest_robot_build(struct store *, const struct digest_in *,
+	    const struct cfg_im *, struct digest_msg *, struct derr *);
 
 /*
  * Feedback received since this instant is "new" in the digest of `week`:
@@ -76,5 +89,14 @@ int	digest_mark_queued(struct store *, const char *week, int64_t since,
  */
 bool	digest_due(const struct cfg *, const struct cal *, int64_t now,
 	    char week[16], int64_t *next);
+
+/*
+ * The digest's part on officers' answers by email (digest_reply.c): the
+ * progress notes received since in->since and the requests waiting for
+ * approval, in scope, into `ctx` (has_reply_section, reply_progress[],
+ * reply_pending[] ...).  Nothing when replies are off.  0 or -1.
+ */
+int	digest_reply_part(struct store *, const struct digest_in *,
+	    struct rval *ctx, struct derr *);
 
 #endif

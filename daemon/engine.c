@@ -6,6 +6,7 @@
 
 #include "calendar.h"
 #include "digest.h"
+#include "engine_int.h"
 #include "gather.h"
 #include "channels/im.h"
 #include "channels/maildir.h"
@@ -383,6 +384,7 @@ plan_enqueue(struct engine *e, int64_t now, int64_t *next_plan,
 
 	if (store_measure_scan(e->store, snap_row, &c, err) < 0 ||
 	    snap_feedback(e, &snap, err) < 0 ||
+	    engine_reply_hold(e->store, e->cfg, &snap, err) < 0 ||
 	    gather_duties(e->store, e->cfg, e->cal, now, true, &snap, err) < 0) {
 		plan_snapshot_clear(&snap);
 		return -1;
@@ -446,6 +448,7 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 {
 	struct mailbox_opts	 o;
 	struct mailbox_stats	 st;
+	struct engine_reply_ctx	 rc = { .store = e->store, .cfg = e->cfg };
 	int64_t			 at;
 
 	if (!e->cfg->mailbox.enabled || e->opts.dry_run_dir != NULL)
@@ -459,14 +462,56 @@ mailbox_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	o.stop = e->opts.stop;
 	o.alive = e->opts.alive;
 	o.stopctx = e->opts.stopctx;
+	if (e->cfg->replies.enabled) {
+		o.reply = engine_reply_hook;
+		o.replyctx = &rc;
+	}
 	memset(&st, 0, sizeof(st));
 	if (mailbox_poll(e->store, &o, now, &st, err) < 0 ||
 	    mailbox_next(e->store, o.cfg, now, &at, err) < 0)
 		return -1;
+	engine_reply_log(&rc.stats);
 	e->poll_failed = st.failed;
 	if (at < *next)
 		*next = at <= now ? now + 1 : at;
 	return 0;
+}
+
+/*
+ * The short summary for each robot that takes kind "digest", from the
+ * same gathered input as the emails; key digest:im:<robot>:<week>.  A
+ * summary that cannot be rendered is logged and skipped: the leaders'
+ * emails still go.  Returns the number queued, or -1 (store error).
+ */
+static int
+digest_robots(struct engine *e, const struct digest_in *in, const char *week,
+    int64_t now, struct derr *err)
+{
+	const struct cfg_im	*im;
+	struct digest_msg	 msg;
+	char			 key[160];
+	size_t			 i;
+	int			 r, q = 0;
+
+	for (i = 0; i < e->cfg->nim; i++) {
+		im = &e->cfg->im[i];
+		if (!strv_has(&im->kinds, "digest"))
+			continue;
+		if (digest_robot_build(e->store, in, im, &msg, err) < 0) {
+			if (err->kind == DERR_DB)
+				return -1;
+			log_err("digest: im %s: %s", im->name, err->msg);
+			continue;
+		}
+		snprintf(key, sizeof(key), "digest:im:%s:%s", im->name, week);
+		r = outbox_enqueue_robot(e->store, e->cfg, im, "digest", key,
+		    msg.subject, msg.text, now, err);
+		digest_msg_clear(&msg);
+		if (r < 0)
+			return -1;
+		q += r;
+	}
+	return q;
 }
 
 /*
@@ -484,7 +529,7 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	int64_t			 due_next, since;
 	int32_t			 today;
 	size_t			 i;
-	int			 r = 0, q = 0, min;
+	int			 r = 0, q = 0, robots = 0, min;
 
 	if (!digest_due(e->cfg, e->cal, now, week, &due_next)) {
 		if (e->cfg->digest.enabled && due_next < *next)
@@ -515,6 +560,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 		q += r > 0;
 		r = r < 0 ? -1 : 0;
 	}
+	if (r == 0 && (robots = digest_robots(e, &g.in, week, now, err)) < 0)
+		r = -1;
 	since = g.in.since;
 	gather_digest_clear(&g);
 	if (r < 0)
@@ -523,7 +570,8 @@ digest_tick(struct engine *e, int64_t now, int64_t *next, struct derr *err)
 	    day_format(today, d), min / 60, min % 60, q);
 	if (digest_mark_queued(e->store, week, since, v, now, err) < 0)
 		return -1;
-	log_info("digest: %s: %d digest(s) queued", week, q);
+	log_info("digest: %s: %d digest(s) queued, %d robot summary(ies)",
+	    week, q, robots);
 	return q;
 }
 
@@ -565,6 +613,14 @@ engine_tick(struct engine *e, int64_t now, int64_t *next)
 	if (mailbox_tick(e, now, next, &err) < 0 ||
 	    (r = digest_tick(e, now, next, &err)) < 0)
 		goto fail;
+	if (e->opts.dry_run_dir == NULL) {
+		int q = engine_replies_queue(e->store, e->cfg, e->cal, now,
+		    &err);
+
+		if (q < 0)
+			goto fail;
+		r += q;
+	}
 	if (r > 0) {
 		memset(&st, 0, sizeof(st));
 		if (drain(e, now, &st, &err) < 0)

@@ -116,3 +116,19 @@ evidence_read(const char *dir, const char *hex, size_t max, char **data,
 	free(path);
 	return r;
 }
+
+int
+evidence_remove(const char *dir, const char *hex, struct derr *err)
+{
+	char	*path;
+	int	 r = 1;
+
+	if (!evidence_hash_ok(hex))
+		return 0;
+	path = xasprintf("%s/%.2s/%s", dir, hex, hex);
+	if (unlink(path) == -1)
+		r = errno == ENOENT ? 0 : derr_set(err, DERR_SYS, false,
+		    "%s: %s", path, strerror(errno));
+	free(path);
+	return r;
+}

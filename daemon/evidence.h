@@ -33,4 +33,11 @@ int	evidence_put(const char *dir, const char *hex, const void *data,
 int	evidence_read(const char *dir, const char *hex, size_t max,
 	    char **data, size_t *len, struct derr *);
 
+/*
+ * Delete the file stored under `hex` (the caller has checked that no
+ * measure holds it any more).  1 deleted, 0 it was not there, -1 with
+ * DERR_SYS naming the path.
+ */
+int	evidence_remove(const char *dir, const char *hex, struct derr *);
+
 #endif

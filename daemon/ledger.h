@@ -1,8 +1,11 @@
 /*
- * ledger: turns a rectification ledger (整改台账) spreadsheet saved as CSV
- * into a list of measures, and writes measures back out as CSV or JSON.
- * It is pure: no database, no SQL, no clock, no logging; the caller stores
- * what it gets.  It owns libcsv and iconv and must not let their types out.
+ * ledger: turns a rectification ledger (整改台账) spreadsheet, saved as CSV
+ * or an Excel workbook (.xlsx), into a list of measures, and writes
+ * measures back out as CSV, JSON or a workbook.  It is pure: no database,
+ * no SQL, no clock, no logging; the caller stores what it gets.  The only
+ * file it touches is the workbook ledger_export_xlsx writes.  It owns
+ * libcsv, iconv, libzip, libxml2 and libxlsxwriter and must not let their
+ * types out.
  *
  * Import rules (ledger_parse_csv):
  * - What is not a CSV is named, with what to do: an .xlsx or .xls
@@ -86,6 +89,16 @@
 #define LEDGER_HEADER_ROWS	5	/* rows searched for the header */
 #define LEDGER_YEAR_PAST_DAYS	31	/* 12月31日 may be this far back */
 
+/* A workbook's limits (ledger_parse_xlsx). */
+#define LEDGER_XLSX_MAX_PART	(32u * 1024 * 1024) /* bytes, unzipped part */
+#define LEDGER_XLSX_MAX_TOTAL	(64u * 1024 * 1024) /* bytes, all parts */
+#define LEDGER_XLSX_MAX_CELLS	500000	/* cells (and shared strings) */
+#define LEDGER_XLSX_MAX_ROW	100000	/* last row with something in it */
+#define LEDGER_XLSX_MAX_COLS	64	/* columns */
+#define LEDGER_XLSX_MAX_MERGES	20000	/* merged ranges */
+#define LEDGER_XLSX_MAX_STYLES	10000	/* cell formats, number formats */
+#define LEDGER_XLSX_MAX_DEPTH	32	/* XML nesting */
+
 /* One thing wrong with a ledger file, or worth a remark. */
 struct ledger_problem {
 	bool	 note;		/* a remark: it does not stop the import */
@@ -128,6 +141,56 @@ void	ledger_problems_clear(struct ledger_problems *);
 int	ledger_parse_csv(const char *data, size_t len, const struct cfg *cfg,
 	    int32_t today, struct measure_list *out,
 	    struct ledger_problems *probs, struct derr *err);
+
+/*
+ * Parse one sheet of the .xlsx workbook `data` (`len` bytes): the sheet
+ * named `sheet`, or the first when NULL.  The sheet's rows go through the
+ * same checks, with the same results, errors and notes, as
+ * ledger_parse_csv's (row numbers are Excel's).  Cells are read as Excel
+ * shows them: shared and inline strings (phonetic runs left out), numbers
+ * (integers without ".0"), a number in a date format as YYYY-MM-DD (the
+ * 1900 system with its 1900-02-29, or the 1904 one), TRUE/FALSE, and the
+ * last value of a formula.  A merged range's value is carried into the
+ * empty cells below it in its first column (a 问题 merged down over its
+ * measures).  Limits: LEDGER_MAX_FILE bytes, LEDGER_XLSX_* above; a part
+ * over a limit, a DTD, bad XML or a damaged zip fails the whole file with
+ * one problem that says so.  Returns as ledger_parse_csv does.
+ */
+int	ledger_parse_xlsx(const char *data, size_t len, const char *sheet,
+	    const struct cfg *cfg, int32_t today, struct measure_list *out,
+	    struct ledger_problems *probs, struct derr *err);
+
+/* How a measure is shown in a workbook. */
+enum ledger_state {
+	LEDGER_STATE_OPEN,
+	LEDGER_STATE_DONE,	/* green */
+	LEDGER_STATE_SOON,	/* open, due soon: yellow */
+	LEDGER_STATE_OVERDUE	/* open, past its deadline: red */
+};
+
+/* What ledger_export_xlsx writes. */
+struct ledger_book {
+	const struct measure_list	*ml;
+	const enum ledger_state		*state;	/* one per measure */
+	const struct duty_cells		*duties; /* the current period's */
+	const struct cfg		*cfg;	/* names, duty titles */
+	int32_t				 today;	/* 统计's date */
+};
+
+/*
+ * Write the workbook `path` (mode as the umask allows: the caller sets
+ * 077 for 0600): sheet 台账 with the ledger_export_csv columns, a
+ * problem's code and title merged over its measures, each measure's row
+ * in its state's colour, deadlines as dates, a frozen autofiltered header
+ * repeated on every printed page (A4 landscape), widths that fit Chinese
+ * text; sheet 统计 (per problem: measures, done, open, overdue, 完成率);
+ * sheet 常态化工作 (the duty cells: duty, period, owner, target, done,
+ * required, state).  Text is always written as text, never a formula.
+ * ledger_parse_xlsx reads 台账 back to the same measures.  Returns 0, or
+ * -1 with DERR_SYS naming libxlsxwriter's error.
+ */
+int	ledger_export_xlsx(const struct ledger_book *, const char *path,
+	    struct derr *err);
 
 /*
  * Append the measures to `out` as CSV for Excel: UTF-8 with a BOM, CRLF

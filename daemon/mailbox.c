@@ -257,6 +257,31 @@ bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
 	return r < 0 ? -1 : 1;
 }
 
+/*
+ * An answer to dutyd's own mail belongs to the reply handler, not the
+ * feedback table.  It runs its own transactions, so the batch so far is
+ * committed first; its Message-ID guards a crash before the UID is.
+ */
+static int
+reply_hook(struct poll *p, int64_t uid, const struct buf *raw, bool big,
+    const struct mime_msg *m, struct derr *err)
+{
+	int	 r;
+
+	if (tx_commit(p, err) < 0)
+		return -1;
+	r = p->o->reply(p->o->replyctx, raw->data, raw->len, big, m, p->now,
+	    err);
+	if (r <= 0)
+		return r;
+	p->stats->replies++;
+	p->st.last_uid = uid;
+	if (tx_begin(p, err) < 0)
+		return -1;
+	p->pending++;
+	return 1;
+}
+
 static int
 fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
     struct derr *err)
@@ -294,6 +319,11 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	if (big && m.note == NULL)
 		m.note = xasprintf("邮件超过 %d 字节的上限（mailbox.max_size），"
 		    "只保存了信头", c->max_size);
+	if (p->o->reply != NULL &&
+	    (r = reply_hook(p, msg->uid, raw, big, &m, err)) != 0) {
+		mime_msg_clear(&m);
+		return r < 0 ? -1 : 0;
+	}
 	r = store_msg(p, msg->uid, big ? 0 : (int64_t)raw->len, &m, err);
 	if (r == 0 && strcmp(m.kind, "bounce") == 0 &&
 	    bounce_note(p, &m, err) < 0)

@@ -25,6 +25,8 @@
 /* Longest wait between polls of a failing server, seconds. */
 #define MAILBOX_BACKOFF_MAX	(6 * 3600)
 
+struct mime_msg;
+
 struct mailbox_opts {
 	const struct cfg_mailbox	*cfg;
 	const char			*password;	/* borrowed */
@@ -36,6 +38,14 @@ struct mailbox_opts {
 	 * arrives.  Gets stopctx; may be NULL. */
 	void				(*alive)(void *);
 	void				*stopctx;
+	/* Answers to dutyd's own mail (replies by email): asked about each
+	 * message before it is stored as feedback, outside any transaction
+	 * (`headers_only`: larger than max_size).  1 it was an answer and
+	 * is handled, 0 it is feedback, -1 a database error.  May be NULL. */
+	int				(*reply)(void *, const char *raw,
+	    size_t len, bool headers_only, const struct mime_msg *,
+	    int64_t now, struct derr *);
+	void				*replyctx;
 };
 
 struct mailbox_stats {
@@ -43,6 +53,7 @@ struct mailbox_stats {
 	int	 stored;	/* feedback rows added */
 	int	 duplicates;	/* already stored (UIDVALIDITY change) */
 	int	 unreadable;	/* stored with a note: could not be read */
+	int	 replies;	/* answers to dutyd's mail, not feedback */
 	bool	 failed;	/* the poll failed; backing off */
 };
 

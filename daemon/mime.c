@@ -104,6 +104,13 @@ check_fields(const struct mime_out *m, struct derr *err)
 	if (!mime_msgid_valid(m->message_id))
 		return derr_set(err, DERR_INPUT, false,
 		    "mime: invalid Message-ID");
+	if (m->reply_to != NULL && !addr_email_valid(m->reply_to))
+		return derr_set(err, DERR_INPUT, false,
+		    "mime: invalid Reply-To address");
+	if (m->token != NULL && (m->token[0] == '\0' ||
+	    strspn(m->token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") !=
+	    strlen(m->token)))
+		return derr_set(err, DERR_INPUT, false, "mime: invalid token");
 	if (m->text == NULL || !str_utf8_valid(m->text, strlen(m->text)))
 		return derr_set(err, DERR_INPUT, false,
 		    "mime: text body missing or not valid UTF-8");
@@ -317,6 +324,12 @@ message_new(const struct mime_out *m, struct derr *err)
 	    "auto-generated", NULL);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress",
 	    "All", NULL);
+	if (m->reply_to != NULL)
+		mailbox_add(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL,
+		    m->reply_to);
+	if (m->token != NULL)
+		g_mime_object_set_header(GMIME_OBJECT(msg), "X-Dutyd-Token",
+		    m->token, NULL);
 	body = body_new(m);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
@@ -477,6 +490,16 @@ mime_builder_build(struct mime_builder *mb, const struct mime_out *m,
 
 	if (check_fields(m, err) == -1)
 		return -1;
+	/* Answerable reminders carry headers the kept shapes lack. */
+	if (m->reply_to != NULL || m->token != NULL) {
+		if ((msg = message_new(m, err)) == NULL)
+			return -1;
+		rc = message_write(msg, m->lf, out, err);
+		g_object_unref(msg);
+		if (rc == -1)
+			derr_prefix(err, "mime");
+		return rc;
+	}
 	if (k->msg == NULL) {
 		if ((msg = message_new(m, err)) == NULL)
 			return -1;

@@ -30,6 +30,8 @@ struct mime_out {
 	const char	*text;		/* text/plain body, required */
 	const char	*html;		/* text/html body, NULL: text only */
 	const char	*message_id;	/* "left@right", no <> */
+	const char	*reply_to;	/* Reply-To address, may be NULL */
+	const char	*token;		/* X-Dutyd-Token: [A-Z2-7]+, or NULL */
 	int64_t		 date;		/* Unix seconds */
 	int		 utc_offset;	/* minutes east of UTC, for Date: */
 	bool		 lf;		/* LF line ends (maildir), else CRLF */
@@ -126,5 +128,42 @@ void	mime_msg_clear(struct mime_msg *);
  * `out` (bounded by its maximum; hitting it just stops). For tests.
  */
 void	mime_html_text(const char *html, size_t len, struct buf *out);
+
+/* ---- answers to dutyd's own mail (mime_reply.c) ------------------- */
+
+/* An attachment of an answer: its bytes, or only its name when larger
+ * than the limit given to mime_reply_parse. */
+struct mime_file {
+	char		*name;		/* decoded, no path, no controls */
+	char		*data;		/* NULL when too large */
+	size_t		 len;		/* decoded size (as far as read) */
+	bool		 too_big;
+};
+
+struct mime_reply {
+	char		*in_reply_to;	/* first msg-id, no <>, or NULL */
+	struct strv	 references;	/* msg-ids, no <>, at most 50 */
+	struct strv	 auth_results;	/* Authentication-Results values */
+	char		*text;		/* the reply's text, lines kept */
+	struct mime_file *files;
+	size_t		 nfiles;
+	bool		 too_many;	/* more than MIME_REPLY_FILES */
+};
+
+#define MIME_REPLY_FILES	20
+#define MIME_REPLY_TEXT_MAX	(64 * 1024)
+
+/*
+ * Parse an answer (`data`, `len` bytes, at most mailbox.max_size): the
+ * threading headers, Authentication-Results, the first text/plain part
+ * (else the text of the first text/html part) as UTF-8 with its line
+ * breaks, at most MIME_REPLY_TEXT_MAX bytes, and the attachments, each
+ * decoded up to `max_file` bytes (a larger one keeps its name and sets
+ * too_big).  Returns 0 (free with mime_reply_clear) or -1 (DERR_INPUT)
+ * if `data` holds no header.
+ */
+int	mime_reply_parse(const char *data, size_t len, size_t max_file,
+	    struct mime_reply *out, struct derr *);
+void	mime_reply_clear(struct mime_reply *);
 
 #endif

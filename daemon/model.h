@@ -192,4 +192,14 @@ const struct duty_tally *duty_tally_find(const struct duty_tally_list *,
 	    const char *duty, const char *person, const char *target,
 	    int32_t start);
 
+/*
+ * Replies by email (model_reply.c).  The ids of the measures an email is
+ * about, ascending without repeats, as "12,15" (caller frees; "" if none).
+ */
+char	*notif_items_csv(const int64_t *ids, size_t n);
+/* What a reply token signs: "dutyd-reply:1|PERSON|ITEMS|MESSAGE-ID"
+ * (caller frees). */
+char	*notif_token_input(const char *person, const char *items,
+	    const char *message_id);
+
 #endif

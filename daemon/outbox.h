@@ -52,6 +52,29 @@ int	outbox_enqueue_email(struct store *, const struct cfg *,
 	    const char *subject, const char *text, const char *html,
 	    int64_t now, struct derr *);
 
+/*
+ * Queue one ready-made post (the weekly digest's summary) for group robot
+ * `im` under `key`: `title` (DingTalk's markdown title) and `text` (the
+ * message, or a webhook's JSON body).  Returns 1 if queued, 0 if a row
+ * with that key exists, -1.
+ */
+int	outbox_enqueue_robot(struct store *, const struct cfg *,
+	    const struct cfg_im *, const char *kind, const char *key,
+	    const char *title, const char *text, int64_t now, struct derr *);
+
+/*
+ * Queue an email `person` can answer by replying (replies enabled): like
+ * outbox_enqueue_email, text only, with the Reply-To and a token bound
+ * to the person, the measure ids `items` and the email, recorded as
+ * kind "approval" for the answer `request_id`.  1 queued, 0 key exists,
+ * -1 (DERR_CONFIG: no usable address or key).
+ */
+int	outbox_enqueue_answerable(struct store *, const struct cfg *,
+	    const struct cal *, const char *kind, const char *key,
+	    const char *person, const char *subject, const char *text,
+	    const char *items, int64_t request_id, int64_t now,
+	    struct derr *);
+
 /* The channel that carries rows of channel name `name` ("email"). */
 typedef struct channel *(*outbox_channel_fn)(void *ctx, const char *name);
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mime.h"
+#include "outbox_int.h"
 #include "render.h"
 #include "smsparam.h"
 
@@ -194,8 +195,8 @@ struct group {
 	size_t			 n;
 	size_t			 nnew;
 	bool			*fresh;	/* not planned before */
-	/* SMS: an approved template names what it carries, so items and
-	 * shortfalls go in rows of their own (this row's kind). */
+	/* SMS: an approved template names what it carries, so items, duty
+	 * warnings and shortfalls go in rows of their own (this row's). */
 	enum notif_what		 sms_what;
 };
 
@@ -242,10 +243,13 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			continue;
 		}
 		if (g->v[i].what != NOTIF_ITEM) {
-			/* The first shortfall, for an SMS that names one. */
+			/* The first of each, for an SMS that names one. */
 			if (g->v[i].what == NOTIF_SHORTFALL && nshort == 0)
 				duty_fill(rval_map_set_map(ctx,
 				    "first_shortfall"), cfg, &g->v[i]);
+			if (g->v[i].what == NOTIF_DUTY && nduty == 0)
+				duty_fill(rval_map_set_map(ctx,
+				    "first_duty"), cfg, &g->v[i]);
 			duty_value(g->v[i].what == NOTIF_DUTY ? duties :
 			    shorts, cfg, &g->v[i]);
 			*(g->v[i].what == NOTIF_DUTY ? &nduty : &nshort) += 1;
@@ -354,10 +358,14 @@ sms_parts(const struct cfg *cfg, const struct group *g,
 	if (g->sms_what == NOTIF_SHORTFALL) {
 		name = "sms-shortfall.txt";
 		code = cfg->sms.template_shortfall;
+	} else if (g->sms_what == NOTIF_DUTY) {
+		name = "sms-duty.txt";
+		code = cfg->sms.template_duty;
 	}
 	if (code == NULL)
 		return derr_set(err, DERR_CONFIG, false, "sms.%s is not set",
 		    g->sms_what == NOTIF_SHORTFALL ? "template_shortfall" :
+		    g->sms_what == NOTIF_DUTY ? "template_duty" :
 		    late ? "template_overdue" : "template_reminder");
 	if (render_part(cfg, name, ctx, RENDER_NONE, &lines, err) < 0)
 		return -1;
@@ -395,6 +403,8 @@ email_message(const struct cfg *cfg, const struct cal *cal,
 	m.text = row->body_text;
 	m.html = row->body_html;
 	m.message_id = row->message_id;
+	m.reply_to = row->reply_token ? cfg->replies.address : NULL;
+	m.token = row->reply_token;
 	m.date = row->created_at;
 	m.utc_offset = cal_utc_offset(cal, row->created_at);
 	buf_init(&b, OUTBOX_TEXT_MAX * 4);
@@ -431,10 +441,13 @@ group_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	row->message_id = message_id(row->key, cfg->smtp.from);
 	row->created_at = now;
 	row->next_attempt_at = now;
+	rval_map_set_bool(ctx, "replies", cfg->replies.enabled);
 	if (group_context(st, cfg, cal, g, now, ctx, err) == 0)
 		r = g->v[0].channel == CFG_CH_SMS ? sms_parts(cfg, g, ctx, row,
 		    err) : email_parts(cfg, ctx, row, err);
 	rval_free(ctx);
+	if (r == 0 && g->v[0].channel == CFG_CH_EMAIL && cfg->replies.enabled)
+		r = outbox_reply_sign(&cfg->replies, g->v, g->n, row, err);
 	if (r == 0 && g->v[0].channel == CFG_CH_EMAIL)
 		email_message(cfg, cal, row);
 	return r;
@@ -450,8 +463,8 @@ group_fresh(struct store *st, struct group *g, const struct cfg *cfg,
 
 	g->nnew = 0;
 	for (i = 0; i < g->n; i++) {
-		/* An SMS template names measures or a shortfall: duty
-		 * warnings and feedback reach the person by email. */
+		/* An SMS template names measures, a duty's warning or a
+		 * shortfall: feedback reaches the person by email. */
 		if (g->v[i].channel == CFG_CH_SMS &&
 		    g->v[i].what != g->sms_what) {
 			g->fresh[i] = false;
@@ -481,6 +494,10 @@ enqueue_row(struct store *st, const struct cfg *cfg, const struct cal *cal,
 
 	if (group_row(st, cfg, cal, g, now, &row, err) < 0 ||
 	    (r = store_outbox_insert(st, &row, &id, err)) < 0) {
+		outbox_row_clear(&row);
+		return -1;
+	}
+	if (r > 0 && outbox_reply_record(st, &row, g->v, g->n, err) < 0) {
 		outbox_row_clear(&row);
 		return -1;
 	}
@@ -802,6 +819,10 @@ enqueue_all(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		g.sms_what = NOTIF_ITEM;
 		r = enqueue_group(st, cfg, cal, &g, now, stats, err);
 		if (r == 0 && sorted->v[i].channel == CFG_CH_SMS) {
+			g.sms_what = NOTIF_DUTY;
+			r = enqueue_group(st, cfg, cal, &g, now, stats, err);
+		}
+		if (r == 0 && sorted->v[i].channel == CFG_CH_SMS) {
 			g.sms_what = NOTIF_SHORTFALL;
 			r = enqueue_group(st, cfg, cal, &g, now, stats, err);
 		}
@@ -872,4 +893,46 @@ outbox_enqueue_email(struct store *st, const struct cfg *cfg,
 	free(row.message_id);
 	free(row.message);
 	return r;
+}
+
+int
+outbox_enqueue_robot(struct store *st, const struct cfg *cfg,
+    const struct cfg_im *im, const char *kind, const char *key,
+    const char *title, const char *text, int64_t now, struct derr *err)
+{
+	struct outbox_row	 row = { 0 };
+	int64_t			 id;
+	int			 r;
+
+	row.key = (char *)(uintptr_t)key;
+	row.kind = (char *)(uintptr_t)kind;
+	row.channel = (char *)(uintptr_t)"im";
+	row.person = xasprintf("im:%s", im->name);
+	row.recipient = im->name;
+	row.recipient_name = im->type;
+	row.subject = (char *)(uintptr_t)title;
+	row.body_text = (char *)(uintptr_t)text;
+	row.message_id = message_id(key, cfg->smtp.from);
+	row.created_at = now;
+	row.next_attempt_at = now;
+	r = store_outbox_insert(st, &row, &id, err);
+	if (r < 0)
+		derr_prefix(err, "im %s", im->name);
+	free(row.person);
+	free(row.message_id);
+	return r;
+}
+
+/* For outbox_reply.c: the Message-ID and the built message every row gets. */
+char *
+outbox_row_message_id(const char *key, const char *from)
+{
+	return message_id(key, from);
+}
+
+void
+outbox_row_build(const struct cfg *cfg, const struct cal *cal,
+    struct outbox_row *row)
+{
+	email_message(cfg, cal, row);
 }

@@ -141,8 +141,9 @@ flag_unreachable(struct plan_out *o, int64_t item, int duty, int person,
 
 /*
  * Push `proto` for `person` once per channel of `channels` they can be
- * reached on (SMS only from `sms_from` working days left).  Returns
- * whether any was pushed.
+ * reached on (an item's SMS only from `sms_from` working days left; a
+ * duty's warnings keep the duty's own lead times).  Returns whether any
+ * was pushed.
  */
 static bool
 push_channels(const struct cfg *cfg, struct plan_out *out,
@@ -157,7 +158,7 @@ push_channels(const struct cfg *cfg, struct plan_out *out,
 	for (i = 0; i < sizeof(chans) / sizeof(chans[0]); i++) {
 		if ((channels & chans[i]) == 0)
 			continue;
-		if (chans[i] == CFG_CH_SMS &&
+		if (chans[i] == CFG_CH_SMS && proto->what != NOTIF_DUTY &&
 		    proto->days > (int)cfg->reminders.sms_from)
 			continue;
 		if (!reachable(&cfg->people[person], chans[i]))

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docx.h"
+#include "i18n.h"
 #include "model.h"
 #include "render.h"
 
@@ -67,9 +69,27 @@ sentence(struct rval *v, const char *text)
 }
 
 /* A measure as the report tells it, as of `as_of`. */
+/* The names of measure `code`'s evidence files, joined with 、. */
+static void
+files_value(struct rval *v, const char *code,
+    const struct store_evidence_list *ev)
+{
+	struct buf	 b;
+	size_t		 k;
+
+	buf_init(&b, 0);
+	for (k = 0; ev != NULL && k < ev->n; k++)
+		if (strcmp(ev->v[k].code, code) == 0)
+			buf_printf(&b, NULL, "%s%s", b.len ? "、" : "",
+			    ev->v[k].name);
+	rval_map_set_str(v, "files", b.len ? b.data : "");
+	rval_map_set_bool(v, "has_files", b.len > 0);
+	buf_clear(&b);
+}
+
 static void
 measure_words(struct rval *v, const struct measure *m, int32_t as_of,
-    struct report_sums *s)
+    const struct store_evidence_list *ev, struct report_sums *s)
 {
 	char	 d[32], e[32];
 	bool	 done = m->status == MEASURE_DONE;
@@ -82,6 +102,7 @@ measure_words(struct rval *v, const struct measure *m, int32_t as_of,
 	rval_map_set_str(v, "evidence", done && m->evidence ? m->evidence : "");
 	rval_map_set_bool(v, "has_evidence", done && m->evidence &&
 	    *m->evidence);
+	files_value(v, m->code, done ? ev : NULL);
 	if (m->deadline != DAY_NONE) {
 		cn_date(m->deadline, d, sizeof(d));
 		rval_map_set_str(v, "deadline", d);
@@ -111,7 +132,8 @@ measure_words(struct rval *v, const struct measure *m, int32_t as_of,
 /* 二、整改落实情况 and 三、下一步工作 from the ledger. */
 static void
 ledger_sections(struct rval *ctx, const struct measure_list *l,
-    int32_t as_of, struct report_sums *s)
+    const struct store_evidence_list *ev, int32_t as_of,
+    struct report_sums *s)
 {
 	struct rval	*probs = rval_map_set_list(ctx, "problems");
 	struct rval	*next = rval_map_set_list(ctx, "next_steps");
@@ -136,9 +158,9 @@ ledger_sections(struct rval *ctx, const struct measure_list *l,
 		v = rval_list_add_map(ms);
 		cn_number(++k, num, sizeof(num));
 		rval_map_set_str(v, "number", num);
-		measure_words(v, m, as_of, s);
+		measure_words(v, m, as_of, ev, s);
 		if (m->status != MEASURE_DONE && m->kind != MEASURE_ONGOING)
-			measure_words(rval_list_add_map(next), m, as_of,
+			measure_words(rval_list_add_map(next), m, as_of, ev,
 			    &(struct report_sums){ 0 });
 	}
 }
@@ -177,19 +199,25 @@ as_of_filter(struct measure_list *l, const struct cal *cal, int32_t as_of)
 	}
 }
 
-int
-report_html(struct store *st, const struct cfg *cfg, const struct cal *cal,
-    int32_t as_of, struct buf *out, struct derr *err)
+/* The report's values as of `as_of`: a new map the caller frees. */
+static struct rval *
+report_context(struct store *st, const struct cfg *cfg,
+    const struct cal *cal, int32_t as_of, struct derr *err)
 {
-	struct store_filter	 f = { NULL, NULL, -1, DAY_NONE, false };
-	struct measure_list	 l = { 0 };
-	struct report_sums	 s = { 0 };
-	struct rval		*ctx;
-	char			 d[32];
-	int			 r;
+	struct store_filter		 f = { NULL, NULL, -1, DAY_NONE,
+					    false };
+	struct measure_list		 l = { 0 };
+	struct store_evidence_list	 ev = { 0 };
+	struct report_sums		 s = { 0 };
+	struct rval			*ctx;
+	char				 d[32];
 
 	if (store_measure_list(st, &f, &l, err) < 0)
-		return -1;
+		return NULL;
+	if (store_evidence_list(st, NULL, NULL, &ev, err) < 0) {
+		measure_list_clear(&l);
+		return NULL;
+	}
 	as_of_filter(&l, cal, as_of);
 	ctx = rval_map_new();
 	rval_map_set_str(ctx, "office", cfg->general.office ?
@@ -203,9 +231,22 @@ report_html(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	    cfg->report.email);
 	cn_date(as_of, d, sizeof(d));
 	rval_map_set_str(ctx, "as_of", d);
-	ledger_sections(ctx, &l, as_of, &s);
+	ledger_sections(ctx, &l, &ev, as_of, &s);
 	sums_value(ctx, &s);
 	measure_list_clear(&l);
+	store_evidence_list_clear(&ev);
+	return ctx;
+}
+
+int
+report_html(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    int32_t as_of, struct buf *out, struct derr *err)
+{
+	struct rval	*ctx;
+	int		 r;
+
+	if ((ctx = report_context(st, cfg, cal, as_of, err)) == NULL)
+		return -1;
 	buf_init(out, REPORT_MAX);
 	r = render_file(cfg->general.templates, "report.html", ctx,
 	    RENDER_HTML, out, err);
@@ -213,4 +254,38 @@ report_html(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	if (r < 0)
 		buf_clear(out);
 	return r;
+}
+
+int
+report_docx(struct store *st, const struct cfg *cfg, const struct cal *cal,
+    int32_t as_of, struct docx_pkg *pkg, struct derr *err)
+{
+	struct docx_part	*doc;
+	struct rval		*ctx;
+	struct buf		 tmpl, out;
+	int			 r;
+
+	if ((doc = docx_pkg_get(pkg, "word/document.xml")) == NULL)
+		return derr_set(err, DERR_INPUT, false, _("no word/document."
+		    "xml in it: not a Word document"));
+	if (docx_template_prepare(doc->data, doc->len, &tmpl, err) < 0)
+		return -1;
+	if ((ctx = report_context(st, cfg, cal, as_of, err)) == NULL) {
+		buf_clear(&tmpl);
+		return -1;
+	}
+	buf_init(&out, REPORT_MAX);
+	r = render_string(tmpl.data ? tmpl.data : "", ctx, NULL, RENDER_HTML,
+	    &out, err);
+	rval_free(ctx);
+	buf_clear(&tmpl);
+	if (r < 0) {
+		derr_prefix(err, "word/document.xml");
+		buf_clear(&out);
+		return -1;
+	}
+	free(doc->data);
+	doc->len = out.len;
+	doc->data = buf_take(&out);
+	return 0;
 }

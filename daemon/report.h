@@ -4,9 +4,11 @@
  * 完成率, what is long-term), 二、整改落实情况 problem by problem with
  * each measure's state in words and a short evidence note, 三、下一步工作
  * (what is open, with deadlines), and the closing paragraph with the
- * public's channels (report.phone, report.email).  Reads the ledger from
- * the store and renders templates/report.html.  Must not send or write
- * files; the caller writes the result.
+ * public's channels (report.phone, report.email).  Reads the ledger and
+ * its evidence files' names from the store and renders templates/
+ * report.html, or the word/document.xml of a Word template the caller has
+ * read (docx).  Must not send, read or write files besides the HTML
+ * template; the caller writes the result.
  */
 #ifndef DUTYD_REPORT_H
 #define DUTYD_REPORT_H
@@ -15,6 +17,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "docx.h"
 #include "err.h"
 #include "store.h"
 #include "util.h"
@@ -27,5 +30,17 @@
  */
 int	report_html(struct store *, const struct cfg *, const struct cal *,
 	    int32_t as_of, struct buf *out, struct derr *);
+
+/*
+ * The same report from a Word template: `pkg` is the template package
+ * (docx_pkg_read), whose word/document.xml holds the mustache tags of
+ * report.html; tags split across runs are joined first
+ * (docx_template_prepare), then the part is rendered with XML escaping
+ * and replaced in `pkg`; every other part stays as it was.  0, or -1
+ * with `err` (store; DERR_INPUT naming word/document.xml and what is
+ * wrong with the template, in the user's language).
+ */
+int	report_docx(struct store *, const struct cfg *, const struct cal *,
+	    int32_t as_of, struct docx_pkg *pkg, struct derr *);
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef DUTYD_SIGN_H
 #define DUTYD_SIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -51,5 +52,22 @@ int	sign_pct_encode(struct buf *out, const char *s, struct derr *);
  * if the random generator fails.
  */
 int	sign_nonce(char out[37], struct derr *);
+
+/* Characters of a reply token (sign_token), without its NUL. */
+#define SIGN_TOKEN_LEN		16
+
+/*
+ * A short token that proves `msg` came from whoever holds `key`: the
+ * first 80 bits of HMAC-SHA256(key, msg) in RFC 4648 base32 (A-Z, 2-7),
+ * SIGN_TOKEN_LEN characters into `out` with a NUL.  It survives mail
+ * clients that change case or drop headers, so it goes in a subject.
+ * 0, or -1 with DERR_BUG.
+ */
+int	sign_token(const void *key, size_t klen, const char *msg,
+	    char out[SIGN_TOKEN_LEN + 1], struct derr *);
+
+/* Whether `a` and `b` (SIGN_TOKEN_LEN characters each, any case) are the
+ * same token, in time that does not depend on where they differ. */
+bool	sign_token_equal(const char *a, const char *b);
 
 #endif

@@ -129,6 +129,16 @@ int	store_evidence_add(struct store *, const char *code,
 	    const struct store_evidence *, size_t n, const char *close_text,
 	    const char *who, int64_t now, struct derr *);
 
+/*
+ * Remove file `hash` from measure `code`, with its audit row (the file's
+ * name, `reason`, `who`), in one transaction.  *still_used is set to how
+ * many measures still hold the same file (0: its bytes may be deleted).
+ * 1 removed, 0 the measure has no such file, -1 (DERR_DB).
+ */
+int	store_evidence_remove(struct store *, const char *code,
+	    const char *hash, const char *reason, const char *who,
+	    int64_t now, int *still_used, struct derr *);
+
 /* The evidence files of measure `code` and/or with `hash` (NULL: any). */
 int	store_evidence_list(struct store *, const char *code,
 	    const char *hash, struct store_evidence_list *, struct derr *);
@@ -325,6 +335,7 @@ struct outbox_row {
 	int64_t			 sent_at;
 	char			*last_error;
 	char			*provider_id;
+	char			*reply_token;	/* queued with it, or NULL */
 };
 void	outbox_row_clear(struct outbox_row *);
 
@@ -646,5 +657,120 @@ int	store_backup(struct store *, const char *dest, bool force,
 int	store_lock(const char *db, struct derr *);
 /* Is a daemon holding `db`.lock? 1 yes (*pid, 0 if unknown), 0 no, -1. */
 int	store_lock_owner(const char *db, long *pid, struct derr *);
+
+/* ---- replies by email (store_reply.c) ------------------------------ */
+
+/* A token a sent email carried (migration 010). */
+struct reply_token {
+	char		*token;		/* SIGN_TOKEN_LEN upper-case base32 */
+	char		*message_id;	/* of the email that carried it */
+	char		*kind;		/* "reminder" or "approval" */
+	char		*person;	/* whom it went to */
+	char		*items;		/* measure ids "12,15" */
+	int64_t		 request_id;	/* approval: the reply asked about */
+	int64_t		 created_at;
+};
+void	reply_token_clear(struct reply_token *);
+
+/*
+ * Record the token of an email being queued, in the caller's transaction
+ * (outbox_enqueue's).  A token already there is kept.  0 or -1 (DERR_DB).
+ */
+int	store_reply_token_add(struct store *, const struct reply_token *,
+	    struct derr *);
+/*
+ * The token `token` (any case), else (token NULL or unknown) the token
+ * of the email whose Message-ID is `message_id` (NULL: none).
+ * 1 found (`out` filled), 0 absent, -1 DERR_DB.
+ */
+int	store_reply_token_get(struct store *, const char *token,
+	    const char *message_id, struct reply_token *out, struct derr *);
+
+/* An officer's answer by email, as kept (table reply). */
+struct reply_row {
+	int64_t		 id;
+	char		*message_id;	/* its Message-ID (or sha256:HASH) */
+	char		*from_addr;
+	char		*person;	/* the sender, NULL if unknown */
+	char		*token;
+	char		*subject;
+	int64_t		 received_at;
+	char		*verb;		/* progress, done, extend, approve,
+					 * reject; NULL: not understood */
+	int64_t		 measure_id;	/* 0: none */
+	char		*code;		/* the measure's code, NULL: none */
+	char		*text;
+	int32_t		 new_deadline;	/* extend, else DAY_NONE */
+	char		*status;	/* applied, pending, approved,
+					 * rejected, refused */
+	char		*reason;	/* refused: why */
+	char		*decided_by;
+	int64_t		 decided_at;
+	char		*decided_mid;
+	char		*answer_to;	/* person key, NULL: no answer */
+	char		*answer_subject;
+	char		*answer_text;
+	bool		 answered;
+	bool		 asked;
+	int		 nfiles;
+};
+void	reply_row_clear(struct reply_row *);
+struct reply_list {
+	struct reply_row	*v;
+	size_t			 n;
+};
+void	reply_list_clear(struct reply_list *);
+
+/*
+ * Keep answer `r` (id, decided_*, answered, asked, code and nfiles
+ * ignored) with its `n` files, in one transaction with its audit rows
+ * (each naming the message's Message-ID): a progress note is audited on
+ * the measure as measure.progress, and when the row is applied or
+ * pending its files become the measure's evidence.  Returns 1 (sets
+ * *id), 0 if an answer with that Message-ID is kept already (a replay:
+ * nothing is written), -1 (DERR_DB).
+ */
+int	store_reply_add(struct store *, const struct reply_row *r,
+	    const struct store_evidence *files, size_t n, int64_t now,
+	    int64_t *id, struct derr *);
+
+/* Answer `id`: 1 found, 0 absent, -1. */
+int	store_reply_get(struct store *, int64_t id, struct reply_row *,
+	    struct derr *);
+
+/* Filter for store_reply_list: NULL / 0 fields match anything. */
+struct reply_filter {
+	const char	*status;
+	const char	*code;		/* measure */
+	int64_t		 since;		/* received at or after */
+	bool		 outgoing;	/* an answer or request not queued */
+};
+/* Answers matching `f`, oldest first. */
+int	store_reply_list(struct store *, const struct reply_filter *f,
+	    struct reply_list *, struct derr *);
+
+/* The pending request on measure `measure_id`: 1 (*id), 0 none, -1. */
+int	store_reply_pending(struct store *, int64_t measure_id, int64_t *id,
+	    struct derr *);
+
+/* How many answers to `person` were recorded since `since`; -1 on error. */
+int	store_reply_answers_since(struct store *, const char *person,
+	    int64_t since, struct derr *);
+
+/* Note that answer `id`'s answer (`asked` false) or its approval request
+ * (`asked` true) is queued.  0 or -1. */
+int	store_reply_mark(struct store *, int64_t id, bool asked,
+	    struct derr *);
+
+/*
+ * Decide pending request `id`: status `approved` or `rejected`, by `who`,
+ * with `reason` (rejection) and the deciding mail's `mid` (or NULL), and
+ * the answer to the officer (to, subject, text), audited.  1 decided,
+ * 0 if it was no longer pending, -1.
+ */
+int	store_reply_decide(struct store *, int64_t id, bool approve,
+	    const char *who, const char *mid, const char *reason,
+	    const char *answer_to, const char *answer_subject,
+	    const char *answer_text, int64_t now, struct derr *);
 
 #endif

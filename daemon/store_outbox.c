@@ -69,6 +69,7 @@ outbox_row_clear(struct outbox_row *r)
 	free(r->message_id);
 	free(r->last_error);
 	free(r->provider_id);
+	free(r->reply_token);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -12,8 +12,8 @@ layer() {
 	case "${1%%_*}" in
 	err|log|util|model|journal|i18n) echo 0 ;;
 	config) echo 1 ;;
-	calendar|store|render|mime|net|sign|evidence|smsparam|channels/*) echo 2 ;;
-	plan|outbox|mailbox|digest|report|ledger) echo 3 ;;
+	calendar|store|render|mime|net|sign|evidence|smsparam|docx|channels/*) echo 2 ;;
+	plan|outbox|mailbox|digest|report|ledger|reply) echo 3 ;;
 	engine|cli|gather|dutyd|dutyctl) echo 4 ;;
 	*) echo 9 ;;
 	esac
@@ -75,6 +75,11 @@ owner openssl/ sign
 owner jansson.h ledger smsparam "channels/*"
 owner csv.h ledger
 owner iconv.h ledger mime
+# libzip and libxml2: the report's .docx and bundle (docx), the Excel
+# workbooks (ledger_xlsx.c); libxlsxwriter writes them (ledger_xlsxw.c).
+owner zip.h docx ledger_xlsx
+owner libxml/ docx ledger_xlsx
+owner xlsxwriter ledger_xlsxw
 # No hidden process state: only the two entry points touch the environment
 # or the process's time zone (STYLE.md section 6).
 hits=$(grep -l -E '\b(setenv|unsetenv|putenv|tzset|localtime_r|localtime|mktime)[[:space:]]*\(' "$D"/*.c "$D"/channels/*.c 2>/dev/null | grep -v -E "/(dutyd|dutyctl)\.c$")

@@ -1,11 +1,11 @@
 #!/bin/sh
 # make run: the daemon on the bundled demo, with no outside server.
 # Builds var/demo.db from conf/demo.conf and the demo ledger (deadlines
-# placed around today), starts a local stand-in for the SMS provider on
-# 127.0.0.1:18625, then runs dutyd in the foreground: reminder emails
-# land in the maildir var/outbox/ (open them with any mail reader, or
-# `cat var/outbox/new/*`), SMS requests in var/sms-standin/. Stop with
-# Ctrl-C.
+# placed around today), writes the ledger as var/台账.xlsx, starts a local
+# stand-in for the SMS provider on 127.0.0.1:18625, then runs dutyd in the
+# foreground: reminder emails land in the maildir var/outbox/ (open them
+# with any mail reader, or `cat var/outbox/new/*`), SMS requests in
+# var/sms-standin/. Stop with Ctrl-C.
 set -eu
 B=${1:-build}
 # The SMS stand-in's port: conf/demo.conf names the same one.
@@ -40,8 +40,11 @@ echo "--- 整改台账（dutyctl -c conf/demo.conf item list）："
 "$B/dutyctl" -c conf/demo.conf feedback assign 2 --owner xu >/dev/null
 echo "--- 本期常态化工作（dutyctl -c conf/demo.conf duty status）："
 "$B/dutyctl" -c conf/demo.conf duty status
-"$B/dutyctl" -c conf/demo.conf report --html -o var/report.html
-echo "--- 整改进展情况通报（dutyctl -c conf/demo.conf report --html）：var/report.html"
+"$B/dutyctl" -c conf/demo.conf report --html -o var/report.html \
+    --docx var/report.docx
+echo "--- 整改进展情况通报（dutyctl -c conf/demo.conf report --html --docx）：var/report.html、var/report.docx"
+"$B/dutyctl" -c conf/demo.conf export --xlsx -o var/台账.xlsx
+echo "--- 台账（dutyctl -c conf/demo.conf export --xlsx）：var/台账.xlsx"
 
 /usr/bin/python3 tests/integration/httpd.py --port "$PORT" \
     --dir var/sms-standin --pidfile var/sms-standin.pid --provider aliyun \

@@ -9,9 +9,13 @@ its 、, and every occurrence of the strings given with --keep, wherever
 they stand).  A full-page PNG of each goes to SHOTDIR/NAME-WIDTH.png.
 
 usage: browser.py DEVTOOLS_ACTIVE_PORT_FILE SHOTDIR WIDTH[,WIDTH...]
-           [--keep STRING]... FILE.html...
+           [--keep STRING]... [--widths W[,W...]] [--cjk SELECTOR]
+           FILE.html...
 prints per file and width "ok NAME@WIDTH: ..." or "FAIL NAME@WIDTH: why",
-and exits 1 if any failed.
+and exits 1 if any failed.  --widths and --cjk apply to the files after
+them: --cjk checks that Chromium drew every character of the element
+SELECTOR (a report's title) with a CJK font, none with a fallback that
+lacks the glyphs (CSS.getPlatformFontsForNode).
 
 Chromium's own --window-size cannot go below 500 px, so the width is set
 with Emulation.setDeviceMetricsOverride: a 375 px layout viewport, as a
@@ -175,7 +179,33 @@ class DevTools:
             self.events.append(self._message())
 
 
-def check(dt, session, path, width, keep, shotdir):
+# A family that has the Chinese glyphs (fonts-noto-cjk, or a Windows or
+# office font an admin may install).
+CJK_FONT = ("CJK", "Hei", "Song", "Kai", "Fang", "Ming", "WenQuanYi",
+            "黑体", "宋", "楷", "仿宋", "小标宋")
+
+
+def cjk_fonts(dt, session, selector):
+    """Why the element's text is not all drawn by CJK fonts, or None."""
+    dt.call("DOM.enable", {}, session)
+    dt.call("CSS.enable", {}, session)
+    root = dt.call("DOM.getDocument", {"depth": 0}, session)["root"]
+    node = dt.call("DOM.querySelector", {"nodeId": root["nodeId"],
+                                         "selector": selector}, session)
+    if not node.get("nodeId"):
+        return "no %s in the page" % selector
+    fonts = dt.call("CSS.getPlatformFontsForNode",
+                    {"nodeId": node["nodeId"]}, session)["fonts"]
+    other = [f["familyName"] for f in fonts
+             if not any(k in f["familyName"] for k in CJK_FONT)]
+    if not fonts:
+        return "%s has no text drawn" % selector
+    if other:
+        return "%s drawn partly with %s" % (selector, ", ".join(other))
+    return None
+
+
+def check(dt, session, path, width, keep, shotdir, cjk=None):
     name = os.path.splitext(os.path.basename(path))[0]
     dt.call("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": 800, "deviceScaleFactor": 1,
@@ -202,22 +232,34 @@ def check(dt, session, path, width, keep, shotdir):
         v["bad"].insert(0, "the window is %d px, not %d" % (v["width"], width))
     if v["marked"] == 0:
         v["bad"].append("no element is marked as a code or a name")
+    fonts = ""
+    if cjk:
+        why = cjk_fonts(dt, session, cjk)
+        if why:
+            v["bad"].append(why)
+        fonts = ", %s in a CJK font" % cjk
     if v["bad"]:
         return False, "%s@%d: %s" % (name, width, "; ".join(v["bad"]))
-    return True, "%s@%d: %d px wide, %d codes and names on one line each" % (
-        name, width, v["scrollWidth"], v["marked"])
+    return True, "%s@%d: %d px wide, %d codes and names on one line each%s" % (
+        name, width, v["scrollWidth"], v["marked"], fonts)
 
 
 def main():
     args = sys.argv[1:]
     portfile, shotdir, widths = args[0], args[1], args[2]
-    keep, files, i = [], [], 3
+    keep, files, i, cjk = [], [], 3, None
     while i < len(args):
         if args[i] == "--keep":
             keep.append(args[i + 1])
             i += 2
+        elif args[i] == "--widths":
+            widths = args[i + 1]
+            i += 2
+        elif args[i] == "--cjk":
+            cjk = args[i + 1]
+            i += 2
         else:
-            files.append(args[i])
+            files.append((args[i], widths, cjk))
             i += 1
     with open(portfile) as f:
         port, path = f.read().split("\n")[:2]
@@ -227,9 +269,9 @@ def main():
         "targetId": target["targetId"], "flatten": True})["sessionId"]
     dt.call("Page.enable", {}, session)
     failed = 0
-    for p in files:
-        for w in widths.split(","):
-            good, text = check(dt, session, p, int(w), keep, shotdir)
+    for p, ws, sel in files:
+        for w in ws.split(","):
+            good, text = check(dt, session, p, int(w), keep, shotdir, sel)
             print(("ok   " if good else "FAIL ") + text)
             failed += not good
     dt.call("Target.closeTarget", {"targetId": target["targetId"]})

@@ -21,6 +21,8 @@ when there is nothing to check.  The answers follow --script in turn
     s503       HTTP 503
     hang       read the request, never answer (the client times out)
     r429       HTTP 429 with "Retry-After: 900"
+    stallN     read the request, send nothing for N seconds (a decimal
+               number), then answer as "ok" (a slow provider)
 
 An Aliyun request whose SignatureNonce was seen before is answered with
 SignatureNonceUsed, as Aliyun does, whatever the script says.
@@ -197,6 +199,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if answer == "hang":
             time.sleep(3600)
             return
+        if answer.startswith("stall"):
+            time.sleep(float(answer[5:]))
+            answer = "ok"
         extra = []
         if answer == "garbage":
             status, data = 200, b"<html><body>502 Bad Gateway</body></html>"

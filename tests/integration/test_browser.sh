@@ -6,7 +6,10 @@
 # Chromium lays each out 375 and 1000 px wide (browser.py, over the
 # DevTools protocol on 127.0.0.1).  Each must fit the window without
 # scrolling sideways, keep every box's content inside it, and keep each
-# measure code (十-二) and name on one line.  Screenshots: $B/screenshots/.
+# measure code (十-二) and name on one line.  The public progress report
+# (dutyctl report --html) is laid out at A4 width (794 px, 210 mm at 96
+# dpi) with the same checks, and its title must be drawn in a CJK font.
+# Screenshots: $B/screenshots/ (the report: report-794.png).
 # DUTYD_TEST_TEMPLATES=DIR runs it on other templates (e.g. older ones).
 . "$(dirname "$0")/lib.sh"
 
@@ -142,6 +145,9 @@ stop_pid "$SMTPD_PID"
 $S "2026-12-01 10:00" digest preview --html --to wang > "$T/html/digest3-wang.html" 2>&1
 expect_in "the digest lists the failed reminder" "发送失败的提醒" "$T/html/digest3-wang.html"
 expect_in "and the stopped channel" "发送通道暂停" "$T/html/digest3-wang.html"
+mkdir -p "$T/report"
+$C "2026-12-01 10:00" report --html -o "$T/report/report.html" > "$T/report.out" 2>&1
+expect_eq "the report for the A4 check" 0 $?
 cp "$T/parts.txt" "$SHOTS/subjects.txt"	# which screenshot is which email
 echo "digest3-wang dutyctl digest preview --html (mail not going)" >> "$SHOTS/subjects.txt"
 for want in digest-wang reminder-xu escalation-ouyang duty-wang \
@@ -195,7 +201,8 @@ if [ -s "$U/profile/DevToolsActivePort" ]; then
 	    "$SHOTS" 375,1000 --keep 十-二 --keep 八-二 --keep 八-三 \
 	    --keep 三-十一 --keep 欧阳振华 --keep 司马相如 --keep 皇甫明远 --keep 王立群 \
 	    --keep 徐静 --keep 张伟 --keep 赵四 \
-	    "$T"/html/*.html > "$T/browser.out" 2>&1
+	    "$T"/html/*.html --widths 794 --cjk h1 "$T/report/report.html" \
+	    > "$T/browser.out" 2>&1
 	while read -r verdict rest; do
 		case $verdict in
 		ok) ok "$rest" ;;
@@ -203,9 +210,11 @@ if [ -s "$U/profile/DevToolsActivePort" ]; then
 		*) not_ok "browser.py: $verdict $rest" ;;
 		esac
 	done < "$T/browser.out"
-	check "every email was laid out at both widths" \
+	check "every email was laid out at both widths, the report at A4" \
 	    test "$(grep -c '^ok\|^FAIL' "$T/browser.out")" = \
-	    "$(( $(ls "$T/html" | wc -l) * 2 ))"
+	    "$(( $(ls "$T/html" | wc -l) * 2 + 1 ))"
+	expect_in "the report's title in a CJK font at A4 width" \
+	    "report@794: 794 px wide, 3 codes and names on one line each, h1 in a CJK font" "$T/browser.out"
 else
 	not_ok "chromium did not start:"; tail -5 "$T/chromium.out"
 fi

@@ -87,6 +87,8 @@ check "make run builds dutyd" test -x "$T/clone/build/dutyd"
 expect_in "make run reaches the daemon" "启动 dutyd" "$T/run.log"
 n=$(ls "$T/clone/var/outbox/new/" 2>/dev/null | wc -l)
 check "the demo daemon writes reminders ($n)" test "$n" -gt 0
+check "make run writes the report as HTML" test -s "$T/clone/var/report.html"
+check "and as a Word document (built template)" test -s "$T/clone/var/report.docx"
 if grep -q "gmime.h: No such file" "$T/run.log"; then
 	not_ok "compiled without GMime's include path:"
 	grep -m3 "gmime.h" "$T/run.log"
@@ -103,6 +105,8 @@ expect_in "and says to run make deps" "run \`make deps\` as root" "$T/all.log"
     install > "$T/install.log" 2>&1)
 expect_eq "make install as the first command succeeds" 0 $?
 check "and installs dutyctl" test -x "$T/dest/usr/local/bin/dutyctl"
+check "and the report's Word template" \
+    test -s "$T/dest/usr/local/share/dutyd/templates/report.docx"
 expect_eq "after installing the package again" 2 \
     "$(grep -c "install.*$MISSING" "$T/apt.log")"
 finish

@@ -1,10 +1,10 @@
 #!/bin/sh
 # An import that helps (issue 16.2): a GB18030 ledger with four different
 # mistakes reports all four in one run, in Chinese, with Excel's row and
-# the file's column, and imports nothing; an .xlsx and UTF-16 text are
-# refused with what to do; a title row above the header is skipped and
-# rows keep Excel's numbers; offices' deadlines are read; config syntax
-# errors name the full-width character.
+# the file's column, and imports nothing; a workbook without sheets and
+# UTF-16 text are refused with what to do; a title row above the header is
+# skipped and rows keep Excel's numbers; offices' deadlines are read;
+# config syntax errors name the full-width character.
 . "$(dirname "$0")/lib.sh"
 # As an office runs it: nothing chose a language, so Chinese.
 unset LANGUAGE
@@ -57,9 +57,9 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr("xl/workbook.xml", "<workbook/>")
 PY
 $C import "$T/ledger.xlsx" > "$T/out" 2>&1
-expect_eq "an .xlsx is refused" 65 $?
-expect_in "and told to save as CSV UTF-8" \
-    "ledger.xlsx：这是Excel工作簿（.xlsx）或其他压缩文件，不是CSV文件：请在Excel中“另存为”→“CSV UTF-8(逗号分隔)”" "$T/out"
+expect_eq "an .xlsx without sheets is refused" 65 $?
+expect_in "and read as a workbook, not as CSV" \
+    "ledger.xlsx：工作簿里没有工作表" "$T/out"
 printf '问题编号,问题,序号,整改措施,责任人,整改时限\n一,问题,1,措施,张伟,2026-12-31\n' |
     iconv -f UTF-8 -t UTF-16LE > "$T/u16.csv"
 $C import "$T/u16.csv" > "$T/out" 2>&1

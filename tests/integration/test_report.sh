@@ -34,7 +34,7 @@ $C report --html -o "$T/r.html" > "$T/out" 2>&1
 expect_eq "report --html exits 0" 0 $?
 $C report --html --as-of 2026-11-19 -o "$T/early.html" > /dev/null 2>&1
 $C report -o "$T/x.html" > "$T/out" 2>&1
-expect_eq "without --html: usage (the .docx form is not there yet)" 64 $?
+expect_eq "-o without --html: usage" 64 $?
 cat > "$T/read.py" <<'PY'
 import html.parser, sys
 class P(html.parser.HTMLParser):
@@ -70,5 +70,7 @@ expect_in "the extension with its reason" "时限为2027年1月31日；原时限
 expect_in "the public's channels" "联系方式：电话0574-65500000；电子邮箱xuncha@example.org。" "$T/r.txt"
 $PY "$T/read.py" "$T/early.html" > "$T/early.txt"
 expect_in "--as-of before the sign-off: still open" "p 一-一 一是起草青年发展型县域建设实施方案并提交县委常委会研究（正在推进，时限为2026年11月30日）。" "$T/early.txt"
+if grep -q "{{\|}}" "$T/r.html"; then not_ok "no template tag left in the report"
+else ok "no template tag left in the report"; fi
 if grep -q "<script" "$T/r.html"; then not_ok "no script in the report"; else ok "no script in the report"; fi
 finish

@@ -351,12 +351,15 @@ expect_eq "a duty with sms and no sms.template_shortfall is refused" 78 $?
 expect_in "and the check says what sms carries there" \
     "duties.[0].channels: \"sms\" carries the shortfalls of a closed period" \
     "$T/short-check.out"
-sed -i 's/template_reminder = "SMS_0001";/template_reminder = "SMS_0001"; template_shortfall = "SMS_0003";/' \
+expect_in "and that the warnings need their own template" \
+    "duties.[0].channels: \"sms\" carries the duty's warnings to its owners with the approved template sms.template_duty" \
+    "$T/short-check.out"
+sed -i 's/template_reminder = "SMS_0001";/template_reminder = "SMS_0001"; template_shortfall = "SMS_0003"; template_duty = "SMS_0004";/' \
     "$T/short.conf"
 $DUTYCTL -c "$T/short.conf" init >/dev/null
 $DUTYD -c "$T/short.conf" --once --now "2026-11-30 09:30" > "$T/short.log" 2>&1
-expect_eq "the duty's warning goes by email, not SMS" "0 1" \
-    "$(nreq "$T/short") $(ls "$T/short-md/new" | wc -l)"
+expect_eq "the owner has no phone: the duty's warning goes by email only" \
+    "0 1" "$(nreq "$T/short") $(ls "$T/short-md/new" | wc -l)"
 $DUTYD -c "$T/short.conf" --once --now "2026-12-01 09:30" >> "$T/short.log" 2>&1
 expect_eq "November closed short: one SMS to the leader" 1 "$(nreq "$T/short")"
 $PY - "$T/short/1.req" > "$T/short.params" <<'PY'
@@ -424,5 +427,151 @@ if grep -q '"days":"0"' "$T/lead.params"; then
 else
 	ok "no SMS says overdue 0 days"
 fi
+
+# --- every kind to every channel: a duty's warning by robot and SMS, and the
+# weekly digest's summary to the robot, once each however often dutyd runs.
+# Monday 2026-12-21 09:30: the digest (Mondays 08:30) is due, and the
+# quarter ends in 8 working days, inside the duty's 10-day warning.
+PR=$(free_port)
+start_httpd "$T/kr" "$PR" --provider dingtalk --secret-file "$T/ding.secret"
+ROBOT_PID=$HTTPD_PID
+PS=$(free_port)
+start_httpd "$T/ks" "$PS" --provider aliyun --secret-file "$T/sms.secret"
+cat > "$T/kinds.conf" <<CONF
+general = { database = "$T/kinds.db"; templates = "$TOP/conf/templates";
+	office = "团县委"; };
+people = (
+	{ key = "li"; name = "李明"; email = "li@example.org";
+	  phone = "+8613800138021"; roles = [ "leader" ]; },
+	{ key = "wang"; name = "王书记"; email = "wang@example.org";
+	  phone = "+8613800138022"; roles = [ "principal" ]; }
+);
+reminders = { channels = [ "email" ]; };
+digest = { enabled = true; weekday = "mon"; time = "08:30"; to = [ "wang" ]; };
+maildir = { path = "$T/kinds-md"; };
+sms = { enabled = true; provider = "aliyun"; endpoint = "http://127.0.0.1:$PS/";
+	access_key_id = "LTAIdutydTEST"; secret_file = "$T/sms.secret";
+	sign_name = "宁海共青团"; template_reminder = "SMS_0001";
+	template_shortfall = "SMS_0003"; template_duty = "SMS_0004"; };
+im = ( { name = "leaders"; type = "dingtalk"; format = "markdown";
+	url = "http://127.0.0.1:$PR/robot/send?access_token=TOKEN";
+	secret_file = "$T/ding.secret"; kinds = [ "duty", "digest" ]; } );
+duties = ( { id = "talks"; title = "分管领导谈心谈话"; period = "quarter";
+	owners = [ "li" ]; warn = [ 20, 10, 3 ];
+	channels = [ "email", "sms", "im" ]; } );
+CONF
+chmod 600 "$T/kinds.conf"
+$DUTYCTL -c "$T/kinds.conf" check-config > "$T/kinds-check.out" 2>&1
+expect_eq "robot kinds duty and digest with SMS duty warnings pass the check" \
+    0 $?
+$DUTYCTL -c "$T/kinds.conf" init >/dev/null
+$DUTYCTL -c "$T/kinds.conf" item add --problem 一 --problem-title "谈心谈话不经常" \
+    --code 一-1 --text "建立谈心谈话台账" --owner li --deadline 2026-12-10 >/dev/null
+$DUTYCTL -c "$T/kinds.conf" item add --problem 一 --code 一-2 \
+    --text "制定联系科室制度" --owner li --deadline 2026-12-28 >/dev/null
+$DUTYD -c "$T/kinds.conf" --once --now "2026-12-21 09:30" > "$T/kinds.log" 2>&1
+$DUTYD -c "$T/kinds.conf" --once --now "2026-12-21 09:40" >> "$T/kinds.log" 2>&1
+$DUTYD -c "$T/kinds.conf" --once --now "2026-12-21 14:00" >> "$T/kinds.log" 2>&1
+# The robot's posts: "summary|duty" per request, from the JSON it got.
+$PY - "$T/kr" > "$T/kr.posts" <<'PY'
+import glob, json, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.req"), key=lambda f: int(f.rsplit("/", 1)[1].split(".")[0])):
+    body = json.loads(open(f, "rb").read().split(b"\n\n", 1)[1])
+    md = body["markdown"]
+    kind = "summary" if "周报摘要" in md["title"] else "duty"
+    print(kind, body["msgtype"], md["title"], md["text"].replace("\n", "\\n"))
+PY
+expect_eq "two robot posts in three runs: one duty warning, one summary" \
+    "2 1 1" "$(wc -l < "$T/kr.posts") $(grep -c '^summary ' "$T/kr.posts") $(grep -c '^duty ' "$T/kr.posts")"
+expect_in "the summary is DingTalk markdown with its title" \
+    "summary markdown 团县委整改周报摘要 #### 团县委整改周报摘要（2026年第52周（12月21日—12月27日））" \
+    "$T/kr.posts"
+expect_in "it counts the ledger" "整改措施共2项，已完成0项（0%）" "$T/kr.posts"
+expect_in "it names the overdue measure and whose" \
+    "**一-1** 逾期11天，责任人李明" "$T/kr.posts"
+expect_in "and what falls due soon" "一-2 2026-12-28到期，责任人李明" \
+    "$T/kr.posts"
+expect_in "the duty not yet met this quarter" "常态化工作本期已完成0/1项" \
+    "$T/kr.posts"
+expect_in "the new feedback count" "新收群众意见0条" "$T/kr.posts"
+expect_in "and says the full digest went by email" \
+    "完整周报已通过电子邮件发送给王书记。" "$T/kr.posts"
+expect_in "the duty's warning reaches the robot" \
+    "**分管领导谈心谈话** 还剩8个工作日，2026年第四季度不少于1次，已开展0次，责任人李明" \
+    "$T/kr.posts"
+if grep -q "sig=bad" "$T/kr/log"; then not_ok "every robot post is signed"
+else ok "every robot post is signed"; fi
+expect_in "the log counts the email and the robot's summary" \
+    "digest: 2026-W52: 1 digest(s) queued, 1 robot summary(ies)" "$T/kinds.log"
+expect_eq "the full digest went by email once" 1 \
+    "$(ls "$T/kinds-md/new" | grep -c digest_wang_email_2026-W52)"
+$PY - "$T/ks" > "$T/ks.params" <<'PY'
+import glob, sys, urllib.parse
+for f in sorted(glob.glob(sys.argv[1] + "/*.req")):
+    raw = open(f, "rb").read().split(b"\n\n", 1)[1].decode()
+    p = dict(urllib.parse.parse_qsl(raw))
+    print("%s %s %s" % (p["PhoneNumbers"], p["TemplateCode"], p["TemplateParam"]))
+PY
+expect_eq "one SMS in three runs" 1 "$(wc -l < "$T/ks.params")"
+expect_in "the duty's warning by SMS, with the duty template" \
+    '13800138021 SMS_0004 {"name":"李明","duty":"分管领导谈心谈话","period":"2026年第四季度","required":"1","done":"0","days":"8","count":"1"}' \
+    "$T/ks.params"
+expect_eq "the outbox holds each once: robot duty, robot digest, SMS" \
+    "1|1|1" "$(sqlite3 "$T/kinds.db" "select
+    (select count(*) from outbox where channel = 'im' and kind = 'reminder'),
+    (select count(*) from outbox where key = 'digest:im:leaders:2026-W52'),
+    (select count(*) from outbox where channel = 'sms')")"
+expect_eq "and all went out" "0" "$(sqlite3 "$T/kinds.db" \
+    "select count(*) from outbox where status <> 'sent'")"
+# The quarter closed short: the shortfall reaches the robot and, by SMS,
+# the principal (李明 has no leader); the new week's summary goes too.
+$DUTYD -c "$T/kinds.conf" --once --now "2027-01-04 09:30" >> "$T/kinds.log" 2>&1
+$PY - "$T/kr" > "$T/kr.posts" <<'PY'
+import glob, json, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.req"), key=lambda f: int(f.rsplit("/", 1)[1].split(".")[0])):
+    body = json.loads(open(f, "rb").read().split(b"\n\n", 1)[1])
+    md = body["markdown"]
+    print(md["title"], md["text"].replace("\n", "\\n"))
+PY
+expect_eq "the next quarter: a shortfall post and the new week's summary" \
+    "4 2" "$(wc -l < "$T/kr.posts") $(grep -c '^团县委整改周报摘要 ' "$T/kr.posts")"
+expect_in "the robot hears of the shortfall" \
+    "**分管领导谈心谈话** <font color=\"warning\">未完成</font>，2026年第四季度要求不少于1次，实际开展0次，责任人李明" \
+    "$T/kr.posts"
+expect_in "the summary of week 1 lists the shortfall" \
+    "常态化工作本期已完成0/1项，上一周期未完成1项" "$T/kr.posts"
+$PY - "$T/ks" > "$T/ks.params" <<'PY'
+import glob, sys, urllib.parse
+for f in sorted(glob.glob(sys.argv[1] + "/*.req")):
+    raw = open(f, "rb").read().split(b"\n\n", 1)[1].decode()
+    p = dict(urllib.parse.parse_qsl(raw))
+    print("%s %s %s" % (p["PhoneNumbers"], p["TemplateCode"], p["TemplateParam"]))
+PY
+expect_in "the shortfall by SMS to the principal, with its template" \
+    '13800138022 SMS_0003 {"name":"王书记","duty":"分管领导谈心谈话","period":"2026年第四季度","required":"1","done":"0","owner":"李明","count":"1"}' \
+    "$T/ks.params"
+expect_eq "two SMS in all" 2 "$(wc -l < "$T/ks.params")"
+stop_pid "$ROBOT_PID"
+stop_pid "$HTTPD_PID"
+
+# --- a kind that would never be sent is refused, in Chinese, at its line --
+sed -e 's/enabled = true; weekday = "mon"/enabled = false; weekday = "mon"/' \
+    "$T/kinds.conf" > "$T/nokind.conf"
+chmod 600 "$T/nokind.conf"
+LANGUAGE=zh_CN $DUTYCTL -c "$T/nokind.conf" check-config > "$T/nokind.out" 2>&1
+expect_eq "a robot taking the digest when there is none is refused" 78 $?
+expect_in "with the file, line and reason in Chinese" \
+    "nokind.conf:18: im.[0].kinds: 接收类型“digest”，但digest.enabled 为 false（周报未启用）：这类消息永远不会发送" \
+    "$T/nokind.out"
+LANGUAGE=zh_CN $DUTYD -n -c "$T/nokind.conf" > "$T/nokind-d.out" 2>&1
+expect_eq "and dutyd -n refuses it too" 78 $?
+sed -e 's/channels = \[ "email", "sms", "im" \]/channels = [ "email", "sms" ]/' \
+    "$T/kinds.conf" > "$T/noduty.conf"
+chmod 600 "$T/noduty.conf"
+LANGUAGE=zh_CN $DUTYCTL -c "$T/noduty.conf" check-config > "$T/noduty.out" 2>&1
+expect_eq "a robot taking duties that no duty sends to is refused" 78 $?
+expect_in "saying why" \
+    "im.[0].kinds: 接收类型“duty”，但没有哪项常态化工作的 channels 含“im”" \
+    "$T/noduty.out"
 
 finish

@@ -96,6 +96,12 @@ expect_in "status: the cause in Chinese names the 授权码" \
     "原因：发信账号登录被拒绝（535）：请检查 smtp.username 和 smtp.password_file；126/163邮箱须用客户端授权码" \
     "$T/auth.status"
 expect_in "status: the server's reply" "服务器答复：smtp: 535" "$T/auth.status"
+$DUTYCTL -c "$T/auth.conf" digest preview --to li > "$T/auth.digest" 2>&1
+expect_in "digest: the leader reads that mail is not going, and why, in Chinese" \
+    "发信账号登录被拒绝（535）：请检查 smtp.username 和 smtp.password_file；126/163邮箱须用客户端授权码" \
+    "$T/auth.digest"
+expect_in "digest: and that the queue is kept" \
+    "以下发送通道暂停，待发的提醒保留，恢复后自动发出" "$T/auth.digest"
 # The admin puts the 授权码 in the file: the queue goes by itself.
 printf 'sekrit\n' > "$T/wrong.pass"
 pretend "2026-11-30 10:05"

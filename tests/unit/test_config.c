@@ -105,7 +105,7 @@ test_config_example_parses(void **state)
 	assert_int_equal(cfg->reminders.time, 9 * 60);
 	assert_int_equal(cfg->reminders.nbefore, 3);
 	assert_int_equal(cfg->reminders.before[2], 1);
-	assert_int_equal(cfg->reminders.channels, CFG_CH_EMAIL);
+	assert_int_equal(cfg->reminders.channels, CFG_CH_EMAIL | CFG_CH_IM);
 	assert_int_equal(cfg->nim, 1);
 	assert_string_equal(cfg->im[0].kinds.v[1], "digest");
 	d = cfg_duty_get(cfg, "talks");
@@ -132,6 +132,8 @@ test_config_example_needs_secret_files(void **state)
 		    "directory (got \"/etc/dutyd/dingtalk.secret\")",
 		"mailbox.password_file: cannot access file: No such file or "
 		    "directory (got \"/etc/dutyd/imap.pass\")",
+		"replies.key_file: cannot access file: No such file or "
+		    "directory (got \"/etc/dutyd/replies.key\")",
 	};
 	struct strv	 errors = { 0 };
 	struct derr	 err = { 0 };
@@ -142,8 +144,8 @@ test_config_example_needs_secret_files(void **state)
 		skip();
 	assert_null(cfg_load(TOP_SRCDIR "/conf/dutyd.conf", &errors, &err));
 	assert_int_equal(err.kind, DERR_CONFIG);
-	assert_int_equal(errors.n, 4);
-	for (i = 0; i < 4; i++) {
+	assert_int_equal(errors.n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < errors.n; i++) {
 		assert_non_null(strstr(errors.v[i], "/conf/dutyd.conf:"));
 		assert_non_null(strstr(errors.v[i], want[i]));
 	}

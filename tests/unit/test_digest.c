@@ -2,7 +2,9 @@
  * digest tests: digest_build against a store on :memory:, the config from
  * a file written here and the real templates: the principal's digest
  * counts the whole ledger, a 分管领导's only what they lead (and says
- * so); digest_mark_queued / digest_week_done keep the digest's own state.
+ * so); a robot's summary is short, in its robot's format, and says the
+ * full digest went by email; digest_mark_queued / digest_week_done keep
+ * the digest's own state.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -162,6 +164,79 @@ test_digest_leader_gets_what_they_lead(void **state)
 }
 
 static void
+robot(struct fx *f, const char *type, const char *format,
+    struct digest_msg *msg)
+{
+	struct digest_in	 in;
+	struct cfg_im		 im;
+	struct derr		 err = { 0 };
+
+	memset(&in, 0, sizeof(in));
+	memset(&im, 0, sizeof(im));
+	in.cfg = f->cfg;
+	in.cal = f->cal;
+	in.now = f->now;
+	in.since = f->now - 7 * 86400;
+	im.name = (char *)(uintptr_t)"group";
+	im.type = (char *)(uintptr_t)type;
+	im.format = (char *)(uintptr_t)format;
+	if (digest_robot_build(f->st, &in, &im, msg, &err) < 0)
+		fail_msg("digest_robot_build: %s", err.msg);
+	assert_null(msg->html);
+}
+
+static void
+test_digest_robot_summary_per_format(void **state)
+{
+	struct fx		*f = *state;
+	struct digest_msg	 msg;
+
+	robot(f, "dingtalk", "markdown", &msg);
+	assert_string_equal(msg.subject, "团县委整改周报摘要");
+	assert_non_null(strstr(msg.text, "#### 团县委整改周报摘要"));
+	assert_non_null(strstr(msg.text, "**一-1** 逾期10天，责任人张伟"));
+	assert_non_null(strstr(msg.text,
+	    "完整周报已通过电子邮件发送给王立群、李娜。"));
+	digest_msg_clear(&msg);
+	/* Feishu takes text only, whatever format says. */
+	robot(f, "feishu", "markdown", &msg);
+	assert_null(strstr(msg.text, "**"));
+	assert_non_null(strstr(msg.text, "【逾期10天】一-1，责任人张伟"));
+	assert_non_null(strstr(msg.text, "整改措施共3项，已完成0项（0%）"));
+	digest_msg_clear(&msg);
+	robot(f, "webhook", NULL, &msg);
+	assert_non_null(strstr(msg.text, "\"kind\": \"digest\""));
+	assert_non_null(strstr(msg.text, "\"overdue\": 1,"));
+	assert_non_null(strstr(msg.text, "\"digest_to\": \"王立群、李娜\""));
+	digest_msg_clear(&msg);
+}
+
+/* The summary lists at most DIGEST_ROBOT_LIST rows, then a count. */
+static void
+test_digest_robot_summary_is_short(void **state)
+{
+	struct fx		*f = *state;
+	struct digest_msg	 msg;
+	char			 code[16];
+	int			 i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(code, sizeof(code), "三-%d", i + 1);
+		add(f, "三", code, "sun", "2026-11-10");
+	}
+	robot(f, "wecom", "markdown", &msg);
+	assert_non_null(strstr(msg.text, "逾期<font color=\"warning\">7项"));
+	assert_non_null(strstr(msg.text, "……另有2项"));
+	assert_non_null(strstr(msg.text, "三-5"));
+	assert_null(strstr(msg.text, "三-6"));
+	digest_msg_clear(&msg);
+	/* The email digest still lists every one. */
+	build(f, "wang", &msg);
+	assert_non_null(strstr(msg.text, "三-6"));
+	digest_msg_clear(&msg);
+}
+
+static void
 test_digest_owns_its_state(void **state)
 {
 	struct fx	*f = *state;
@@ -191,6 +266,10 @@ main(void)
 		    test_digest_principal_gets_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_digest_leader_gets_what_they_lead, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_digest_robot_summary_per_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_digest_robot_summary_is_short, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_owns_its_state,
 		    setup, teardown),
 	};

@@ -191,6 +191,27 @@ test_duty_warn_stages(void **state)
 	world_free(&w);
 }
 
+/* A duty's warnings go by SMS at its own lead times, not reminders'
+ * sms_from (which is for items): 10 working days left still texts. */
+static void
+test_duty_warn_sms_at_its_lead_times(void **state)
+{
+	struct world	 w;
+	size_t		 i, sms = 0;
+
+	(void)state;
+	world_init(&w);
+	w.people[ZHANG].phone = "+8613800138000";
+	w.duty.channels = CFG_CH_EMAIL | CFG_CH_SMS;
+	w.cfg.reminders.sms_from = 1;
+	expect(&w, "2026-11-16 09:00", "duty:d:2026-11:zhang:warn:10 zhang, "
+	    "duty:d:2026-11:zhang:warn:10 zhang");
+	for (i = 0; i < w.out.notifs.n; i++)
+		sms += w.out.notifs.v[i].channel == CFG_CH_SMS;
+	assert_int_equal(sms, 1);
+	world_free(&w);
+}
+
 static void
 test_duty_met_after_first_warning(void **state)
 {
@@ -484,6 +505,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duty_met_early_no_warning),
 		cmocka_unit_test(test_duty_warn_stages),
+		cmocka_unit_test(test_duty_warn_sms_at_its_lead_times),
 		cmocka_unit_test(test_duty_met_after_first_warning),
 		cmocka_unit_test(test_duty_owner_target_pairs),
 		cmocka_unit_test(test_duty_working_days_around_national_day),

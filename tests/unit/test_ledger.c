@@ -691,7 +691,9 @@ test_ledger_recognises_what_is_not_csv(void **state)
 	refused("PK\x03\x04\x14\0\0\0", 8, "这是Excel工作簿（.xlsx）或其他"
 	    "压缩文件，不是CSV文件：" SAVE_AS);
 	refused("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0", 10, "这是旧版Excel"
-	    "工作簿（.xls）或其他Office文档，不是CSV文件：" SAVE_AS);
+	    "工作簿（.xls）、设了密码的工作簿或其他Office文档，dutyd读不了："
+	    "请在Excel或WPS中“另存为”→“Excel工作簿(*.xlsx)”（有密码的先取消）"
+	    "，再导入.xlsx文件");
 	refused_str("%PDF-1.4\n", "这是PDF文件，不是CSV文件：" SAVE_AS);
 	refused_str("问题编号\t序号\t整改措施\t责任人\t整改时限\n一\t1\tx\twang"
 	    "\t长期\n", "第1行：这是用制表符分隔的文本（Excel的“Unicode文本”）"
@@ -983,6 +985,117 @@ test_ledger_demo_has_13_problems(void **state)
 	cfg_free(cfg);
 }
 
+/* A workbook as offices lay it out (made by openpyxl): a merged title row,
+ * the problem merged down, a date serial, a number as a measure code. */
+static void
+test_ledger_xlsx_office_layout(void **state)
+{
+	struct ledger_problems	 probs = { 0 };
+	struct measure_list	 ml = { NULL, 0 };
+	struct derr		 err = { 0 };
+	char			 day[11];
+	char			*data;
+	size_t			 len;
+
+	(void)state;
+	data = slurp(TOP_SRCDIR "/tests/data/xlsx/office.xlsx", &len);
+	assert_int_equal(ledger_parse_xlsx(data, len, NULL, &test_cfg, today(),
+	    &ml, &probs, &err), 0);
+	free(data);
+	assert_int_equal(ml.n, 4);
+	assert_string_equal(ml.v[0].code, "一-1");
+	assert_string_equal(ml.v[1].code, "一-2");
+	assert_string_equal(ml.v[2].code, "一-三");
+	assert_string_equal(ml.v[3].code, "二-1");
+	assert_string_equal(ml.v[2].problem_title, "作风不扎实");
+	assert_int_equal(ml.v[2].row, 5);
+	assert_string_equal(day_format(ml.v[0].deadline, day), "2027-03-31");
+	assert_string_equal(day_format(ml.v[1].deadline, day), "2027-01-13");
+	assert_string_equal(day_format(ml.v[2].deadline, day), "2027-06-30");
+	assert_int_equal(ml.v[3].kind, MEASURE_ONGOING);
+	assert_string_equal(ml.v[3].text, "=专栏");
+	assert_string_equal(ml.v[1].owners.v[0], "li");
+	assert_int_equal(ml.v[1].status, MEASURE_DONE);
+	assert_int_equal(probs.nerrors, 0);
+	assert_int_equal(probs.nnotes, 1);
+	assert_int_equal(probs.v[0].row, 1);
+	ledger_problems_clear(&probs);
+	measure_list_clear(&ml);
+}
+
+/* --sheet names a sheet that is not there: the sheets are listed. */
+static void
+test_ledger_xlsx_unknown_sheet(void **state)
+{
+	struct measure_list	 ml = { NULL, 0 };
+	struct derr		 err = { 0 };
+	char			*data;
+	size_t			 len;
+
+	(void)state;
+	data = slurp(TOP_SRCDIR "/tests/data/xlsx/office.xlsx", &len);
+	assert_int_equal(ledger_parse_xlsx(data, len, "2025", &test_cfg,
+	    today(), &ml, NULL, &err), -1);
+	free(data);
+	assert_int_equal(err.kind, DERR_INPUT);
+	assert_string_equal(err.msg, "工作簿里没有名为“2025”的工作表（有：“台账”）");
+	assert_null(ml.v);
+}
+
+/* Zip magic and then nonsense: a damaged workbook, said so. */
+static void
+test_ledger_xlsx_damaged(void **state)
+{
+	struct ledger_problems	 probs = { 0 };
+	struct measure_list	 ml = { NULL, 0 };
+	struct derr		 err = { 0 };
+
+	(void)state;
+	assert_int_equal(ledger_parse_xlsx("PK\x03\x04garbage", 11, NULL,
+	    &test_cfg, today(), &ml, &probs, &err), -1);
+	assert_int_equal(err.kind, DERR_INPUT);
+	assert_non_null(strstr(err.msg, "文件以压缩包的标记开头，但无法作为"
+	    "Excel工作簿打开"));
+	assert_int_equal(probs.nerrors, 1);
+	ledger_problems_clear(&probs);
+}
+
+/* export --xlsx then import gives the same measures back. */
+static void
+test_ledger_xlsx_round_trip(void **state)
+{
+	struct measure_list	 a = { NULL, 0 }, b = { NULL, 0 };
+	struct ledger_book	 bk;
+	enum ledger_state	 st[16] = { 0 };
+	struct derr		 err = { 0 };
+	const char		*tmp = getenv("TMPDIR");
+	char			 path[512];
+	char			*data;
+	size_t			 len;
+	int			 fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/test_ledger_xlsx_XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	parse_file("utf8.csv", &a);
+	assert_true(a.n <= 16);
+	st[0] = LEDGER_STATE_DONE;
+	st[1] = LEDGER_STATE_OVERDUE;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	bk = (struct ledger_book){ &a, st, NULL, &test_cfg, today() };
+	assert_int_equal(ledger_export_xlsx(&bk, path, &err), 0);
+	data = slurp(path, &len);
+	unlink(path);
+	assert_int_equal(ledger_parse_xlsx(data, len, NULL, &test_cfg,
+	    today(), &b, NULL, &err), 0);
+	free(data);
+	same_measures(&a, &b);
+	measure_list_clear(&a);
+	measure_list_clear(&b);
+}
+
 int
 main(void)
 {
@@ -1015,6 +1128,10 @@ main(void)
 		cmocka_unit_test(test_ledger_export_csv_no_formulas),
 		cmocka_unit_test(test_ledger_export_json_fields),
 		cmocka_unit_test(test_ledger_demo_has_13_problems),
+		cmocka_unit_test(test_ledger_xlsx_office_layout),
+		cmocka_unit_test(test_ledger_xlsx_unknown_sheet),
+		cmocka_unit_test(test_ledger_xlsx_damaged),
+		cmocka_unit_test(test_ledger_xlsx_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
+/*
+ * ledger, rows in: the problems list, the header and every cell of every
+ * row checked, whatever file the rows came from (CSV or a workbook).
+ */
 #include "ledger.h"
 
-#include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,17 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <csv.h>
-#include <jansson.h>
-
 #include "config.h"
 #include "ledger_int.h"
 #include "model.h"
 #include "util.h"
 
 #define IDEO_SPACE	"\xe3\x80\x80"	/* U+3000, the full-width space */
-#define SAVE_AS		"请在Excel中“另存为”→“CSV UTF-8(逗号分隔)”，再导入" \
-			"另存的.csv文件"
 
 /* Problems. */
 
@@ -40,8 +37,8 @@ ledger_problems_clear(struct ledger_problems *p)
 }
 
 /* Record `reason` at `row` (0: the file) and `column` (NULL: none). */
-static void
-problem_add(struct ledger_problems *p, bool note, size_t row,
+void
+ledger_problem_add(struct ledger_problems *p, bool note, size_t row,
     const char *column, const char *reason)
 {
 	struct ledger_problem	*x;
@@ -66,13 +63,8 @@ problem_add(struct ledger_problems *p, bool note, size_t row,
 		x->msg = xstrdup(reason);
 }
 
-static void
-problem_addf(struct ledger_problems *p, bool note, size_t row,
-    const char *column, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-problem_addf(struct ledger_problems *p, bool note, size_t row,
+void
+ledger_problem_addf(struct ledger_problems *p, bool note, size_t row,
     const char *column, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -88,253 +80,17 @@ problem_addf(struct ledger_problems *p, bool note, size_t row,
 	if (n > 0)
 		vsnprintf(reason, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	problem_add(p, note, row, column, reason);
+	ledger_problem_add(p, note, row, column, reason);
 	free(reason);
 }
 
 /* A file-level error in `err` as the only problem. */
-static int
-problem_file(struct ledger_problems *p, struct derr *err)
+int
+ledger_problem_file(struct ledger_problems *p, struct derr *err)
 {
 	if (err->kind == DERR_INPUT)
-		problem_add(p, false, 0, NULL, err->msg);
+		ledger_problem_add(p, false, 0, NULL, err->msg);
 	return -1;
-}
-
-/*
- * Decoding: everything is turned into UTF-8 before libcsv sees it, so the
- * CSV parser and every check after it deal with one encoding.
- */
-
-/* Convert with iconv; on bad input returns -1 and sets `*bad` to the offset. */
-static int
-iconv_utf8(const char *from, const char *in, size_t len, struct buf *out,
-    size_t *bad, struct derr *err)
-{
-	iconv_t	 cd;
-	char	 tmp[4096], *copy, *ip, *op;
-	size_t	 il, ol, r;
-	int	 rc = 0;
-
-	cd = iconv_open("UTF-8", from);
-	if (cd == (iconv_t)-1)
-		return derr_set(err, DERR_SYS, false,
-		    "iconv cannot convert from %s: %s", from, strerror(errno));
-	/* iconv wants a mutable input pointer; a copy keeps `in` const. */
-	copy = xmalloc(len + 1);
-	memcpy(copy, in, len);
-	ip = copy;
-	il = len;
-	while (rc == 0 && il > 0) {
-		op = tmp;
-		ol = sizeof(tmp);
-		r = iconv(cd, &ip, &il, &op, &ol);
-		if (r == (size_t)-1 && errno != E2BIG) {
-			*bad = (size_t)(ip - copy);
-			rc = derr_set(err, DERR_INPUT, false, "bad byte");
-		} else if (buf_append(out, tmp, (size_t)(op - tmp), err) < 0)
-			rc = -1;
-	}
-	free(copy);
-	iconv_close(cd);
-	return rc;
-}
-
-static int
-decode_legacy(const char *from, const char *data, size_t len,
-    struct buf *text, struct derr *err)
-{
-	size_t	 bad = 0;
-
-	if (iconv_utf8(from, data, len, text, &bad, err) == 0)
-		return 0;
-	if (err != NULL && err->kind != DERR_INPUT)
-		return -1;
-	if (strcmp(from, "GB18030") == 0)
-		return derr_set(err, DERR_INPUT, false, "文件的编码无法识别："
-		    "既不是UTF-8也不是GB18030（第%zu个字节是0x%02x）；"
-		    SAVE_AS, bad + 1, (unsigned char)data[bad]);
-	return derr_set(err, DERR_INPUT, false, "文件有%s的字节顺序标记"
-	    "（BOM），但第%zu个字节起不是%s；" SAVE_AS, from, bad + 3, from);
-}
-
-/* What the first bytes say a file is, when it is not text. */
-static const struct {
-	const char	*magic;
-	size_t		 len;
-	const char	*what;
-} magics[] = {
-	{ "PK\x03\x04", 4, "Excel工作簿（.xlsx）或其他压缩文件" },
-	{ "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8,
-	    "旧版Excel工作簿（.xls）或其他Office文档" },
-	{ "%PDF-", 5, "PDF文件" },
-};
-
-/*
- * Workbooks, and UTF-16 without a byte order mark: ASCII characters
- * (commas, digits, line ends) put their NUL bytes on odd offsets
- * (little-endian) or on even ones (big-endian); a few CJK characters
- * (U+4E00 一) put one on the other side.
- */
-static int
-sniff(const char *data, size_t len, struct derr *err)
-{
-	size_t	 i, nul[2] = { 0, 0 }, big;
-
-	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
-		if (len >= magics[i].len &&
-		    memcmp(data, magics[i].magic, magics[i].len) == 0)
-			return derr_set(err, DERR_INPUT, false, "这是%s，不是"
-			    "CSV文件：" SAVE_AS, magics[i].what);
-	for (i = 0; i < len; i++)
-		nul[i % 2] += data[i] == '\0';
-	big = nul[0] > nul[1] ? nul[0] : nul[1];
-	if (big < len / 16 || big < 4 * (nul[0] + nul[1] - big) || big == 0)
-		return 0;
-	return derr_set(err, DERR_INPUT, false, "这是没有字节顺序标记（BOM）"
-	    "的UTF-16%s文本，无法可靠识别：" SAVE_AS, nul[1] > nul[0] ?
-	    "LE" : "BE");
-}
-
-static int
-nul_check(const struct buf *text, struct derr *err)
-{
-	const char	*nul, *p;
-	size_t		 line = 1;
-
-	nul = memchr(text->data, '\0', text->len);
-	if (nul == NULL)
-		return 0;
-	for (p = text->data; p < nul; p++)
-		line += *p == '\n';
-	return derr_set(err, DERR_INPUT, false, "第%zu行有NUL字节：这不是"
-	    "文本文件；" SAVE_AS, line);
-}
-
-static int
-decode(const char *data, size_t len, struct buf *text, struct derr *err)
-{
-	int	 rc;
-
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
-		if (!str_utf8_valid(data + 3, len - 3))
-			return derr_set(err, DERR_INPUT, false, "文件以UTF-8的"
-			    "字节顺序标记（BOM）开头，但内容不是有效的UTF-8；"
-			    SAVE_AS);
-		rc = buf_append(text, data + 3, len - 3, err);
-	} else if (len >= 2 && memcmp(data, "\xff\xfe", 2) == 0)
-		rc = decode_legacy("UTF-16LE", data + 2, len - 2, text, err);
-	else if (len >= 2 && memcmp(data, "\xfe\xff", 2) == 0)
-		rc = decode_legacy("UTF-16BE", data + 2, len - 2, text, err);
-	else if (sniff(data, len, err) < 0)
-		return -1;
-	else if (str_utf8_valid(data, len))
-		rc = buf_append(text, data, len, err);
-	else
-		rc = decode_legacy("GB18030", data, len, text, err);
-	if (rc == 0 && text->len > 0)
-		rc = nul_check(text, err);
-	return rc;
-}
-
-/*
- * CSV records.  libcsv reports every newline outside a record
- * (CSV_REPALL_NL) so blank lines keep the row numbers the user sees in
- * Excel; the LF of a CRLF pair is not a record of its own.
- */
-
-struct row {
-	struct strv	 f;
-	size_t		 no;	/* CSV record number, 1-based */
-};
-
-struct rows {
-	struct row	*v;
-	size_t		 n;
-	struct strv	 cur;
-	size_t		 recno;
-	int		 last;	/* terminator of the previous record */
-};
-
-/*
- * A cell that starts with = + - @ (or a tab or CR) is a formula to Excel
- * and WPS: the export writes it after a "'" (OWASP's advice), which the
- * spreadsheet does not show, and the import takes that "'" off again.
- */
-static bool
-csv_formula(const char *s)
-{
-	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
-}
-
-static const char *
-csv_unguard(const char *s)
-{
-	return s[0] == '\'' && csv_formula(s + 1) ? s + 1 : s;
-}
-
-static void
-rows_field(void *s, size_t len, void *data)
-{
-	struct rows	*r = data;
-
-	(void)len;	/* CSV_APPEND_NULL, and NUL bytes were refused */
-	strv_push(&r->cur, s != NULL ? csv_unguard(s) : "");
-}
-
-static void
-rows_end(int c, void *data)
-{
-	struct rows	*r = data;
-
-	if (r->cur.n == 0 && c == '\n' && r->last == '\r') {
-		r->last = c;
-		return;
-	}
-	r->last = c;
-	r->recno++;
-	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
-	r->v[r->n].f = r->cur;
-	r->v[r->n].no = r->recno;
-	r->n++;
-	memset(&r->cur, 0, sizeof(r->cur));
-}
-
-static void
-rows_clear(struct rows *r)
-{
-	size_t	 i;
-
-	for (i = 0; i < r->n; i++)
-		strv_clear(&r->v[i].f);
-	free(r->v);
-	strv_clear(&r->cur);
-	memset(r, 0, sizeof(*r));
-}
-
-/*
- * Read every record.  A quoting error ends the file: the records before
- * it are kept (and checked), and the error of record r->recno + 1 is
- * returned in `err`.
- */
-static int
-rows_read(const struct buf *text, struct rows *r, struct derr *err)
-{
-	struct csv_parser	 p;
-	int			 rc = 0;
-
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL |
-	    CSV_APPEND_NULL) != 0)
-		return derr_set(err, DERR_SYS, false, "libcsv: out of memory");
-	if (csv_parse(&p, text->data, text->len, rows_field, rows_end, r) !=
-	    text->len)
-		rc = derr_set(err, DERR_INPUT, false, "引号不成对（没加引号的"
-		    "单元格里有引号，或右引号后还有文字），文件读到这里为止");
-	else if (csv_fini(&p, rows_field, rows_end, r) != 0)
-		rc = derr_set(err, DERR_INPUT, false, "带引号的单元格直到文件"
-		    "末尾也没有结束");
-	csv_free(&p);
-	return rc;
 }
 
 char *
@@ -452,7 +208,7 @@ header_missing(const struct header *h, enum col a, enum col b,
 		(void)buf_puts(&names, "、", NULL);	/* unlimited buf */
 		col_names(b, &names);
 	}
-	problem_addf(probs, false, h->no, NULL, "表头没有%s%s%s列（可用的"
+	ledger_problem_addf(probs, false, h->no, NULL, "表头没有%s%s%s列（可用的"
 	    "列名：%s）", coldefs[a].what, b != C_N ? "或" : "",
 	    b != C_N ? coldefs[b].what : "", names.data);
 	buf_clear(&names);
@@ -475,7 +231,7 @@ header_read(const struct row *r, struct header *h,
 		if (c < 0)
 			continue;
 		if (h->idx[c] >= 0)
-			problem_addf(probs, false, h->no, NULL, "“%s”列和“%s”"
+			ledger_problem_addf(probs, false, h->no, NULL, "“%s”列和“%s”"
 			    "列都是%s", h->name[c], r->f.v[i],
 			    coldefs[c].what);
 		else {
@@ -709,7 +465,7 @@ cell_deadline(struct lp *lp, char *s, struct derr *err)
 	if (lp->dl.kind >= 0)
 		lp->kind = lp->dl.kind;
 	if (lp->dl.guessed_year)
-		problem_addf(lp->probs, true, lp->row->no,
+		ledger_problem_addf(lp->probs, true, lp->row->no,
 		    lp->h.name[C_DEADLINE], "“%s”没有写年份，按%s导入",
 		    lp->dl_cell, day_format(lp->dl.date, day));
 	return 0;
@@ -810,7 +566,7 @@ cell_bad(struct lp *lp, enum col c, const struct derr *err)
 	lp->bad = true;
 	if (c == C_DEADLINE || c == C_KIND)
 		lp->kind_bad = true;
-	problem_add(lp->probs, false, lp->row->no, lp->h.name[c], err->msg);
+	ledger_problem_add(lp->probs, false, lp->row->no, lp->h.name[c], err->msg);
 }
 
 /* Settle kind and deadline once both columns have been read. */
@@ -831,7 +587,7 @@ row_kind(struct lp *lp)
 		why = "限期整改要写明日期（如2026-12-31、2026年12月底前）";
 	if (why != NULL) {
 		lp->bad = true;
-		problem_add(lp->probs, false, lp->row->no, lp->h.name[c], why);
+		ledger_problem_add(lp->probs, false, lp->row->no, lp->h.name[c], why);
 		return;
 	}
 	lp->m.kind = lp->kind < 0 ? MEASURE_DEADLINE :
@@ -864,7 +620,7 @@ row_duty_note(struct lp *lp)
 	if (!lp->dl.duty)
 		return;
 	if (lp->dl.period == NULL) {
-		problem_addf(lp->probs, true, lp->row->no,
+		ledger_problem_addf(lp->probs, true, lp->row->no,
 		    lp->h.name[C_DEADLINE], "“%s”是经常性工作，按长期坚持导入"
 		    "（dutyd.conf的duties按月、季度、半年或年计数，没有更短的"
 		    "周期）", lp->dl_cell);
@@ -875,7 +631,7 @@ row_duty_note(struct lp *lp)
 		(void)buf_printf(&owners, NULL, "%s\"%s\"", i > 0 ? ", " : "",
 		    lp->m.owners.v[i]);	/* unlimited buf */
 	duty_title(lp->m.text, title, sizeof(title));
-	problem_addf(lp->probs, true, lp->row->no, lp->h.name[C_DEADLINE],
+	ledger_problem_addf(lp->probs, true, lp->row->no, lp->h.name[C_DEADLINE],
 	    "“%s”是经常性工作，按长期坚持导入。建议：在dutyd.conf的duties中"
 	    "配置 { id = \"…\"; title = \"%s\"; period = \"%s\"; "
 	    "at_least = %d; owners = [ %s ]; }，dutyd就会按期提醒并统计",
@@ -899,7 +655,7 @@ row_width(struct lp *lp)
 		n--;
 	if (n <= lp->h.ncells)
 		return 0;
-	problem_addf(lp->probs, false, lp->row->no, NULL, "有%zu个单元格，"
+	ledger_problem_addf(lp->probs, false, lp->row->no, NULL, "有%zu个单元格，"
 	    "但表头只有%zu列", n, lp->h.ncells);
 	return -1;
 }
@@ -1017,7 +773,7 @@ header_find(const struct rows *rows, struct ledger_problems *probs)
 		return first;
 	for (i = first; i < hdr; i++)
 		if (!row_blank(&rows->v[i]))
-			problem_addf(probs, true, rows->v[i].no, NULL, "“%s”"
+			ledger_problem_addf(probs, true, rows->v[i].no, NULL, "“%s”"
 			    "不是表头，看作表格标题，已跳过", ledger_shorten(
 			    row_first(&rows->v[i]), tmp, sizeof(tmp)));
 	return hdr;
@@ -1055,7 +811,7 @@ rows_body(struct lp *lp, const struct rows *rows, size_t hdr, bool cut)
 		if (row_blank(&rows->v[i]))
 			continue;
 		if (++ndata > LEDGER_MAX_ROWS) {
-			problem_addf(lp->probs, false, rows->v[i].no, NULL,
+			ledger_problem_addf(lp->probs, false, rows->v[i].no, NULL,
 			    "一个文件最多%d条措施，读到这里为止",
 			    LEDGER_MAX_ROWS);
 			return;
@@ -1063,13 +819,13 @@ rows_body(struct lp *lp, const struct rows *rows, size_t hdr, bool cut)
 		row_parse(lp, &rows->v[i]);
 	}
 	if (ndata == 0 && !cut && lp->probs->nerrors == 0)
-		problem_addf(lp->probs, false, lp->h.no, NULL, "表头下面没有"
+		ledger_problem_addf(lp->probs, false, lp->h.no, NULL, "表头下面没有"
 		    "任何整改措施");
 }
 
-static void
-rows_parse(const struct rows *rows, const struct cfg *cfg, int32_t today,
-    bool cut, struct ledger_problems *probs, struct measure_list *out)
+void
+ledger_rows_parse(const struct rows *rows, const struct cfg *cfg,
+    int32_t today, bool cut, struct ledger_problems *probs, struct measure_list *out)
 {
 	struct lp	 lp;
 	size_t		 hdr;
@@ -1081,10 +837,10 @@ rows_parse(const struct rows *rows, const struct cfg *cfg, int32_t today,
 	hdr = header_find(rows, probs);
 	if (hdr == rows->n) {
 		if (!cut)	/* else the quoting error is the problem */
-			problem_add(probs, false, 0, NULL, "文件是空的");
+			ledger_problem_add(probs, false, 0, NULL, "文件是空的");
 	} else if (tab_separated(&rows->v[hdr]))
-		problem_addf(probs, false, rows->v[hdr].no, NULL, "这是用制表符"
-		    "分隔的文本（Excel的“Unicode文本”），不是CSV：" SAVE_AS);
+		ledger_problem_addf(probs, false, rows->v[hdr].no, NULL, "这是用制表符"
+		    "分隔的文本（Excel的“Unicode文本”），不是CSV：" LEDGER_SAVE_AS);
 	else if (header_read(&rows->v[hdr], &lp.h, probs) == 0)
 		rows_body(&lp, rows, hdr, cut);
 	if (probs->nerrors == 0) {
@@ -1112,8 +868,8 @@ utf8_cut(char *s)
 }
 
 /* The first error, and how many there are, as one sentence. */
-static int
-problems_err(const struct ledger_problems *p, struct derr *err)
+int
+ledger_problems_err(const struct ledger_problems *p, struct derr *err)
 {
 	char	 more[64] = "";
 	size_t	 i;
@@ -1129,278 +885,14 @@ problems_err(const struct ledger_problems *p, struct derr *err)
 	memcpy(err->msg + strlen(err->msg), more, strlen(more) + 1);
 	return -1;
 }
-
-static int
-parse_csv(const char *data, size_t len, const struct cfg *cfg,
-    int32_t today, struct measure_list *out, struct ledger_problems *probs,
-    struct derr *err)
-{
-	struct derr	 qerr = { 0 };
-	struct buf	 text;
-	struct rows	 rows;
-	size_t		 qrow;
-	int		 rc, qrc = 0;
-
-	if (len > LEDGER_MAX_FILE) {
-		derr_set(err, DERR_INPUT, false, "文件有%zu个字节，超过了上限%u"
-		    "个（8 MiB）", len, LEDGER_MAX_FILE);
-		return problem_file(probs, err);
-	}
-	memset(&rows, 0, sizeof(rows));
-	buf_init(&text, 2 * LEDGER_MAX_FILE);
-	rc = decode(len > 0 ? data : "", len, &text, err);
-	if (rc == 0 && text.len > 0)
-		qrc = rows_read(&text, &rows, &qerr);
-	buf_clear(&text);
-	if (rc < 0 || (qrc < 0 && qerr.kind != DERR_INPUT)) {
-		rows_clear(&rows);
-		if (rc < 0)
-			return problem_file(probs, err);
-		*err = qerr;
-		return -1;
-	}
-	qrow = rows.recno + 1;
-	rows_parse(&rows, cfg, today, qrc < 0, probs, out);
-	rows_clear(&rows);
-	if (qrc < 0) {
-		measure_list_clear(out);
-		problem_add(probs, false, qrow, NULL, qerr.msg);
-	}
-	return probs->nerrors > 0 ? problems_err(probs, err) : 0;
-}
-
-int
-ledger_parse_csv(const char *data, size_t len, const struct cfg *cfg,
-    int32_t today, struct measure_list *out, struct ledger_problems *probs,
-    struct derr *err)
-{
-	struct ledger_problems	 mine = { 0 };
-	struct measure_list	 ml = { 0 };
-	int			 rc;
-
-	rc = parse_csv(data, len, cfg, today, &ml, probs != NULL ? probs :
-	    &mine, err);
-	ledger_problems_clear(&mine);
-	if (rc == 0)
-		*out = ml;
-	return rc;
-}
-
-/* Export. */
-
-static bool
-csv_plain(const char *s)
-{
-	size_t	 n = strlen(s);
-
-	return s[strcspn(s, ",\"\r\n")] == '\0' &&
-	    (n == 0 || (s[0] != ' ' && s[n - 1] != ' '));
-}
-
-/* One RFC 4180 cell, then a comma or the CRLF that ends the record. */
-static int
-csv_put(struct buf *b, const char *s, bool last, struct derr *err)
-{
-	const char	*p;
-	int		 rc;
-
-	if (csv_plain(s) && !csv_formula(s))
-		rc = buf_puts(b, s, err);
-	else {
-		rc = buf_puts(b, csv_formula(s) ? "\"'" : "\"", err);
-		for (p = s; rc == 0 && *p != '\0'; p++)
-			rc = buf_append(b, *p == '"' ? "\"\"" : p,
-			    *p == '"' ? 2 : 1, err);
-		if (rc == 0)
-			rc = buf_puts(b, "\"", err);
-	}
-	if (rc == 0)
-		rc = buf_puts(b, last ? "\r\n" : ",", err);
-	return rc;
-}
-
-static const char *
-code_suffix(const struct measure *m)
-{
-	size_t	 n = strlen(m->problem_code);
-
-	if (strncmp(m->code, m->problem_code, n) == 0 && m->code[n] == '-')
-		return m->code + n + 1;
-	return m->code;
-}
-
-/*
- * What the 责任人 cell says for `key`: the person's name, which import
- * resolves back to the same person, else the key.
- */
-static const char *
-owner_cell(const struct cfg *cfg, const char *key)
-{
-	const struct cfg_person	*p = cfg ? cfg_person_get(cfg, key) : NULL;
-
-	if (p == NULL || p->name == NULL || cfg_person_find(cfg, p->name) != p)
-		return key;
-	return p->name;
-}
-
-static int
-csv_measure(struct buf *b, const struct measure *m, const struct cfg *cfg,
-    struct derr *err)
-{
-	struct buf	 owners;
-	const char	*cells[9];
-	char		 day[11];
-	size_t		 i;
-	int		 rc = 0;
-
-	buf_init(&owners, 0);
-	for (i = 0; i < m->owners.n; i++)
-		(void)buf_printf(&owners, NULL, "%s%s", i > 0 ? "、" : "",
-		    owner_cell(cfg, m->owners.v[i]));	/* unlimited buf */
-	cells[0] = m->problem_code;
-	cells[1] = m->problem_title != NULL ? m->problem_title : "";
-	cells[2] = code_suffix(m);
-	cells[3] = m->text;
-	cells[4] = owners.data != NULL ? owners.data : "";
-	cells[5] = day_format(m->deadline, day);
-	cells[6] = measure_kind_label(m->kind);
-	cells[7] = m->status == MEASURE_DONE ? "已完成" : "未完成";
-	cells[8] = m->evidence != NULL ? m->evidence : "";
-	for (i = 0; rc == 0 && i < 9; i++)
-		rc = csv_put(b, cells[i], i == 8, err);
-	buf_clear(&owners);
-	return rc;
-}
-
-int
-ledger_export_csv(const struct measure_list *ml, const struct cfg *cfg,
-    struct buf *out, struct derr *err)
+void
+ledger_rows_clear(struct rows *r)
 {
 	size_t	 i;
 
-	if (buf_puts(out, "\xef\xbb\xbf" "问题编号,问题,序号,整改措施,责任人,"
-	    "整改时限,整改类型,完成情况,佐证材料\r\n", err) < 0)
-		return -1;
-	for (i = 0; i < ml->n; i++)
-		if (csv_measure(out, &ml->v[i], cfg, err) < 0)
-			return -1;
-	return 0;
-}
-
-/* A new object, or NULL if jansson ran out of memory. */
-static json_t *
-json_measure(const struct measure *m)
-{
-	json_t	*owners = json_array();
-	char	 day[11];
-	size_t	 i;
-
-	for (i = 0; owners != NULL && i < m->owners.n; i++)
-		if (json_array_append_new(owners,
-		    json_string(m->owners.v[i])) != 0) {
-			json_decref(owners);
-			return NULL;
-		}
-	/* "o" steals `owners` even when packing fails. */
-	return json_pack("{s:I, s:s?, s:s?, s:s?, s:s?, s:o, s:s, s:s?, s:s, "
-	    "s:o?, s:s?, s:s?}", "id", (json_int_t)m->id,
-	    "problem", m->problem_code, "problem_title", m->problem_title,
-	    "code", m->code, "text", m->text, "owners", owners,
-	    "kind", measure_kind_name(m->kind),
-	    "deadline", m->deadline == DAY_NONE ? NULL :
-	    day_format(m->deadline, day),
-	    "status", measure_status_name(m->status),
-	    "done_at", m->done_at == 0 ? NULL : json_integer(m->done_at),
-	    "evidence", m->evidence, "closed_by", m->closed_by);
-}
-
-struct json_sink {
-	struct buf	*out;
-	struct derr	*err;
-	bool		 full;
-};
-
-static int
-json_sink_put(const char *s, size_t n, void *data)
-{
-	struct json_sink	*k = data;
-
-	if (buf_append(k->out, s, n, k->err) < 0) {
-		k->full = true;
-		return -1;
-	}
-	return 0;
-}
-
-int
-ledger_export_json(const struct measure_list *ml, struct buf *out,
-    struct derr *err)
-{
-	struct json_sink	 sink = { out, err, false };
-	json_t			*arr = json_array();
-	size_t			 i;
-	int			 rc = 0;
-
-	if (arr == NULL)
-		return derr_set(err, DERR_SYS, false, "jansson: out of memory");
-	for (i = 0; rc == 0 && i < ml->n; i++)
-		if (json_array_append_new(arr, json_measure(&ml->v[i])) != 0)
-			rc = derr_set(err, DERR_SYS, false,
-			    "jansson: out of memory");
-	if (rc == 0 && json_dump_callback(arr, json_sink_put, &sink,
-	    JSON_INDENT(2)) != 0)
-		rc = sink.full ? -1 : derr_set(err, DERR_SYS, false,
-		    "jansson: cannot write the JSON export");
-	json_decref(arr);
-	if (rc == 0)
-		rc = buf_puts(out, "\n", err);
-	return rc;
-}
-
-static json_t *
-json_field(const struct ledger_field *x)
-{
-	if (x->type == LEDGER_JSON_BOOL)
-		return json_boolean(x->num != 0);
-	if (x->str != NULL)
-		return json_string(x->str);
-	return x->type == LEDGER_JSON_NULLABLE ? json_null() :
-	    json_integer(x->num);
-}
-
-int
-ledger_json_records(const struct ledger_field *f, size_t nf, size_t nrec,
-    bool one, struct buf *out, struct derr *err)
-{
-	struct json_sink	 sink = { out, err, false };
-	json_t			*arr = json_array(), *o;
-	const struct ledger_field *x;
-	size_t			 r, i;
-	int			 rc = 0;
-
-	if (arr == NULL)
-		return derr_set(err, DERR_SYS, false, "jansson: out of memory");
-	for (r = 0; rc == 0 && r < nrec; r++) {
-		if ((o = json_object()) == NULL ||
-		    json_array_append_new(arr, o) != 0) {
-			rc = derr_set(err, DERR_SYS, false,
-			    "jansson: out of memory");
-			break;
-		}
-		for (i = 0; i < nf; i++) {
-			x = &f[r * nf + i];
-			if (json_object_set_new(o, x->key, json_field(x)) != 0)
-				rc = derr_set(err, DERR_SYS, false,
-				    "jansson: cannot store %s", x->key);
-		}
-	}
-	if (rc == 0 && json_dump_callback(one && nrec == 1 ?
-	    json_array_get(arr, 0) : arr, json_sink_put, &sink,
-	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
-		rc = sink.full ? -1 : derr_set(err, DERR_SYS, false,
-		    "jansson: cannot write JSON");
-	json_decref(arr);
-	if (rc == 0)
-		rc = buf_puts(out, "\n", err);
-	return rc;
+	for (i = 0; i < r->n; i++)
+		strv_clear(&r->v[i].f);
+	free(r->v);
+	strv_clear(&r->cur);
+	memset(r, 0, sizeof(*r));
 }
