@@ -319,7 +319,9 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	if (big && m.note == NULL)
 		m.note = xasprintf("邮件超过 %d 字节的上限（mailbox.max_size），"
 		    "只保存了信头", c->max_size);
-	if (p->o->reply != NULL &&
+	/* A bounce may quote the reminder's subject, token and all: it is
+	 * the server's word about the address, not the officer's answer. */
+	if (p->o->reply != NULL && strcmp(m.kind, "bounce") != 0 &&
 	    (r = reply_hook(p, msg->uid, raw, big, &m, err)) != 0) {
 		mime_msg_clear(&m);
 		return r < 0 ? -1 : 0;
