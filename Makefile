@@ -215,7 +215,7 @@ clean:
 # `make fuzz` runs it for FUZZ_TIME seconds on tests/fuzz/corpus/mime;
 # crashing inputs land in $(B)/fuzz and belong in the corpus once fixed.
 FUZZ_TIME ?= 60
-FUZZ_SRC = daemon/mime.c daemon/mime_parse.c daemon/mime_charset.c \
+FUZZ_SRC = daemon/mime.c daemon/mime_parse.c daemon/mime_charset.c daemon/mime_dsn.c \
 	daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
@@ -228,7 +228,7 @@ $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 
 # The IMAP answers dutyd reads through libetpan: a loopback "server"
 # says the input whatever dutyd asks (tests/fuzz/fuzz_imap.c).
-FUZZ_IMAP_SRC = daemon/net_imap.c daemon/util.c daemon/err.c daemon/log.c
+FUZZ_IMAP_SRC = daemon/net_imap.c daemon/net_imap_url.c daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
     $(ETPAN)/usr/include/libetpan/libetpan.h
 	@mkdir -p $(dir $@)

@@ -218,6 +218,40 @@ status_mailbox(struct cli *c)
 	return 0;
 }
 
+/*
+ * Addresses a bounce said are failing (mailbox.c, "bounce:ADDRESS"): whose,
+ * why, and the reminder that bounced.
+ */
+static int
+status_bounces(struct cli *c)
+{
+	struct derr			 err = { 0 };
+	struct strv			 names = { 0 }, values = { 0 };
+	const struct cfg_person		*p;
+	char				*v, *id, *why;
+	size_t				 i;
+	int				 r = 0;
+
+	if (store_state_list(c->store, "bounce:", &names, &values, &err) < 0)
+		r = cli_fail_err(&err);
+	for (i = 0; r == 0 && i < names.n; i++) {
+		v = values.v[i];
+		if ((id = strchr(v, '\t')) == NULL ||
+		    (why = strchr(id + 1, '\t')) == NULL)
+			continue;
+		*id++ = '\0';
+		*why++ = '\0';
+		p = cfg_person_get(c->cfg, v);
+		cli_put_cell(_("bounced:"), 12);
+		printf(_("%s <%s> is failing: %s (outbox %s)\n"),
+		    p != NULL ? p->name : v, names.v[i] + strlen("bounce:"),
+		    why, id);
+	}
+	strv_clear(&names);
+	strv_clear(&values);
+	return r;
+}
+
 /* A provider refused our timestamp (outbox.c, "clock_suspect"). */
 static int
 status_clock(struct cli *c)
@@ -282,7 +316,8 @@ cmd_status(struct cli *c, struct cli_args *a)
 		return r;
 	printf(_("outbox:      %d pending, %d sending, %d sent, %d failed, "
 	    "%d dead, %d cancelled\n"), n[0], n[1], n[2], n[3], n[4], n[5]);
-	if ((r = status_pauses(c)) != 0 || (r = status_mailbox(c)) != 0 ||
+	if ((r = status_pauses(c)) != 0 || (r = status_bounces(c)) != 0 ||
+	    (r = status_mailbox(c)) != 0 ||
 	    (r = status_state(c, N_("last digest:"), "last_digest")) != 0)
 		return r;
 	cli_calendar_warn(c);

@@ -1024,6 +1024,7 @@ static const struct field mailbox_tab[] = {
 	S("ca_file", put_file, T, ca_file, NULL, false),
 	I("poll_interval", T, poll_interval, 30, DAY_S, "600"),
 	I("max_size", T, max_size, 1024, 100 * 1024 * 1024, "10485760"),
+	I("timeout", T, timeout, 1, 50, "25"),
 	BOOL("mark_seen", T, mark_seen, "false"),
 	I("answer_days", T, answer_days, 1, 365, "15"),
 	END

@@ -150,6 +150,7 @@ struct cfg_mailbox {
 	char		*ca_file;
 	int		 poll_interval;	/* seconds (600) */
 	int		 max_size;	/* bytes; larger: headers only */
+	int		 timeout;	/* seconds an IMAP command may take */
 	bool		 mark_seen;
 	int		 answer_days;	/* working days to answer (15) */
 };

@@ -661,6 +661,41 @@ mailbox_words(const struct mailbox_state *mb)
 	return "收取失败（详情见 dutyctl status）";
 }
 
+/* Addresses a bounce said are failing (mailbox.c, "bounce:ADDRESS"). */
+static int
+bounce_part(struct store *st, const struct digest_in *in, struct rval *ctx,
+    struct derr *err)
+{
+	struct strv	 names = { 0 }, values = { 0 };
+	struct rval	*list, *v;
+	char		*person, *id, *why;
+	size_t		 i;
+	int		 n = 0;
+
+	if (store_state_list(st, "bounce:", &names, &values, err) < 0)
+		return -1;
+	list = rval_map_set_list(ctx, "bounced");
+	for (i = 0; i < names.n; i++) {
+		person = values.v[i];
+		if ((id = strchr(person, '\t')) == NULL ||
+		    (why = strchr(id + 1, '\t')) == NULL)
+			continue;
+		*id = '\0';
+		if (!in_scope(in, person))
+			continue;
+		v = rval_list_add_map(list);
+		rval_map_set_str(v, "person", person_name(in->cfg, person));
+		rval_map_set_str(v, "address", names.v[i] + strlen("bounce:"));
+		rval_map_set_str(v, "why", why + 1);
+		n++;
+	}
+	strv_clear(&names);
+	strv_clear(&values);
+	rval_map_set_bool(ctx, "has_bounced", n > 0);
+	rval_map_set_int(ctx, "bounced_count", n);
+	return 0;
+}
+
 static int
 delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
     struct derr *err)
@@ -701,7 +736,8 @@ delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 	}
 	rval_map_set_bool(ctx, "has_delivery", n > 0);
 	rval_map_set_int(ctx, "delivery_count", n);
-	if (paused_part(st, in, ctx, err) < 0)
+	if (bounce_part(st, in, ctx, err) < 0 ||
+	    paused_part(st, in, ctx, err) < 0)
 		return -1;
 	rval_map_set_bool(ctx, "mailbox_enabled", in->cfg->mailbox.enabled);
 	if (!in->cfg->mailbox.enabled)

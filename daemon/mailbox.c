@@ -177,6 +177,86 @@ store_unreadable(struct poll *p, int64_t uid, int64_t size, const char *why,
 	return r;
 }
 
+/* A DSN's Status and Diagnostic-Code in the words of those who read the
+ * digest; the code stays beside them for the admin. */
+static char *
+bounce_reason(const struct mime_msg *m)
+{
+	static const struct {
+		const char	*status;	/* prefix, or NULL */
+		const char	*needle;	/* in the diagnostic, or NULL */
+		const char	*words;
+	} causes[] = {
+		{ "5.1.1", NULL, "收件人地址不存在" },
+		{ "5.1.2", NULL, "收件人的邮件域名不存在" },
+		{ "5.2.1", NULL, "收件人邮箱已停用" },
+		{ "5.2.2", NULL, "收件人邮箱已满" },
+		{ "4.2.2", NULL, "收件人邮箱已满" },
+		{ "5.7.", NULL, "被对方服务器拒收（反垃圾或安全策略）" },
+		{ NULL, "not found", "收件人地址不存在" },
+		{ NULL, "unknown", "收件人地址不存在" },
+		{ NULL, "does not exist", "收件人地址不存在" },
+		{ NULL, "不存在", "收件人地址不存在" },
+		{ NULL, "quota", "收件人邮箱已满" },
+		{ NULL, "full", "收件人邮箱已满" },
+		{ "4.", NULL, "暂时无法投递" },
+	};
+	const char	*words = "邮件被退回", *code;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		if ((causes[i].status != NULL && m->dsn_status != NULL &&
+		    strncmp(m->dsn_status, causes[i].status,
+		    strlen(causes[i].status)) == 0) ||
+		    (causes[i].needle != NULL && m->dsn_diag != NULL &&
+		    strcasestr(m->dsn_diag, causes[i].needle) != NULL)) {
+			words = causes[i].words;
+			break;
+		}
+	code = m->dsn_diag != NULL ? m->dsn_diag : m->dsn_status;
+	if (code == NULL)
+		return xasprintf("退信：%s", words);
+	return xasprintf("退信：%s（%s）", words, code);
+}
+
+/*
+ * A bounce of an email dutyd sent (its Message-ID, else the last email
+ * to its Final-Recipient): that person's address is failing, with why
+ * (daemon_state "bounce:ADDRESS", shown by dutyctl status and the
+ * digest).  Mail of others bounced is only stored.
+ */
+static int
+bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
+{
+	struct outbox_row	 row;
+	char			*name, *v, *why, masked[64];
+	int64_t			 id;
+	int			 r;
+
+	/* "delayed" (still trying), "delivered", "relayed": not failing. */
+	if ((m->dsn_msgid == NULL && m->dsn_rcpt == NULL) ||
+	    (m->dsn_action != NULL && strcasecmp(m->dsn_action, "failed") != 0))
+		return 0;
+	if ((r = store_outbox_bounced(p->store, m->dsn_msgid, m->dsn_rcpt,
+	    &id, err)) <= 0 || (r = store_outbox_get(p->store, id, &row,
+	    err)) <= 0)
+		return r;
+	why = bounce_reason(m);
+	name = xasprintf("bounce:%s", row.recipient);
+	v = xasprintf("%s\t%lld\t%s", row.person, (long long)id, why);
+	r = store_state_set(p->store, name, v, p->now, err);
+	addr_mask(row.recipient, masked, sizeof(masked));
+	if (r == 0)
+		log_warn("mailbox: a bounce says %s (%s) is failing: outbox "
+		    "id=%lld status=%s", masked, row.person, (long long)id,
+		    m->dsn_status != NULL ? m->dsn_status : "-");
+	free(name);
+	free(v);
+	free(why);
+	outbox_row_clear(&row);
+	return r < 0 ? -1 : 1;
+}
+
 /*
  * An answer to dutyd's own mail belongs to the reply handler, not the
  * feedback table.  It runs its own transactions, so the batch so far is
@@ -210,12 +290,19 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	struct mime_msg			 m;
 	struct derr			 ferr = { 0 };
 	bool				 big = msg->size > c->max_size;
-	int				 r, tries;
+	int				 r, tries, garbled = 0;
 
-	for (tries = 0; tries < 2; tries++) {
+	/* A garbled answer is asked again once; a message larger than it
+	 * was listed (the server announced more than max_size) is read
+	 * from its headers, like one listed as larger. */
+	for (tries = 0; tries < 3; tries++) {
 		buf_reset(raw);
 		r = p->o->net->imap_fetch(p->imap, msg->uid, big, raw, &ferr);
-		if (r >= 0 || ferr.kind != DERR_PEER)
+		if (r >= 0 || (ferr.kind == DERR_INPUT && big))
+			break;
+		if (ferr.kind == DERR_INPUT)
+			big = true;
+		else if (ferr.kind != DERR_PEER || garbled++ > 0)
 			break;
 	}
 	if (r == 0)
@@ -232,12 +319,17 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	if (big && m.note == NULL)
 		m.note = xasprintf("邮件超过 %d 字节的上限（mailbox.max_size），"
 		    "只保存了信头", c->max_size);
-	if (p->o->reply != NULL &&
+	/* A bounce may quote the reminder's subject, token and all: it is
+	 * the server's word about the address, not the officer's answer. */
+	if (p->o->reply != NULL && strcmp(m.kind, "bounce") != 0 &&
 	    (r = reply_hook(p, msg->uid, raw, big, &m, err)) != 0) {
 		mime_msg_clear(&m);
 		return r < 0 ? -1 : 0;
 	}
 	r = store_msg(p, msg->uid, big ? 0 : (int64_t)raw->len, &m, err);
+	if (r == 0 && strcmp(m.kind, "bounce") == 0 &&
+	    bounce_note(p, &m, err) < 0)
+		r = -1;
 	mime_msg_clear(&m);
 	if (r == 0 && c->mark_seen &&
 	    p->o->net->imap_seen(p->imap, msg->uid, &ferr) < 0)
@@ -316,9 +408,9 @@ open_session(struct poll *p, struct net_imap_box *box, struct derr *err)
 	no.password = p->o->password;
 	no.ca_file = c->ca_file;
 	no.connect_timeout = 30;
-	/* Under WatchdogSec=60: a server that stops answering costs one
-	 * timeout, and one that trickles keeps us alive through `alive`. */
-	no.timeout = MAILBOX_IO_TIMEOUT;
+	/* At most 50 s, under WatchdogSec=60: a server that stops answering,
+	 * or trickles, costs one timeout; bytes coming call `alive`. */
+	no.timeout = c->timeout;
 	no.alive = p->o->alive;
 	no.alivectx = p->o->stopctx;
 	no.read_write = c->mark_seen;

@@ -22,8 +22,6 @@
 /* Messages stored per transaction, and at most per poll. */
 #define MAILBOX_COMMIT_EVERY	200
 #define MAILBOX_POLL_MAX	50000
-/* Longest silence from the IMAP server, seconds (below WatchdogSec). */
-#define MAILBOX_IO_TIMEOUT	25
 /* Longest wait between polls of a failing server, seconds. */
 #define MAILBOX_BACKOFF_MAX	(6 * 3600)
 

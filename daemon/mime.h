@@ -82,6 +82,15 @@ struct mime_msg {
 	 * postmaster) or "auto" (RFC 3834 Auto-Submitted, X-Autoreply,
 	 * Precedence auto_reply, 自动回复…): static, never freed. */
 	const char	*kind;
+	/* A bounce's report (RFC 3464), each NULL if it does not say:
+	 * Final-Recipient's address, Action ("failed", "delayed"), Status
+	 * ("5.1.1"), Diagnostic-Code ("smtp; 550 5.1.1 User unknown"), and
+	 * the Message-ID (without <>) of the message it returns. */
+	char		*dsn_rcpt;
+	char		*dsn_action;
+	char		*dsn_status;
+	char		*dsn_diag;
+	char		*dsn_msgid;
 };
 
 /* Longest excerpt kept, in characters (whitespace runs count as one). */

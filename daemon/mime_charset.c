@@ -221,6 +221,51 @@ text_hz(const char *b, size_t n)
 	return r;
 }
 
+/*
+ * ISO-2022-JP as Japanese mailers write it (Microsoft's CP50221): JIS X
+ * 0208 plus NEC's row 13 (No., circled digits), which glibc's ISO-2022-JP
+ * and -JP-2 refuse ("??").  JIS X 0213 plane 1, ISO-2022-JP-3's ESC $ ( Q,
+ * holds JIS X 0208 and row 13 at the same places (only 0x213D differs:
+ * U+2014 for U+2015), so text that uses only ISO-2022-JP's escapes (and
+ * half-width katakana) is read there; other escapes (ISO-2022-JP-2's
+ * Chinese, Korean and Latin sets) keep ISO-2022-JP-2.
+ */
+char *
+mime_charset_jis(const char *b, size_t n)
+{
+	char	*o = xmalloc(n + n / 3 + 4), *r;
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (b[i] != '\x1b') {
+			o[k++] = b[i];
+			continue;
+		}
+		if (i + 2 < n && b[i + 1] == '$' && (b[i + 2] == 'B' ||
+		    b[i + 2] == '@')) {
+			memcpy(o + k, "\x1b$(Q", 4);
+			k += 4;
+			i += 2;
+		} else if (i + 2 < n && b[i + 1] == '(' && (b[i + 2] == 'B' ||
+		    b[i + 2] == 'J' || b[i + 2] == 'I')) {
+			memcpy(o + k, b + i, 3);
+			k += 3;
+			i += 2;
+		} else if (i + 3 < n && b[i + 1] == '$' && b[i + 2] == '(' &&
+		    (b[i + 3] == 'O' || b[i + 3] == 'P' || b[i + 3] == 'Q')) {
+			memcpy(o + k, b + i, 4);	/* JIS X 0213 already */
+			k += 4;
+			i += 3;
+		} else {
+			free(o);
+			return convert_lossy(b, n, "ISO-2022-JP-2");
+		}
+	}
+	r = convert_lossy(o, k, "ISO-2022-JP-3");
+	free(o);
+	return r;
+}
+
 /* 8-bit bytes that are not UTF-8: which charset to read them in. */
 static char *
 text_8bit(const char *cs, const char *b, size_t n)
@@ -255,12 +300,13 @@ mime_charset_text(const char *label, const char *b, size_t n)
 		return text_hz(b, n);
 	if (!has_8bit(b, n)) {
 		/* 7-bit, but escapes switch to JIS (or a label says so). */
-		if ((cs != NULL && strncmp(cs, "ISO-2022", 8) == 0) ||
+		if (cs != NULL && strncmp(cs, "ISO-2022", 8) == 0 &&
+		    strncmp(cs, "ISO-2022-JP", 11) != 0)
+			return convert_lossy(b, n, cs);
+		if ((cs != NULL && strncmp(cs, "ISO-2022-JP", 11) == 0) ||
 		    memmem(b, n, "\x1b$B", 3) != NULL ||
 		    memmem(b, n, "\x1b$@", 3) != NULL)
-			return convert_lossy(b, n, cs != NULL &&
-			    strncmp(cs, "ISO-2022", 8) == 0 ? cs :
-			    "ISO-2022-JP-2");
+			return mime_charset_jis(b, n);
 		return xstrndup(b, n);
 	}
 	if (g_utf8_validate(b, (gssize)n, NULL))

@@ -25,6 +25,21 @@ bool	mime_msgid_valid(const char *s);
 char	*mime_charset_text(const char *label, const char *bytes, size_t n);
 
 /*
+ * Fill m->dsn_* from a bounce: the first Final-Recipient, Action, Status,
+ * Diagnostic-Code and Message-ID lines after its own header (`hlen`
+ * bytes of `data`), within its first 64 KiB.
+ */
+struct mime_msg;
+void	mime_dsn_read(const char *data, size_t len, size_t hlen,
+	    struct mime_msg *m);
+
+/*
+ * `n` bytes of ISO-2022-JP text as UTF-8, NEC row 13 (No., circled
+ * digits) included; malloc'd, '?' for what cannot be read.
+ */
+char	*mime_charset_jis(const char *bytes, size_t n);
+
+/*
  * The charset of the raw 8-bit text in a header block (`n` bytes), for
  * mime_charset_header: libuchardet's guess if it is a CJK charset, else
  * GB18030.  Returns a static name.

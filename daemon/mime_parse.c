@@ -134,17 +134,54 @@ eword_same(const struct eword *a, const struct eword *b)
 	    g_ascii_strncasecmp(a->charset, b->charset, a->cslen) == 0;
 }
 
+/* A B word in ISO-2022-JP, which GMime would read without NEC row 13. */
+static bool
+eword_jis(const struct eword *w)
+{
+	return w->enc == 'B' && w->cslen >= 11 &&
+	    g_ascii_strncasecmp(w->charset, "ISO-2022-JP", 11) == 0;
+}
+
+/* The decoded bytes of B words a[0..n), joined. */
+static GByteArray *
+eword_bytes(const struct eword *a, size_t n)
+{
+	GByteArray	*bytes = g_byte_array_new();
+	guchar		*d;
+	gchar		*t;
+	gsize		 len;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		t = g_strndup(a[i].text, a[i].tlen);
+		d = g_base64_decode(t, &len);
+		g_byte_array_append(bytes, d, (guint)len);
+		g_free(d);
+		g_free(t);
+	}
+	return bytes;
+}
+
 /* The words a[0..n) as one: Q texts joined, B texts decoded, joined and
- * encoded again. */
+ * encoded again (ISO-2022-JP read by mime_charset_jis, as UTF-8). */
 static void
 eword_join(GString *g, const struct eword *a, size_t n)
 {
 	GByteArray	*bytes;
-	guchar		*d;
-	gchar		*enc, *t;
-	gsize		 len;
+	gchar		*enc;
+	char		*u;
 	size_t		 i;
 
+	if (eword_jis(&a[0])) {
+		bytes = eword_bytes(a, n);
+		u = mime_charset_jis((const char *)bytes->data, bytes->len);
+		enc = g_base64_encode((const guchar *)u, strlen(u));
+		g_string_append_printf(g, "=?UTF-8?B?%s?=", enc);
+		g_free(enc);
+		free(u);
+		g_byte_array_unref(bytes);
+		return;
+	}
 	g_string_append(g, "=?");
 	g_string_append_len(g, a[0].charset, (gssize)a[0].cslen);
 	g_string_append_printf(g, "?%c?", a[0].enc);
@@ -152,14 +189,7 @@ eword_join(GString *g, const struct eword *a, size_t n)
 		for (i = 0; i < n; i++)
 			g_string_append_len(g, a[i].text, (gssize)a[i].tlen);
 	} else {
-		bytes = g_byte_array_new();
-		for (i = 0; i < n; i++) {
-			t = g_strndup(a[i].text, a[i].tlen);
-			d = g_base64_decode(t, &len);
-			g_byte_array_append(bytes, d, (guint)len);
-			g_free(d);
-			g_free(t);
-		}
+		bytes = eword_bytes(a, n);
 		enc = g_base64_encode(bytes->data, bytes->len);
 		g_string_append(g, enc);
 		g_free(enc);
@@ -196,7 +226,7 @@ words_merge(const char *s)
 			    !eword_same(&w[0], &w[n]))
 				break;
 		}
-		if (n == 1)
+		if (n == 1 && !eword_jis(&w[0]))
 			g_string_append_len(g, p, w[0].end - p);
 		else
 			eword_join(g, w, n);
@@ -256,15 +286,16 @@ static char *
 clean_text(char *s, size_t max)
 {
 	gchar		*valid;
-	struct buf	 b;
+	char		*o;
 	const char	*p;
 	bool		 space = false;
-	size_t		 clen;
+	size_t		 clen, n = 0, vlen;
 
 	valid = g_utf8_make_valid(s != NULL ? s : "", -1);
 	g_free(s);
-	buf_init(&b, 0);
-	buf_puts(&b, "", NULL);
+	/* The text only shrinks: one buffer, written in place. */
+	vlen = strlen(valid);
+	o = xmalloc((vlen < max ? vlen : max) + 1);
 	for (p = valid; *p != '\0'; p = utf8_next(p)) {
 		/* A byte order mark (U+FEFF) some mailers put first is no
 		 * text. */
@@ -276,19 +307,21 @@ clean_text(char *s, size_t max)
 		    is_c1(p) ||
 		    strncmp(p, "\xc2\xa0", 2) == 0 ||
 		    strncmp(p, "\xe3\x80\x80", 3) == 0) {
-			space = b.len > 0;
+			space = n > 0;
 			continue;
 		}
 		clen = (size_t)(utf8_next(p) - p);
-		if (b.len + clen + (space ? 1 : 0) > max)
+		if (n + clen + (space ? 1 : 0) > max)
 			break;
 		if (space)
-			buf_append(&b, " ", 1, NULL);
+			o[n++] = ' ';
 		space = false;
-		buf_append(&b, p, clen, NULL);
+		memcpy(o + n, p, clen);
+		n += clen;
 	}
+	o[n] = '\0';
 	g_free(valid);
-	return buf_take(&b);
+	return o;
 }
 
 /* Cut `s` (malloc'd) to `chars` characters, adding "…" when cut. */
@@ -992,6 +1025,23 @@ parse_message(const char *data, size_t len, GMimeParserOptions *o)
 	return msg;
 }
 
+/* SHA-256 of the header block and of the whole message, in one pass
+ * (the header is the message's start). */
+static void
+hashes(const char *data, size_t hlen, size_t len, struct mime_msg *out)
+{
+	GChecksum	*c = g_checksum_new(G_CHECKSUM_SHA256), *h;
+
+	g_checksum_update(c, (const guchar *)data, (gssize)hlen);
+	h = g_checksum_copy(c);
+	out->header_hash = g_strdup(g_checksum_get_string(h));
+	g_checksum_free(h);
+	g_checksum_update(c, (const guchar *)data + hlen,
+	    (gssize)(len - hlen));
+	out->content_hash = g_strdup(g_checksum_get_string(c));
+	g_checksum_free(c);
+}
+
 int
 mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
     struct mime_msg *out, struct derr *err)
@@ -1013,10 +1063,7 @@ mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
 		return derr_set(err, DERR_INPUT, false, "mime: not a message "
 		    "(no header could be read)");
 	}
-	out->header_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-	    (const guchar *)data, hlen);
-	out->content_hash = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-	    (const guchar *)data, len);
+	hashes(data, hlen, len, out);
 	msg_fields(msg, o, arrival, utc_offset,
 	    mime_charset_guess_header(data, hlen), out);
 	w.attachments = &out->attachments;
@@ -1024,6 +1071,8 @@ mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
 		out->note = xasprintf("邮件结构过于复杂（超过 %d 个部分或 %d 行"
 		    "信头），只读取了前 %zu 字节", MIME_PARTS_MAX,
 		    MIME_FIELDS_MAX, cut);
+	if (strcmp(out->kind, "bounce") == 0)
+		mime_dsn_read(data, cut, hlen, out);
 	g_mime_message_foreach(msg, walk_part, &w);
 	out->excerpt = excerpt_get(&w);
 	g_object_unref(msg);
@@ -1045,6 +1094,11 @@ mime_msg_clear(struct mime_msg *m)
 	free(m->excerpt);
 	strv_clear(&m->attachments);
 	free(m->note);
+	free(m->dsn_rcpt);
+	free(m->dsn_action);
+	free(m->dsn_status);
+	free(m->dsn_diag);
+	free(m->dsn_msgid);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -17,24 +17,44 @@
  */
 #include "net.h"
 
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <libetpan/libetpan.h>
 
 #include "log.h"
+#include "net_imap_int.h"
 #include "util.h"
 
-#define IMAP_MAILBOX_MAX	200
-#define IMAP_HOST_MAX		255
 /* Messages, and bytes as the listing counted them, one FETCH asks for. */
-#define IMAP_BATCH_MAX		16
-#define IMAP_BATCH_BYTES	(2 * 1024 * 1024)
+#define IMAP_BATCH_MAX		512
+#define IMAP_BATCH_BYTES	(4 * 1024 * 1024)
 #define IMAP_DEBUG_MAX		512
+/* libetpan's read and write buffers.  Not larger: libetpan moves what
+ * is left of its read buffer down after each read, so 64 KiB cost
+ * a tenth more instructions per message than 8 KiB (callgrind). */
+#define IMAP_STREAM_BUF		(8 * 1024)
+/* Each command has mailbox.timeout seconds, plus one per IMAP_RATE_MIN
+ * bytes of mail it asks for: a trickle costs one timeout, a big message
+ * on a slow line is not cut. */
+#define IMAP_RATE_MIN		(32 * 1024)
+/* A literal (or a line) may hold max_size plus this; a message in the
+ * answer is refused above it (the header fetch asks for max_size). */
+#define IMAP_LITERAL_SLACK	65536
+/* Bytes kept of a line's end to read a "{N}" announcement. */
+#define IMAP_TAIL		24
 
 /* One message of the last batch, its bytes copied out of libetpan. */
 struct imap_got {
@@ -46,17 +66,31 @@ struct imap_got {
 struct net_imap {
 	mailimap		*imap;	/* NULL: not connected */
 	struct net_imap_opts	 o;	/* strings below are owned copies */
-	char			*host;
-	uint16_t		 port;
-	bool			 imaps;		/* TLS from the start */
-	bool			 starttls;	/* imap:// except to loopback */
-	char			*mailbox;
+	struct net_imap_url	 u;	/* host, port, TLS, mailbox */
 	bool			 quiet;		/* debug: no lines in */
 	bool			 hide;		/* debug: nothing out (login) */
 	struct net_imap_box	 box;
 	struct net_imap_list	 listed;
 	struct imap_got		*got;
 	size_t			 ngot;
+	bool			 single;	/* one message a FETCH */
+	/* The stream under libetpan (imap_low_driver): the command's
+	 * deadline and what the server's framing announced. */
+	int			 tfd;		/* timerfd, the deadline */
+	int			 cmd_secs;	/* the deadline, in seconds */
+	bool			 expired;
+	uint64_t		 too_big;	/* a literal over the cap */
+	bool			 long_line;
+	size_t			 line_len;	/* of the line being read */
+	size_t			 ntail;
+	char			 tail[IMAP_TAIL];
+};
+
+/* What the stream under libetpan's holds: the socket (or TLS) stream
+ * it wraps and the session whose deadline and caps it enforces. */
+struct imap_low {
+	mailstream_low		*inner;
+	struct net_imap		*s;
 };
 
 static void
@@ -98,130 +132,216 @@ imap_progress(size_t done, size_t total, void *ud)
 		s->o.alive(s->o.alivectx);
 }
 
-static bool
-host_is_loopback(const char *h)
+/* The next command may take `secs` seconds (monotonic, kept by the
+ * kernel: net reads no clock). */
+static void
+imap_arm(struct net_imap *s, size_t bytes)
 {
-	return strcmp(h, "127.0.0.1") == 0 || strcasecmp(h, "localhost") ==
-	    0 || strcmp(h, "::1") == 0;
+	struct itimerspec	 its;
+
+	memset(&its, 0, sizeof(its));
+	s->cmd_secs = s->o.timeout + (int)(bytes / IMAP_RATE_MIN);
+	its.it_value.tv_sec = s->cmd_secs;
+	s->expired = false;
+	s->too_big = 0;
+	s->long_line = false;
+	/* Fails only for a bad fd or value: then nothing is armed and the
+	 * first read says the time is up. */
+	(void)timerfd_settime(s->tfd, 0, &its, NULL);
 }
 
-/* A mailbox name we can send as a quoted string as it is. */
-static bool
-mailbox_name_ok(const char *m)
+/* Whole seconds left to the deadline, at least 1; 0 once it passed. */
+static long
+imap_left(const struct net_imap *s)
 {
-	const unsigned char	*p;
+	struct itimerspec	 its;
 
-	if (*m == '\0' || strlen(m) > IMAP_MAILBOX_MAX)
-		return false;
-	for (p = (const unsigned char *)m; *p != '\0'; p++)
-		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
-			return false;
-	return true;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* %XX-decode `p` (a URL path); NULL if it holds %00 or a bad escape. */
-static char *
-url_decode(const char *p)
-{
-	char	*out = xmalloc(strlen(p) + 1), *o = out;
-	int	 hi, lo;
-
-	for (; *p != '\0'; p++) {
-		if (*p != '%') {
-			*o++ = *p;
-			continue;
-		}
-		if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0 ||
-		    hi * 16 + lo == 0) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)(hi * 16 + lo);
-		p += 2;
-	}
-	*o = '\0';
-	return out;
-}
-
-/* Host and port of "host[:port]" or "[v6][:port]" in [a, end). */
-static int
-url_authority(struct net_imap *s, const char *a, const char *end,
-    struct derr *err)
-{
-	const char	*hend, *colon = NULL;
-	long		 port;
-	char		*q;
-
-	if (*a == '[') {
-		if ((hend = memchr(a, ']', (size_t)(end - a))) == NULL)
-			goto bad;
-		s->host = xstrndup(a + 1, (size_t)(hend - a - 1));
-		if (hend + 1 < end && hend[1] == ':')
-			colon = hend + 1;
-	} else {
-		colon = memchr(a, ':', (size_t)(end - a));
-		hend = colon != NULL ? colon : end;
-		s->host = xstrndup(a, (size_t)(hend - a));
-	}
-	if (*s->host == '\0' || strlen(s->host) > IMAP_HOST_MAX ||
-	    strpbrk(s->host, "@/?# ") != NULL)
-		goto bad;
-	s->port = s->imaps ? 993 : 143;
-	if (colon == NULL)
+	if (timerfd_gettime(s->tfd, &its) == -1 ||
+	    (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0))
 		return 0;
-	port = strtol(colon + 1, &q, 10);
-	if (q != end || port < 1 || port > 65535)
-		goto bad;
-	s->port = (uint16_t)port;
-	return 0;
-bad:
-	return derr_set(err, DERR_CONFIG, false, "mailbox.url: not an "
-	    "imap://host[:port]/MAILBOX or imaps:// URL");
+	return (long)its.it_value.tv_sec + (its.it_value.tv_nsec > 0);
 }
 
+/* The line being read ended: does it announce a literal ("{N}" at its
+ * end) over the cap?  Digits that run past what was kept are too many. */
 static int
-url_split(struct net_imap *s, const char *url, struct derr *err)
+imap_line_end(struct net_imap *s)
 {
-	const char	*a, *slash;
-	char		*dec;
+	size_t		 i = s->ntail, end, d;
+	uint64_t	 n = 0;
 
-	if (strncasecmp(url, "imaps://", 8) == 0)
-		s->imaps = true;
-	else if (strncasecmp(url, "imap://", 7) != 0 || str_has_ctl(url))
-		return derr_set(err, DERR_CONFIG, false, "mailbox.url must "
-		    "start with imaps:// or imap://");
-	a = strstr(url, "://") + 3;
-	slash = strchr(a, '/');
-	if (url_authority(s, a, slash != NULL ? slash : a + strlen(a),
-	    err) == -1)
+	if (i > 0 && s->tail[i - 1] == '\r')
+		i--;
+	if (i == 0 || s->tail[i - 1] != '}')
+		return 0;
+	end = --i;			/* tail[i..end) will be the digits */
+	while (i > 0 && s->tail[i - 1] >= '0' && s->tail[i - 1] <= '9')
+		i--;
+	if (i == end)
+		return 0;
+	if ((i == 0 && s->line_len > s->ntail) || end - i > 19) {
+		s->too_big = UINT64_MAX;
 		return -1;
-	/* imap:// means STARTTLS, except to this machine (test servers). */
-	s->starttls = !s->imaps && !host_is_loopback(s->host);
-	if (slash == NULL || slash[1] == '\0') {
-		s->mailbox = xstrdup("INBOX");
-		return 0;
 	}
-	if ((dec = url_decode(slash + 1)) == NULL)
-		return derr_set(err, DERR_CONFIG, false, "mailbox.url: a bad "
-		    "%%-escape in the mailbox name");
-	s->mailbox = dec;
-	if (!mailbox_name_ok(s->mailbox))
-		return derr_set(err, DERR_CONFIG, false, "mailbox.url: "
-		    "mailbox names must be printable ASCII without quotes "
-		    "(got a %zu-byte name)", strlen(s->mailbox));
+	if (i == 0 || s->tail[i - 1] != '{')
+		return 0;
+	for (d = i; d < end; d++)
+		n = n * 10 + (uint64_t)(s->tail[d] - '0');
+	if (n > s->o.max_size + IMAP_LITERAL_SLACK) {
+		s->too_big = n;
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * Watch the framing of what the server sends before libetpan parses it:
+ * a line that ends in "{N}" with N over max_size (plus slack), or a line
+ * longer than that, fails the read, so libetpan never allocates for or
+ * waits on it.  Every line is looked at, literals included: a literal
+ * that is not one (text that ends in "{N}") cannot hide the next.
+ */
+static int
+imap_scan(struct net_imap *s, const char *p, size_t n)
+{
+	const char	*end = p + n, *nl;
+	size_t		 k;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		k = (size_t)((nl != NULL ? nl : end) - p);
+		s->line_len += k;
+		if (k >= IMAP_TAIL) {
+			memcpy(s->tail, nl != NULL ? nl - IMAP_TAIL : end -
+			    IMAP_TAIL, IMAP_TAIL);
+			s->ntail = IMAP_TAIL;
+		} else {
+			if (s->ntail + k > IMAP_TAIL) {
+				memmove(s->tail, s->tail + s->ntail + k -
+				    IMAP_TAIL, IMAP_TAIL - k);
+				s->ntail = IMAP_TAIL - k;
+			}
+			memcpy(s->tail + s->ntail, p, k);
+			s->ntail += k;
+		}
+		if (s->line_len > s->o.max_size + IMAP_LITERAL_SLACK) {
+			s->long_line = true;
+			return -1;
+		}
+		if (nl == NULL)
+			break;
+		if (imap_line_end(s) == -1)
+			return -1;
+		s->line_len = s->ntail = 0;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static ssize_t
+low_read(mailstream_low *l, void *buf, size_t count)
+{
+	struct imap_low	*w = l->data;
+	struct net_imap	*s = w->s;
+	ssize_t		 n;
+	long		 left;
+
+	if ((left = imap_left(s)) == 0) {
+		s->expired = true;
+		return -1;
+	}
+	/* Silence may last mailbox.timeout, and not past the deadline. */
+	w->inner->timeout = (unsigned long)(left < s->o.timeout ? left :
+	    s->o.timeout);
+	n = w->inner->driver->mailstream_read(w->inner, buf, count);
+	if (n > 0 && imap_scan(s, buf, (size_t)n) == -1)
+		return -1;
+	if (n > 0 && s->o.alive != NULL)
+		s->o.alive(s->o.alivectx);	/* bytes came: not hung */
+	if (n <= 0 && imap_left(s) == 0)
+		s->expired = true;
+	return n;
+}
+
+static ssize_t
+low_write(mailstream_low *l, const void *buf, size_t count)
+{
+	struct imap_low	*w = l->data;
+	long		 left;
+
+	if ((left = imap_left(w->s)) == 0) {
+		w->s->expired = true;
+		return -1;
+	}
+	w->inner->timeout = (unsigned long)(left < w->s->o.timeout ? left :
+	    w->s->o.timeout);
+	return w->inner->driver->mailstream_write(w->inner, buf, count);
+}
+
+static int
+low_close(mailstream_low *l)
+{
+	return mailstream_low_close(((struct imap_low *)l->data)->inner);
+}
+
+static int
+low_get_fd(mailstream_low *l)
+{
+	return mailstream_low_get_fd(((struct imap_low *)l->data)->inner);
+}
+
+static void
+low_free(mailstream_low *l)
+{
+	struct imap_low	*w = l->data;
+
+	mailstream_low_free(w->inner);
+	free(w);
+	free(l);
+}
+
+static void
+low_cancel(mailstream_low *l)
+{
+	mailstream_low_cancel(((struct imap_low *)l->data)->inner);
+}
+
+static struct mailstream_cancel *
+low_get_cancel(mailstream_low *l)
+{
+	return mailstream_low_get_cancel(((struct imap_low *)l->data)->inner);
+}
+
+static carray *
+low_get_certificate_chain(mailstream_low *l)
+{
+	return mailstream_low_get_certificate_chain(
+	    ((struct imap_low *)l->data)->inner);
+}
+
+static const mailstream_low_driver imap_low_driver = {
+	.mailstream_read = low_read,
+	.mailstream_write = low_write,
+	.mailstream_close = low_close,
+	.mailstream_get_fd = low_get_fd,
+	.mailstream_free = low_free,
+	.mailstream_cancel = low_cancel,
+	.mailstream_get_cancel = low_get_cancel,
+	.mailstream_get_certificate_chain = low_get_certificate_chain,
+};
+
+/* `inner` under the deadline and the caps (takes it). */
+static mailstream_low *
+imap_wrap(struct net_imap *s, mailstream_low *inner)
+{
+	struct imap_low	*w = xmalloc(sizeof(*w));
+
+	w->inner = inner;
+	w->s = s;
+	s->line_len = s->ntail = 0;
+	/* libetpan wants the table non-const; it never writes to it. */
+	return xalloced(mailstream_low_new(w,
+	    (mailstream_low_driver *)(uintptr_t)&imap_low_driver));
 }
 
 /* The server's last words (its tagged reply text), escaped. */
@@ -252,6 +372,37 @@ imap_drop(struct net_imap *s)
 	s->imap = NULL;
 }
 
+/* The stream stopped mid-answer (deadline, cap): whatever libetpan said. */
+static bool
+imap_broken(const struct net_imap *s)
+{
+	return s->expired || s->too_big > 0 || s->long_line;
+}
+
+/* The stream stopped mid-answer: the connection cannot go on. */
+static int
+imap_stopped(struct net_imap *s, const char *cmd, struct derr *err)
+{
+	int		 secs = s->cmd_secs;
+	uint64_t	 big = s->too_big;
+	bool		 expired = s->expired;
+
+	imap_drop(s);
+	if (expired)
+		return derr_set(err, DERR_NET, true, "%s: timed out: no "
+		    "complete answer within %d s (mailbox.timeout)", cmd,
+		    secs);
+	if (big == UINT64_MAX)
+		return derr_set(err, DERR_INPUT, false, "%s: the server "
+		    "announced a literal of more than 19 digits", cmd);
+	if (big > 0)
+		return derr_set(err, DERR_INPUT, false, "%s: the server "
+		    "announced %llu bytes, over mailbox.max_size", cmd,
+		    (unsigned long long)big);
+	return derr_set(err, DERR_PEER, true, "%s: the server sent a line "
+	    "longer than mailbox.max_size; reconnecting", cmd);
+}
+
 /*
  * A libetpan result as a derr.  The connection is unusable after a
  * stream or parse error: it is dropped, and the next command opens a
@@ -262,11 +413,13 @@ imap_fail(struct net_imap *s, int r, const char *cmd, struct derr *err)
 {
 	char	 said[NET_REPLY_MAX];
 
+	if (imap_broken(s))
+		return imap_stopped(s, cmd, err);
 	switch (r) {
 	case MAILIMAP_ERROR_CONNECTION_REFUSED:
 		imap_drop(s);
 		return derr_set(err, DERR_NET, true, "cannot connect to %s "
-		    "port %u", s->host, s->port);
+		    "port %u", s->u.host, s->u.port);
 	case MAILIMAP_ERROR_STREAM:
 		imap_drop(s);
 		return derr_set(err, DERR_NET, true, "%s: the connection "
@@ -351,16 +504,82 @@ tls_verify(struct net_imap *s, struct derr *err)
 	if (trust_load(tl, s->o.ca_file, err) == 0 && n > 0 &&
 	    gnutls_x509_trust_list_verify_crt(tl, crt, (unsigned int)n, 0,
 	    &status, NULL) == 0 && status == 0 &&
-	    gnutls_x509_crt_check_hostname2(crt[0], s->host, 0) != 0)
+	    gnutls_x509_crt_check_hostname2(crt[0], s->u.host, 0) != 0)
 		r = 0;
 	else if (err->msg[0] == '\0')
 		derr_set(err, DERR_CONFIG, false, "%s: server certificate not "
 		    "trusted; set mailbox.ca_file to the CA that signed it",
-		    s->host);
+		    s->u.host);
 	gnutls_x509_trust_list_deinit(tl, 1);
 	for (i = 0; i < n; i++)
 		gnutls_x509_crt_deinit(crt[i]);
 	return r;
+}
+
+/* A blocking TCP socket to the server, within connect_timeout. */
+static int
+tcp_connect(const struct net_imap *s, struct derr *err)
+{
+	struct addrinfo	 hints, *res, *ai;
+	struct pollfd	 p;
+	socklen_t	 len;
+	char		 port[8];
+	int		 fd = -1, e, r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%u", s->u.port);
+	if ((r = getaddrinfo(s->u.host, port, &hints, &res)) != 0)
+		return derr_set(err, DERR_NET, true, "cannot resolve %s: %s",
+		    s->u.host, gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) == -1)
+			continue;
+		p.fd = fd;
+		p.events = POLLOUT;
+		e = 0;
+		len = sizeof(e);
+		if ((connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS && poll(&p, 1,
+		    s->o.connect_timeout * 1000) == 1 && getsockopt(fd,
+		    SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == 0)) &&
+		    fcntl(fd, F_SETFL, 0) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		return derr_set(err, DERR_NET, true, "cannot connect to %s "
+		    "port %u", s->u.host, s->u.port);
+	return fd;
+}
+
+/* TCP (and TLS for imaps), the stream under the deadline, the greeting. */
+static int
+imap_greet(struct net_imap *s, struct derr *err)
+{
+	mailstream_low	*low;
+	int		 fd, r;
+
+	if ((fd = tcp_connect(s, err)) == -1)
+		return -1;
+	low = s->u.imaps ? mailstream_low_ssl_open_timeout(fd, s->o.timeout) :
+	    mailstream_low_socket_open(fd);
+	if (low == NULL) {
+		close(fd);
+		return s->u.imaps ? derr_set(err, DERR_CONFIG, false, "%s port "
+		    "%u: TLS handshake failed", s->u.host, s->u.port) :
+		    derr_set(err, DERR_SYS, true, "out of memory");
+	}
+	imap_arm(s, 0);
+	r = mailimap_connect(s->imap, xalloced(mailstream_new(imap_wrap(s,
+	    low), IMAP_STREAM_BUF)));
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
+		return imap_fail(s, r, "greeting", err);
+	return 0;
 }
 
 static int
@@ -374,29 +593,26 @@ imap_connect(struct net_imap *s, struct derr *err)
 	mailimap_set_timeout(s->imap, s->o.timeout);
 	mailimap_set_progress_callback(s->imap, imap_progress, imap_progress,
 	    s);
-	r = s->imaps ? mailimap_ssl_connect(s->imap, s->host, s->port) :
-	    mailimap_socket_connect(s->imap, s->host, s->port);
-	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
-	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
-		if (r == MAILIMAP_ERROR_SSL)
-			return derr_set(err, DERR_CONFIG, false, "%s port %u: "
-			    "TLS handshake failed", s->host, s->port);
-		return imap_fail(s, r, "connect", err);
-	}
+	if (imap_greet(s, err) == -1)
+		return -1;
 	if (log_level_get() >= LOGL_DEBUG)
 		mailstream_set_logger(s->imap->imap_stream, imap_logger, s);
-	if (s->starttls) {
+	if (s->u.starttls) {
+		imap_arm(s, 0);
 		r = mailimap_socket_starttls(s->imap);
 		if (r != MAILIMAP_NO_ERROR)
 			return r == MAILIMAP_ERROR_STREAM ? imap_fail(s, r,
 			    "STARTTLS", err) : derr_set(err, DERR_CONFIG,
 			    false, "%s: server does not offer STARTTLS; use "
-			    "imaps://", s->host);
+			    "imaps://", s->u.host);
+		/* libetpan put TLS over the socket: the deadline over it. */
+		mailstream_set_low(s->imap->imap_stream, imap_wrap(s,
+		    mailstream_get_low(s->imap->imap_stream)));
 		if (log_level_get() >= LOGL_DEBUG)
 			mailstream_set_logger(s->imap->imap_stream,
 			    imap_logger, s);
 	}
-	if ((s->imaps || s->starttls) && tls_verify(s, err) == -1)
+	if ((s->u.imaps || s->u.starttls) && tls_verify(s, err) == -1)
 		return -1;
 	return 0;
 }
@@ -432,12 +648,13 @@ imap_id(struct net_imap *s, struct derr *err)
 		    etpan_str(kv[i]), etpan_str(kv[i + 1])) !=
 		    MAILIMAP_NO_ERROR)
 			xalloced(NULL);		/* out of memory */
+	imap_arm(s, 0);
 	r = mailimap_id(s->imap, l, &got);
 	mailimap_id_params_list_free(l);
 	if (got != NULL)
 		mailimap_id_params_list_free(got);
 	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
-	    r == MAILIMAP_ERROR_MEMORY)
+	    r == MAILIMAP_ERROR_MEMORY || imap_broken(s))
 		return imap_fail(s, r, "ID", err);
 	return 0;
 }
@@ -448,12 +665,14 @@ imap_login(struct net_imap *s, struct derr *err)
 	int	 r;
 
 	s->hide = true;
+	imap_arm(s, 0);
 	r = mailimap_login(s->imap, s->o.username, s->o.password != NULL ?
 	    s->o.password : "");
 	s->hide = false;
 	if (r == MAILIMAP_NO_ERROR)
 		return 0;
-	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE)
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	    imap_broken(s))
 		return imap_fail(s, r, "LOGIN", err);
 	return derr_set(err, DERR_CONFIG, false, "login denied; check "
 	    "mailbox.username and mailbox.password_file (126.com/163.com "
@@ -470,8 +689,9 @@ imap_session(struct net_imap *s, struct derr *err)
 	if (imap_connect(s, err) == -1 || imap_login(s, err) == -1 ||
 	    imap_id(s, err) == -1)
 		goto fail;
-	r = s->o.read_write ? mailimap_select(s->imap, s->mailbox) :
-	    mailimap_examine(s->imap, s->mailbox);
+	imap_arm(s, 0);
+	r = s->o.read_write ? mailimap_select(s->imap, s->u.mailbox) :
+	    mailimap_examine(s->imap, s->u.mailbox);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(s, r, s->o.read_write ? "SELECT" : "EXAMINE", err);
 		goto fail;
@@ -485,7 +705,7 @@ imap_session(struct net_imap *s, struct derr *err)
 	}
 	if (s->box.uidvalidity <= 0) {
 		derr_set(err, DERR_PEER, true, "mailbox %s: the server sent "
-		    "no UIDVALIDITY", s->mailbox);
+		    "no UIDVALIDITY", s->u.mailbox);
 		goto fail;
 	}
 	return 0;
@@ -530,13 +750,16 @@ net_imap_free(struct net_imap *s)
 {
 	if (s == NULL)
 		return;
-	if (s->imap != NULL)
+	if (s->imap != NULL) {
+		imap_arm(s, 0);
 		(void)mailimap_logout(s->imap);	/* we leave either way */
+	}
 	imap_drop(s);
 	got_clear(s);
 	net_imap_list_clear(&s->listed);
-	free(s->host);
-	free(s->mailbox);
+	if (s->tfd != -1)
+		close(s->tfd);
+	net_imap_url_clear(&s->u);
 	xfree_secret((char *)(uintptr_t)s->o.password);
 	free((char *)(uintptr_t)s->o.url);
 	free((char *)(uintptr_t)s->o.username);
@@ -550,12 +773,21 @@ net_imap_open(const struct net_imap_opts *o, struct net_imap_box *box,
 {
 	struct net_imap	*s = xcalloc(1, sizeof(*s));
 
+	s->tfd = -1;
 	s->o = *o;
 	s->o.url = xstrdup(o->url);
 	s->o.username = xstrdup(o->username != NULL ? o->username : "");
 	s->o.password = o->password != NULL ? xstrdup(o->password) : NULL;
 	s->o.ca_file = o->ca_file != NULL ? xstrdup(o->ca_file) : NULL;
-	if (url_split(s, o->url, err) == -1 || imap_session(s, err) == -1) {
+	if ((s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
+	    TFD_NONBLOCK)) == -1) {
+		derr_set(err, DERR_SYS, true, "timerfd_create: %s",
+		    strerror(errno));
+		net_imap_free(s);
+		return NULL;
+	}
+	if (net_imap_url_split(&s->u, o->url, err) == -1 ||
+	    imap_session(s, err) == -1) {
 		net_imap_free(s);
 		return NULL;
 	}
@@ -613,10 +845,12 @@ att_get(struct mailimap_msg_att *ma, int type)
 	return NULL;
 }
 
-/* UID FETCH `set` for `atts` (both taken); the answers in `*res`. */
+/* UID FETCH `set` for `atts` (both taken), about `bytes` of answer;
+ * the answers in `*res`. */
 static int
 imap_uid_fetch(struct net_imap *s, struct mailimap_set *set,
-    struct mailimap_fetch_type *ft, clist **res, struct derr *err)
+    struct mailimap_fetch_type *ft, size_t bytes, clist **res,
+    struct derr *err)
 {
 	int	 r;
 
@@ -627,6 +861,7 @@ imap_uid_fetch(struct net_imap *s, struct mailimap_set *set,
 		return -1;
 	}
 	s->quiet = true;
+	imap_arm(s, bytes);
 	r = mailimap_uid_fetch(s->imap, set, ft, res);
 	s->quiet = false;
 	mailimap_set_free(set);
@@ -676,6 +911,7 @@ net_imap_list(struct net_imap *s, int64_t after, size_t max,
 
 	net_imap_list_clear(&s->listed);
 	got_clear(s);
+	s->single = false;
 	if (s->box.exists == 0 || after >= UINT32_MAX)
 		return 0;
 	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
@@ -685,8 +921,10 @@ net_imap_list(struct net_imap *s, int64_t after, size_t max,
 	    xalloced(mailimap_fetch_att_new_rfc822_size())) !=
 	    MAILIMAP_NO_ERROR)
 		xalloced(NULL);		/* out of memory */
+	/* About 40 bytes a message: "* n FETCH (UID u RFC822.SIZE z)". */
 	if (imap_uid_fetch(s, xalloced(mailimap_set_new_interval(
-	    (uint32_t)after + 1, 0)), ft, &res, err) == -1)
+	    (uint32_t)after + 1, 0)), ft, (size_t)s->box.exists * 48, &res,
+	    err) == -1)
 		return -1;
 	list_add(out, res, after, s->o.max_size);
 	mailimap_fetch_list_free(res);
@@ -754,9 +992,10 @@ got_take(struct net_imap *s, clist *res)
 }
 
 /* The UIDs of the listed messages from index k on that one FETCH asks
- * for: at most IMAP_BATCH_MAX, IMAP_BATCH_BYTES, none over max_size. */
+ * for: at most IMAP_BATCH_MAX, IMAP_BATCH_BYTES, none over max_size;
+ * their listed size in *bytes. */
 static struct mailimap_set *
-batch_set(const struct net_imap *s, size_t k)
+batch_set(const struct net_imap *s, size_t k, size_t *nbytes)
 {
 	struct mailimap_set	*set = xalloced(mailimap_set_new_empty());
 	size_t			 n = 0, bytes = 0;
@@ -771,6 +1010,7 @@ batch_set(const struct net_imap *s, size_t k)
 		    (uint32_t)s->listed.v[k].uid) != MAILIMAP_NO_ERROR)
 			xalloced(NULL);		/* out of memory */
 	}
+	*nbytes = bytes;
 	return set;
 }
 
@@ -804,6 +1044,8 @@ net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
 {
 	struct mailimap_set	*set;
 	clist			*res;
+	size_t			 bytes;
+	bool			 batch;
 	int			 k, r;
 
 	if (uid <= 0 || uid > UINT32_MAX)
@@ -811,14 +1053,23 @@ net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
 	if (!headers_only && (r = got_give(s, uid, out, err)) != 0)
 		return r;
 	k = msg_find(&s->listed, uid);
-	if (headers_only || k < 0 ||
-	    s->listed.v[k].size > (int64_t)s->o.max_size) {
-		set = xalloced(mailimap_set_new_single((uint32_t)uid));
+	batch = !headers_only && !s->single && k >= 0 &&
+	    s->listed.v[k].size <= (int64_t)s->o.max_size;
+	if (batch) {
+		set = batch_set(s, (size_t)k, &bytes);
 	} else {
-		set = batch_set(s, (size_t)k);
+		set = xalloced(mailimap_set_new_single((uint32_t)uid));
+		bytes = k < 0 || s->listed.v[k].size > (int64_t)s->o.max_size ?
+		    s->o.max_size : (size_t)s->listed.v[k].size;
 	}
-	if (imap_uid_fetch(s, set, body_fetch_type(s, headers_only), &res,
-	    err) == -1)
+	r = imap_uid_fetch(s, set, body_fetch_type(s, headers_only), bytes,
+	    &res, err);
+	/* One of the batch is over the cap, but which: one by one now. */
+	if (r == -1 && batch && err->kind == DERR_INPUT) {
+		s->single = true;
+		return net_imap_fetch(s, uid, headers_only, out, err);
+	}
+	if (r == -1)
 		return -1;
 	got_take(s, res);
 	mailimap_fetch_list_free(res);
@@ -841,6 +1092,7 @@ net_imap_seen(struct net_imap *s, int64_t uid, struct derr *err)
 	    MAILIMAP_NO_ERROR)
 		xalloced(NULL);		/* out of memory */
 	sf = xalloced(mailimap_store_att_flags_new_add_flags_silent(fl));
+	imap_arm(s, 0);
 	r = mailimap_uid_store(s->imap, set, sf);
 	mailimap_set_free(set);
 	mailimap_store_att_flags_free(sf);

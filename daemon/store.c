@@ -665,6 +665,26 @@ store_state_get(struct store *s, const char *name, char **value,
 }
 
 int
+store_state_list(struct store *s, const char *prefix, struct strv *names,
+    struct strv *values, struct derr *err)
+{
+	static const char sql[] = "SELECT name, value FROM daemon_state "
+	    "WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = st_prep(s, sql, err)) == NULL)
+		return -1;
+	st_bind_text(st, 1, prefix);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		strv_push(names, (const char *)sqlite3_column_text(st, 0));
+		strv_push(values, (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : st_db_err(s, err, "state");
+}
+
+int
 store_state_set(struct store *s, const char *name, const char *value,
     int64_t now, struct derr *err)
 {

@@ -361,6 +361,13 @@ int	store_outbox_insert(struct store *, const struct outbox_row *,
 /* Rows due at `now` (pending or failed, next_attempt_at <= now), oldest first. */
 int	store_outbox_due(struct store *, int64_t now, int limit,
 	    struct outbox_list *, struct derr *);
+/*
+ * The sent email a bounce returns: the row whose Message-ID is
+ * `message_id`, or (message_id NULL) the last sent to `recipient` (any
+ * case).  1 found (*id), 0 none, -1 (DERR_DB).
+ */
+int	store_outbox_bounced(struct store *, const char *message_id,
+	    const char *recipient, int64_t *id, struct derr *);
 /* Earliest next_attempt_at of a pending/failed row: 1 found, 0 none. */
 int	store_outbox_next(struct store *, int64_t *at, struct derr *);
 /*
@@ -610,10 +617,17 @@ int	store_state_get(struct store *, const char *name, char **value,
 	    struct derr *);
 int	store_state_set(struct store *, const char *name, const char *value,
 	    int64_t now, struct derr *);
+/* Every entry whose name starts with `prefix`, by name, pushed onto
+ * `names` and `values` (the caller clears them).  0 or -1 (DERR_DB). */
+int	store_state_list(struct store *, const char *prefix,
+	    struct strv *names, struct strv *values, struct derr *);
 
 /*
  * Names other modules write for dutyctl status: "last_plan" (engine),
- * "next_wakeup" (engine), "last_digest" (digest): free text, local time.
+ * "next_wakeup" (engine), "last_digest" (digest): free text, local time;
+ * "bounce:ADDRESS" (mailbox): an email address a bounce says is failing,
+ * "PERSON<TAB>OUTBOX_ID<TAB>REASON" (REASON in Chinese, with the DSN's
+ * code).
  */
 
 /* ---- mailbox state, backup, the daemon lock ------------------------ */

@@ -312,6 +312,30 @@ store_outbox_get(struct store *s, int64_t id, struct outbox_row *out,
 }
 
 int
+store_outbox_bounced(struct store *s, const char *message_id,
+    const char *recipient, int64_t *id, struct derr *err)
+{
+	static const char sql[] = "SELECT id FROM outbox WHERE channel = "
+	    "'email' AND status = 'sent' AND (message_id = ?1 OR (?1 IS NULL "
+	    "AND recipient = ?2 COLLATE NOCASE)) ORDER BY sent_at DESC, id "
+	    "DESC LIMIT 1";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = st_prep(s, sql, err)) == NULL)
+		return -1;
+	st_bind_text(st, 1, message_id);
+	st_bind_text(st, 2, recipient);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : st_db_err(s, err, "outbox");
+}
+
+int
 store_outbox_next(struct store *s, int64_t *at, struct derr *err)
 {
 	static const char sql[] = "SELECT min(next_attempt_at) FROM outbox "

@@ -344,6 +344,43 @@ test_mimeparse_long_excerpt_cut(void **state)
 	buf_clear(&b);
 }
 
+/* A bounce's report: the recipient, status, diagnostic (continued on a
+ * second line) and the Message-ID of the mail it returns, not its own. */
+static void
+test_mimeparse_dsn_fields(void **state)
+{
+	static const char dsn[] = "From: MAILER-DAEMON@mx.example.org\r\n"
+	    "Subject: Undelivered\r\nMessage-ID: <own@mx>\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+	    "failed\r\n--B\r\nContent-Type: message/delivery-status\r\n"
+	    "\r\nReporting-MTA: dns; mx\r\n\r\nfinal-recipient: rfc822;"
+	    "<ZhangWei@example.org>\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 User\r\n\tnot found\r\n\r\n"
+	    "--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-Id: "
+	    "<remind.1@example.org>\r\n\r\n--B--\r\n";
+	static const char plain[] = "From: a@example.cn\r\nSubject: x\r\n"
+	    "\r\nStatus: 5.1.1\r\n";
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_int_equal(mime_parse(dsn, sizeof(dsn) - 1, ARRIVAL, 480, &m,
+	    &err), 0);
+	assert_string_equal(m.kind, "bounce");
+	assert_string_equal(m.dsn_rcpt, "ZhangWei@example.org");
+	assert_string_equal(m.dsn_action, "failed");
+	assert_string_equal(m.dsn_status, "5.1.1");
+	assert_string_equal(m.dsn_diag, "smtp; 550 5.1.1 User not found");
+	assert_string_equal(m.dsn_msgid, "remind.1@example.org");
+	mime_msg_clear(&m);
+	/* Citizens' mail is not read as a report, whatever it says. */
+	assert_int_equal(mime_parse(plain, sizeof(plain) - 1, ARRIVAL, 480,
+	    &m, &err), 0);
+	assert_null(m.dsn_status);
+	mime_msg_clear(&m);
+}
+
 static int
 setup(void **state)
 {
@@ -374,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_mimeparse_kinds),
 		cmocka_unit_test(test_mimeparse_html_text),
 		cmocka_unit_test(test_mimeparse_long_excerpt_cut),
+		cmocka_unit_test(test_mimeparse_dsn_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

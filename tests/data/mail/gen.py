@@ -342,3 +342,24 @@ plain("30-iso-2022-jp",
     + b"?=\nDate: " + D11.encode() + b"\nContent-Type: text/plain; charset=ISO-2022-JP",
     "道路の件でご連絡します。\n".encode("iso-2022-jp"),
     {"subject": "お問い合わせ", "from": "a30@example.jp", "date": ts(D11), "excerpt": "道路の件でご連絡します。"})
+# 31. ISO-2022-JP with NEC row 13 (No., circled digits), as Outlook and
+# Japanese mailers send it (CP50221); glibc's ISO-2022-JP refuses the row.
+def jis_nec(text):
+    out, kanji = b"", False
+    for ch in text:
+        sj = ch.encode("cp932")
+        if len(sj) == 1:
+            if kanji: out += b"\x1b(B"; kanji = False
+            out += sj
+            continue
+        s1, s2 = sj
+        j1 = ((s1 - (0x70 if s1 < 0xa0 else 0xb0)) << 1) - (1 if s2 < 0x9f else 0)
+        j2 = s2 - (0x1f if s2 < 0x7f else 0x20 if s2 < 0x9f else 0x7e)
+        if not kanji: out += b"\x1b$B"; kanji = True
+        out += bytes([j1, j2])
+    return out + (b"\x1b(B" if kanji else b"")
+plain("31-iso-2022-jp-nec",
+    b"From: a31@example.jp\nSubject: =?ISO-2022-JP?B?" + base64.b64encode(jis_nec("整理№①の件"))
+    + b"?=\nDate: " + D11.encode() + b"\nContent-Type: text/plain; charset=ISO-2022-JP",
+    jis_nec("№12 ①道路 ②照明 ③その他\n"),
+    {"subject": "整理№①の件", "from": "a31@example.jp", "date": ts(D11), "excerpt": "№12 ①道路 ②照明 ③その他"})

@@ -1,0 +1,97 @@
+/*
+ * mime: what a bounce says about the mail it returns (see mime_int.h).
+ * Read from the raw bytes after the bounce's own header: delivery
+ * status reports (RFC 3464) are plain 7-bit text in every MTA's
+ * output, and the returned message's header follows them.
+ */
+#include "mime_int.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mime.h"
+#include "util.h"
+
+/* How far into a bounce its report is looked for. */
+#define DSN_SCAN_MAX	(64 * 1024)
+/* Longest value kept (a Diagnostic-Code with its continuations). */
+#define DSN_VALUE_MAX	300
+
+/* The value of the field starting at `p` (after "Name:"), continuation
+ * lines joined, controls dropped, trimmed; malloc'd. */
+static char *
+dsn_value(const char *p, const char *end)
+{
+	char	*o = xmalloc(DSN_VALUE_MAX + 1);
+	size_t	 n = 0;
+	bool	 space = false;
+
+	for (; p < end && n < DSN_VALUE_MAX; p++) {
+		if (*p == '\n' && (p + 1 >= end || (p[1] != ' ' &&
+		    p[1] != '\t')))
+			break;
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			space = n > 0;
+			continue;
+		}
+		if (space && n + 1 < DSN_VALUE_MAX)
+			o[n++] = ' ';
+		space = false;
+		o[n++] = *p;
+	}
+	o[n] = '\0';
+	return o;
+}
+
+/* "rfc822; <a@b>" or "<id@host>": the address or id alone. */
+static char *
+dsn_addr(char *v)
+{
+	char	*p = strchr(v, ';'), *q;
+
+	p = p != NULL ? p + 1 : v;
+	p += strspn(p, " <");
+	q = xstrdup(p);
+	q[strcspn(q, "> ")] = '\0';
+	free(v);
+	return q;
+}
+
+static const struct dsn_field {
+	const char	*name;
+	size_t		 off;
+	bool		 addr;
+} dsn_fields[] = {
+	{ "Final-Recipient:", offsetof(struct mime_msg, dsn_rcpt), true },
+	{ "Action:", offsetof(struct mime_msg, dsn_action), false },
+	{ "Status:", offsetof(struct mime_msg, dsn_status), false },
+	{ "Diagnostic-Code:", offsetof(struct mime_msg, dsn_diag), false },
+	{ "Message-ID:", offsetof(struct mime_msg, dsn_msgid), true },
+};
+
+void
+mime_dsn_read(const char *data, size_t len, size_t hlen, struct mime_msg *m)
+{
+	const char	*p = data + hlen, *end, *nl;
+	char		**slot;
+	size_t		 i, n;
+
+	end = data + (len - hlen > DSN_SCAN_MAX ? hlen + DSN_SCAN_MAX : len);
+	for (; p < end; p = nl + 1) {
+		for (i = 0; i < sizeof(dsn_fields) / sizeof(dsn_fields[0]);
+		    i++) {
+			n = strlen(dsn_fields[i].name);
+			slot = (char **)(void *)((char *)m + dsn_fields[i].off);
+			if (*slot != NULL || (size_t)(end - p) < n ||
+			    strncasecmp(p, dsn_fields[i].name, n) != 0)
+				continue;
+			*slot = dsn_value(p + n, end);
+			if (dsn_fields[i].addr)
+				*slot = dsn_addr(*slot);
+		}
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+	}
+}
