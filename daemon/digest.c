@@ -639,6 +639,8 @@ mailbox_words(const struct mailbox_state *mb)
 		const char	*needle;
 		const char	*words;
 	} causes[] = {
+		/* First: "LOGIN: timed out: ..." is a silent server. */
+		{ ": timed out: ", "邮件服务器无响应" },
 		{ "AUTHENTICATIONFAILED", "用户名、密码或授权码错误" },
 		{ "LOGIN", "用户名、密码或授权码错误" },
 		{ "login", "用户名、密码或授权码错误" },
