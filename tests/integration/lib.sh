@@ -104,3 +104,11 @@ finish() {
 real_clock() {
 	env -u LD_PRELOAD -u FAKETIME -u DONT_FAKE_MONOTONIC "$@"
 }
+
+# newest_mail DIR N: the N emails smtpd.py wrote last into DIR (it numbers
+# them 1.eml, 2.eml ...), newest first.  Not `ls -t`: mails written in the
+# same second have no order by time.
+newest_mail() {
+	ls "$1" | sed -n 's/^\([0-9]*\)\.eml$/\1/p' | sort -rn | head -n "$2" |
+	    sed "s#^\(.*\)\$#$1/\1.eml#"
+}

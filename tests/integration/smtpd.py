@@ -51,7 +51,9 @@ def reply(code):
 class Handler:
     def __init__(self, args):
         self.args = args
-        self.count = 0
+        # Restarted on the same directory, go on numbering: never overwrite.
+        self.count = max([int(n[:-4]) for n in os.listdir(args.dir)
+                          if n.endswith(".eml") and n[:-4].isdigit()] or [0])
         self.fail_first = args.fail_first
         self.fail_rcpt = []
         self.seen = {"MAIL": 0, "RCPT": 0}

@@ -88,7 +88,7 @@ expect_eq "preview sent nothing" 2 "$(ls "$T/s" | grep -c eml)"
 
 $DUTYD -c "$T/g.conf" --once --now "2026-12-07 08:30" > "$T/d3.log" 2>&1
 expect_eq "next Monday: the next week's digest" 4 "$(ls "$T/s" | grep -c eml)"
-$PY "$TOP/tests/integration/mailcheck.py" --body $(ls -t "$T"/s/*.eml | head -1) > "$T/m2.txt"
+$PY "$TOP/tests/integration/mailcheck.py" --body $(newest_mail "$T/s" 1) > "$T/m2.txt"
 expect_in "feedback already reported is not new again" "自2026-11-30 08:30以来新收0条" "$T/m2.txt"
 expect_in "it is the week 50 digest" "2026年第50周" "$T/m2.txt"
 expect_in "December's duty is inside its 20-day lead time" "[待完成] 团费收缴：徐静，2026年12月 0/1次" "$T/m2.txt"
@@ -101,7 +101,7 @@ $C "2026-12-07 09:00" feedback assign 1 --owner xu --deadline 2026-12-09 > "$T/o
 expect_in "feedback assigned with a deadline" "feedback 1 交办给 徐静 (xu)，答复期限 2026-12-09" "$T/out"
 n=$(ls "$T/s" | grep -c eml)
 $DUTYD -c "$T/g.conf" --once --now "2026-12-09 09:00" > "$T/d4.log" 2>&1
-$PY "$TOP/tests/integration/mailcheck.py" --body $(ls -t "$T"/s/*.eml | head -n $(( $(ls "$T/s" | grep -c eml) - n ))) > "$T/m4.txt"
+$PY "$TOP/tests/integration/mailcheck.py" --body $(newest_mail "$T/s" $(( $(ls "$T/s" | grep -c eml) - n ))) > "$T/m4.txt"
 expect_in "the assignee hears on the due day" "【今天到期】意见#1：团费收缴通知不及时" "$T/m4.txt"
 expect_in "in the same email as their items" "subject=【整改提醒】徐静，您有2项整改措施需要关注，1项常态化工作本期尚未完成，1条群众意见待答复" "$T/m4.txt"
 expect_eq "the stage is keyed per feedback" 1 \

@@ -106,7 +106,7 @@ $DUTYD -c "$T/ok.conf" --once --now "2026-11-30 15:00" > "$T/ok2.log" 2>&1
 expect_eq "planning again the same day sends nothing" 3 "$(count "$T/s1")"
 $DUTYCTL -c "$T/ok.conf" item done 一-1 --evidence "已印发" >/dev/null
 $DUTYD -c "$T/ok.conf" --once --now "2026-12-01 09:30" > "$T/ok3.log" 2>&1
-$PY "$TOP/tests/integration/mailcheck.py" --body $(ls -t "$T"/s1/*.eml | head -3) > "$T/ok3.txt"
+$PY "$TOP/tests/integration/mailcheck.py" --body $(newest_mail "$T/s1" 3) > "$T/ok3.txt"
 if grep -q "起草青年发展型县域建设实施方案" "$T/ok3.txt"; then
 	not_ok "a done item is not reminded again"
 else

@@ -62,7 +62,7 @@ run() {
 }
 # sent_to ADDR: the newest email the SMTP server got for ADDR.
 sent_to() {
-	grep -l "^To:.*$1" $(ls -t "$T"/s/*.eml) 2>/dev/null | head -1
+	grep -l "^To:.*$1" $(newest_mail "$T/s" 100000) 2>/dev/null | head -1
 }
 nsent() { ls "$T"/s/*.eml 2>/dev/null | wc -l; }
 # mail N ARGS...: write reply N with mkreply.py and deliver it.
@@ -145,7 +145,7 @@ expect_in "the request is answerable" "Reply-To: feedback+reply@example.org" \
 # 1-working-day stage falls on 12-01).
 n0=$(nsent)
 run "2026-12-01 09:30" tick4
-ls -t "$T"/s/*.eml | head -$(( $(nsent) - n0 )) > "$T/new4"
+newest_mail "$T/s" $(( $(nsent) - n0 )) > "$T/new4"
 $PY "$TOP/tests/integration/mailcheck.py" --body $(cat "$T/new4") > "$T/tick4.txt"
 expect_in "the other item is still reminded" "【已逾期" "$T/tick4.txt"
 if grep -q "修订意识形态工作责任清单" "$T/tick4.txt"; then
