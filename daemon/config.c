@@ -1947,10 +1947,10 @@ cfg_load_flags(const char *path, unsigned flags, struct strv *errors,
 		ld_finish(&ld, errors);
 		return NULL;
 	}
-	if ((flags & CFG_LOAD_LANGUAGE) && config_lookup_string(&cf,
-	    "general.language", &lang) == CONFIG_TRUE &&
-	    strcmp(lang, "en") == 0)
-		i18n_english();
+	/* Either way: a reload that drops language = "en" speaks Chinese. */
+	if (flags & CFG_LOAD_LANGUAGE)
+		i18n_set_english(config_lookup_string(&cf, "general.language",
+		    &lang) == CONFIG_TRUE && strcmp(lang, "en") == 0);
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->path = xstrdup(path);
 	walk_group(&ld, config_root_setting(&cf), NULL, "", root_tab, cfg);

@@ -49,6 +49,7 @@ struct run {
 	bool		 stop;
 	bool		 reload;
 	bool		 lang_env;	/* the environment chose */
+	bool		 english;	/* the running config's language */
 };
 
 static void
@@ -262,14 +263,18 @@ do_reload(struct run *r)
 	sd_notify(0, "RELOADING=1");
 	log_notice("reloading %s", r->o.config);
 	cfg = load_config(r->o.config, true, r->lang_env);
-	if (cfg == NULL)
+	if (cfg != NULL && engine_reload(r->engine, cfg, &err) == 0) {
+		r->english = strcmp(cfg->general.language, "en") == 0;
+		log_notice("reload: configuration updated");
+	} else if (cfg == NULL)
 		log_err("reload: %s is invalid: keeping the running "
 		    "configuration", r->o.config);
-	else if (engine_reload(r->engine, cfg, &err) < 0)
+	else
 		log_err("reload: %s: keeping the running configuration",
 		    err.msg);
-	else
-		log_notice("reload: configuration updated");
+	/* A rejected config's language goes with it. */
+	if (!r->lang_env)
+		i18n_set_english(r->english);
 	sd_notify(0, "READY=1");
 }
 
@@ -418,6 +423,7 @@ main(int argc, char **argv)
 		cfg_free(cfg);
 		return 0;
 	}
+	r.english = strcmp(cfg->general.language, "en") == 0;
 	lvl = r.o.level >= 0 ? r.o.level : log_level_parse(cfg->general.log_level);
 	log_init("dutyd", LOG_DEST_AUTO, lvl < 0 ? LOGL_INFO : lvl);
 	if (geteuid() == 0)

@@ -79,3 +79,12 @@ i18n_english(void)
 	/* A domain with no catalog: gettext returns the English msgids. */
 	textdomain(I18N_DOMAIN "-en");
 }
+
+void
+i18n_set_english(bool english)
+{
+	if (english)
+		i18n_english();
+	else
+		textdomain(I18N_DOMAIN);
+}

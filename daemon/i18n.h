@@ -34,4 +34,7 @@ void	i18n_init(void);
 /* From now on speak English (general.language = "en"). */
 void	i18n_english(void);
 
+/* Speak English or, again, the catalog's language (a reloaded config). */
+void	i18n_set_english(bool english);
+
 #endif

@@ -56,4 +56,39 @@ $DUTYCTL -c "$T/ok.conf" item done 一-1 --evidence "已完成" > /dev/null 2>&1
 TZ=America/New_York $DUTYCTL -c "$T/ok.conf" item show 一-1 > "$T/show.out" 2>&1
 expect_in "a 销号 time is shown in general.timezone, whatever TZ says" \
     "销号:     2026-11-30 09:30" "$T/show.out"
+# --- the language goes with the config, both ways ---------------------------
+# Started with general.language = "en" and no LANGUAGE, dutyd speaks
+# English; a reloaded config without it speaks Chinese again: its problems
+# are told in Chinese (before, English stuck for the life of the process).
+lconf() {
+	cat > "$T/l.conf" <<CONF
+general = { database = "$T/l.db"; templates = "$TOP/conf/templates"; $1 };
+people = ( { key = "zhang"; name = "张伟"; email = "zhangwei@example.org";
+	roles = ["principal"]; } );
+maildir = { path = "$T/lmd"; };
+digest = { enabled = false; };
+$2
+CONF
+}
+lconf 'language = "en";' ""
+$DUTYCTL -c "$T/l.conf" init > /dev/null
+$DUTYCTL -c "$T/l.conf" item add --problem 一 --problem-title "问题一" \
+    --code 一-1 --text "措施一" --owner zhang --deadline 2026-12-03 > /dev/null
+env -u LANGUAGE "$DUTYD" -c "$T/l.conf" > "$T/l.log" 2>&1 &
+LPID=$!
+PIDS="$PIDS $LPID"
+wait_for "$T/l.log" "outbox: 1 sent"
+lconf 'language = "en";' 'reminders = { red = 400; };'
+kill -HUP "$LPID"
+wait_for "$T/l.log" "must be between"
+expect_in "a rejected config that says en is told in English" \
+    "reminders.red: must be between" "$T/l.log"
+lconf "" 'reminders = { red = 401; };'
+kill -HUP "$LPID"
+wait_for "$T/l.log" "（收到 401）"
+expect_in "one without language is told in Chinese again" \
+    "reminders.red：须在0到365之间（收到 401）" "$T/l.log"
+kill -TERM "$LPID"
+wait "$LPID"
+PIDS=$(echo "$PIDS" | sed "s/ $LPID//")
 finish
