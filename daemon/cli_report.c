@@ -33,23 +33,6 @@
 #define BUNDLE_DIR	"证据材料"
 #define BUNDLE_SUMS	"SHA256SUMS"
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Write `len` bytes to `path`, mode 0600 whatever the umask: into a
  * temporary file beside it, then renamed, so a reader never sees half a
@@ -68,7 +51,7 @@ write_private(const char *path, const char *data, size_t len)
 		free(tmp);
 		return r;
 	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, data, len) == -1 ||
+	if (fchmod(fd, 0600) == -1 || fd_write_all(fd, data, len) == -1 ||
 	    fsync(fd) == -1)
 		r = cli_fail(EX_IOERR, "%s: %s", path, strerror(errno));
 	if (close(fd) == -1 && r == 0)

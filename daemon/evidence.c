@@ -31,23 +31,6 @@ mkdir_private(const char *path, struct derr *err)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write `data` to `tmp` (mode 0600), fsync, rename to `path`. */
 static int
 put_file(const char *tmp, const char *path, const void *data, size_t len,
@@ -59,7 +42,7 @@ put_file(const char *tmp, const char *path, const void *data, size_t len,
 	    0600)) == -1)
 		return derr_set(err, DERR_SYS, false, "%s: %s", tmp,
 		    strerror(errno));
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	if (fd_write_all(fd, data, len) == -1 || fsync(fd) == -1) {
 		e = errno;
 		close(fd);
 		unlink(tmp);

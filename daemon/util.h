@@ -97,4 +97,7 @@ int	secret_file_read(const char *path, char **out, struct derr *);
 int	file_read(const char *path, size_t max, char **out, size_t *len,
 	    struct derr *);
 
+/* Write all `n` bytes to `fd`, again after EINTR.  0, or -1 with errno. */
+int	fd_write_all(int fd, const void *p, size_t n);
+
 #endif

@@ -80,24 +80,6 @@ name_make(struct maildir_ctx *c, const struct channel_msg *msg, char *name)
 	    (long long)msg->date, (long)getpid(), c->seq++, key);
 }
 
-static int
-write_all(int fd, const char *p, size_t n, struct derr *err)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return derr_set(err, DERR_SYS, true, "maildir: write: "
-			    "%s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write and fsync tmp/NAME. Returns 1 if the name is taken. */
 static int
 tmp_write(const char *path, const struct buf *b, struct derr *err)
@@ -110,7 +92,9 @@ tmp_write(const char *path, const struct buf *b, struct derr *err)
 	if (fd == -1)
 		return derr_set(err, DERR_SYS, true, "maildir: cannot create "
 		    "%s: %s", path, strerror(errno));
-	if (write_all(fd, b->data, b->len, err) == -1) {
+	if (fd_write_all(fd, b->data, b->len) == -1) {
+		derr_set(err, DERR_SYS, true, "maildir: write: %s",
+		    strerror(errno));
 		close(fd);
 		unlink(path);
 		return -1;
