@@ -11,6 +11,7 @@
  * replayed message applies nothing twice.
  */
 #include "reply.h"
+#include "reply_int.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -305,14 +306,14 @@ static const char *const verb_keys[] = {
 	[REPLY_APPROVE] = "approve", [REPLY_REJECT] = "reject",
 };
 
-/* Render `name`.subject.txt and `name`.txt with `ctx`. 0 or -1. */
-static int
-render_pair(const struct cfg *cfg, const char *name, const struct rval *ctx,
-    char **subject, char **text, struct derr *err)
+int
+reply_render_pair(const struct cfg *cfg, const char *name,
+    const struct rval *ctx, char **subject, char **text, struct derr *err)
 {
 	struct buf	 b;
 	char		 f[64];
 
+	*subject = *text = NULL;
 	buf_init(&b, REPLY_OUT_MAX);
 	snprintf(f, sizeof(f), "%s.subject.txt", name);
 	if (render_file(cfg->general.templates, f, ctx, RENDER_NONE, &b,
@@ -382,7 +383,7 @@ answer(struct ans *a, struct derr *err)
 	} else if (a->line.verb != REPLY_NONE) {
 		rval_map_set_bool(ctx, verb_keys[a->line.verb], true);
 	}
-	r = render_pair(a->cfg, "reply-answer", ctx, &a->row.answer_subject,
+	r = reply_render_pair(a->cfg, "reply-answer", ctx, &a->row.answer_subject,
 	    &a->row.answer_text, err);
 	rval_free(ctx);
 	if (r < 0)

@@ -4,6 +4,7 @@
  * See reply.h.
  */
 #include "reply.h"
+#include "reply_int.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 #include "render.h"
 #include "util.h"
 
-#define REPLY_OUT_MAX	(64 * 1024)
 
 /*
  * Who decides a request of `officer`: the officer's leaders (分管领导),
@@ -49,35 +49,6 @@ may_decide(const struct cfg *cfg, const char *officer, const char *who)
 	ok = strv_has(&v, who);
 	strv_clear(&v);
 	return ok;
-}
-
-static int
-render_two(const struct cfg *cfg, const char *name, const struct rval *ctx,
-    char **subject, char **text, struct derr *err)
-{
-	struct buf	 b;
-	char		 f[64];
-
-	*subject = *text = NULL;
-	buf_init(&b, REPLY_OUT_MAX);
-	snprintf(f, sizeof(f), "%s.subject.txt", name);
-	if (render_file(cfg->general.templates, f, ctx, RENDER_NONE, &b,
-	    err) < 0) {
-		buf_clear(&b);
-		return -1;
-	}
-	*subject = str_trim(buf_take(&b));
-	buf_init(&b, REPLY_OUT_MAX);
-	snprintf(f, sizeof(f), "%s.txt", name);
-	if (render_file(cfg->general.templates, f, ctx, RENDER_NONE, &b,
-	    err) < 0) {
-		buf_clear(&b);
-		free(*subject);
-		*subject = NULL;
-		return -1;
-	}
-	*text = str_trim(buf_take(&b));
-	return 0;
 }
 
 /* The context of a request: who asks what about which measure. */
@@ -169,7 +140,7 @@ reply_decide(struct store *st, const struct cfg *cfg, int64_t id,
 
 		rval_map_set_str(ctx, "decider", d != NULL ? d->name : who);
 	}
-	x = render_two(cfg, "reply-decided", ctx, &subject, &text, err);
+	x = reply_render_pair(cfg, "reply-decided", ctx, &subject, &text, err);
 	rval_free(ctx);
 	if (x == 0)
 		x = store_reply_decide(st, id, approve, who, mid, reason,
@@ -228,7 +199,7 @@ asks(const struct cfg *cfg, const struct reply_row *r,
 	size_t			 i;
 	int			 x;
 
-	x = render_two(cfg, "reply-ask", ctx, &subject, &text, err);
+	x = reply_render_pair(cfg, "reply-ask", ctx, &subject, &text, err);
 	rval_free(ctx);
 	if (x < 0)
 		return -1;
