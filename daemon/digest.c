@@ -1,4 +1,5 @@
 #include "digest.h"
+#include "digest_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,9 +125,8 @@ digest_mark_queued(struct store *st, const char *week, int64_t since,
 	return 0;
 }
 
-/* Whether `key`'s items are in the digest's scope. */
-static bool
-in_scope(const struct digest_in *in, const char *key)
+bool
+digest_in_scope(const struct digest_in *in, const char *key)
 {
 	const struct cfg_person	*p;
 
@@ -149,7 +149,7 @@ scope_measures(const struct digest_in *in, struct measure_list *l)
 
 	for (i = 0; in->scope != NULL && i < l->n; i++) {
 		for (j = 0, keep = false; j < l->v[i].owners.n && !keep; j++)
-			keep = in_scope(in, l->v[i].owners.v[j]);
+			keep = digest_in_scope(in, l->v[i].owners.v[j]);
 		if (keep)
 			l->v[k++] = l->v[i];
 		else
@@ -166,7 +166,7 @@ scope_feedback(const struct digest_in *in, struct feedback_list *l)
 	size_t	 i, k = 0;
 
 	for (i = 0; in->scope != NULL && i < l->n; i++)
-		if (in_scope(in, l->v[i].assignee))
+		if (digest_in_scope(in, l->v[i].assignee))
 			l->v[k++] = l->v[i];
 		else
 			feedback_clear(&l->v[i]);
@@ -468,7 +468,7 @@ duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
 	list = rval_map_set_list(ctx, "duties");
 	for (i = 0; in->cells != NULL && i < in->cells->n; i++) {
 		c = &in->cells->v[i];
-		if (!in_scope(in, c->person))
+		if (!digest_in_scope(in, c->person))
 			continue;
 		ncells++;
 		v = rval_list_add_map(list);
@@ -498,7 +498,7 @@ duty_part(const struct digest_in *in, int32_t today, struct rval *ctx)
 			r = &in->closed->v[j];
 			if (r->start != prev.start || r->done >= r->required ||
 			    strcmp(r->duty, d->id) != 0 ||
-			    !in_scope(in, r->person))
+			    !digest_in_scope(in, r->person))
 				continue;
 			v = rval_list_add_map(list);
 			rval_map_set_str(v, "title", r->title ? r->title :
@@ -683,7 +683,7 @@ bounce_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 		    (why = strchr(id + 1, '\t')) == NULL)
 			continue;
 		*id = '\0';
-		if (!in_scope(in, person))
+		if (!digest_in_scope(in, person))
 			continue;
 		v = rval_list_add_map(list);
 		rval_map_set_str(v, "person", person_name(in->cfg, person));
@@ -720,7 +720,7 @@ delivery_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 
 			/* Dead rows stay; show those of the last week. */
 			if ((o->status == OUTBOX_DEAD && o->created_at <
-			    in->since) || !in_scope(in, o->person))
+			    in->since) || !digest_in_scope(in, o->person))
 				continue;
 			v = rval_list_add_map(list);
 			rval_map_set_str(v, "person", person_name(in->cfg,

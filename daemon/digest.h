@@ -90,13 +90,4 @@ int	digest_mark_queued(struct store *, const char *week, int64_t since,
 bool	digest_due(const struct cfg *, const struct cal *, int64_t now,
 	    char week[16], int64_t *next);
 
-/*
- * The digest's part on officers' answers by email (digest_reply.c): the
- * progress notes received since in->since and the requests waiting for
- * approval, in scope, into `ctx` (has_reply_section, reply_progress[],
- * reply_pending[] ...).  Nothing when replies are off.  0 or -1.
- */
-int	digest_reply_part(struct store *, const struct digest_in *,
-	    struct rval *ctx, struct derr *);
-
 #endif

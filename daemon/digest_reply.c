@@ -4,6 +4,7 @@
  * weekly digest (replies by email, issue 18).
  */
 #include "digest.h"
+#include "digest_int.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,21 +15,6 @@
 #include "util.h"
 
 #define DIGEST_REPLY_MAX	30	/* rows listed per part */
-
-static bool
-reply_in_scope(const struct digest_in *in, const char *key)
-{
-	const struct cfg_person	*p;
-
-	if (in->scope == NULL)
-		return true;
-	if (key == NULL)
-		return false;
-	if (strcmp(key, in->scope->key) == 0)
-		return true;
-	p = cfg_person_get(in->cfg, key);
-	return p != NULL && strv_has(&p->leaders, in->scope->key);
-}
 
 static void
 reply_value(const struct digest_in *in, const struct reply_row *r,
@@ -64,7 +50,7 @@ reply_rows(struct store *st, const struct digest_in *in,
 	if (store_reply_list(st, f, &l, err) < 0)
 		return -1;
 	for (i = 0; i < l.n; i++) {
-		if (l.v[i].verb == NULL || !reply_in_scope(in, l.v[i].person))
+		if (l.v[i].verb == NULL || !digest_in_scope(in, l.v[i].person))
 			continue;
 		if (++n <= DIGEST_REPLY_MAX)
 			reply_value(in, &l.v[i], rval_list_add_map(list));
