@@ -241,6 +241,9 @@ status_bounces(struct cli *c)
 			continue;
 		*id++ = '\0';
 		*why++ = '\0';
+		if (!cfg_person_email_is(c->cfg, v,
+		    names.v[i] + strlen("bounce:")))
+			continue;	/* the address was changed since */
 		p = cfg_person_get(c->cfg, v);
 		cli_put_cell(_("bounced:"), 12);
 		printf(_("%s <%s> is failing: %s (outbox %s)\n"),

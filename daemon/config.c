@@ -2107,6 +2107,16 @@ cfg_person_get(const struct cfg *cfg, const char *key)
 	return person_at(cfg, key, NULL);
 }
 
+bool
+cfg_person_email_is(const struct cfg *cfg, const char *key,
+    const char *address)
+{
+	const struct cfg_person	*p = person_at(cfg, key, NULL);
+
+	return p != NULL && p->email != NULL && address != NULL &&
+	    strcasecmp(p->email, address) == 0;
+}
+
 const struct cfg_person *
 cfg_person_find(const struct cfg *cfg, const char *s)
 {

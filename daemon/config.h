@@ -272,6 +272,13 @@ struct cfg *cfg_report_flags(const char *path, unsigned flags);
 
 /* Look a person up by key; NULL if absent. Borrowed pointer. */
 const struct cfg_person *cfg_person_get(const struct cfg *, const char *key);
+
+/*
+ * Whether `address` is still person `key`'s email (case aside): a bounce
+ * mark for an address the admin has since changed is no longer news.
+ */
+bool	cfg_person_email_is(const struct cfg *, const char *key,
+	    const char *address);
 /* Look a person up by key or by display name; NULL if absent. */
 const struct cfg_person *cfg_person_find(const struct cfg *, const char *);
 const struct cfg_duty *cfg_duty_get(const struct cfg *, const char *id);

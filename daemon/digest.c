@@ -683,7 +683,9 @@ bounce_part(struct store *st, const struct digest_in *in, struct rval *ctx,
 		    (why = strchr(id + 1, '\t')) == NULL)
 			continue;
 		*id = '\0';
-		if (!digest_in_scope(in, person))
+		if (!digest_in_scope(in, person) ||
+		    !cfg_person_email_is(in->cfg, person,
+		    names.v[i] + strlen("bounce:")))
 			continue;
 		v = rval_list_add_map(list);
 		rval_map_set_str(v, "person", person_name(in->cfg, person));

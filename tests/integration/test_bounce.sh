@@ -102,4 +102,17 @@ expect_in "matched by Final-Recipient, the reason in Chinese" \
     "王芳 <wangfang@example.org> is failing: 退信：收件人邮箱已满（smtp; 552 5.2.2 Mailbox full）" \
     "$T/status2.txt"
 
+# The admin fixes 张伟's address: the old one's bounce is no longer news,
+# in dutyctl status or in the digest; 王芳's still is.
+sed -i 's/zhangwei@example.org/zhang.wei@example.org/' "$T/d.conf"
+$C --now "2026-11-30 11:10" status > "$T/status3.txt" 2>&1
+expect_eq "after the address is changed, its bounce is no longer shown" 0 \
+    "$(grep -c 'zhangwei@example.org' "$T/status3.txt")"
+expect_in "another person's still is" "王芳 <wangfang@example.org> is failing" \
+    "$T/status3.txt"
+$C --now "2026-11-30 11:10" digest preview --text --to li > "$T/digest3.txt" 2>&1
+expect_in "the digest counts only that one" "被退信的邮箱1个" "$T/digest3.txt"
+expect_eq "and does not name the old address" 0 \
+    "$(grep -c 'zhangwei@example.org' "$T/digest3.txt")"
+
 finish
