@@ -25,7 +25,9 @@ evidence_hash_ok(const char *hex)
 static int
 mkdir_private(const char *path, struct derr *err)
 {
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+	if (mkdir(path, 0700) == 0)
+		path_adopt_dir_owner(path, -1);
+	else if (errno != EEXIST)
 		return derr_set(err, DERR_SYS, false, "%s: %s", path,
 		    strerror(errno));
 	return 0;
@@ -42,6 +44,7 @@ put_file(const char *tmp, const char *path, const void *data, size_t len,
 	    0600)) == -1)
 		return derr_set(err, DERR_SYS, false, "%s: %s", tmp,
 		    strerror(errno));
+	path_adopt_dir_owner(tmp, fd);
 	if (fd_write_all(fd, data, len) == -1 || fsync(fd) == -1) {
 		e = errno;
 		close(fd);

@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,9 +354,7 @@ configure(struct store *s, struct derr *err)
 static void
 create_private(const char *path, bool to_dir_owner)
 {
-	struct stat	 st;
-	char		*dir;
-	int		 fd;
+	int	 fd;
 
 	if (*path == '\0' || strcmp(path, ":memory:") == 0 ||
 	    strncmp(path, "file:", 5) == 0)
@@ -373,12 +370,8 @@ create_private(const char *path, bool to_dir_owner)
 	 * service could not open it.  SQLite gives -wal and -shm the
 	 * database's owner when it runs as root.
 	 */
-	if (to_dir_owner && geteuid() == 0) {
-		dir = xstrdup(path);
-		if (stat(dirname(dir), &st) == 0 && st.st_uid != 0)
-			(void)fchown(fd, st.st_uid, st.st_gid);
-		free(dir);
-	}
+	if (to_dir_owner)
+		path_adopt_dir_owner(path, fd);
 	close(fd);
 }
 

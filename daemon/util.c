@@ -609,3 +609,27 @@ fd_write_all(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+void
+path_adopt_dir_owner(const char *path, int fd)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+
+	if (geteuid() != 0)
+		return;
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == 0 && st.st_uid != 0) {
+		if (fd >= 0)
+			(void)fchown(fd, st.st_uid, st.st_gid);
+		else
+			(void)lchown(path, st.st_uid, st.st_gid);
+	}
+	free(dir);
+}

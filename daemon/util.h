@@ -100,4 +100,12 @@ int	file_read(const char *path, size_t max, char **out, size_t *len,
 /* Write all `n` bytes to `fd`, again after EINTR.  0, or -1 with errno. */
 int	fd_write_all(int fd, const void *p, size_t n);
 
+/*
+ * Run as root, give what was just created at `path` (open as `fd`, or -1)
+ * to the owner of its directory when that is another user: what root's
+ * dutyctl creates in the service user's /var/lib/dutyd (the database,
+ * evidence) stays usable by dutyd (User=dutyd).  Otherwise nothing.
+ */
+void	path_adopt_dir_owner(const char *path, int fd);
+
 #endif

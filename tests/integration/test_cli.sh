@@ -216,10 +216,14 @@ if [ "$(id -u)" = 0 ]; then
 	sed "s#$T/duty.db#$O/s.db#" "$T/dutyd.conf" > "$T/state.conf"
 	$DUTYCTL -c "$T/state.conf" init > "$T/out" 2>&1
 	$DUTYCTL -c "$T/state.conf" import "$T/ledger.csv" >> "$T/out" 2>&1
+	$DUTYCTL -c "$T/state.conf" item done 一-一 --evidence "印发" \
+	    --file "$T/proof.txt" >> "$T/out" 2>&1
 	expect_eq "root's init in nobody's directory: the database is nobody's" \
 	    "nobody 600" "$(stat -c '%U %a' "$O/s.db")"
-	expect_eq "and so is everything beside it" "" \
-	    "$(find "$O" -type f ! -user nobody)"
+	expect_eq "there is an evidence file beside it" 1 \
+	    "$(find "$O/evidence" -type f | wc -l)"
+	expect_eq "and all of it, evidence directories too, is nobody's" "" \
+	    "$(find "$O" ! -user nobody)"
 	ls -l "$U/u.db" > /dev/null 2>&1 &&
 	expect_eq "a database in root's own directory stays root's" root \
 	    "$(stat -c %U "$U/u.db")"
