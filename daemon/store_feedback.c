@@ -314,77 +314,18 @@ feedback_assign_tx(struct store *s, int64_t id, const char *assignee,
 	return r < 0 ? -1 : 1;
 }
 
+/*
+ * Settle feedback `id`: answered with `text` (the answer), or closed with
+ * `text` (the reason); audited as feedback.answer / feedback.close.
+ */
 static int
-feedback_answer_tx(struct store *s, int64_t id, const char *answer,
-    const char *who, int64_t now, struct derr *err)
+feedback_settle_tx(struct store *s, int64_t id, bool closed,
+    const char *text, const char *who, int64_t now, struct derr *err)
 {
-	static const char sql[] =
+	static const char answer_sql[] =
 	    "UPDATE feedback SET status = 'answered', answer = ?, "
 	    "answered_at = ?, answered_by = ? WHERE id = ?";
-	struct feedback	 f;
-	sqlite3_stmt	*st;
-	char		*before, *after, *obj;
-	int		 r = -1;
-
-	if (feedback_for_change(s, id, &f, err) < 0)
-		return -1;
-	before = feedback_describe(&f);
-	feedback_clear(&f);
-	after = xasprintf("status=answered; answer=%s", answer);
-	obj = xasprintf("feedback:%lld", (long long)id);
-	if ((st = st_prep(s, sql, err)) != NULL) {
-		st_bind_text(st, 1, answer);
-		sqlite3_bind_int64(st, 2, now);
-		st_bind_text(st, 3, who);
-		sqlite3_bind_int64(st, 4, id);
-		r = st_step_done(s, st, "feedback answer", err);
-	}
-	if (r == 0)
-		r = st_audit(s, who, now, "feedback.answer", obj, before, after,
-		    err);
-	free(obj);
-	free(before);
-	free(after);
-	return r < 0 ? -1 : 1;
-}
-
-int
-store_feedback_assign(struct store *s, int64_t id, const char *assignee,
-    int32_t deadline, const char *who, int64_t now, struct derr *err)
-{
-	int	 r;
-
-	if (store_begin(s, err) < 0)
-		return -1;
-	r = feedback_assign_tx(s, id, assignee, deadline, who, now, err);
-	if (r < 0) {
-		store_rollback(s);
-		return -1;
-	}
-	return store_commit(s, err) < 0 ? -1 : r;
-}
-
-int
-store_feedback_answer(struct store *s, int64_t id, const char *answer,
-    const char *who, int64_t now, struct derr *err)
-{
-	int	 r;
-
-	if (store_begin(s, err) < 0)
-		return -1;
-	r = feedback_answer_tx(s, id, answer, who, now, err);
-	if (r < 0) {
-		store_rollback(s);
-		return -1;
-	}
-	return store_commit(s, err) < 0 ? -1 : r;
-}
-
-static int
-feedback_close_tx(struct store *s, int64_t id, const char *reason,
-    const char *who, int64_t now, struct derr *err)
-{
-	static const char sql[] =
+	static const char close_sql[] =
 	    "UPDATE feedback SET status = 'closed', closed_reason = ?, "
 	    "answered_at = ?, answered_by = ? WHERE id = ?";
 	struct feedback	 f;
@@ -396,22 +337,55 @@ feedback_close_tx(struct store *s, int64_t id, const char *reason,
 		return -1;
 	before = feedback_describe(&f);
 	feedback_clear(&f);
-	after = xasprintf("status=closed; reason=%s", reason);
+	after = closed ? xasprintf("status=closed; reason=%s", text) :
+	    xasprintf("status=answered; answer=%s", text);
 	obj = xasprintf("feedback:%lld", (long long)id);
-	if ((st = st_prep(s, sql, err)) != NULL) {
-		st_bind_text(st, 1, reason);
+	if ((st = st_prep(s, closed ? close_sql : answer_sql, err)) != NULL) {
+		st_bind_text(st, 1, text);
 		sqlite3_bind_int64(st, 2, now);
 		st_bind_text(st, 3, who);
 		sqlite3_bind_int64(st, 4, id);
-		r = st_step_done(s, st, "feedback close", err);
+		r = st_step_done(s, st, closed ? "feedback close" :
+		    "feedback answer", err);
 	}
 	if (r == 0)
-		r = st_audit(s, who, now, "feedback.close", obj, before, after,
-		    err);
+		r = st_audit(s, who, now, closed ? "feedback.close" :
+		    "feedback.answer", obj, before, after, err);
 	free(obj);
 	free(before);
 	free(after);
 	return r < 0 ? -1 : 1;
+}
+
+/* One change in its own transaction. */
+static int
+feedback_tx_end(struct store *s, int r, struct derr *err)
+{
+	if (r < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, err) < 0 ? -1 : r;
+}
+
+int
+store_feedback_assign(struct store *s, int64_t id, const char *assignee,
+    int32_t deadline, const char *who, int64_t now, struct derr *err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	return feedback_tx_end(s, feedback_assign_tx(s, id, assignee,
+	    deadline, who, now, err), err);
+}
+
+int
+store_feedback_answer(struct store *s, int64_t id, const char *answer,
+    const char *who, int64_t now, struct derr *err)
+{
+	if (store_begin(s, err) < 0)
+		return -1;
+	return feedback_tx_end(s, feedback_settle_tx(s, id, false, answer,
+	    who, now, err), err);
 }
 
 static int
@@ -448,25 +422,14 @@ feedback_spam_tx(struct store *s, int64_t id, const char *who, int64_t now,
 	return r < 0 ? -1 : 1;
 }
 
-/* One change in its own transaction. */
-static int
-feedback_tx_end(struct store *s, int r, struct derr *err)
-{
-	if (r < 0) {
-		store_rollback(s);
-		return -1;
-	}
-	return store_commit(s, err) < 0 ? -1 : r;
-}
-
 int
 store_feedback_close(struct store *s, int64_t id, const char *reason,
     const char *who, int64_t now, struct derr *err)
 {
 	if (store_begin(s, err) < 0)
 		return -1;
-	return feedback_tx_end(s, feedback_close_tx(s, id, reason, who, now,
-	    err), err);
+	return feedback_tx_end(s, feedback_settle_tx(s, id, true, reason,
+	    who, now, err), err);
 }
 
 int
