@@ -2,7 +2,8 @@
  * store's private header: the connection and the helpers its files share
  * (store.c: opening, migrations, statements, transactions, audit, state,
  * backup and the lock; store_ledger.c, store_duty.c, store_outbox.c with
- * the drain round's journal, store_feedback.c with the mailbox state).
+ * the drain round's journal, store_feedback.c with the mailbox state,
+ * store_evidence.c, store_reply.c with officers' answers by email).
  * sqlite3 types stay here and in store*.c; nothing else includes this.
  */
 #ifndef DUTYD_STORE_INT_H
