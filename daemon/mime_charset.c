@@ -41,6 +41,10 @@ static const struct alias {
 	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" },
 	{ "x-sjis", "CP932" }, { "sjis", "CP932" }, { "windows-31j", "CP932" },
 	{ "euc-jp", "EUC-JP" }, { "ks_c_5601-1987", "CP949" },
+	/* Outlook writes Windows-1252's quotes and dashes (0x80-0x9f) under
+	 * this label, where they would be C1 controls (WHATWG reads it so). */
+	{ "iso-8859-1", "WINDOWS-1252" }, { "iso_8859-1", "WINDOWS-1252" },
+	{ "latin1", "WINDOWS-1252" },
 	{ "euc-kr", "CP949" }, { "x-windows-949", "CP949" },
 };
 

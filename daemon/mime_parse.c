@@ -29,35 +29,51 @@
 #define MIME_RAW_FIELD_MAX	(64 * 1024)
 #define MIME_NAME_MAX		255
 
-/* Charset labels senders put on GBK text: all read as GB18030. */
-static const char *const gb_labels[] = {
-	"gb2312", "gbk", "x-gbk", "cp936", "euc-cn", "x-euc-cn", "gb_2312-80",
-	"csgb2312", NULL
+/*
+ * Labels of encoded words and what the sender's mailer meant by them:
+ * GBK text under GB labels, Microsoft's supersets under the standards'
+ * names (Windows-1252's quotes under ISO-8859-1, NEC's ① under
+ * Shift_JIS, Korean CP949 under ks_c_5601-1987), which GMime would read
+ * strictly and lose.
+ */
+static const struct word_cs {
+	const char	*label;
+	const char	*cs;
+} word_cs[] = {
+	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "x-gbk", "GB18030" },
+	{ "cp936", "GB18030" }, { "euc-cn", "GB18030" },
+	{ "x-euc-cn", "GB18030" }, { "gb_2312-80", "GB18030" },
+	{ "csgb2312", "GB18030" },
+	{ "iso-8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
+	{ "us-ascii", "WINDOWS-1252" },
+	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" },
+	{ "x-sjis", "CP932" }, { "sjis", "CP932" },
+	{ "ks_c_5601-1987", "CP949" }, { "euc-kr", "CP949" },
 };
 
+/* What an encoded word's label means, or NULL to keep it. */
 static const char *
 charset_fix(const char *cs)
 {
 	size_t	 i;
 
-	if (cs == NULL)
-		return NULL;
-	for (i = 0; gb_labels[i] != NULL; i++)
-		if (g_ascii_strcasecmp(cs, gb_labels[i]) == 0)
-			return "GB18030";
-	return cs;
+	for (i = 0; i < sizeof(word_cs) / sizeof(word_cs[0]); i++)
+		if (g_ascii_strcasecmp(cs, word_cs[i].label) == 0)
+			return word_cs[i].cs;
+	return NULL;
 }
 
 /*
  * Rewrite the charset label of every encoded-word ("=?gb2312?B?...?=",
- * also "=?gb2312*zh?") that names a GB charset, so GMime decodes it as
- * GB18030. Only the label between "=?" and the next '?' or '*' changes.
+ * also "=?gb2312*zh?") that charset_fix knows, so GMime decodes it as
+ * the sender meant (GB18030 for GB labels). Only the label between "=?"
+ * and the next '?' or '*' changes.
  */
 static char *
 relabel_words(const char *s)
 {
 	GString		*g = g_string_sized_new(strlen(s) + 16);
-	const char	*p = s, *q, *end;
+	const char	*p = s, *q, *end, *cs;
 	char		 label[32];
 	size_t		 n;
 
@@ -72,8 +88,8 @@ relabel_words(const char *s)
 		if (n < sizeof(label) && (*end == '?' || *end == '*')) {
 			memcpy(label, q, n);
 			label[n] = '\0';
-			if (charset_fix(label) != label) {
-				g_string_append(g, "GB18030");
+			if ((cs = charset_fix(label)) != NULL) {
+				g_string_append(g, cs);
 				q = end;
 			}
 		}
