@@ -457,8 +457,8 @@ static const char *const auto_subjects[] = { "自动回复", "自动答复",
 /*
  * Not every message is 群众意见: a bounce (a delivery report, or mail from
  * MAILER-DAEMON or postmaster) or an auto-reply (RFC 3834 Auto-Submitted
- * other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply, or a
- * subject like 自动回复).
+ * other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply, a
+ * subject like 自动回复, or a read receipt).
  */
 static const char *
 kind_get(GMimeMessage *msg, const struct mime_msg *m)
@@ -470,6 +470,13 @@ kind_get(GMimeMessage *msg, const struct mime_msg *m)
 	size_t			 i;
 
 	ct = body != NULL ? g_mime_object_get_content_type(body) : NULL;
+	/* A read receipt (RFC 8098) is a report too, but nothing failed:
+	 * the reader's mailer answered by itself, like an auto-reply. */
+	if (ct != NULL && g_mime_content_type_is_type(ct, "multipart",
+	    "report") && (v = g_mime_content_type_get_parameter(ct,
+	    "report-type")) != NULL &&
+	    g_ascii_strcasecmp(v, "disposition-notification") == 0)
+		return "auto";
 	if ((ct != NULL && g_mime_content_type_is_type(ct, "multipart",
 	    "report")) || prefix_ci(m->from_addr, "mailer-daemon@") ||
 	    prefix_ci(m->from_addr, "postmaster@") ||
