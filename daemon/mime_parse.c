@@ -739,6 +739,13 @@ walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
 	(void)parent;
 	if (!GMIME_IS_PART(obj))
 		return;
+	/* A signed message's signature (smime.p7s, OpenPGP_signature.asc)
+	 * is no file the sender attached. */
+	if (GMIME_IS_MULTIPART_SIGNED(parent) &&
+	    g_mime_multipart_get_count(GMIME_MULTIPART(parent)) > 1 &&
+	    obj == g_mime_multipart_get_part(GMIME_MULTIPART(parent),
+	    GMIME_MULTIPART_SIGNED_SIGNATURE))
+		return;
 	ct = g_mime_object_get_content_type(obj);
 	fn = g_mime_part_get_filename(GMIME_PART(obj));
 	/* Text shown inline is text, even with a file name (some mailers
