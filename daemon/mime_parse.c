@@ -789,6 +789,110 @@ excerpt_span(const char *t)
 	return n;
 }
 
+/* Does the line at p start with one of `words`? */
+static bool
+line_starts(const char *p, const char *const *words)
+{
+	size_t	 i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (prefix_ci(p, words[i]))
+			return true;
+	return false;
+}
+
+/* Does the line [p, eol) end with `w`, blanks after it aside? */
+static bool
+line_ends(const char *p, const char *eol, const char *w)
+{
+	size_t	 n = strlen(w);
+
+	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t' ||
+	    eol[-1] == '\r'))
+		eol--;
+	return (size_t)(eol - p) >= n && memcmp(eol - n, w, n) == 0;
+}
+
+/* Lines that start what a reader does not want in the excerpt: the
+ * phone mailers' trailers, and the first line of a quoted header block
+ * (Outlook, Aliyun, Thunderbird's forward) when the next is its date. */
+static const char *const trailer_lines[] = { "发自我的",
+	"发自网易邮箱", "Sent from my", NULL };
+static const char *const quote_from[] = { "发件人", "From:", NULL };
+static const char *const quote_date[] = { "发送时间", "时间", "日期",
+	"Sent:", "Date:", NULL };
+static const char *const quote_marks[] = { "原始邮件", "原邮件",
+	"转发的消息", "转发邮件信息", "Original Message",
+	"Forwarded message", NULL };
+
+/*
+ * Is the line [p, eol) where the sender's own words end?  A quote
+ * ("> "), a client's quote line ("------ 原始邮件 ------", "-----Original
+ * Message-----", "…于2026年…写道：", "On … wrote:"), a header block
+ * of the quoted mail (after a line of '_' or '-', or alone), a
+ * signature ("-- ") or a phone's "发自我的iPhone".
+ */
+static bool
+quote_line(const char *p, const char *eol, const char *next)
+{
+	const char	*q = p;
+	size_t		 i;
+
+	while (q < eol && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < eol && *q == '>')
+		return true;
+	if (eol - p >= 3 && strncmp(p, "-- ", 3) == 0 &&
+	    (eol - p == 3 || (eol - p == 4 && p[3] == '\r')))
+		return true;
+	if (line_ends(p, eol, "写道：") || line_ends(p, eol, "写道:") ||
+	    line_ends(p, eol, "wrote:") || line_starts(q, trailer_lines))
+		return true;
+	if (line_starts(q, quote_from) && next != NULL &&
+	    line_starts(next, quote_date))
+		return true;
+	if (q == eol || (*q != '-' && *q != '_'))
+		return false;
+	for (i = 0; quote_marks[i] != NULL; i++)
+		if (memmem(q, (size_t)(eol - q), quote_marks[i],
+		    strlen(quote_marks[i])) != NULL)
+			return true;
+	/* "______" above the quoted mail's "发件人:" (Outlook). */
+	return next != NULL && line_starts(next, quote_from) &&
+	    strspn(q, "-_") >= 10;
+}
+
+/*
+ * End `t` where the sender's own words end (quote_line), within its
+ * first `span` bytes; an "On … <a@b>" line that Gmail broke before
+ * "wrote:" goes too.  If nothing of the sender's own is before it (a
+ * bare forward), `t` stays whole.
+ */
+static void
+quote_cut(char *t, size_t span)
+{
+	char		*p = t, *eol, *next, *prev = NULL;
+	const char	*end = t + span;
+	size_t		 i;
+
+	for (; p < end; prev = p, p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = t + span;
+		next = eol < end ? eol + 1 : NULL;
+		if (!quote_line(p, eol, next))
+			continue;
+		if (prev != NULL && line_ends(p, eol, "wrote:") &&
+		    prefix_ci(prev, "On "))
+			p = prev;
+		for (i = 0; t + i < p; i++)
+			if ((unsigned char)t[i] > ' ')
+				break;
+		if (t + i < p)
+			*p = '\0';
+		return;
+	}
+}
+
 static char *
 excerpt_of(GMimePart *part, bool html)
 {
@@ -802,6 +906,7 @@ excerpt_of(GMimePart *part, bool html)
 		free(t);
 		t = buf_take(&b);
 	}
+	quote_cut(t, excerpt_span(t));
 	s = clean_text(g_strndup(t, excerpt_span(t)), MIME_TEXT_MAX);
 	free(t);
 	return excerpt_cut(s, MIME_EXCERPT_MAX);
