@@ -699,6 +699,49 @@ scan_cut(const char *data, size_t len)
 	return len;
 }
 
+/* The signature line "-- " starts at p. */
+static bool
+sig_line(const char *p)
+{
+	return strncmp(p, "-- \n", 4) == 0 || strncmp(p, "-- \r\n", 5) == 0;
+}
+
+/*
+ * Undo format=flowed (RFC 3676 4.2): a line that ends in a space goes on
+ * in the next.  With delsp=yes the space was only put there to mark the
+ * break (Apple Mail breaks Chinese text, which has no spaces, so), and
+ * goes too.  The signature line "-- " is not flowed.
+ */
+static void
+flowed_join(char *s, bool delsp)
+{
+	const char	*r = s;
+	char		*w = s;
+	size_t		 nl;
+	bool		 sig;
+
+	/* Read at each line's start, before anything is written over it. */
+	sig = sig_line(r);
+	while (*r != '\0') {
+		nl = 0;
+		if (r[0] == ' ' && r[1] == '\n')
+			nl = 1;
+		else if (r[0] == ' ' && r[1] == '\r' && r[2] == '\n')
+			nl = 2;
+		if (nl > 0 && !sig) {
+			if (!delsp)
+				*w++ = ' ';
+			r += nl + 1;
+			sig = sig_line(r);
+			continue;
+		}
+		if (*r == '\n')
+			sig = sig_line(r + 1);
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 /* Decoded (transfer encoding and charset) text of a part, as UTF-8. */
 static char *
 part_text(GMimePart *part)
@@ -706,6 +749,7 @@ part_text(GMimePart *part)
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
 	GMimeStream		*mem;
 	GByteArray		*ba;
+	const char		*v;
 	char			*s;
 
 	if (dw == NULL)
@@ -719,6 +763,13 @@ part_text(GMimePart *part)
 	    "charset"), (const char *)ba->data, ba->len > MIME_TEXT_MAX ?
 	    MIME_TEXT_MAX : ba->len);
 	g_object_unref(mem);
+	v = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+	    "format");
+	if (v != NULL && g_ascii_strcasecmp(v, "flowed") == 0) {
+		v = g_mime_object_get_content_type_parameter(
+		    GMIME_OBJECT(part), "delsp");
+		flowed_join(s, v != NULL && g_ascii_strcasecmp(v, "yes") == 0);
+	}
 	return s;
 }
 
