@@ -776,8 +776,33 @@ part_text(GMimePart *part)
 struct walk {
 	GMimePart	*plain;
 	GMimePart	*html;
+	GMimeMessage	*inner;		/* the first forwarded mail */
 	struct strv	*attachments;
 };
+
+/*
+ * A mail forwarded as an attachment (message/rfc822): listed by its name
+ * when it has one (Outlook's and Thunderbird's "forward as attachment"),
+ * and kept for the excerpt in case the sender wrote nothing of his own.
+ */
+static void
+walk_message(struct walk *w, GMimeObject *obj)
+{
+	const char	*fn;
+	char		*name;
+
+	fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
+	if (fn == NULL)
+		fn = g_mime_object_get_content_type_parameter(obj, "name");
+	if (fn != NULL) {
+		name = clean_text(g_strdup(fn), MIME_NAME_MAX);
+		strv_push(w->attachments, name);
+		free(name);
+	}
+	if (w->inner == NULL)
+		w->inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+}
 
 static void
 walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
@@ -787,7 +812,8 @@ walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
 	const char		*fn;
 	char			*name;
 
-	(void)parent;
+	if (GMIME_IS_MESSAGE_PART(obj))
+		walk_message(w, obj);
 	if (!GMIME_IS_PART(obj))
 		return;
 	/* A signed message's signature (smime.p7s, OpenPGP_signature.asc)
@@ -966,7 +992,7 @@ excerpt_of(GMimePart *part, bool html)
 /* The plain text, unless it is blank beside an HTML part (some mailers
  * send an empty text/plain alternative): then the HTML's text. */
 static char *
-excerpt_get(struct walk *w)
+excerpt_own(struct walk *w)
 {
 	char	*s;
 
@@ -977,6 +1003,26 @@ excerpt_get(struct walk *w)
 		free(s);
 	}
 	return w->html != NULL ? excerpt_of(w->html, true) : xstrdup("");
+}
+
+/* The sender's words, or when there are none beside a forwarded mail,
+ * the forwarded mail's: what the reader came to read. */
+static char *
+excerpt_get(struct walk *w)
+{
+	struct walk	 fw = { 0 };
+	struct strv	 names = { 0 };
+	char		*s;
+
+	s = excerpt_own(w);
+	if (*s != '\0' || w->inner == NULL)
+		return s;
+	free(s);
+	fw.attachments = &names;
+	g_mime_message_foreach(w->inner, walk_part, &fw);
+	s = excerpt_own(&fw);
+	strv_clear(&names);
+	return s;
 }
 
 static const struct mime_entity {
