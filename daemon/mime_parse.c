@@ -1033,6 +1033,13 @@ static const struct mime_entity {
 	{ "apos", "'" }, { "nbsp", " " }, { "ldquo", "“" }, { "rdquo", "”" },
 	{ "lsquo", "‘" }, { "rsquo", "’" }, { "mdash", "—" }, { "hellip", "…" },
 	{ "middot", "·" }, { "copy", "©" },
+	/* What Chinese rich-text editors (UEditor, Coremail) write: em
+	 * spaces to indent a paragraph, and the yuan sign. */
+	{ "emsp", " " }, { "ensp", " " }, { "thinsp", " " }, { "yen", "¥" },
+	{ "times", "×" }, { "divide", "÷" }, { "bull", "•" }, { "deg", "°" },
+	{ "plusmn", "±" }, { "laquo", "«" }, { "raquo", "»" },
+	{ "euro", "€" }, { "pound", "£" }, { "reg", "®" }, { "trade", "™" },
+	{ "ndash", "–" }, { "sect", "§" },
 };
 
 /* Tags whose content is not text. */
