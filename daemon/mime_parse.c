@@ -1156,8 +1156,9 @@ mime_html_text(const char *html, size_t len, struct buf *out)
 	}
 }
 
-/* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts), read at
- * `offset` minutes east of UTC.  1 read, 0 not that shape. */
+/* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts) or "YYYY年M月D日
+ * [HH:MM[:SS]]", read at `offset` minutes east of UTC.  1 read, 0 not
+ * that shape. */
 static int
 date_iso(const char *s, int offset, int64_t *out)
 {
@@ -1167,8 +1168,14 @@ date_iso(const char *s, int offset, int64_t *out)
 
 	n = sscanf(s, "%4d-%2d-%2d%*[ T]%2d:%2d:%2d", &y, &mo, &da, &h, &mi,
 	    &se);
-	if (n < 5)
-		return 0;
+	if (n < 5) {
+		/* "2026年12月1日 9:00" (Chinese scripts and forms); a day
+		 * without a time is read at its start. */
+		h = mi = 0;
+		if (sscanf(s, "%4d年%2d月%2d日 %2d:%2d:%2d", &y, &mo, &da, &h,
+		    &mi, &se) < 3)
+			return 0;
+	}
 	tz = g_time_zone_new_offset(offset * 60);
 	d = g_date_time_new(tz, y, mo, da, h, mi, se);
 	g_time_zone_unref(tz);
@@ -1200,7 +1207,10 @@ date_fill(const char *raw, int offset, bool *assumed)
 	if (n >= 3 && g_ascii_strcasecmp(p, "CST") == 0 && offset == 480) {
 		*p = '\0';
 		out = g_strdup_printf("%s+0800", s);
-	} else if (strchr(p, ':') != NULL) {
+	} else if (strchr(p, ':') != NULL || (strlen(p) == 4 &&
+	    strspn(p, "0123456789") == 4 && strchr(s, ':') != NULL)) {
+		/* The time last, or asctime's year after it ("Tue Dec  1
+		 * 09:00:00 2026", from scripts): no zone either way. */
 		out = g_strdup_printf("%s %c%02d%02d", s, offset < 0 ? '-' :
 		    '+', abs(offset) / 60, abs(offset) % 60);
 	}
