@@ -1156,19 +1156,55 @@ mime_html_text(const char *html, size_t len, struct buf *out)
 	}
 }
 
+/*
+ * The ISO 8601 zone that ends `s` ("Z", "+08:00", "-0500"), in minutes
+ * east of UTC into *offset: 1 if there is one, 0 if not.
+ */
+static int
+iso_zone(const char *s, int *offset)
+{
+	size_t		 n = strlen(s);
+	const char	*z;
+
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n > 0 && (s[n - 1] == 'Z' || s[n - 1] == 'z')) {
+		*offset = 0;
+		return 1;
+	}
+	if (n >= 6 && s[n - 3] == ':')
+		z = s + n - 6;		/* "+08:00" */
+	else if (n >= 5)
+		z = s + n - 5;		/* "+0800" */
+	else
+		return 0;
+	if ((z[0] != '+' && z[0] != '-') || !g_ascii_isdigit(z[1]) ||
+	    !g_ascii_isdigit(z[2]) || !g_ascii_isdigit(s[n - 2]) ||
+	    !g_ascii_isdigit(s[n - 1]))
+		return 0;
+	*offset = ((z[1] - '0') * 10 + (z[2] - '0')) * 60 +
+	    (s[n - 2] - '0') * 10 + (s[n - 1] - '0');
+	if (z[0] == '-')
+		*offset = -*offset;
+	return 1;
+}
+
 /* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts) or "YYYY年M月D日
- * [HH:MM[:SS]]", read at `offset` minutes east of UTC.  1 read, 0 not
- * that shape. */
+ * [HH:MM[:SS]]", read at `offset` minutes east of UTC unless it ends in
+ * its own zone ("2026-12-01T01:00:00Z", Python's isoformat()).  2 read
+ * in its own zone, 1 read in `offset`, 0 not that shape. */
 static int
 date_iso(const char *s, int offset, int64_t *out)
 {
 	GTimeZone	*tz;
 	GDateTime	*d;
-	int		 y, mo, da, h, mi, se = 0, n;
+	int		 y, mo, da, h, mi, se = 0, n, zoned = 0;
 
 	n = sscanf(s, "%4d-%2d-%2d%*[ T]%2d:%2d:%2d", &y, &mo, &da, &h, &mi,
 	    &se);
-	if (n < 5) {
+	if (n >= 5)
+		zoned = iso_zone(s, &offset);
+	else {
 		/* "2026年12月1日 9:00" (Chinese scripts and forms); a day
 		 * without a time is read at its start. */
 		h = mi = 0;
@@ -1183,7 +1219,7 @@ date_iso(const char *s, int offset, int64_t *out)
 		return 0;
 	*out = g_date_time_to_unix(d);
 	g_date_time_unref(d);
-	return 1;
+	return zoned ? 2 : 1;
 }
 
 /*
@@ -1228,11 +1264,15 @@ date_get(GMimeMessage *msg, int64_t arrival, int offset,
 	GDateTime	*d = NULL;
 	char		*filled = NULL;
 	bool		 assumed = false;
+	int		 iso;
 
 	out->date = arrival;
 	out->date_flagged = true;
-	if (raw != NULL && date_iso(raw, offset, &out->date) == 1)
-		return;		/* read, and flagged: the zone is assumed */
+	if (raw != NULL && (iso = date_iso(raw, offset, &out->date)) > 0) {
+		/* flagged when the zone is assumed */
+		out->date_flagged = iso == 1;
+		return;
+	}
 	if (raw != NULL)
 		filled = date_fill(raw, offset, &assumed);
 	d = filled != NULL ? g_mime_utils_header_decode_date(filled) :
