@@ -794,3 +794,8 @@ write_k("64-coremail-reply",
     + b"\n------=_Part_64_1234.1796000000--\n",
     {"subject": "Re:Re: 清运噪音", "from": "褚女士 <chu_ns@163.com>", "date": E32, "excerpt": own,
      "message_id": "64cm.1a2b.19390c@163.com"})
+
+# 65-66. ISO 8601 with its own zone (Python's isoformat(), JavaScript's
+# toISOString() in web forms): read in that zone, not flagged.
+dated("65-date-iso-utc", "2026-12-01T01:00:00Z", U)
+dated("66-date-iso-offset", "2026-11-30T20:00:00-05:00", U)
