@@ -1128,6 +1128,19 @@ skip_to_end(const char *html, size_t len, size_t i, const char *name)
 	return len;
 }
 
+/*
+ * Index just past the "-->" that ends a comment whose text starts at i,
+ * or len.  A comment is not a tag: "<!-- a > b -->" and Outlook's
+ * conditional comments hold '>' and text that is not shown.
+ */
+static size_t
+comment_end(const char *html, size_t len, size_t i)
+{
+	const char	*e = memmem(html + i, len - i, "-->", 3);
+
+	return e != NULL ? (size_t)(e - html) + 3 : len;
+}
+
 void
 mime_html_text(const char *html, size_t len, struct buf *out)
 {
@@ -1136,6 +1149,10 @@ mime_html_text(const char *html, size_t len, struct buf *out)
 	size_t	 i = 0, n;
 
 	while (i < len) {
+		if (len - i >= 4 && memcmp(html + i, "<!--", 4) == 0) {
+			i = comment_end(html, len, i + 4);
+			continue;
+		}
 		if (html[i] == '<') {
 			i = tag_read(html, len, i, name, sizeof(name),
 			    &closing);
