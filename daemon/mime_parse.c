@@ -452,7 +452,9 @@ prefix_ci(const char *s, const char *p)
 /* Subjects auto-replies start with (Chinese and English mailers). */
 static const char *const auto_subjects[] = { "自动回复", "自动答复",
 	"Auto:", "Auto-Reply", "Auto Reply", "Automatic reply",
-	"AutoReply", "Out of Office", "Out-of-Office", NULL };
+	"AutoReply", "Out of Office", "Out-of-Office",
+	/* read receipts sent as plain mail (Foxmail, QQ Mail) */
+	"已读:", "已读：", "Read:", "Return Receipt", NULL };
 
 /*
  * Not every message is 群众意见: a bounce (a delivery report, or mail from
