@@ -799,3 +799,28 @@ write_k("64-coremail-reply",
 # toISOString() in web forms): read in that zone, not flagged.
 dated("65-date-iso-utc", "2026-12-01T01:00:00Z", U)
 dated("66-date-iso-offset", "2026-11-30T20:00:00-05:00", U)
+
+# 67. Outlook for Windows, HTML only (Word's "filtered medium" HTML):
+# conditional comments, <o:p>, a list item's "1." and a comment holding
+# '>' (a comment is not shown, whatever it holds).
+write_k("67-outlook-word-html",
+    b"From: " + bb("gb2312", "卫科长", "gb18030") + b" <weike@example.gov.cn>\nSubject: " + bb("gb2312", "路灯", "gb18030")
+    + b"\nDate: " + D32.encode() + b"\nMessage-ID: <67word@example.gov.cn>\nMIME-Version: 1.0\nX-Mailer: Microsoft Outlook 16.0\n"
+    b"Content-Type: text/html; charset=\"gb2312\"\nContent-Transfer-Encoding: quoted-printable\n\n"
+    + qp(("<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head><meta name=Generator content=\"Microsoft Word 15 (filtered medium)\">"
+        "<!--[if !mso]><style>v\\:* {behavior:url(#default#VML);}</style><![endif]--><style><!--\np.MsoNormal {margin:0cm;}\n--></style>"
+        "<!--[if gte mso 9]><xml>\n<o:shapedefaults v:ext=\"edit\" spidmax=\"1026\" />\n</xml><![endif]--></head>"
+        "<body lang=ZH-CN><div class=WordSection1><p class=MsoNormal><span style='font-family:等线'>领导您好：<o:p></o:p></span></p>"
+        "<p class=MsoListParagraph><![if !supportLists]><span lang=EN-US>1.<span style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp;&nbsp; </span></span>"
+        "<![endif]><span>人民路路灯不亮<o:p></o:p></span></p><!-- 编辑备注: 亮度 > 0 --></div></body></html>\n").encode("gb18030")).encode(),
+    {"subject": "路灯", "from": "卫科长 <weike@example.gov.cn>", "date": E32, "excerpt": "领导您好： 1. 人民路路灯不亮",
+     "message_id": "67word@example.gov.cn"})
+
+# 68. A read receipt sent as plain mail (Foxmail): kind auto by its subject.
+write_k("68-foxmail-receipt",
+    b"From: " + bb("GB2312", "楚先生", "gb18030") + b" <chu@foxmail.com>\nSubject: " + bb("GB2312", "已读: 关于整改进度的通知", "gb18030")
+    + b"\nDate: " + D32.encode() + b"\nMessage-ID: <68rr@foxmail.com>\nX-Mailer: Foxmail 7.2.25.375[cn]\nMime-Version: 1.0\n"
+    b"Content-Type: text/plain;\n\tcharset=\"GB2312\"\nContent-Transfer-Encoding: base64\n\n"
+    + b64b("这是邮件回执。\n\n您发给 楚先生 的邮件已被阅读。\n".encode("gb18030")),
+    {"subject": "已读: 关于整改进度的通知", "from": "楚先生 <chu@foxmail.com>", "date": E32,
+     "excerpt": "这是邮件回执。 您发给 楚先生 的邮件已被阅读。", "message_id": "68rr@foxmail.com", "kind": "auto"})
