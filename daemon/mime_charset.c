@@ -41,6 +41,10 @@ static const struct alias {
 	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" },
 	{ "x-sjis", "CP932" }, { "sjis", "CP932" }, { "windows-31j", "CP932" },
 	{ "euc-jp", "EUC-JP" }, { "ks_c_5601-1987", "CP949" },
+	/* Outlook writes Windows-1252's quotes and dashes (0x80-0x9f) under
+	 * this label, where they would be C1 controls (WHATWG reads it so). */
+	{ "iso-8859-1", "WINDOWS-1252" }, { "iso_8859-1", "WINDOWS-1252" },
+	{ "latin1", "WINDOWS-1252" },
 	{ "euc-kr", "CP949" }, { "x-windows-949", "CP949" },
 };
 
@@ -295,15 +299,19 @@ mime_charset_text(const char *label, const char *b, size_t n)
 {
 	char		 buf[64];
 	const char	*cs = label_charset(label, buf, sizeof(buf));
+	bool		 jp;
 
 	if (cs != NULL && strcmp(cs, HZ) == 0)
 		return text_hz(b, n);
 	if (!has_8bit(b, n)) {
-		/* 7-bit, but escapes switch to JIS (or a label says so). */
-		if (cs != NULL && strncmp(cs, "ISO-2022", 8) == 0 &&
-		    strncmp(cs, "ISO-2022-JP", 11) != 0)
+		/* 7-bit, but not ASCII: UTF-7 and ISO-2022 (a label says
+		 * so, or escapes switch to JIS). */
+		jp = cs != NULL && g_ascii_strncasecmp(cs, "ISO-2022-JP",
+		    11) == 0;
+		if (cs != NULL && !jp && (g_ascii_strncasecmp(cs, "UTF-7",
+		    5) == 0 || g_ascii_strncasecmp(cs, "ISO-2022", 8) == 0))
 			return convert_lossy(b, n, cs);
-		if ((cs != NULL && strncmp(cs, "ISO-2022-JP", 11) == 0) ||
+		if (jp ||
 		    memmem(b, n, "\x1b$B", 3) != NULL ||
 		    memmem(b, n, "\x1b$@", 3) != NULL)
 			return mime_charset_jis(b, n);

@@ -29,35 +29,51 @@
 #define MIME_RAW_FIELD_MAX	(64 * 1024)
 #define MIME_NAME_MAX		255
 
-/* Charset labels senders put on GBK text: all read as GB18030. */
-static const char *const gb_labels[] = {
-	"gb2312", "gbk", "x-gbk", "cp936", "euc-cn", "x-euc-cn", "gb_2312-80",
-	"csgb2312", NULL
+/*
+ * Labels of encoded words and what the sender's mailer meant by them:
+ * GBK text under GB labels, Microsoft's supersets under the standards'
+ * names (Windows-1252's quotes under ISO-8859-1, NEC's ① under
+ * Shift_JIS, Korean CP949 under ks_c_5601-1987), which GMime would read
+ * strictly and lose.
+ */
+static const struct word_cs {
+	const char	*label;
+	const char	*cs;
+} word_cs[] = {
+	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "x-gbk", "GB18030" },
+	{ "cp936", "GB18030" }, { "euc-cn", "GB18030" },
+	{ "x-euc-cn", "GB18030" }, { "gb_2312-80", "GB18030" },
+	{ "csgb2312", "GB18030" },
+	{ "iso-8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
+	{ "us-ascii", "WINDOWS-1252" },
+	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" },
+	{ "x-sjis", "CP932" }, { "sjis", "CP932" },
+	{ "ks_c_5601-1987", "CP949" }, { "euc-kr", "CP949" },
 };
 
+/* What an encoded word's label means, or NULL to keep it. */
 static const char *
 charset_fix(const char *cs)
 {
 	size_t	 i;
 
-	if (cs == NULL)
-		return NULL;
-	for (i = 0; gb_labels[i] != NULL; i++)
-		if (g_ascii_strcasecmp(cs, gb_labels[i]) == 0)
-			return "GB18030";
-	return cs;
+	for (i = 0; i < sizeof(word_cs) / sizeof(word_cs[0]); i++)
+		if (g_ascii_strcasecmp(cs, word_cs[i].label) == 0)
+			return word_cs[i].cs;
+	return NULL;
 }
 
 /*
  * Rewrite the charset label of every encoded-word ("=?gb2312?B?...?=",
- * also "=?gb2312*zh?") that names a GB charset, so GMime decodes it as
- * GB18030. Only the label between "=?" and the next '?' or '*' changes.
+ * also "=?gb2312*zh?") that charset_fix knows, so GMime decodes it as
+ * the sender meant (GB18030 for GB labels). Only the label between "=?"
+ * and the next '?' or '*' changes.
  */
 static char *
 relabel_words(const char *s)
 {
 	GString		*g = g_string_sized_new(strlen(s) + 16);
-	const char	*p = s, *q, *end;
+	const char	*p = s, *q, *end, *cs;
 	char		 label[32];
 	size_t		 n;
 
@@ -72,8 +88,8 @@ relabel_words(const char *s)
 		if (n < sizeof(label) && (*end == '?' || *end == '*')) {
 			memcpy(label, q, n);
 			label[n] = '\0';
-			if (charset_fix(label) != label) {
-				g_string_append(g, "GB18030");
+			if ((cs = charset_fix(label)) != NULL) {
+				g_string_append(g, cs);
 				q = end;
 			}
 		}
@@ -436,13 +452,15 @@ prefix_ci(const char *s, const char *p)
 /* Subjects auto-replies start with (Chinese and English mailers). */
 static const char *const auto_subjects[] = { "自动回复", "自动答复",
 	"Auto:", "Auto-Reply", "Auto Reply", "Automatic reply",
-	"AutoReply", "Out of Office", "Out-of-Office", NULL };
+	"AutoReply", "Out of Office", "Out-of-Office",
+	/* read receipts sent as plain mail (Foxmail, QQ Mail) */
+	"已读:", "已读：", "Read:", "Return Receipt", NULL };
 
 /*
  * Not every message is 群众意见: a bounce (a delivery report, or mail from
  * MAILER-DAEMON or postmaster) or an auto-reply (RFC 3834 Auto-Submitted
- * other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply, or a
- * subject like 自动回复).
+ * other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply, a
+ * subject like 自动回复, or a read receipt).
  */
 static const char *
 kind_get(GMimeMessage *msg, const struct mime_msg *m)
@@ -454,6 +472,13 @@ kind_get(GMimeMessage *msg, const struct mime_msg *m)
 	size_t			 i;
 
 	ct = body != NULL ? g_mime_object_get_content_type(body) : NULL;
+	/* A read receipt (RFC 8098) is a report too, but nothing failed:
+	 * the reader's mailer answered by itself, like an auto-reply. */
+	if (ct != NULL && g_mime_content_type_is_type(ct, "multipart",
+	    "report") && (v = g_mime_content_type_get_parameter(ct,
+	    "report-type")) != NULL &&
+	    g_ascii_strcasecmp(v, "disposition-notification") == 0)
+		return "auto";
 	if ((ct != NULL && g_mime_content_type_is_type(ct, "multipart",
 	    "report")) || prefix_ci(m->from_addr, "mailer-daemon@") ||
 	    prefix_ci(m->from_addr, "postmaster@") ||
@@ -676,6 +701,49 @@ scan_cut(const char *data, size_t len)
 	return len;
 }
 
+/* The signature line "-- " starts at p. */
+static bool
+sig_line(const char *p)
+{
+	return strncmp(p, "-- \n", 4) == 0 || strncmp(p, "-- \r\n", 5) == 0;
+}
+
+/*
+ * Undo format=flowed (RFC 3676 4.2): a line that ends in a space goes on
+ * in the next.  With delsp=yes the space was only put there to mark the
+ * break (Apple Mail breaks Chinese text, which has no spaces, so), and
+ * goes too.  The signature line "-- " is not flowed.
+ */
+static void
+flowed_join(char *s, bool delsp)
+{
+	const char	*r = s;
+	char		*w = s;
+	size_t		 nl;
+	bool		 sig;
+
+	/* Read at each line's start, before anything is written over it. */
+	sig = sig_line(r);
+	while (*r != '\0') {
+		nl = 0;
+		if (r[0] == ' ' && r[1] == '\n')
+			nl = 1;
+		else if (r[0] == ' ' && r[1] == '\r' && r[2] == '\n')
+			nl = 2;
+		if (nl > 0 && !sig) {
+			if (!delsp)
+				*w++ = ' ';
+			r += nl + 1;
+			sig = sig_line(r);
+			continue;
+		}
+		if (*r == '\n')
+			sig = sig_line(r + 1);
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 /* Decoded (transfer encoding and charset) text of a part, as UTF-8. */
 static char *
 part_text(GMimePart *part)
@@ -683,6 +751,7 @@ part_text(GMimePart *part)
 	GMimeDataWrapper	*dw = g_mime_part_get_content(part);
 	GMimeStream		*mem;
 	GByteArray		*ba;
+	const char		*v;
 	char			*s;
 
 	if (dw == NULL)
@@ -696,14 +765,46 @@ part_text(GMimePart *part)
 	    "charset"), (const char *)ba->data, ba->len > MIME_TEXT_MAX ?
 	    MIME_TEXT_MAX : ba->len);
 	g_object_unref(mem);
+	v = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+	    "format");
+	if (v != NULL && g_ascii_strcasecmp(v, "flowed") == 0) {
+		v = g_mime_object_get_content_type_parameter(
+		    GMIME_OBJECT(part), "delsp");
+		flowed_join(s, v != NULL && g_ascii_strcasecmp(v, "yes") == 0);
+	}
 	return s;
 }
 
 struct walk {
 	GMimePart	*plain;
 	GMimePart	*html;
+	GMimeMessage	*inner;		/* the first forwarded mail */
 	struct strv	*attachments;
 };
+
+/*
+ * A mail forwarded as an attachment (message/rfc822): listed by its name
+ * when it has one (Outlook's and Thunderbird's "forward as attachment"),
+ * and kept for the excerpt in case the sender wrote nothing of his own.
+ */
+static void
+walk_message(struct walk *w, GMimeObject *obj)
+{
+	const char	*fn;
+	char		*name;
+
+	fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
+	if (fn == NULL)
+		fn = g_mime_object_get_content_type_parameter(obj, "name");
+	if (fn != NULL) {
+		name = clean_text(g_strdup(fn), MIME_NAME_MAX);
+		strv_push(w->attachments, name);
+		free(name);
+	}
+	if (w->inner == NULL)
+		w->inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+}
 
 static void
 walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
@@ -713,8 +814,16 @@ walk_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
 	const char		*fn;
 	char			*name;
 
-	(void)parent;
+	if (GMIME_IS_MESSAGE_PART(obj))
+		walk_message(w, obj);
 	if (!GMIME_IS_PART(obj))
+		return;
+	/* A signed message's signature (smime.p7s, OpenPGP_signature.asc)
+	 * is no file the sender attached. */
+	if (GMIME_IS_MULTIPART_SIGNED(parent) &&
+	    g_mime_multipart_get_count(GMIME_MULTIPART(parent)) > 1 &&
+	    obj == g_mime_multipart_get_part(GMIME_MULTIPART(parent),
+	    GMIME_MULTIPART_SIGNED_SIGNATURE))
 		return;
 	ct = g_mime_object_get_content_type(obj);
 	fn = g_mime_part_get_filename(GMIME_PART(obj));
@@ -759,6 +868,110 @@ excerpt_span(const char *t)
 	return n;
 }
 
+/* Does the line at p start with one of `words`? */
+static bool
+line_starts(const char *p, const char *const *words)
+{
+	size_t	 i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (prefix_ci(p, words[i]))
+			return true;
+	return false;
+}
+
+/* Does the line [p, eol) end with `w`, blanks after it aside? */
+static bool
+line_ends(const char *p, const char *eol, const char *w)
+{
+	size_t	 n = strlen(w);
+
+	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t' ||
+	    eol[-1] == '\r'))
+		eol--;
+	return (size_t)(eol - p) >= n && memcmp(eol - n, w, n) == 0;
+}
+
+/* Lines that start what a reader does not want in the excerpt: the
+ * phone mailers' trailers, and the first line of a quoted header block
+ * (Outlook, Aliyun, Thunderbird's forward) when the next is its date. */
+static const char *const trailer_lines[] = { "发自我的",
+	"发自网易邮箱", "Sent from my", NULL };
+static const char *const quote_from[] = { "发件人", "From:", NULL };
+static const char *const quote_date[] = { "发送时间", "时间", "日期",
+	"Sent:", "Date:", NULL };
+static const char *const quote_marks[] = { "原始邮件", "原邮件",
+	"转发的消息", "转发邮件信息", "Original Message",
+	"Forwarded message", NULL };
+
+/*
+ * Is the line [p, eol) where the sender's own words end?  A quote
+ * ("> "), a client's quote line ("------ 原始邮件 ------", "-----Original
+ * Message-----", "…于2026年…写道：", "On … wrote:"), a header block
+ * of the quoted mail (after a line of '_' or '-', or alone), a
+ * signature ("-- ") or a phone's "发自我的iPhone".
+ */
+static bool
+quote_line(const char *p, const char *eol, const char *next)
+{
+	const char	*q = p;
+	size_t		 i;
+
+	while (q < eol && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < eol && *q == '>')
+		return true;
+	if (eol - p >= 3 && strncmp(p, "-- ", 3) == 0 &&
+	    (eol - p == 3 || (eol - p == 4 && p[3] == '\r')))
+		return true;
+	if (line_ends(p, eol, "写道：") || line_ends(p, eol, "写道:") ||
+	    line_ends(p, eol, "wrote:") || line_starts(q, trailer_lines))
+		return true;
+	if (line_starts(q, quote_from) && next != NULL &&
+	    line_starts(next, quote_date))
+		return true;
+	if (q == eol || (*q != '-' && *q != '_'))
+		return false;
+	for (i = 0; quote_marks[i] != NULL; i++)
+		if (memmem(q, (size_t)(eol - q), quote_marks[i],
+		    strlen(quote_marks[i])) != NULL)
+			return true;
+	/* "______" above the quoted mail's "发件人:" (Outlook). */
+	return next != NULL && line_starts(next, quote_from) &&
+	    strspn(q, "-_") >= 10;
+}
+
+/*
+ * End `t` where the sender's own words end (quote_line), within its
+ * first `span` bytes; an "On … <a@b>" line that Gmail broke before
+ * "wrote:" goes too.  If nothing of the sender's own is before it (a
+ * bare forward), `t` stays whole.
+ */
+static void
+quote_cut(char *t, size_t span)
+{
+	char		*p = t, *eol, *next, *prev = NULL;
+	const char	*end = t + span;
+	size_t		 i;
+
+	for (; p < end; prev = p, p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = t + span;
+		next = eol < end ? eol + 1 : NULL;
+		if (!quote_line(p, eol, next))
+			continue;
+		if (prev != NULL && line_ends(p, eol, "wrote:") &&
+		    prefix_ci(prev, "On "))
+			p = prev;
+		for (i = 0; t + i < p; i++)
+			if ((unsigned char)t[i] > ' ')
+				break;
+		if (t + i < p)
+			*p = '\0';
+		return;
+	}
+}
+
 static char *
 excerpt_of(GMimePart *part, bool html)
 {
@@ -772,6 +985,7 @@ excerpt_of(GMimePart *part, bool html)
 		free(t);
 		t = buf_take(&b);
 	}
+	quote_cut(t, excerpt_span(t));
 	s = clean_text(g_strndup(t, excerpt_span(t)), MIME_TEXT_MAX);
 	free(t);
 	return excerpt_cut(s, MIME_EXCERPT_MAX);
@@ -780,7 +994,7 @@ excerpt_of(GMimePart *part, bool html)
 /* The plain text, unless it is blank beside an HTML part (some mailers
  * send an empty text/plain alternative): then the HTML's text. */
 static char *
-excerpt_get(struct walk *w)
+excerpt_own(struct walk *w)
 {
 	char	*s;
 
@@ -793,6 +1007,26 @@ excerpt_get(struct walk *w)
 	return w->html != NULL ? excerpt_of(w->html, true) : xstrdup("");
 }
 
+/* The sender's words, or when there are none beside a forwarded mail,
+ * the forwarded mail's: what the reader came to read. */
+static char *
+excerpt_get(struct walk *w)
+{
+	struct walk	 fw = { 0 };
+	struct strv	 names = { 0 };
+	char		*s;
+
+	s = excerpt_own(w);
+	if (*s != '\0' || w->inner == NULL)
+		return s;
+	free(s);
+	fw.attachments = &names;
+	g_mime_message_foreach(w->inner, walk_part, &fw);
+	s = excerpt_own(&fw);
+	strv_clear(&names);
+	return s;
+}
+
 static const struct mime_entity {
 	const char	*name;
 	const char	*text;
@@ -801,6 +1035,13 @@ static const struct mime_entity {
 	{ "apos", "'" }, { "nbsp", " " }, { "ldquo", "“" }, { "rdquo", "”" },
 	{ "lsquo", "‘" }, { "rsquo", "’" }, { "mdash", "—" }, { "hellip", "…" },
 	{ "middot", "·" }, { "copy", "©" },
+	/* What Chinese rich-text editors (UEditor, Coremail) write: em
+	 * spaces to indent a paragraph, and the yuan sign. */
+	{ "emsp", " " }, { "ensp", " " }, { "thinsp", " " }, { "yen", "¥" },
+	{ "times", "×" }, { "divide", "÷" }, { "bull", "•" }, { "deg", "°" },
+	{ "plusmn", "±" }, { "laquo", "«" }, { "raquo", "»" },
+	{ "euro", "€" }, { "pound", "£" }, { "reg", "®" }, { "trade", "™" },
+	{ "ndash", "–" }, { "sect", "§" },
 };
 
 /* Tags whose content is not text. */
@@ -889,6 +1130,19 @@ skip_to_end(const char *html, size_t len, size_t i, const char *name)
 	return len;
 }
 
+/*
+ * Index just past the "-->" that ends a comment whose text starts at i,
+ * or len.  A comment is not a tag: "<!-- a > b -->" and Outlook's
+ * conditional comments hold '>' and text that is not shown.
+ */
+static size_t
+comment_end(const char *html, size_t len, size_t i)
+{
+	const char	*e = memmem(html + i, len - i, "-->", 3);
+
+	return e != NULL ? (size_t)(e - html) + 3 : len;
+}
+
 void
 mime_html_text(const char *html, size_t len, struct buf *out)
 {
@@ -897,6 +1151,10 @@ mime_html_text(const char *html, size_t len, struct buf *out)
 	size_t	 i = 0, n;
 
 	while (i < len) {
+		if (len - i >= 4 && memcmp(html + i, "<!--", 4) == 0) {
+			i = comment_end(html, len, i + 4);
+			continue;
+		}
 		if (html[i] == '<') {
 			i = tag_read(html, len, i, name, sizeof(name),
 			    &closing);
@@ -917,19 +1175,62 @@ mime_html_text(const char *html, size_t len, struct buf *out)
 	}
 }
 
-/* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts), read at
- * `offset` minutes east of UTC.  1 read, 0 not that shape. */
+/*
+ * The ISO 8601 zone that ends `s` ("Z", "+08:00", "-0500"), in minutes
+ * east of UTC into *offset: 1 if there is one, 0 if not.
+ */
+static int
+iso_zone(const char *s, int *offset)
+{
+	size_t		 n = strlen(s);
+	const char	*z;
+
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n > 0 && (s[n - 1] == 'Z' || s[n - 1] == 'z')) {
+		*offset = 0;
+		return 1;
+	}
+	if (n >= 6 && s[n - 3] == ':')
+		z = s + n - 6;		/* "+08:00" */
+	else if (n >= 5)
+		z = s + n - 5;		/* "+0800" */
+	else
+		return 0;
+	if ((z[0] != '+' && z[0] != '-') || !g_ascii_isdigit(z[1]) ||
+	    !g_ascii_isdigit(z[2]) || !g_ascii_isdigit(s[n - 2]) ||
+	    !g_ascii_isdigit(s[n - 1]))
+		return 0;
+	*offset = ((z[1] - '0') * 10 + (z[2] - '0')) * 60 +
+	    (s[n - 2] - '0') * 10 + (s[n - 1] - '0');
+	if (z[0] == '-')
+		*offset = -*offset;
+	return 1;
+}
+
+/* "YYYY-MM-DD HH:MM[:SS]" (some web forms and scripts) or "YYYY年M月D日
+ * [HH:MM[:SS]]", read at `offset` minutes east of UTC unless it ends in
+ * its own zone ("2026-12-01T01:00:00Z", Python's isoformat()).  2 read
+ * in its own zone, 1 read in `offset`, 0 not that shape. */
 static int
 date_iso(const char *s, int offset, int64_t *out)
 {
 	GTimeZone	*tz;
 	GDateTime	*d;
-	int		 y, mo, da, h, mi, se = 0, n;
+	int		 y, mo, da, h, mi, se = 0, n, zoned = 0;
 
 	n = sscanf(s, "%4d-%2d-%2d%*[ T]%2d:%2d:%2d", &y, &mo, &da, &h, &mi,
 	    &se);
-	if (n < 5)
-		return 0;
+	if (n >= 5)
+		zoned = iso_zone(s, &offset);
+	else {
+		/* "2026年12月1日 9:00" (Chinese scripts and forms); a day
+		 * without a time is read at its start. */
+		h = mi = 0;
+		if (sscanf(s, "%4d年%2d月%2d日 %2d:%2d:%2d", &y, &mo, &da, &h,
+		    &mi, &se) < 3)
+			return 0;
+	}
 	tz = g_time_zone_new_offset(offset * 60);
 	d = g_date_time_new(tz, y, mo, da, h, mi, se);
 	g_time_zone_unref(tz);
@@ -937,7 +1238,7 @@ date_iso(const char *s, int offset, int64_t *out)
 		return 0;
 	*out = g_date_time_to_unix(d);
 	g_date_time_unref(d);
-	return 1;
+	return zoned ? 2 : 1;
 }
 
 /*
@@ -961,7 +1262,10 @@ date_fill(const char *raw, int offset, bool *assumed)
 	if (n >= 3 && g_ascii_strcasecmp(p, "CST") == 0 && offset == 480) {
 		*p = '\0';
 		out = g_strdup_printf("%s+0800", s);
-	} else if (strchr(p, ':') != NULL) {
+	} else if (strchr(p, ':') != NULL || (strlen(p) == 4 &&
+	    strspn(p, "0123456789") == 4 && strchr(s, ':') != NULL)) {
+		/* The time last, or asctime's year after it ("Tue Dec  1
+		 * 09:00:00 2026", from scripts): no zone either way. */
 		out = g_strdup_printf("%s %c%02d%02d", s, offset < 0 ? '-' :
 		    '+', abs(offset) / 60, abs(offset) % 60);
 	}
@@ -979,11 +1283,15 @@ date_get(GMimeMessage *msg, int64_t arrival, int offset,
 	GDateTime	*d = NULL;
 	char		*filled = NULL;
 	bool		 assumed = false;
+	int		 iso;
 
 	out->date = arrival;
 	out->date_flagged = true;
-	if (raw != NULL && date_iso(raw, offset, &out->date) == 1)
-		return;		/* read, and flagged: the zone is assumed */
+	if (raw != NULL && (iso = date_iso(raw, offset, &out->date)) > 0) {
+		/* flagged when the zone is assumed */
+		out->date_flagged = iso == 1;
+		return;
+	}
 	if (raw != NULL)
 		filled = date_fill(raw, offset, &assumed);
 	d = filled != NULL ? g_mime_utils_header_decode_date(filled) :

@@ -30,14 +30,15 @@ for name in sorted(os.listdir(corpus)):
             bad += 1
     got = {"subject": r["subject"], "from": r["from"], "excerpt": r["excerpt"],
            "attachments": r["attachments"].replace("\n", "|"),
-           "message_id": r["message_id"] or ""}
+           "message_id": r["message_id"] or "", "kind": r["kind"]}
+    want.setdefault("kind", "citizen")
     if want["date"].endswith(" assumed"):
         got["date"] = str(r["date"]) + (" assumed" if r["date_flagged"] else "")
     elif want["date"] == "flagged":
         got["date"] = "flagged" if r["date_flagged"] and r["date"] == r["received_at"] else str(r["date"])
     else:
         got["date"] = str(r["date"]) if not r["date_flagged"] else "flagged"
-    for k in ("subject", "from", "date", "excerpt", "attachments", "message_id"):
+    for k in ("subject", "from", "date", "excerpt", "attachments", "message_id", "kind"):
         if got[k] != want[k]:
             print("%s: %s: want %r got %r" % (name, k, want[k], got[k]))
             bad += 1

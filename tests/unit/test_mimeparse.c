@@ -81,6 +81,9 @@ check_one(const char *name)
 	assert_string_equal(got, want);
 	expect_get(exp, "message_id", want, sizeof(want));
 	assert_string_equal(m.message_id ? m.message_id : "", want);
+	/* "kind" is written only for mail that is not 群众意见. */
+	expect_get(exp, "kind", want, sizeof(want));
+	assert_string_equal(m.kind, want[0] != '\0' ? want : "citizen");
 	expect_get(exp, "date", want, sizeof(want));
 	if (strcmp(want, "flagged") == 0) {
 		assert_true(m.date_flagged);
