@@ -216,8 +216,10 @@ clean:
 # crashing inputs land in $(B)/fuzz and belong in the corpus once fixed.
 FUZZ_TIME ?= 60
 # Every file of the mime module: a fuzz target that names them by hand
-# stops linking when the module grows a file.
-FUZZ_MIME = $(wildcard daemon/mime*.c)
+# stops linking when the module grows a file.  mime hashes each message
+# with sign's SHA-256 (libcrypto).
+FUZZ_MIME = $(wildcard daemon/mime*.c) daemon/sign.c
+FUZZ_MIME_LIBS = $(shell pkg-config --libs gmime-3.0 uchardet libcrypto)
 FUZZ_SRC = $(FUZZ_MIME) daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
@@ -225,8 +227,7 @@ $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -Idaemon \
 	    $(shell pkg-config --cflags gmime-3.0 uchardet) -o $@ \
-	    tests/fuzz/fuzz_mime.c $(FUZZ_SRC) \
-	    $(shell pkg-config --libs gmime-3.0 uchardet)
+	    tests/fuzz/fuzz_mime.c $(FUZZ_SRC) $(FUZZ_MIME_LIBS)
 
 # The IMAP answers dutyd reads through libetpan: a loopback "server"
 # says the input whatever dutyd asks (tests/fuzz/fuzz_imap.c).
@@ -250,8 +251,7 @@ $(B)/fuzz/fuzz_reply: tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC)
 	    -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -Idaemon \
 	    $(shell pkg-config --cflags gmime-3.0 uchardet) -o $@ \
-	    tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC) \
-	    $(shell pkg-config --libs gmime-3.0 uchardet)
+	    tests/fuzz/fuzz_reply.c $(FUZZ_REPLY_SRC) $(FUZZ_MIME_LIBS)
 
 FUZZ_TARGETS = mime imap reply config render journal provider eword
 
@@ -359,8 +359,7 @@ $(B)/fuzz/fuzz_eword: tests/fuzz/fuzz_eword.c daemon/mime_parse.c \
     $(FUZZ_EWORD_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(shell pkg-config --cflags gmime-3.0 uchardet) -o $@ \
-	    tests/fuzz/fuzz_eword.c $(FUZZ_EWORD_SRC) \
-	    $(shell pkg-config --libs gmime-3.0 uchardet)
+	    tests/fuzz/fuzz_eword.c $(FUZZ_EWORD_SRC) $(FUZZ_MIME_LIBS)
 
 # libFuzzer target for the workbook import (ledger_parse_xlsx): `make fuzz`
 # also runs it for FUZZ_TIME seconds on tests/fuzz/corpus/xlsx (workbooks,

@@ -73,7 +73,14 @@ struct net_imap {
 	struct net_imap_list	 listed;
 	struct imap_got		*got;
 	size_t			 ngot;
-	bool			 single;	/* one message a FETCH */
+	/* listed[single_lo..single_hi): a batch one of whose answers was
+	 * over the cap, asked for one message a FETCH to find which. */
+	size_t			 single_lo, single_hi;
+	/* A FETCH sent ahead (listed[pend_lo..pend_hi)), its answer not
+	 * read yet: the server sends it while mailbox parses and stores
+	 * the batch before. */
+	bool			 pending;
+	size_t			 pend_lo, pend_hi, pend_bytes;
 	/* The stream under libetpan (imap_low_driver): the command's
 	 * deadline and what the server's framing announced. */
 	int			 tfd;		/* timerfd, the deadline */
@@ -246,6 +253,12 @@ low_read(mailstream_low *l, void *buf, size_t count)
 	ssize_t		 n;
 	long		 left;
 
+	/* Once an answer broke a cap, nothing more is read for it: after
+	 * the failed read libetpan's parser may try another branch, whose
+	 * read would wait for bytes that are not coming (a server that
+	 * announced a huge literal and stalled cost a whole timeout). */
+	if (s->too_big > 0 || s->long_line)
+		return -1;
 	if ((left = imap_left(s)) == 0) {
 		s->expired = true;
 		return -1;
@@ -362,6 +375,7 @@ imap_said(const struct net_imap *s, char *out, size_t n)
 static void
 imap_drop(struct net_imap *s)
 {
+	s->pending = false;	/* its answer goes with the connection */
 	if (s->imap == NULL)
 		return;
 	if (s->imap->imap_stream != NULL) {
@@ -750,7 +764,9 @@ net_imap_free(struct net_imap *s)
 {
 	if (s == NULL)
 		return;
-	if (s->imap != NULL) {
+	/* LOGOUT's answer would come after the pending FETCH's: with one
+	 * in flight, the connection is only closed. */
+	if (s->imap != NULL && !s->pending) {
 		imap_arm(s, 0);
 		(void)mailimap_logout(s->imap);	/* we leave either way */
 	}
@@ -845,6 +861,101 @@ att_get(struct mailimap_msg_att *ma, int type)
 	return NULL;
 }
 
+/* Copy each message's bytes out of a FETCH answer into s->got, after
+ * what it holds. */
+static void
+got_add(struct net_imap *s, clist *res)
+{
+	struct mailimap_msg_att_static	*u, *b;
+	struct mailimap_msg_att_body_section *bs;
+	clistiter			*c;
+
+	if (res == NULL)
+		return;
+	s->got = xreallocarray(s->got, s->ngot + (size_t)clist_count(res) + 1,
+	    sizeof(*s->got));
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		u = att_get(clist_content(c), MAILIMAP_MSG_ATT_UID);
+		b = att_get(clist_content(c), MAILIMAP_MSG_ATT_BODY_SECTION);
+		if (u == NULL || b == NULL ||
+		    (bs = b->att_data.att_body_section) == NULL ||
+		    bs->sec_body_part == NULL)
+			continue;
+		s->got[s->ngot].uid = u->att_data.att_uid;
+		s->got[s->ngot].len = bs->sec_length;
+		s->got[s->ngot].data = xmalloc(bs->sec_length + 1);
+		memcpy(s->got[s->ngot].data, bs->sec_body_part,
+		    bs->sec_length);
+		s->ngot++;
+	}
+}
+
+/* The messages of one FETCH answer in s->got, in place of the last. */
+static void
+got_take(struct net_imap *s, clist *res)
+{
+	got_clear(s);
+	got_add(s, res);
+}
+
+/*
+ * Read the answer to the FETCH sent ahead (pend_send) into *res, as
+ * mailimap_uid_fetch reads its own: the same parser, the same tag
+ * check (nothing was sent after it), the same deadline and caps.
+ */
+static int
+pend_read(struct net_imap *s, clist **res, struct derr *err)
+{
+	struct mailimap_response	*resp;
+	int				 r, cond;
+
+	*res = NULL;
+	s->pending = false;
+	s->quiet = true;
+	imap_arm(s, s->pend_bytes);
+	if (mailimap_read_line(s->imap) == NULL)
+		r = MAILIMAP_ERROR_STREAM;
+	else
+		r = mailimap_parse_response(s->imap, &resp);
+	s->quiet = false;
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(s, r, "UID FETCH", err);
+	*res = s->imap->imap_response_info->rsp_fetch_list;
+	s->imap->imap_response_info->rsp_fetch_list = NULL;
+	cond = *res != NULL && clist_count(*res) > 0 ?
+	    MAILIMAP_RESP_COND_STATE_OK :
+	    resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(resp);
+	if (cond == MAILIMAP_RESP_COND_STATE_OK)
+		return 0;
+	if (*res != NULL)
+		mailimap_fetch_list_free(*res);
+	*res = NULL;
+	return imap_fail(s, MAILIMAP_ERROR_UID_FETCH, "UID FETCH", err);
+}
+
+/* Before any other command: the answer sent ahead, into s->got. */
+static int
+pend_drain(struct net_imap *s, struct derr *err)
+{
+	clist	*res;
+
+	if (!s->pending)
+		return 0;
+	if (pend_read(s, &res, err) == -1) {
+		/* Over the cap: the connection is gone; one by one now. */
+		if (err->kind != DERR_INPUT)
+			return -1;
+		s->single_lo = s->pend_lo;
+		s->single_hi = s->pend_hi;
+		return 0;
+	}
+	got_add(s, res);
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	return 0;
+}
+
 /* UID FETCH `set` for `atts` (both taken), about `bytes` of answer;
  * the answers in `*res`. */
 static int
@@ -855,7 +966,7 @@ imap_uid_fetch(struct net_imap *s, struct mailimap_set *set,
 	int	 r;
 
 	*res = NULL;
-	if (imap_ready(s, err) == -1) {
+	if (pend_drain(s, err) == -1 || imap_ready(s, err) == -1) {
 		mailimap_set_free(set);
 		mailimap_fetch_type_free(ft);
 		return -1;
@@ -911,7 +1022,7 @@ net_imap_list(struct net_imap *s, int64_t after, size_t max,
 
 	net_imap_list_clear(&s->listed);
 	got_clear(s);
-	s->single = false;
+	s->single_lo = s->single_hi = 0;
 	if (s->box.exists == 0 || after >= UINT32_MAX)
 		return 0;
 	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
@@ -964,54 +1075,92 @@ body_fetch_type(const struct net_imap *s, bool headers_only)
 	return ft;
 }
 
-/* Copy each message's bytes out of a FETCH answer into s->got. */
-static void
-got_take(struct net_imap *s, clist *res)
+/* How many listed messages from index k on one FETCH asks for: at most
+ * IMAP_BATCH_MAX, IMAP_BATCH_BYTES, none over max_size; their listed
+ * size in *bytes. */
+static size_t
+batch_span(const struct net_imap *s, size_t k, size_t *nbytes)
 {
-	struct mailimap_msg_att_static	*u, *b;
-	struct mailimap_msg_att_body_section *bs;
-	clistiter			*c;
-
-	got_clear(s);
-	s->got = xreallocarray(NULL, (size_t)clist_count(res) + 1,
-	    sizeof(*s->got));
-	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
-		u = att_get(clist_content(c), MAILIMAP_MSG_ATT_UID);
-		b = att_get(clist_content(c), MAILIMAP_MSG_ATT_BODY_SECTION);
-		if (u == NULL || b == NULL ||
-		    (bs = b->att_data.att_body_section) == NULL ||
-		    bs->sec_body_part == NULL)
-			continue;
-		s->got[s->ngot].uid = u->att_data.att_uid;
-		s->got[s->ngot].len = bs->sec_length;
-		s->got[s->ngot].data = xmalloc(bs->sec_length + 1);
-		memcpy(s->got[s->ngot].data, bs->sec_body_part,
-		    bs->sec_length);
-		s->ngot++;
-	}
-}
-
-/* The UIDs of the listed messages from index k on that one FETCH asks
- * for: at most IMAP_BATCH_MAX, IMAP_BATCH_BYTES, none over max_size;
- * their listed size in *bytes. */
-static struct mailimap_set *
-batch_set(const struct net_imap *s, size_t k, size_t *nbytes)
-{
-	struct mailimap_set	*set = xalloced(mailimap_set_new_empty());
-	size_t			 n = 0, bytes = 0;
+	size_t	 n = 0, bytes = 0;
 
 	for (; k < s->listed.n && n < IMAP_BATCH_MAX; k++, n++) {
-		if (s->listed.v[k].size > (int64_t)s->o.max_size ||
+		if ((k >= s->single_lo && k < s->single_hi) ||
+		    s->listed.v[k].size > (int64_t)s->o.max_size ||
 		    (n > 0 && bytes + (size_t)s->listed.v[k].size >
 		    IMAP_BATCH_BYTES))
 			break;
 		bytes += (size_t)s->listed.v[k].size;
-		if (mailimap_set_add_single(set,
-		    (uint32_t)s->listed.v[k].uid) != MAILIMAP_NO_ERROR)
-			xalloced(NULL);		/* out of memory */
 	}
 	*nbytes = bytes;
+	return n;
+}
+
+/* The UIDs of listed[k..k+n) as a set for libetpan, in runs. */
+static struct mailimap_set *
+batch_set(const struct net_imap *s, size_t k, size_t n)
+{
+	struct mailimap_set	*set = xalloced(mailimap_set_new_empty());
+	size_t			 i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && s->listed.v[k + j].uid ==
+		    s->listed.v[k + j - 1].uid + 1; j++)
+			;
+		if (mailimap_set_add_interval(set,
+		    (uint32_t)s->listed.v[k + i].uid,
+		    (uint32_t)s->listed.v[k + j - 1].uid) != MAILIMAP_NO_ERROR)
+			xalloced(NULL);		/* out of memory */
+	}
 	return set;
+}
+
+/*
+ * Send the FETCH for the batch from listed index k and leave its answer
+ * unread (pend_read takes it): the server writes it while mailbox parses
+ * and stores the batch before, instead of both waiting in turn.  The
+ * command is what mailimap_uid_fetch sends for the same set, UIDs in
+ * runs ("1:512").  A failed write drops the connection: the next
+ * command opens a new one.
+ */
+static void
+pend_send(struct net_imap *s, size_t k)
+{
+	struct buf	 cmd;
+	size_t		 n, bytes, i, j;
+	bool		 ok;
+
+	if (s->pending || s->imap == NULL ||
+	    s->imap->imap_state != MAILIMAP_STATE_SELECTED ||
+	    (n = batch_span(s, k, &bytes)) == 0)
+		return;
+	buf_init(&cmd, 64);
+	(void)buf_puts(&cmd, "UID FETCH ", NULL);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && s->listed.v[k + j].uid ==
+		    s->listed.v[k + j - 1].uid + 1; j++)
+			;
+		(void)buf_printf(&cmd, NULL, "%s%lld", i > 0 ? "," : "",
+		    (long long)s->listed.v[k + i].uid);
+		if (j - i > 1)
+			(void)buf_printf(&cmd, NULL, ":%lld",
+			    (long long)s->listed.v[k + j - 1].uid);
+	}
+	(void)buf_puts(&cmd, " (UID BODY.PEEK[])\r\n", NULL);
+	imap_arm(s, 0);
+	ok = mailimap_send_current_tag(s->imap) == MAILIMAP_NO_ERROR &&
+	    mailstream_write(s->imap->imap_stream, cmd.data, cmd.len) ==
+	    (ssize_t)cmd.len && mailstream_flush(s->imap->imap_stream) == 0;
+	buf_clear(&cmd);
+	if (!ok) {
+		log_debug("net: cannot send the next UID FETCH ahead; "
+		    "reconnecting for it");
+		imap_drop(s);
+		return;
+	}
+	s->pending = true;
+	s->pend_lo = k;
+	s->pend_hi = k + n;
+	s->pend_bytes = bytes;
 }
 
 /* Move message `uid` of the last batch into `out`: 1, or 0 if absent. */
@@ -1044,7 +1193,7 @@ net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
 {
 	struct mailimap_set	*set;
 	clist			*res;
-	size_t			 bytes;
+	size_t			 bytes, n = 0;
 	bool			 batch;
 	int			 k, r;
 
@@ -1053,10 +1202,26 @@ net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
 	if (!headers_only && (r = got_give(s, uid, out, err)) != 0)
 		return r;
 	k = msg_find(&s->listed, uid);
-	batch = !headers_only && !s->single && k >= 0 &&
-	    s->listed.v[k].size <= (int64_t)s->o.max_size;
+	/* In the batch sent ahead: its answer, and the next one sent. */
+	if (!headers_only && s->pending && k >= 0 &&
+	    (size_t)k >= s->pend_lo && (size_t)k < s->pend_hi) {
+		if (pend_read(s, &res, err) == -1) {
+			if (err->kind != DERR_INPUT)
+				return -1;
+			s->single_lo = s->pend_lo;	/* which one: one by one */
+			s->single_hi = s->pend_hi;
+			return net_imap_fetch(s, uid, headers_only, out, err);
+		}
+		got_take(s, res);
+		if (res != NULL)
+			mailimap_fetch_list_free(res);
+		pend_send(s, s->pend_hi);
+		return got_give(s, uid, out, err);
+	}
+	batch = !headers_only && k >= 0 &&
+	    (n = batch_span(s, (size_t)k, &bytes)) > 0;
 	if (batch) {
-		set = batch_set(s, (size_t)k, &bytes);
+		set = batch_set(s, (size_t)k, n);
 	} else {
 		set = xalloced(mailimap_set_new_single((uint32_t)uid));
 		bytes = k < 0 || s->listed.v[k].size > (int64_t)s->o.max_size ?
@@ -1066,13 +1231,16 @@ net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
 	    &res, err);
 	/* One of the batch is over the cap, but which: one by one now. */
 	if (r == -1 && batch && err->kind == DERR_INPUT) {
-		s->single = true;
+		s->single_lo = (size_t)k;
+		s->single_hi = (size_t)k + n;
 		return net_imap_fetch(s, uid, headers_only, out, err);
 	}
 	if (r == -1)
 		return -1;
 	got_take(s, res);
 	mailimap_fetch_list_free(res);
+	if (batch)
+		pend_send(s, (size_t)k + n);
 	return got_give(s, uid, out, err);
 }
 
@@ -1084,7 +1252,7 @@ net_imap_seen(struct net_imap *s, int64_t uid, struct derr *err)
 	struct mailimap_set		*set;
 	int				 r;
 
-	if (imap_ready(s, err) == -1)
+	if (pend_drain(s, err) == -1 || imap_ready(s, err) == -1)
 		return -1;
 	fl = xalloced(mailimap_flag_list_new_empty());
 	set = xalloced(mailimap_set_new_single((uint32_t)uid));

@@ -81,6 +81,28 @@ bind_id(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
+/* Is `f` a message stored before 005 (no content hash)?  1, 0, -1. */
+static int
+legacy_dup(struct store *s, const struct feedback *f, struct derr *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (f->message_id == NULL && f->header_hash == NULL)
+		return 0;
+	if ((st = st_cached(s, f->message_id != NULL ?
+	    STMT_FEEDBACK_LEGACY_MID : STMT_FEEDBACK_LEGACY_HDR, err)) == NULL)
+		return -1;
+	st_bind_text(st, 1, f->message_id != NULL ? f->message_id :
+	    f->header_hash);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st_db_err(s, err, "feedback duplicate check");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_feedback_insert(struct store *s, const struct feedback *f,
     const char *who, int64_t now, int64_t *id, struct derr *err)
@@ -89,6 +111,9 @@ store_feedback_insert(struct store *s, const struct feedback *f,
 	char		*obj, *after;
 	int		 r;
 
+	if (f->source != NULL && strcmp(f->source, "imap") == 0 &&
+	    (r = legacy_dup(s, f, err)) != 0)
+		return r < 0 ? -1 : 0;
 	if ((st = st_cached(s, STMT_FEEDBACK_INSERT, err)) == NULL)
 		return -1;
 	st_bind_text(st, 1, f->source);

@@ -43,6 +43,9 @@ for f in "$D"/*.c "$D"/*.h "$D"/channels/*.c "$D"/channels/*.h; do
 		fi
 		if [ "$ml" = 2 ] && [ "$il" = 2 ]; then
 			case "$mod" in channels/*) case "$inc" in net|mime|sign|smsparam|channels/*) continue ;; esac ;; esac
+			# sign is the project's one SHA-256 (OpenSSL): mime
+			# hashes each fetched message with it.
+			case "$mod" in mime|mime_*) [ "$inc" = sign ] && continue ;; esac
 			echo "layers: adapter $f includes adapter $inc.h"; bad=1
 		fi
 	done

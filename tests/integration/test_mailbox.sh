@@ -94,7 +94,7 @@ put_mail "$T/dc" "$T/after.eml" zz-3-after
 $DUTYD -c "$T/d.conf" --once -d --now "2026-12-01 12:00" > "$T/poll4.log" 2>&1
 expect_in "the tag-line message is stored, and its neighbours" \
     "poll ok: 3 new, 0 duplicate(s), 0 unreadable" "$T/poll4.log"
-expect_in "they were asked for in one FETCH" "UID FETCH $((N + 1)),$((N + 2)),$((N + 3)) " "$T/poll4.log"
+expect_in "they were asked for in one FETCH" "UID FETCH $((N + 1)):$((N + 3)) (UID BODY.PEEK[])" "$T/poll4.log"
 $C feedback list --json > "$T/list.json"
 got=$($PY -c 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x["subject"]=="tag lines"]; print(len(r), r[0]["excerpt"][:16] if r else "")' "$T/list.json")
 expect_eq "its excerpt starts at the first line" "1 A000 OK done A00" "$got"
