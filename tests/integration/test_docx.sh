@@ -212,4 +212,24 @@ expect_eq "and unzips private (0600)" 600 "$(stat -c %a "$T/unz/证据材料/二
 $PY "$T/read.py" "$T/unz/整改情况通报.docx" > "$T/bundle.txt" 2>&1
 expect_in "the bundle's report names the files" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf" "$T/bundle.txt"
 expect_in "so does its HTML" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf" "$T/unz/整改情况通报.html"
+
+# A file added later is not in the bundle or the reports as of an earlier
+# day (the evidence recorded on the day itself is), but is as of today.
+pretend "2026-12-03 10:00"
+printf '后补材料\n' > "$T/后补.pdf"
+$C item evidence add 一-一 --file "$T/后补.pdf" > /dev/null
+$C report --bundle "$T/early.zip" --as-of 2026-11-30 > "$T/early.out" 2>&1
+expect_eq "report --bundle --as-of exits 0" 0 $?
+expect_eq "the bundle as of 11-30 holds only what was recorded by then" \
+    "整改情况通报.docx|整改情况通报.html|证据材料/一-一/会议纪要.pdf|证据材料/一-一/照片.jpg|证据材料/一-一/会议纪要-$H.pdf|证据材料/二-一/会议纪要.pdf|SHA256SUMS" \
+    "$(unzip -Z1 "$T/early.zip" | tr '\n' '|' | sed 's/|$//')"
+expect_in "and says so" "$T/early.zip: the report and 4 evidence file(s), with SHA256SUMS" "$T/early.out"
+unzip -p "$T/early.zip" 整改情况通报.html > "$T/early.html"
+expect_in "its report names the files of that day" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf）" "$T/early.html"
+if grep -q "后补.pdf" "$T/early.html"; then
+	not_ok "and not the later one"
+else ok "and not the later one"; fi
+$C report --bundle "$T/late.zip" > /dev/null 2>&1
+check "as of today the later file is in" \
+    sh -c "unzip -Z1 '$T/late.zip' | grep -qx '证据材料/一-一/后补.pdf'"
 finish
