@@ -294,7 +294,8 @@ report_docx(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	if ((doc = docx_pkg_get(pkg, "word/document.xml")) == NULL)
 		return derr_set(err, DERR_INPUT, false, _("no word/document."
 		    "xml in it: not a Word document"));
-	if (docx_template_prepare(doc->data, doc->len, &tmpl, err) < 0)
+	if (docx_template_prepare(doc->name, doc->data, doc->len, &tmpl,
+	    err) < 0)
 		return -1;
 	if ((ctx = report_context(st, cfg, cal, as_of, err)) == NULL) {
 		buf_clear(&tmpl);
