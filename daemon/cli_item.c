@@ -501,7 +501,8 @@ done_with_files(struct cli *c, struct cli_args *a)
 
 	if ((r = files_add(c, a->argv[0], &a->files, a->evidence, &n)) != 0)
 		return r;
-	printf(_("%s done (销号), %d evidence file(s) added\n"), a->argv[0], n);
+	printf(_("%s done (销号), %d evidence file(s) added\n"), a->argv[0],
+	    n);
 	return 0;
 }
 
@@ -580,9 +581,9 @@ evidence_drop(struct cli *c, const char *code, const struct store_evidence *e,
 		    _("%s has no evidence file %s"), code, e->hash);
 	}
 	if (others > 0)
-		printf(_("%s: evidence file %s removed; kept in %s, as %d other "
-		    "measure(s) hold the same file\n"), code, e->name, dir,
-		    others);
+		printf(_("%s: evidence file %s removed; kept in %s, as %d "
+		    "other measure(s) hold the same file\n"), code, e->name,
+		    dir, others);
 	else if (evidence_remove(dir, e->hash, &err) < 0)
 		/* The row is gone; only the bytes are left over. */
 		log_warn(_("%s: evidence file %s removed, but its copy in %s "

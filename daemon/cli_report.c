@@ -3,8 +3,9 @@
  * a Word document from the admin's template (report.docx_template), and
  * as a bundle: both reports, every evidence file recorded by the report's
  * day (--as-of) named by measure (证据材料/八-二/会议纪要.pdf) and
- * SHA256SUMS, which `sha256sum -c` checks after unzipping.  Files written here are mode 0600: a report
- * draft and its evidence are not for every local user.
+ * SHA256SUMS, which `sha256sum -c` checks after unzipping.  Files
+ * written here are mode 0600: a report draft and its evidence are not
+ * for every local user.
  */
 #include "cli_int.h"
 

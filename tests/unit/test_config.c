@@ -740,7 +740,8 @@ templates_old(char *dir)
 	p = xasprintf("%s/dutyd.conf", dir);
 	assert_non_null(fp = fopen(p, "w"));
 	fputs("general = { database = \"x.db\"; templates = \"t\"; };\n"
-	    "people = ( { key = \"a\"; name = \"A\"; email = \"a@example.org\";\n"
+	    "people = ( { key = \"a\"; name = \"A\"; "
+	    "email = \"a@example.org\";\n"
 	    "  phone = \"+8613800138000\"; roles = [ \"principal\" ]; } );\n"
 	    "maildir = { path = \"o\"; };\n"
 	    "sms = { enabled = true; provider = \"aliyun\"; endpoint = "
