@@ -288,7 +288,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 # in $(B)/fuzz/csv-* and belong in the corpus once fixed.
 FUZZ_CSV_SRC = daemon/ledger_csv.c daemon/ledger_rows.c \
 	daemon/ledger_export.c daemon/ledger_date.c daemon/config.c \
-	daemon/config_route.c \
+	daemon/config_route.c daemon/config_tmpl.c \
 	daemon/i18n.c daemon/model.c daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c $(FUZZ_CSV_SRC)
 	@mkdir -p $(dir $@)
@@ -327,7 +327,8 @@ FUZZ_CC = clang -std=c11 -D_GNU_SOURCE -g -O1 \
 	-fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Idaemon
 FUZZ_BASE = daemon/util.c daemon/err.c daemon/log.c
-FUZZ_CONFIG_SRC = daemon/config.c daemon/config_route.c daemon/i18n.c \
+FUZZ_CONFIG_SRC = daemon/config.c daemon/config_route.c \
+	daemon/config_tmpl.c daemon/i18n.c \
 	daemon/model.c $(FUZZ_BASE)
 FUZZ_RENDER_SRC = daemon/render.c $(FUZZ_BASE)
 FUZZ_JOURNAL_SRC = daemon/journal.c $(FUZZ_BASE)
@@ -368,7 +369,7 @@ $(B)/fuzz/fuzz_eword: tests/fuzz/fuzz_eword.c daemon/mime_parse.c \
 # $(B)/fuzz/xlsx-* and belong in the corpus once fixed.
 FUZZ_XLSX_SRC = daemon/ledger_xlsx.c daemon/ledger_rows.c \
 	daemon/ledger_date.c daemon/config.c daemon/config_route.c \
-	daemon/i18n.c daemon/model.c \
+	daemon/config_tmpl.c daemon/i18n.c daemon/model.c \
 	daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_xlsx: tests/fuzz/fuzz_xlsx.c $(FUZZ_XLSX_SRC)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
 struct cal_builtin_day {
 	const char	*day;
 	int		 work;
+	const char	*name;		/* the holiday's, "国庆节"; may be "" */
 };
 extern const struct cal_builtin_day cal_builtin_days[];
 extern const size_t cal_builtin_count;
@@ -29,12 +30,20 @@ extern const size_t cal_builtin_count;
 
 #define CAL_ZONEINFO	"/usr/share/zoneinfo"
 
+/* A built-in day off and the holiday it belongs to. */
+struct cal_named {
+	int32_t		 day;
+	const char	*name;		/* static, from the built-in table */
+};
+
 struct cal {
 	int32_t		 end;		/* first day after the window */
 	int32_t		*cum;		/* cum[i]: working days in [0, i) */
 	uint8_t		*work;		/* work[i]: day i is a working day */
 	bool		 known[CAL_NYEARS];
 	struct cal_tz	 tz;		/* the zone, read once */
+	struct cal_named *named;	/* built-in days off, by day */
+	size_t		 nnamed;
 };
 
 /*
@@ -99,6 +108,14 @@ cal_set(struct cal *cal, int32_t day, int work, bool *cfg, struct derr *err)
 }
 
 static int
+named_cmp(const void *a, const void *b)
+{
+	const struct cal_named	*x = a, *y = b;
+
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+static int
 cal_load_builtin(struct cal *cal, struct derr *err)
 {
 	size_t	 i;
@@ -112,7 +129,18 @@ cal_load_builtin(struct cal *cal, struct derr *err)
 		if (cal_set(cal, day, cal_builtin_days[i].work != 0, NULL,
 		    err) == -1)
 			return -1;
+		if (cal_builtin_days[i].work != 0 ||
+		    cal_builtin_days[i].name == NULL ||
+		    cal_builtin_days[i].name[0] == '\0')
+			continue;
+		cal->named = xreallocarray(cal->named, cal->nnamed + 1,
+		    sizeof(*cal->named));
+		cal->named[cal->nnamed].day = day;
+		cal->named[cal->nnamed++].name = cal_builtin_days[i].name;
 	}
+	if (cal->nnamed > 1)
+		qsort(cal->named, cal->nnamed, sizeof(*cal->named),
+		    named_cmp);
 	return 0;
 }
 
@@ -188,6 +216,7 @@ cal_free(struct cal *cal)
 		return;
 	free(cal->cum);
 	free(cal->work);
+	free(cal->named);
 	cal_tz_clear(&cal->tz);
 	free(cal);
 }
@@ -209,15 +238,20 @@ cal_year_known(const struct cal *cal, int year)
 }
 
 /*
- * XXX tools/holidays.sh drops the name column of data/holidays-cn.tsv, so
- * there is nothing to return yet; emit it as a third field and look it up.
+ * Only a built-in day off has a name: general.holidays gives dates alone,
+ * and a built-in day off that general.workdays made a working day is no
+ * holiday any more.
  */
 const char *
 cal_holiday_name(const struct cal *cal, int32_t day)
 {
-	(void)cal;
-	(void)day;
-	return NULL;
+	const struct cal_named	 key = { day, NULL }, *hit;
+
+	if (cal_is_workday(cal, day) || cal->nnamed == 0)
+		return NULL;
+	hit = bsearch(&key, cal->named, cal->nnamed, sizeof(*cal->named),
+	    named_cmp);
+	return hit != NULL ? hit->name : NULL;
 }
 
 static int32_t

@@ -37,7 +37,12 @@ void	cal_free(struct cal *);
 bool	cal_is_workday(const struct cal *, int32_t day);
 /* True if the official arrangement of `year` is known (built in or config). */
 bool	cal_year_known(const struct cal *, int year);
-/* Name of the holiday `day` belongs to ("春节"), or NULL. Borrowed. */
+/*
+ * Name of the holiday `day` belongs to ("春节", "国庆节") when it is one of
+ * the built-in days off (data/holidays-cn.tsv) and still off; NULL for a
+ * working day (调休上班 included), a plain weekend, and a day off from
+ * general.holidays, which has no name.  Static storage.
+ */
 const char *cal_holiday_name(const struct cal *, int32_t day);
 
 /*

@@ -463,22 +463,46 @@ files_store(struct cli *c, const struct strv *files,
 	return 0;
 }
 
+/*
+ * Store `files` and record them for measure `code` (signing it off with
+ * `evidence` unless NULL), under the evidence directory's lock so that
+ * an evidence rm of the same content cannot unlink the bytes between
+ * the two.  0 with *added, or a sysexits code.
+ */
+static int
+files_add(struct cli *c, const char *code, const struct strv *files,
+    const char *evidence, int *added)
+{
+	struct store_evidence	*v = NULL;
+	struct derr		 err = { 0 };
+	int			 r, lock;
+
+	if ((lock = evidence_lock(c->cfg->general.evidence_dir, &err)) < 0)
+		return cli_fail_err(&err);
+	if ((r = files_store(c, files, &v)) != 0) {
+		evidence_unlock(lock);
+		return r;
+	}
+	r = store_evidence_add(c->store, code, v, files->n, evidence, c->who,
+	    c->now, &err);
+	evidence_unlock(lock);
+	evidence_clear(v, files->n);
+	if (r < 0)
+		return cli_fail_err(&err);
+	*added = r;
+	return 0;
+}
+
 /* item done --file: the sign-off and its files in one transaction. */
 static int
 done_with_files(struct cli *c, struct cli_args *a)
 {
-	struct store_evidence	*v = NULL;
-	struct derr		 err = { 0 };
-	int			 r;
+	int	 r, n;
 
-	if ((r = files_store(c, &a->files, &v)) != 0)
+	if ((r = files_add(c, a->argv[0], &a->files, a->evidence, &n)) != 0)
 		return r;
-	r = store_evidence_add(c->store, a->argv[0], v, a->files.n,
-	    a->evidence, c->who, c->now, &err);
-	evidence_clear(v, a->files.n);
-	if (r < 0)
-		return cli_fail_err(&err);
-	printf(_("%s done (销号), %d evidence file(s) added\n"), a->argv[0], r);
+	printf(_("%s done (销号), %d evidence file(s) added\n"), a->argv[0],
+	    n);
 	return 0;
 }
 
@@ -486,22 +510,15 @@ done_with_files(struct cli *c, struct cli_args *a)
 static int
 evidence_add(struct cli *c, struct cli_args *a)
 {
-	struct store_evidence	*v = NULL;
-	struct derr		 err = { 0 };
-	int			 r;
+	int	 r, n;
 
 	if (a->argc != 2 || a->files.n == 0 || a->reason != NULL)
 		return cli_fail(EX_USAGE, _("usage: dutyctl item evidence add "
 		    "CODE --file FILE [--file FILE]..."));
 	if ((r = may_decide(c, a->argv[1])) != 0 ||
-	    (r = files_store(c, &a->files, &v)) != 0)
+	    (r = files_add(c, a->argv[1], &a->files, NULL, &n)) != 0)
 		return r;
-	r = store_evidence_add(c->store, a->argv[1], v, a->files.n, NULL,
-	    c->who, c->now, &err);
-	evidence_clear(v, a->files.n);
-	if (r < 0)
-		return cli_fail_err(&err);
-	printf(_("%s: %d evidence file(s) added\n"), a->argv[1], r);
+	printf(_("%s: %d evidence file(s) added\n"), a->argv[1], n);
 	return 0;
 }
 
@@ -541,15 +558,50 @@ evidence_find(struct cli *c, const char *code, const char *prefix,
 	    "give more of the hash"), prefix, code);
 }
 
+/*
+ * Remove the row of `e` from measure `code`, then its bytes when no other
+ * measure holds them, all under the evidence directory's lock (see
+ * files_add).  1 removed, 0 no such row, or a sysexits code.
+ */
+static int
+evidence_drop(struct cli *c, const char *code, const struct store_evidence *e,
+    const char *reason)
+{
+	const char	*dir = c->cfg->general.evidence_dir;
+	struct derr	 err = { 0 };
+	int		 r, lock, others = 0;
+
+	if ((lock = evidence_lock(dir, &err)) < 0)
+		return cli_fail_err(&err);
+	r = store_evidence_remove(c->store, code, e->hash, reason, c->who,
+	    c->now, &others, &err);
+	if (r <= 0) {
+		evidence_unlock(lock);
+		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
+		    _("%s has no evidence file %s"), code, e->hash);
+	}
+	if (others > 0)
+		printf(_("%s: evidence file %s removed; kept in %s, as %d "
+		    "other measure(s) hold the same file\n"), code, e->name,
+		    dir, others);
+	else if (evidence_remove(dir, e->hash, &err) < 0)
+		/* The row is gone; only the bytes are left over. */
+		log_warn(_("%s: evidence file %s removed, but its copy in %s "
+		    "was not deleted: %s"), code, e->name, dir, err.msg);
+	else
+		printf(_("%s: evidence file %s removed and deleted from %s\n"),
+		    code, e->name, dir);
+	evidence_unlock(lock);
+	return 0;
+}
+
 /* item evidence rm CODE HASH --reason R: audited; the bytes go when no
  * other measure holds the same file. */
 static int
 evidence_rm(struct cli *c, struct cli_args *a)
 {
-	const char		*dir = c->cfg->general.evidence_dir;
 	struct store_evidence	 e = { 0 };
-	struct derr		 err = { 0 };
-	int			 r, others = 0;
+	int			 r;
 
 	if (a->argc != 3 || a->files.n > 0 || a->reason == NULL ||
 	    a->reason[strspn(a->reason, " \t")] == '\0')
@@ -559,32 +611,9 @@ evidence_rm(struct cli *c, struct cli_args *a)
 	    (r = may_decide(c, a->argv[1])) != 0 ||
 	    (r = evidence_find(c, a->argv[1], a->argv[2], &e)) != 0)
 		return r;
-	r = store_evidence_remove(c->store, a->argv[1], e.hash, a->reason,
-	    c->who, c->now, &others, &err);
-	if (r <= 0) {
-		free(e.name);
-		return r < 0 ? cli_fail_err(&err) : cli_fail(EX_DATAERR,
-		    _("%s has no evidence file %s"), a->argv[1], a->argv[2]);
-	}
-	if (others > 0)
-		printf(_("%s: evidence file %s removed; kept in %s, as %d other "
-		    "measure(s) hold the same file\n"), a->argv[1], e.name,
-		    dir, others);
-	/*
-	 * XXX a dutyctl adding the same file between the commit above and
-	 * this unlink loses its bytes (its row stays); evidence get then
-	 * says the file is missing.  A lock on the evidence directory would
-	 * close the gap.
-	 */
-	else if ((r = evidence_remove(dir, e.hash, &err)) < 0)
-		/* The row is gone; only the bytes are left over. */
-		log_warn(_("%s: evidence file %s removed, but its copy in %s "
-		    "was not deleted: %s"), a->argv[1], e.name, dir, err.msg);
-	else
-		printf(_("%s: evidence file %s removed and deleted from %s\n"),
-		    a->argv[1], e.name, dir);
+	r = evidence_drop(c, a->argv[1], &e, a->reason);
 	free(e.name);
-	return 0;
+	return r;
 }
 
 /* item evidence add|rm ... */

@@ -1,10 +1,11 @@
 /*
  * dutyctl report: the public progress report (通报) as printable HTML, as
  * a Word document from the admin's template (report.docx_template), and
- * as a bundle: both reports, every evidence file named by measure
- * (证据材料/八-二/会议纪要.pdf) and SHA256SUMS, which `sha256sum -c`
- * checks after unzipping.  Files written here are mode 0600: a report
- * draft and its evidence are not for every local user.
+ * as a bundle: both reports, every evidence file recorded by the report's
+ * day (--as-of) named by measure (证据材料/八-二/会议纪要.pdf) and
+ * SHA256SUMS, which `sha256sum -c` checks after unzipping.  Files
+ * written here are mode 0600: a report draft and its evidence are not
+ * for every local user.
  */
 #include "cli_int.h"
 
@@ -124,9 +125,12 @@ evidence_path(const struct docx_pkg *pkg, const struct store_evidence *e)
 	return name;
 }
 
-/* Every evidence file into `pkg`, each checked against its hash. */
+/*
+ * Every evidence file recorded on or before `as_of` into `pkg`, each
+ * checked against its hash: the bundle shows the ledger of that day.
+ */
 static int
-bundle_evidence(struct cli *c, struct docx_pkg *pkg)
+bundle_evidence(struct cli *c, int32_t as_of, struct docx_pkg *pkg)
 {
 	const struct cfg_general	*g = &c->cfg->general;
 	struct store_evidence_list	 l = { 0 };
@@ -137,6 +141,7 @@ bundle_evidence(struct cli *c, struct docx_pkg *pkg)
 
 	if (store_evidence_list(c->store, NULL, NULL, &l, &err) < 0)
 		return cli_fail_err(&err);
+	report_evidence_as_of(&l, c->cal, as_of);
 	for (i = 0; r == 0 && i < l.n; i++) {
 		data = NULL;
 		found = evidence_read(g->evidence_dir, l.v[i].hash,
@@ -204,7 +209,7 @@ bundle_write(struct cli *c, int32_t as_of, const char *path)
 	}
 	docx_pkg_add(&pkg, BUNDLE_HTML, b.data ? b.data : "", b.len);
 	buf_clear(&b);
-	if ((r = bundle_evidence(c, &pkg)) == 0 &&
+	if ((r = bundle_evidence(c, as_of, &pkg)) == 0 &&
 	    (r = bundle_sums(&pkg)) == 0) {
 		if (docx_pkg_zip(&pkg, c->now, &b, &err) < 0)
 			r = cli_fail_err(&err);

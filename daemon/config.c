@@ -293,6 +293,37 @@ cfg_ld_has(const struct ld *ld, const char *path)
 	return config_lookup(ld->cf, path) != NULL;
 }
 
+void
+cfg_ld_bad_near(struct ld *ld, const char *path, const char *what)
+{
+	const config_setting_t	*s = NULL;
+	char			*up, *dot;
+
+	if (config_lookup(ld->cf, path) != NULL) {
+		ld_bad_path(ld, path, what);
+		return;
+	}
+	up = xstrdup(path);
+	while (s == NULL && (dot = strrchr(up, '.')) != NULL) {
+		*dot = '\0';
+		s = config_lookup(ld->cf, up);
+	}
+	free(up);
+	ld_err(ld, s, path, "%s", what);
+}
+
+unsigned
+cfg_ld_flags(const struct ld *ld)
+{
+	return ld->flags;
+}
+
+size_t
+cfg_ld_nerrs(const struct ld *ld)
+{
+	return ld->nerrs;
+}
+
 /* ------------------------------------------------------------------ */
 /* Small helpers */
 
@@ -1756,7 +1787,7 @@ static void (*const check_tab[])(struct ld *, struct cfg *) = {
 	check_general, check_people, check_duties, check_digest, check_smtp,
 	check_sms, check_mailbox, check_im, check_channels, cfg_check_routes,
 	check_reminders,
-	check_file_mode,
+	check_file_mode, cfg_check_templates,
 };
 
 /* ------------------------------------------------------------------ */

@@ -257,6 +257,15 @@ struct cfg *cfg_load(const char *path, struct strv *errors, struct derr *);
  * the language it asks for; for callers whose environment named none.
  */
 #define CFG_LOAD_LANGUAGE	0x2
+/*
+ * CFG_LOAD_TEMPLATES: every message template the configuration will use
+ * must be a readable file in general.templates (report.docx_template,
+ * a webhook's body_template included); each missing one is an error at
+ * the setting that needs it (checked last, in a file otherwise valid).
+ * For dutyd (start, reload, -n) and dutyctl check-config; other dutyctl
+ * commands need only the ones they render.
+ */
+#define CFG_LOAD_TEMPLATES	0x4
 struct cfg *cfg_load_flags(const char *path, unsigned flags,
 	    struct strv *errors, struct derr *);
 void	cfg_free(struct cfg *);

@@ -216,6 +216,7 @@ measure_row(struct rval *list, const struct cfg *cfg, const struct cal *cal,
     const struct measure *m, int32_t today, struct buf *b)
 {
 	struct rval	*v = rval_list_add_map(list);
+	const char	*hol;
 	char		 d[11];
 
 	rval_map_set_str(v, "code", m->code);
@@ -229,6 +230,10 @@ measure_row(struct rval *list, const struct cfg *cfg, const struct cal *cal,
 	rval_map_set_int(v, "days_left", m->deadline - today);
 	rval_map_set_int(v, "workdays_left", m->deadline > today ?
 	    cal_workdays_between(cal, today, m->deadline) : 0);
+	/* A deadline in a holiday's days off (国庆节) comes before them. */
+	hol = cal_holiday_name(cal, m->deadline);
+	rval_map_set_bool(v, "has_deadline_holiday", hol != NULL);
+	rval_map_set_str(v, "deadline_holiday", hol != NULL ? hol : "");
 	rval_map_set_bool(v, "extended", m->extensions > 0);
 	if (m->extensions > 0) {
 		rval_map_set_str(v, "extended_from",

@@ -63,15 +63,17 @@ int	docx_pkg_zip(const struct docx_pkg *, int64_t mtime, struct buf *out,
 	    struct derr *);
 
 /*
- * Prepare word/document.xml (`xml`, `len` bytes) for rendering, into
- * `out` (initialised here; the caller clears it): split tags joined,
- * paragraphs of one section tag reduced to the tag.  0, or -1 with
- * DERR_INPUT and a sentence in the user's language naming the paragraph
- * (its number and its text) and what is wrong: a "{{" with no "}}" in the
- * same paragraph, or a section opened in a paragraph with other text and
- * not closed in it.
+ * Prepare word/document.xml (`xml`, `len` bytes; `part` is its name in
+ * the package, for messages) for rendering, into `out` (initialised
+ * here; the caller clears it): split tags joined, paragraphs of one
+ * section tag reduced to the tag.  0, or -1 with DERR_INPUT and a
+ * sentence in the user's language: for XML that is not well-formed, the
+ * part, the line and column of the first error and what it is; else the
+ * paragraph (its number and its text) and what is wrong: a "{{" with no
+ * "}}" in the same paragraph, or a section opened in a paragraph with
+ * other text and not closed in it.
  */
-int	docx_template_prepare(const char *xml, size_t len, struct buf *out,
-	    struct derr *);
+int	docx_template_prepare(const char *part, const char *xml, size_t len,
+	    struct buf *out, struct derr *);
 
 #endif

@@ -16,6 +16,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
 
 #include "i18n.h"
 
@@ -344,34 +346,146 @@ doc_prepare(xmlDoc *doc, struct derr *err)
 	return r;
 }
 
-int
-docx_template_prepare(const char *xml, size_t len, struct buf *out,
-    struct derr *err)
+/* The first error libxml2 raises in a parse (not its last one). */
+struct xml_first {
+	bool	 set;
+	int	 code;
+	int	 line;
+	int	 col;
+	char	 msg[200];
+};
+
+#if LIBXML_VERSION >= 21200
+#define XML_ERR_ARG	const xmlError *
+#else
+#define XML_ERR_ARG	xmlErrorPtr
+#endif
+
+/*
+ * The parser's structured error handler: libxml2 goes on after the first
+ * well-formedness error and raises more (a missing end tag is followed by
+ * "premature end of data" at the end of the part), so the first one is
+ * where the template is broken.  Warnings are not kept.
+ */
+static void
+xml_first_error(void *data, XML_ERR_ARG e)
 {
-	xmlParserCtxt	*ctx;
+	xmlParserCtxt		*ctx = data;
+	struct xml_first	*f = ctx != NULL ? ctx->_private : NULL;
+	const char		*m;
+
+	if (f == NULL || f->set || e == NULL || e->level < XML_ERR_ERROR)
+		return;
+	m = e->message != NULL ? e->message : "";
+	f->set = true;
+	f->code = e->code;
+	f->line = e->line;
+	f->col = e->int2;
+	snprintf(f->msg, sizeof(f->msg), "%.*s", (int)strcspn(m, "\n"), m);
+}
+
+/* What the commonest errors mean, for an office that edited the XML. */
+static const char *
+xml_error_words(int code)
+{
+	static const struct {
+		int		 code;
+		const char	*words;
+	} w[] = {
+		{ XML_ERR_DOCUMENT_EMPTY, N_("the part is empty") },
+		{ XML_ERR_DOCUMENT_END, N_("there is more after the end of "
+		    "the document element") },
+		{ XML_ERR_INVALID_CHAR, N_("a character XML does not allow") },
+		{ XML_ERR_UNDECLARED_ENTITY, N_("an entity XML does not know "
+		    "(write & as &amp;)") },
+		{ XML_WAR_UNDECLARED_ENTITY, N_("an entity XML does not know "
+		    "(write & as &amp;)") },
+		{ XML_ERR_ENTITYREF_SEMICOL_MISSING, N_("a \"&\" that starts "
+		    "no entity (write & as &amp;)") },
+		{ XML_ERR_LT_IN_ATTRIBUTE, N_("a \"<\" inside an attribute "
+		    "value") },
+		{ XML_ERR_ATTRIBUTE_WITHOUT_VALUE, N_("an attribute without "
+		    "a quoted value") },
+		{ XML_ERR_ATTRIBUTE_REDEFINED, N_("the same attribute twice "
+		    "in one tag") },
+		{ XML_ERR_GT_REQUIRED, N_("a tag without its \">\"") },
+		{ XML_ERR_TAG_NAME_MISMATCH, N_("an end tag that does not "
+		    "match the open element") },
+		{ XML_ERR_TAG_NOT_FINISHED, N_("an element that is never "
+		    "closed (is the part cut short?)") },
+		{ XML_ERR_LTSLASH_REQUIRED, N_("an element that is never "
+		    "closed") },
+		{ XML_NS_ERR_UNDEFINED_NAMESPACE, N_("a namespace prefix "
+		    "that is not declared") },
+		{ XML_ERR_INVALID_ENCODING, N_("bytes that are not UTF-8") },
+		{ XML_ERR_UNSUPPORTED_ENCODING, N_("an encoding that is not "
+		    "supported") },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (w[i].code == code)
+			return _(w[i].words);
+	return NULL;
+}
+
+/* DERR_INPUT for a part that is not well-formed: its first error. */
+static int
+xml_fail(const char *part, const struct xml_first *f, struct derr *err)
+{
+	const char	*words;
+
+	if (!f->set)
+		return derr_set(err, DERR_INPUT, false, _("%s: not "
+		    "well-formed XML"), part);
+	if ((words = xml_error_words(f->code)) == NULL)
+		return derr_set(err, DERR_INPUT, false, _("%s: not "
+		    "well-formed XML: line %d, column %d: %s"), part, f->line,
+		    f->col, f->msg);
+	return derr_set(err, DERR_INPUT, false, _("%s: not well-formed XML: "
+	    "line %d, column %d: %s (libxml2: %s)"), part, f->line, f->col,
+	    words, f->msg);
+}
+
+/* Parse `xml` as part `part`: the document, or NULL with `err`. */
+static xmlDoc *
+xml_parse(const char *part, const char *xml, size_t len, struct derr *err)
+{
+	struct xml_first	 f = { 0 };
+	xmlParserCtxt		*ctx;
+	xmlDoc			*doc;
+
+	if (len > DOCX_PART_MAX || (ctx = xmlNewParserCtxt()) == NULL) {
+		derr_set(err, DERR_INPUT, false, "%s: too large", part);
+		return NULL;
+	}
+	ctx->_private = &f;
+	ctx->sax->serror = xml_first_error;
+	doc = xmlCtxtReadMemory(ctx, xml, (int)len, part, "UTF-8",
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
+		if (!f.set && doc == NULL && len == 0)
+			f = (struct xml_first){ true, XML_ERR_DOCUMENT_EMPTY,
+			    1, 1, "Document is empty" };
+		xml_fail(part, &f, err);
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	xmlFreeParserCtxt(ctx);
+	return doc;
+}
+
+int
+docx_template_prepare(const char *part, const char *xml, size_t len,
+    struct buf *out, struct derr *err)
+{
 	xmlDoc		*doc;
-	const xmlError	*e;
-	const char	*msg;
 	xmlChar		*mem = NULL;
 	int		 size = 0, r;
 
 	buf_init(out, 0);
-	if (len > DOCX_PART_MAX || (ctx = xmlNewParserCtxt()) == NULL)
-		return derr_set(err, DERR_INPUT, false, "word/document.xml: "
-		    "too large");
-	doc = xmlCtxtReadMemory(ctx, xml, (int)len, "document.xml", "UTF-8",
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
-		e = xmlCtxtGetLastError(ctx);
-		msg = e && e->message ? e->message : "empty";
-		r = derr_set(err, DERR_INPUT, false, _("word/document.xml: not "
-		    "well-formed XML: line %d: %.*s"), e ? e->line : 0,
-		    (int)strcspn(msg, "\n"), msg);
-		xmlFreeDoc(doc);
-		xmlFreeParserCtxt(ctx);
-		return r;
-	}
-	xmlFreeParserCtxt(ctx);
+	if ((doc = xml_parse(part, xml, len, err)) == NULL)
+		return -1;
 	if ((r = doc_prepare(doc, err)) == 0) {
 		xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
 		if (mem != NULL)

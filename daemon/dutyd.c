@@ -136,7 +136,8 @@ parse_now(const struct engine *e, const char *s)
 }
 
 /*
- * Load and validate; every error is logged.  NULL if invalid.  Unless the
+ * Load and validate, templates included (start, reload and -n refuse a
+ * missing one); every error is logged.  NULL if invalid.  Unless the
  * environment named a language (`lang_env`), general.language = "en"
  * makes what dutyd says English from here on.
  */
@@ -146,7 +147,8 @@ load_config(const char *path, bool quiet_ok, bool lang_env)
 	struct cfg	*cfg;
 	char		*sum;
 
-	cfg = cfg_report_flags(path, lang_env ? 0 : CFG_LOAD_LANGUAGE);
+	cfg = cfg_report_flags(path, CFG_LOAD_TEMPLATES |
+	    (lang_env ? 0 : CFG_LOAD_LANGUAGE));
 	if (cfg != NULL && !quiet_ok) {
 		sum = cfg_summary(cfg);
 		printf("%s\n", sum);

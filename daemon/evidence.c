@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,4 +118,41 @@ evidence_remove(const char *dir, const char *hex, struct derr *err)
 		    "%s: %s", path, strerror(errno));
 	free(path);
 	return r;
+}
+
+int
+evidence_lock(const char *dir, struct derr *err)
+{
+	char	*path;
+	int	 fd, e;
+
+	if (mkdir_private(dir, err) < 0)
+		return -1;
+	path = xasprintf("%s/.lock", dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		e = errno;
+		derr_set(err, DERR_SYS, false, "%s: %s", path, strerror(e));
+		free(path);
+		return -1;
+	}
+	path_adopt_dir_owner(path, fd);
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno == EINTR)
+			continue;
+		e = errno;
+		close(fd);
+		derr_set(err, DERR_SYS, false, "%s: %s", path, strerror(e));
+		free(path);
+		return -1;
+	}
+	free(path);
+	return fd;
+}
+
+void
+evidence_unlock(int fd)
+{
+	/* Closing the descriptor releases the flock. */
+	if (fd != -1)
+		close(fd);
 }

@@ -40,4 +40,18 @@ int	evidence_read(const char *dir, const char *hex, size_t max,
  */
 int	evidence_remove(const char *dir, const char *hex, struct derr *);
 
+/*
+ * Take the lock of evidence directory `dir` (the file DIR/.lock, mode
+ * 0600; DIR is created 0700 if missing), waiting while another process
+ * holds it.  Whoever adds a file holds it around "bytes, then row" and
+ * whoever deletes one around "row, then bytes", so the bytes of a file
+ * are never unlinked under a row just added for the same content.
+ * Returns the lock's descriptor for evidence_unlock, or -1 with DERR_SYS
+ * naming the path.
+ */
+int	evidence_lock(const char *dir, struct derr *);
+
+/* Release a lock from evidence_lock; -1 is a no-op. */
+void	evidence_unlock(int fd);
+
 #endif

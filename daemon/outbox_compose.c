@@ -85,9 +85,10 @@ owners_value(struct rval *v, const struct cfg *cfg, const struct strv *keys)
 }
 
 static void
-item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
-    const struct measure *m, int32_t today)
+item_fill(struct rval *v, const struct cfg *cfg, const struct cal *cal,
+    const struct notif *n, const struct measure *m, int32_t today)
 {
+	const char	*hol;
 	char		 d[11];
 
 	rval_map_set_str(v, "code", m->code);
@@ -95,6 +96,11 @@ item_fill(struct rval *v, const struct cfg *cfg, const struct notif *n,
 	rval_map_set_str(v, "problem_title", m->problem_title);
 	rval_map_set_str(v, "text", m->text);
 	rval_map_set_str(v, "deadline", day_format(m->deadline, d));
+	/* A deadline in a holiday (国庆节) falls before the days off. */
+	hol = m->deadline != DAY_NONE ? cal_holiday_name(cal, m->deadline) :
+	    NULL;
+	rval_map_set_bool(v, "has_deadline_holiday", hol != NULL);
+	rval_map_set_str(v, "deadline_holiday", hol != NULL ? hol : "");
 	rval_map_set_str(v, "kind", measure_kind_label(m->kind));
 	rval_map_set_str(v, "colour", colour_labels[n->colour]);
 	/* Working days for the stages; calendar days when none are left. */
@@ -183,10 +189,10 @@ feedback_value(struct store *st, struct rval *list, const struct cfg *cfg,
 }
 
 static void
-item_value(struct rval *list, const struct cfg *cfg, const struct notif *n,
-    const struct measure *m, int32_t today)
+item_value(struct rval *list, const struct cfg *cfg, const struct cal *cal,
+    const struct notif *n, const struct measure *m, int32_t today)
 {
-	item_fill(rval_list_add_map(list), cfg, n, m, today);
+	item_fill(rval_list_add_map(list), cfg, cal, n, m, today);
 }
 
 struct group {
@@ -258,11 +264,11 @@ group_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 		    err)) <= 0)
 			return r < 0 ? -1 : derr_set(err, DERR_BUG, false,
 			    "measure %lld vanished", (long long)g->v[i].item_id);
-		item_value(g->v[i].escalation ? esc : own, cfg, &g->v[i], &m,
-		    today);
+		item_value(g->v[i].escalation ? esc : own, cfg, cal, &g->v[i],
+		    &m, today);
 		/* The most urgent item, for messages that name only one. */
 		if (nown + nesc == 0)
-			item_fill(rval_map_set_map(ctx, "first"), cfg,
+			item_fill(rval_map_set_map(ctx, "first"), cfg, cal,
 			    &g->v[i], &m, today);
 		nlate += m.deadline < today;
 		if (g->v[i].escalation)
@@ -706,7 +712,7 @@ robot_context(struct store *st, const struct cfg *cfg, const struct cal *cal,
 			break;
 		}
 		v = rval_list_add_map(items);
-		item_fill(v, cfg, &l->v[it[i].idx], &m, today);
+		item_fill(v, cfg, cal, &l->v[it[i].idx], &m, today);
 		/* A JSON body template needs commas between items. */
 		rval_map_set_str(v, "sep", count > 0 ? "," : "");
 		late += m.deadline < today;

@@ -496,21 +496,28 @@ record(struct ans *a, struct reply_stats *stats, struct derr *err)
 	struct store_evidence	*v = NULL;
 	int64_t			 id = 0;
 	size_t			 n = 0;
-	int			 r;
+	int			 r, lock = -1;
 
 	if (a->why == NULL && a->rp.nfiles > 0) {
+		/* Held until the rows are in: see evidence_lock. */
+		if ((lock = evidence_lock(a->cfg->general.evidence_dir,
+		    err)) < 0)
+			return -1;
 		if (files_put(a, &v, err) < 0) {
+			evidence_unlock(lock);
 			free(v);
 			return -1;
 		}
 		n = a->rp.nfiles;
 	}
 	if (answer(a, err) < 0) {
+		evidence_unlock(lock);
 		free(v);
 		return -1;
 	}
 	row_fill(a);
 	r = store_reply_add(a->st, &a->row, v, n, a->now, &id, err);
+	evidence_unlock(lock);
 	free(v);
 	if (r < 0)
 		return -1;

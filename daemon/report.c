@@ -199,6 +199,31 @@ as_of_filter(struct measure_list *l, const struct cal *cal, int32_t as_of)
 	}
 }
 
+void
+report_evidence_as_of(struct store_evidence_list *ev, const struct cal *cal,
+    int32_t as_of)
+{
+	struct store_evidence	*e;
+	int32_t			 day;
+	int			 min;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < ev->n; i++) {
+		e = &ev->v[i];
+		cal_civil(cal, e->at, &day, &min);
+		if (day > as_of) {
+			free(e->code);
+			free(e->name);
+			free(e->who);
+			continue;
+		}
+		if (n != i)
+			ev->v[n] = *e;
+		n++;
+	}
+	ev->n = n;
+}
+
 /* The report's values as of `as_of`: a new map the caller frees. */
 static struct rval *
 report_context(struct store *st, const struct cfg *cfg,
@@ -219,6 +244,7 @@ report_context(struct store *st, const struct cfg *cfg,
 		return NULL;
 	}
 	as_of_filter(&l, cal, as_of);
+	report_evidence_as_of(&ev, cal, as_of);
 	ctx = rval_map_new();
 	rval_map_set_str(ctx, "office", cfg->general.office ?
 	    cfg->general.office : "");
@@ -268,7 +294,8 @@ report_docx(struct store *st, const struct cfg *cfg, const struct cal *cal,
 	if ((doc = docx_pkg_get(pkg, "word/document.xml")) == NULL)
 		return derr_set(err, DERR_INPUT, false, _("no word/document."
 		    "xml in it: not a Word document"));
-	if (docx_template_prepare(doc->data, doc->len, &tmpl, err) < 0)
+	if (docx_template_prepare(doc->name, doc->data, doc->len, &tmpl,
+	    err) < 0)
 		return -1;
 	if ((ctx = report_context(st, cfg, cal, as_of, err)) == NULL) {
 		buf_clear(&tmpl);

@@ -28,6 +28,15 @@
  * initialises (HTML that prints on A4; the caller clears it).  0, or -1
  * with `err` (store or template).
  */
+/*
+ * Keep in `ev` only the files recorded on or before civil day `as_of`
+ * (their `at` in the calendar's time zone), as the report and the bundle
+ * of that day show them; the others are freed.  A file removed since is
+ * not in the store any more and cannot come back here.
+ */
+void	report_evidence_as_of(struct store_evidence_list *ev,
+	    const struct cal *, int32_t as_of);
+
 int	report_html(struct store *, const struct cfg *, const struct cal *,
 	    int32_t as_of, struct buf *out, struct derr *);
 

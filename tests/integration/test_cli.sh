@@ -22,6 +22,81 @@ expect_eq "a broken config exits 78" 78 $?
 expect_in "a broken config names file:line and the setting" \
     "bad.conf:3: people.[0].email" "$T/out"
 
+# A templates directory copied before the last release (no im-digest.*,
+# no sms-duty.txt): check-config, dutyd -n and dutyd's start refuse it,
+# naming each missing file and the setting (file:line) that needs it, in
+# Chinese; other dutyctl commands still work; a reload that loses a
+# template keeps the running configuration.
+mkdir "$T/oldtpl"
+for f in "$TOP"/conf/templates/*; do
+	case "${f##*/}" in im-digest.*|sms-duty.txt) ;; *) cp "$f" "$T/oldtpl/" ;; esac
+done
+(umask 077 && printf 'x\n' > "$T/sms.secret")
+cat > "$T/old.conf" <<CONF
+general = { database = "$T/old.db"; templates = "$T/oldtpl"; };
+people = ( { key = "li"; name = "李娜"; email = "lina@example.org";
+	phone = "+8613800138000"; roles = ["principal"]; } );
+maildir = { path = "$T/oldmd"; };
+sms = { enabled = true; provider = "aliyun"; endpoint = "http://127.0.0.1:1/sms";
+	access_key_id = "AK"; secret_file = "$T/sms.secret"; sign_name = "测试";
+	template_reminder = "SMS_1"; template_duty = "SMS_2";
+	template_shortfall = "SMS_3"; };
+im = ( { name = "qun"; type = "dingtalk"; url = "http://127.0.0.1:1/robot";
+	kinds = [ "digest" ]; } );
+duties = ( { id = "talks"; title = "谈心谈话"; period = "quarter";
+	owners = [ "li" ]; channels = [ "email", "sms" ]; } );
+CONF
+chmod 600 "$T/old.conf"
+LANGUAGE=zh_CN $DUTYCTL -c "$T/old.conf" check-config > "$T/old.out" 2>&1
+expect_eq "check-config refuses missing templates: 78" 78 $?
+expect_in "naming the file and the robot's kinds (line 10)" \
+    "old.conf:10: im.[0].kinds：需要模板 $T/oldtpl/im-digest.title.txt，但该文件不存在（请从本版本 dutyd 自带的模板目录复制）" \
+    "$T/old.out"
+expect_in "the digest body of a markdown robot" \
+    "old.conf:10: im.[0].kinds：需要模板 $T/oldtpl/im-digest.md，" "$T/old.out"
+expect_in "and the SMS template of the duty that texts (line 12)" \
+    "old.conf:12: duties.[0].channels：需要模板 $T/oldtpl/sms-duty.txt，但该文件不存在" \
+    "$T/old.out"
+expect_eq "three problems, nothing else" 3 "$(grep -c '需要模板' "$T/old.out")"
+LANGUAGE=zh_CN $DUTYD -n -c "$T/old.conf" > "$T/oldn.out" 2>&1
+expect_eq "dutyd -n refuses it too: 78" 78 $?
+expect_in "with the same words" "duties.[0].channels：需要模板 $T/oldtpl/sms-duty.txt" "$T/oldn.out"
+$DUTYCTL -c "$T/old.conf" init > "$T/out" 2>&1
+expect_eq "other dutyctl commands still work" 0 $?
+$DUTYD --once -c "$T/old.conf" > "$T/oldd.out" 2>&1
+expect_eq "dutyd does not start on it: 78" 78 $?
+cp "$TOP"/conf/templates/im-digest.* "$TOP/conf/templates/sms-duty.txt" "$T/oldtpl/"
+$DUTYCTL -c "$T/old.conf" check-config > "$T/out" 2>&1
+expect_eq "with the files copied it is accepted" 0 $?
+chmod 000 "$T/oldtpl/sms-duty.txt"
+if [ "$(id -u)" != 0 ]; then
+	$DUTYCTL -c "$T/old.conf" check-config > "$T/out" 2>&1
+	expect_in "an unreadable one is named too" \
+	    "duties.[0].channels: needs the template $T/oldtpl/sms-duty.txt, which cannot be read: Permission denied" "$T/out"
+fi
+chmod 600 "$T/oldtpl/sms-duty.txt"
+sed -i 's/ channels = \[ "email", "sms" \];//' "$T/old.conf"
+$DUTYD -c "$T/old.conf" > "$T/oldd.log" 2>&1 &
+OPID=$!
+PIDS="$PIDS $OPID"
+i=0
+while ! grep -q "started: config" "$T/oldd.log" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+rm "$T/oldtpl/reminder.html"
+kill -HUP $OPID
+i=0
+while ! grep -q "keeping the running" "$T/oldd.log" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+expect_in "a reload that loses a template names it" \
+    "general.templates: needs the template $T/oldtpl/reminder.html, which does not exist" "$T/oldd.log"
+expect_in "and keeps the running configuration" "keeping the running configuration" "$T/oldd.log"
+check "the daemon still runs" kill -0 $OPID
+kill -TERM $OPID
+wait $OPID
+PIDS=$(echo "$PIDS" | sed "s/ $OPID//")
+
 $C init > "$T/out" 2>&1
 expect_in "init creates the database" "schema version" "$T/out"
 
@@ -221,7 +296,7 @@ if [ "$(id -u)" = 0 ]; then
 	expect_eq "root's init in nobody's directory: the database is nobody's" \
 	    "nobody 600" "$(stat -c '%U %a' "$O/s.db")"
 	expect_eq "there is an evidence file beside it" 1 \
-	    "$(find "$O/evidence" -type f | wc -l)"
+	    "$(find "$O/evidence" -type f ! -name .lock | wc -l)"
 	expect_eq "and all of it, evidence directories too, is nobody's" "" \
 	    "$(find "$O" ! -user nobody)"
 	ls -l "$U/u.db" > /dev/null 2>&1 &&

@@ -227,7 +227,7 @@ fi
 stop_pid "$SMTPD_PID"
 
 cat > "$T/robot.conf" <<CONF
-general = { database = "$T/robot.db"; };
+general = { database = "$T/robot.db"; templates = "$TOP/conf/templates"; };
 people = ( { key = "a"; name = "甲"; roles = ["principal"]; } );
 reminders = { channels = [ "im" ]; };
 im = ( { name = "r"; type = "wecom";

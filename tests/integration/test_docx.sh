@@ -145,13 +145,16 @@ for item in zin.infolist():
             x = x.replace("<w:t>{{/measures}}</w:t>", "<w:t>{{/measures</w:t>", 1)
         elif how == "noend":
             x = x.replace("<w:t>{{/problems}}</w:t>", "<w:t></w:t>", 1)
+        elif how == "badxml":
+            x = x.replace("予以通报。</w:t>", "予以通报。&nbsp;</w:t>", 1)
+            x = x.replace("<w:t>{{/measures}}</w:t>", "<w:t>{{/measures}}</w:p>", 1)
         elif how == "inline":
             x = x.replace("{{#ongoing}}（长期坚持）{{/ongoing}}", "{{#ongoing}}（长期坚持）", 1)
         data = x.encode("utf-8")
     zout.writestr(item, data)
 zout.close()
 PY
-for how in split unclosed inline noend; do
+for how in split unclosed inline noend badxml; do
 	$PY "$T/edit.py" "$TOP/conf/templates/report.docx" "$T/$how.docx" "$how"
 	sed "s|^report = {|report = { docx_template = \"$T/$how.docx\";|" \
 	    "$T/conf/demo.conf" > "$T/conf/$how.conf"
@@ -180,6 +183,19 @@ LANGUAGE=zh_CN $DUTYCTL -c "$T/conf/noend.conf" report \
 expect_eq "{{#problems}} without its {{/problems}}: refused" 65 $?
 expect_in "naming the paragraph where it opens" \
     "word/document.xml：第6段开始的区块“problems”没有结束" "$T/noend.out"
+LANGUAGE=zh_CN $DUTYCTL -c "$T/conf/badxml.conf" report \
+    --docx "$T/bad.docx" > "$T/badxml.out" 2>&1
+expect_eq "a template that is not well-formed XML: refused (65)" 65 $?
+# Two errors: an HTML entity in the opening line, a wrong end tag below.
+L=$(unzip -p "$T/badxml.docx" word/document.xml |
+    grep -n '予以通报。&nbsp;' | cut -d: -f1)
+check "the entity comes first" test "$L" -lt "$(unzip -p "$T/badxml.docx" \
+    word/document.xml | grep -n '{{/measures}}</w:p>' | cut -d: -f1)"
+expect_in "the first error is told, with the part, line and column, in Chinese" \
+    "Word 模板 $T/badxml.docx 无法使用：word/document.xml：不是格式正确的 XML：第${L}行第" \
+    "$T/badxml.out"
+expect_in "saying what it is" "列：使用了 XML 不认识的实体（“&”应写作 &amp;）（libxml2：Entity 'nbsp' not defined）" \
+    "$T/badxml.out"
 sed "s|^report = {|report = { docx_template = \"$T/nothere.docx\";|" \
     "$T/conf/demo.conf" > "$T/conf/none.conf"
 $DUTYCTL -c "$T/conf/none.conf" report --docx "$T/bad.docx" > "$T/none.out" 2>&1
@@ -212,4 +228,24 @@ expect_eq "and unzips private (0600)" 600 "$(stat -c %a "$T/unz/证据材料/二
 $PY "$T/read.py" "$T/unz/整改情况通报.docx" > "$T/bundle.txt" 2>&1
 expect_in "the bundle's report names the files" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf" "$T/bundle.txt"
 expect_in "so does its HTML" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf" "$T/unz/整改情况通报.html"
+
+# A file added later is not in the bundle or the reports as of an earlier
+# day (the evidence recorded on the day itself is), but is as of today.
+pretend "2026-12-03 10:00"
+printf '后补材料\n' > "$T/后补.pdf"
+$C item evidence add 一-一 --file "$T/后补.pdf" > /dev/null
+$C report --bundle "$T/early.zip" --as-of 2026-11-30 > "$T/early.out" 2>&1
+expect_eq "report --bundle --as-of exits 0" 0 $?
+expect_eq "the bundle as of 11-30 holds only what was recorded by then" \
+    "整改情况通报.docx|整改情况通报.html|证据材料/一-一/会议纪要.pdf|证据材料/一-一/照片.jpg|证据材料/一-一/会议纪要-$H.pdf|证据材料/二-一/会议纪要.pdf|SHA256SUMS" \
+    "$(unzip -Z1 "$T/early.zip" | tr '\n' '|' | sed 's/|$//')"
+expect_in "and says so" "$T/early.zip: the report and 4 evidence file(s), with SHA256SUMS" "$T/early.out"
+unzip -p "$T/early.zip" 整改情况通报.html > "$T/early.html"
+expect_in "its report names the files of that day" "佐证材料：会议纪要.pdf、照片.jpg、会议纪要.pdf）" "$T/early.html"
+if grep -q "后补.pdf" "$T/early.html"; then
+	not_ok "and not the later one"
+else ok "and not the later one"; fi
+$C report --bundle "$T/late.zip" > /dev/null 2>&1
+check "as of today the later file is in" \
+    sh -c "unzip -Z1 '$T/late.zip' | grep -qx '证据材料/一-一/后补.pdf'"
 finish

@@ -83,4 +83,35 @@ rm "$EV/$(echo "$P" | cut -c1-2)/$P"
 $C backup "$T/bk3.db" > "$T/bk3.out" 2>&1
 expect_eq "a recorded file missing from the disk: the backup fails (74)" 74 $?
 expect_in "naming it" "evidence file $P is missing in $EV: not in the backup" "$T/bk3.out"
+# An evidence rm and an add of the same content take the evidence
+# directory's lock around "row + bytes": the rm waits while it is held
+# (its row stays), the add too, and whichever goes first the added row
+# ends with its bytes on disk (the rm used to unlink them under it).
+printf 'race\n' > "$T/race.pdf"
+R=$(sha256sum "$T/race.pdf" | cut -d' ' -f1)
+$C item evidence add 一-1 --file "$T/race.pdf" > /dev/null
+exec 9> "$EV/.lock"
+flock -x 9
+as bgs item evidence rm 一-1 "$R" --reason "换一项" > "$T/race-rm.out" 2>&1 9>&- &
+rm_pid=$!
+sleep 1
+check "the rm waits for the lock" kill -0 $rm_pid
+expect_eq "and has not removed the row yet" 1 \
+    "$(q "select count(*) from evidence_file where hash = '$R'")"
+$C item evidence add 一-2 --file "$T/race.pdf" > "$T/race-add.out" 2>&1 9>&- &
+add_pid=$!
+sleep 1
+check "the add waits too" kill -0 $add_pid
+flock -u 9
+exec 9>&-
+wait $rm_pid
+expect_eq "the rm then succeeds" 0 $?
+wait $add_pid
+expect_eq "so does the add" 0 $?
+expect_eq "一-2 holds the file" 1 "$(q "select count(*) from evidence_file e
+    join measure m on m.id = e.measure_id where m.code = '一-2' and
+    e.hash = '$R'")"
+check "and its bytes are on disk" cmp -s "$T/race.pdf" \
+    "$EV/$(echo "$R" | cut -c1-2)/$R"
+check "the lock file is private" test "$(stat -c %a "$EV/.lock")" = 600
 finish

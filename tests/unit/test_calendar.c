@@ -126,6 +126,45 @@ test_calendar_unknown_year_is_plain(void **state)
 	cal_free(cal);
 }
 
+/*
+ * The built-in days off carry their holiday's name (data/holidays-cn.tsv,
+ * third column); adjusted working days, plain weekends and the config's
+ * own holidays have none, and a built-in day off the config made a
+ * working day loses it.
+ */
+static void
+test_calendar_holiday_names(void **state)
+{
+	struct derr	 err = { 0 };
+	struct cal	*cal;
+	int32_t		 hol = day("2027-10-08"), work = day("2026-10-07");
+
+	(void)state;
+	cal = cal_plain();
+	assert_string_equal(cal_holiday_name(cal, day("2026-10-01")),
+	    "国庆节");
+	assert_string_equal(cal_holiday_name(cal, day("2026-10-03")),
+	    "国庆节");
+	assert_string_equal(cal_holiday_name(cal, day("2026-09-26")),
+	    "中秋节");
+	assert_string_equal(cal_holiday_name(cal, day("2026-02-17")),
+	    "春节");
+	assert_string_equal(cal_holiday_name(cal, day("2025-01-01")),
+	    "元旦");
+	assert_null(cal_holiday_name(cal, day("2026-10-10")));	/* 调休上班 */
+	assert_null(cal_holiday_name(cal, day("2026-10-08")));	/* Thursday */
+	assert_null(cal_holiday_name(cal, day("2026-10-17")));	/* Saturday */
+	assert_null(cal_holiday_name(cal, day("2024-10-01")));	/* unknown */
+	cal_free(cal);
+	cal = cal_new(SHANGHAI, &hol, 1, &work, 1, &err);
+	assert_non_null(cal);
+	assert_null(cal_holiday_name(cal, hol));
+	assert_null(cal_holiday_name(cal, work));
+	assert_string_equal(cal_holiday_name(cal, day("2026-10-06")),
+	    "国庆节");
+	cal_free(cal);
+}
+
 /* Runs of days off that contain a weekday are the notices' holiday blocks. */
 static void
 test_calendar_builtin_counts(void **state)
@@ -521,6 +560,7 @@ main(void)
 		cmocka_unit_test(test_calendar_national_day),
 		cmocka_unit_test(test_calendar_ordinary_weekend),
 		cmocka_unit_test(test_calendar_unknown_year_is_plain),
+		cmocka_unit_test(test_calendar_holiday_names),
 		cmocka_unit_test(test_calendar_builtin_counts),
 		cmocka_unit_test(test_calendar_config_overrides),
 		cmocka_unit_test(test_calendar_config_conflict_rejected),

@@ -699,6 +699,137 @@ test_config_credential(void **state)
 	free(want);
 }
 
+/*
+ * A templates directory copied before the last release: every shipped
+ * template but im-digest.* and sms-duty.txt, and reminder.html a
+ * directory.  `dir` gets the temporary directory (the config is
+ * dir/dutyd.conf, the templates dir/t).
+ */
+static void
+templates_old(char *dir)
+{
+	glob_t	 g;
+	char	*p, *link;
+	size_t	 i;
+	FILE	*fp;
+
+	assert_non_null(mkdtemp(dir));
+	p = xasprintf("%s/t", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	free(p);
+	assert_int_equal(glob(TOP_SRCDIR "/conf/templates/*", 0, NULL, &g), 0);
+	for (i = 0; i < g.gl_pathc; i++) {
+		p = strrchr(g.gl_pathv[i], '/') + 1;
+		if (strncmp(p, "im-digest.", 10) == 0 ||
+		    strcmp(p, "sms-duty.txt") == 0)
+			continue;
+		link = xasprintf("%s/t/%s", dir, p);
+		if (strcmp(p, "reminder.html") == 0)
+			assert_int_equal(mkdir(link, 0700), 0);
+		else
+			assert_int_equal(symlink(g.gl_pathv[i], link), 0);
+		free(link);
+	}
+	globfree(&g);
+	p = xasprintf("%s/s.pass", dir);
+	assert_non_null(fp = fopen(p, "w"));
+	fputs("secret\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(p, 0600), 0);
+	free(p);
+	p = xasprintf("%s/dutyd.conf", dir);
+	assert_non_null(fp = fopen(p, "w"));
+	fputs("general = { database = \"x.db\"; templates = \"t\"; };\n"
+	    "people = ( { key = \"a\"; name = \"A\"; "
+	    "email = \"a@example.org\";\n"
+	    "  phone = \"+8613800138000\"; roles = [ \"principal\" ]; } );\n"
+	    "maildir = { path = \"o\"; };\n"
+	    "sms = { enabled = true; provider = \"aliyun\"; endpoint = "
+	    "\"http://127.0.0.1:8080/sms\"; access_key_id = \"AK\"; "
+	    "secret_file = \"s.pass\"; sign_name = \"测试\"; "
+	    "template_reminder = \"SMS_1\"; template_duty = \"SMS_2\"; "
+	    "template_shortfall = \"SMS_3\"; };\n"
+	    "im = ( { name = \"r\"; type = \"wecom\"; url = "
+	    "\"https://qyapi.weixin.qq.com/x\"; kinds = [ \"digest\" ]; } );\n"
+	    "duties = ( { id = \"t\"; title = \"谈心\"; period = \"quarter\";\n"
+	    "  owners = [ \"a\" ]; channels = [ \"email\", \"sms\" ]; } );\n",
+	    fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(p, 0600), 0);
+	free(p);
+}
+
+static void
+templates_old_remove(const char *dir)
+{
+	glob_t	 g;
+	char	*p;
+	size_t	 i;
+
+	p = xasprintf("%s/t/*", dir);
+	assert_int_equal(glob(p, 0, NULL, &g), 0);
+	free(p);
+	for (i = 0; i < g.gl_pathc; i++)
+		if (rmdir(g.gl_pathv[i]) == -1)
+			assert_int_equal(unlink(g.gl_pathv[i]), 0);
+	globfree(&g);
+	p = xasprintf("%s/t", dir);
+	assert_int_equal(rmdir(p), 0);
+	free(p);
+	p = xasprintf("%s/s.pass", dir);
+	assert_int_equal(unlink(p), 0);
+	free(p);
+	p = xasprintf("%s/dutyd.conf", dir);
+	assert_int_equal(unlink(p), 0);
+	free(p);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * With CFG_LOAD_TEMPLATES (dutyd, check-config) every template the
+ * configuration will use must be there: each missing or unreadable one
+ * is named once, at the setting that needs it; other dutyctl commands
+ * load the same file.
+ */
+static void
+test_config_templates_missing(void **state)
+{
+	struct strv	 errors = { 0 };
+	struct derr	 err = { 0 };
+	struct cfg	*cfg;
+	char		 dir[] = "/tmp/test_config_XXXXXX";
+	char		*conf, *want[4];
+	size_t		 i;
+
+	(void)state;
+	templates_old(dir);
+	conf = xasprintf("%s/dutyd.conf", dir);
+	want[0] = xasprintf("%s:1: general.templates: needs the template "
+	    "%s/t/reminder.html, which cannot be read: Is a directory (got "
+	    "\"t\")", conf, dir);
+	want[1] = xasprintf("%s:6: im.[0].kinds: needs the template "
+	    "%s/t/im-digest.title.txt, which does not exist (copy it from "
+	    "the templates of this version of dutyd)", conf, dir);
+	want[2] = xasprintf("%s:6: im.[0].kinds: needs the template "
+	    "%s/t/im-digest.md, which does not exist (copy it from the "
+	    "templates of this version of dutyd)", conf, dir);
+	want[3] = xasprintf("%s:8: duties.[0].channels: needs the template "
+	    "%s/t/sms-duty.txt, which does not exist (copy it from the "
+	    "templates of this version of dutyd)", conf, dir);
+	assert_null(cfg_load_flags(conf, CFG_LOAD_TEMPLATES, &errors, &err));
+	assert_int_equal(errors.n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(errors.v[i], want[i]);
+		free(want[i]);
+	}
+	assert_non_null(strstr(err.msg, ": 4 errors"));
+	strv_clear(&errors);
+	cfg = load_ok(conf, 0);
+	cfg_free(cfg);
+	free(conf);
+	templates_old_remove(dir);
+}
+
 int
 main(void)
 {
@@ -718,6 +849,7 @@ main(void)
 		cmocka_unit_test(test_config_secret_url_redacted),
 		cmocka_unit_test(test_config_include_mode_refused),
 		cmocka_unit_test(test_config_secret_owner),
+		cmocka_unit_test(test_config_templates_missing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,6 +150,22 @@ test_digest_principal_gets_everything(void **state)
 	digest_msg_clear(&msg);
 }
 
+/* A measure due in the 国庆节 days off is listed as such. */
+static void
+test_digest_due_soon_names_holiday(void **state)
+{
+	struct fx		*f = *state;
+	struct digest_msg	 msg;
+
+	f->now = cal_instant(f->cal, day_from_ymd(2026, 9, 28), 9 * 60);
+	add(f, "三", "三-1", "zhang", "2026-10-03");
+	build(f, "wang", &msg);
+	assert_non_null(strstr(msg.text, "2026-10-03（还剩2个工作日，适逢"
+	    "国庆节假期）三-1"));
+	assert_non_null(strstr(msg.html, "，适逢国庆节假期）"));
+	digest_msg_clear(&msg);
+}
+
 static void
 test_digest_leader_gets_what_they_lead(void **state)
 {
@@ -321,6 +337,8 @@ main(void)
 		    test_digest_principal_gets_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_digest_leader_gets_what_they_lead, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_digest_due_soon_names_holiday, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_digest_robot_summary_per_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(

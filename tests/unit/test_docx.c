@@ -79,7 +79,8 @@ prepare(const char *body, struct buf *out, struct derr *err)
 	    "standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas."
 	    "openxmlformats.org/wordprocessingml/2006/main\"><w:body>%s"
 	    "</w:body></w:document>", body);
-	r = docx_template_prepare(doc.data, doc.len, out, err);
+	r = docx_template_prepare("word/document.xml", doc.data, doc.len,
+	    out, err);
 	buf_clear(&doc);
 	if (r < 0)
 		return r;
@@ -158,7 +159,40 @@ test_docx_prepare_refuses_broken_tags(void **state)
 	assert_int_equal(prepare("<w:p><w:r><w:t>x</w:t></w:r>", &out, &err),
 	    -1);
 	assert_non_null(strstr(err.msg, "word/document.xml: not well-formed "
-	    "XML: line 2: "));
+	    "XML: line 2, column "));
+}
+
+/*
+ * A part that is not well-formed is refused at its first error: libxml2
+ * goes on and raises more further down (here an unknown entity on line
+ * 3, then the unclosed elements at the end), and its last is not where
+ * the template is broken.
+ */
+static void
+test_docx_prepare_reports_first_xml_error(void **state)
+{
+	static const char xml[] = "<?xml version=\"1.0\"?>\n"
+	    "<w:document xmlns:w=\"http://schemas.openxmlformats.org/"
+	    "wordprocessingml/2006/main\"><w:body>\n"
+	    "<w:p><w:r><w:t>A&nbsp;B</w:t></w:r></w:p>\n"
+	    "<w:p><w:r><w:t>x</w:r></w:p>\n"
+	    "\n\n<w:p>\n";
+	struct buf	 out;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_int_equal(docx_template_prepare("word/document.xml", xml,
+	    sizeof(xml) - 1, &out, &err), -1);
+	assert_int_equal(err.kind, DERR_INPUT);
+	assert_string_equal(err.msg, "word/document.xml: not well-formed XML: "
+	    "line 3, column 23: an entity XML does not know (write & as "
+	    "&amp;) (libxml2: Entity 'nbsp' not defined)");
+	buf_clear(&out);
+	assert_int_equal(docx_template_prepare("word/styles.xml", "<a>", 3,
+	    &out, &err), -1);
+	assert_non_null(strstr(err.msg, "word/styles.xml: not well-formed XML: "
+	    "line 1, column "));
+	buf_clear(&out);
 }
 
 /* Section paragraphs pair up across the document. */
@@ -193,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_docx_prepare_section_paragraphs),
 		cmocka_unit_test(test_docx_prepare_refuses_broken_tags),
 		cmocka_unit_test(test_docx_prepare_pairs_section_paragraphs),
+		cmocka_unit_test(test_docx_prepare_reports_first_xml_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

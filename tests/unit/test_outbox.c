@@ -330,6 +330,61 @@ test_outbox_compose_reminder(void **state)
 	notif_list_clear(&l);
 }
 
+/*
+ * A deadline that falls in a holiday's days off (国庆节) is told so in the
+ * reminder, text and HTML: the work is due before the holiday.
+ */
+static void
+test_outbox_compose_reminder_names_holiday(void **state)
+{
+	struct fx		*f = *state;
+	struct notif_list	 l = { 0 };
+	struct notif		 n;
+	struct measure		 m;
+	struct outbox_stats	 st = { 0 };
+	struct outbox_list	 rows = { 0 };
+	struct derr		 err = { 0 };
+	int64_t			 now;
+
+	now = cal_instant(f->cal, day_from_ymd(2026, 9, 28), 9 * 60);
+	memset(&m, 0, sizeof(m));
+	m.problem_code = (char *)(uintptr_t)"一";
+	m.problem_title = (char *)(uintptr_t)"理论学习不到位";
+	m.code = (char *)(uintptr_t)"一-2";
+	m.text = (char *)(uintptr_t)"开展专题学习";
+	m.kind = MEASURE_DEADLINE;
+	m.deadline = day_from_ymd(2026, 10, 3);
+	strv_push(&m.owners, "zhang");
+	assert_int_equal(store_measure_add(f->st, &m, "test", now, &err), 0);
+	strv_clear(&m.owners);
+	assert_int_equal(store_measure_get(f->st, "一-2", &m, &err), 1);
+	memset(&n, 0, sizeof(n));
+	snprintf(n.key, sizeof(n.key), "item:%lld:before:3",
+	    (long long)m.id);
+	n.what = NOTIF_ITEM;
+	n.item_id = m.id;
+	n.deadline = m.deadline;
+	n.person = 1;
+	n.owner = 1;
+	n.channel = CFG_CH_EMAIL;
+	n.days = 3;
+	n.colour = NOTIF_YELLOW;
+	n.duty = -1;
+	n.target = -1;
+	measure_clear(&m);
+	notif_list_push(&l, &n);
+	assert_int_equal(outbox_enqueue(f->st, f->cfg, f->cal, &l, now, &st,
+	    &err), 0);
+	assert_int_equal(store_outbox_since(f->st, 0, &rows, &err), 0);
+	assert_int_equal(rows.n, 1);
+	assert_non_null(strstr(rows.v[0].body_text, "时限：2026-10-03"
+	    "（适逢国庆节假期，请在节前完成）"));
+	assert_non_null(strstr(rows.v[0].body_html, "（适逢国庆节假期，"
+	    "请在节前完成）"));
+	outbox_list_clear(&rows);
+	notif_list_clear(&l);
+}
+
 /* Sent: the channel got the queued bytes; the row is sent, attempt 1. */
 static void
 test_outbox_deliver_sends_the_queued_bytes(void **state)
@@ -535,6 +590,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_outbox_compose_builds_the_email_when_queued),
 		T(test_outbox_compose_reminder),
+		T(test_outbox_compose_reminder_names_holiday),
 		T(test_outbox_deliver_sends_the_queued_bytes),
 		T(test_outbox_deliver_retries_then_gives_up),
 		T(test_outbox_deliver_unknown_may_duplicate),
