@@ -613,6 +613,7 @@ check_config(const char *path, int64_t now, const char *now_arg,
 	c.now_arg = now_arg;
 	/* general.language = "en" speaks for the problems too. */
 	if ((c.cfg = cfg_report_flags(path, CFG_LOAD_TEMPLATES |
+	    CFG_LOAD_REPORT |
 	    (lang_env ? 0 : CFG_LOAD_LANGUAGE))) == NULL)
 		return EX_CONFIG;
 	sum = cfg_summary(c.cfg);

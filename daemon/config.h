@@ -266,6 +266,12 @@ struct cfg *cfg_load(const char *path, struct strv *errors, struct derr *);
  * commands need only the ones they render.
  */
 #define CFG_LOAD_TEMPLATES	0x4
+/*
+ * CFG_LOAD_REPORT: with CFG_LOAD_TEMPLATES, the report's templates too
+ * (report.html, the .docx): dutyctl check-config.  dutyd never renders
+ * them, so a templates directory older than them stops no reminder.
+ */
+#define CFG_LOAD_REPORT		0x8
 struct cfg *cfg_load_flags(const char *path, unsigned flags,
 	    struct strv *errors, struct derr *);
 void	cfg_free(struct cfg *);

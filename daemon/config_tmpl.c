@@ -81,16 +81,20 @@ need(struct ld *ld, struct seen *s, const struct cfg *cfg, const char *key,
 	free(path);
 }
 
-/* What every configuration uses: the reminder email and the report. */
+/* What every configuration uses: the reminder email, and the report
+ * for dutyctl (CFG_LOAD_REPORT). */
 static void
 need_always(struct ld *ld, struct seen *s, const struct cfg *cfg)
 {
 	static const char *const names[] = { "reminder.subject.txt",
-	    "reminder.txt", "reminder.html", "report.html", NULL };
+	    "reminder.txt", "reminder.html", NULL };
 	size_t	 i;
 
 	for (i = 0; names[i] != NULL; i++)
 		need(ld, s, cfg, "general.templates", names[i]);
+	if ((cfg_ld_flags(ld) & CFG_LOAD_REPORT) == 0)
+		return;
+	need(ld, s, cfg, "general.templates", "report.html");
 	if (cfg->report.docx_template != NULL)
 		need_path(ld, s, cfg_ld_has(ld, "report.docx_template") ?
 		    "report.docx_template" : "general.templates",

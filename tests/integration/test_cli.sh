@@ -68,6 +68,15 @@ expect_eq "dutyd does not start on it: 78" 78 $?
 cp "$TOP"/conf/templates/im-digest.* "$TOP/conf/templates/sms-duty.txt" "$T/oldtpl/"
 $DUTYCTL -c "$T/old.conf" check-config > "$T/out" 2>&1
 expect_eq "with the files copied it is accepted" 0 $?
+# The report's template only dutyctl renders: check-config names it,
+# the daemon (which never renders it) starts without it.
+mv "$T/oldtpl/report.html" "$T/report.html.away"
+LANGUAGE=zh_CN $DUTYCTL -c "$T/old.conf" check-config > "$T/out" 2>&1
+expect_eq "check-config: without report.html, 78" 78 $?
+expect_in "naming it" "需要模板 $T/oldtpl/report.html，但该文件不存在" "$T/out"
+$DUTYD -n -c "$T/old.conf" > "$T/out" 2>&1
+expect_eq "dutyd -n: the daemon does not need it" 0 $?
+mv "$T/report.html.away" "$T/oldtpl/report.html"
 chmod 000 "$T/oldtpl/sms-duty.txt"
 if [ "$(id -u)" != 0 ]; then
 	$DUTYCTL -c "$T/old.conf" check-config > "$T/out" 2>&1
