@@ -335,7 +335,7 @@ struct outbox_row {
 	int64_t			 sent_at;
 	char			*last_error;
 	char			*provider_id;
-	char			*reply_token;	/* queued with it, or NULL */
+	char			*reply_token;	/* its reply_token row's, or NULL */
 };
 void	outbox_row_clear(struct outbox_row *);
 
