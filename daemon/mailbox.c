@@ -282,6 +282,18 @@ reply_hook(struct poll *p, int64_t uid, const struct buf *raw, bool big,
 	return 1;
 }
 
+/* mailbox.mark_seen: a message handled is \Seen (a failure only warns). */
+static void
+mark_seen(struct poll *p, int64_t uid)
+{
+	struct derr	 ferr = { 0 };
+
+	if (p->o->cfg->mark_seen &&
+	    p->o->net->imap_seen(p->imap, uid, &ferr) < 0)
+		log_warn("mailbox: cannot mark uid=%lld seen: %s",
+		    (long long)uid, ferr.msg);
+}
+
 static int
 fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
     struct derr *err)
@@ -324,17 +336,18 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	if (p->o->reply != NULL && strcmp(m.kind, "bounce") != 0 &&
 	    (r = reply_hook(p, msg->uid, raw, big, &m, err)) != 0) {
 		mime_msg_clear(&m);
-		return r < 0 ? -1 : 0;
+		if (r < 0)
+			return -1;
+		mark_seen(p, msg->uid);	/* the reply is committed */
+		return 0;
 	}
 	r = store_msg(p, msg->uid, big ? 0 : (int64_t)raw->len, &m, err);
 	if (r == 0 && strcmp(m.kind, "bounce") == 0 &&
 	    bounce_note(p, &m, err) < 0)
 		r = -1;
 	mime_msg_clear(&m);
-	if (r == 0 && c->mark_seen &&
-	    p->o->net->imap_seen(p->imap, msg->uid, &ferr) < 0)
-		log_warn("mailbox: cannot mark uid=%lld seen: %s",
-		    (long long)msg->uid, ferr.msg);
+	if (r == 0)
+		mark_seen(p, msg->uid);
 	return r;
 }
 
