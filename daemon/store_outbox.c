@@ -323,12 +323,14 @@ store_outbox_bounced(struct store *s, const char *message_id,
     const char *recipient, int64_t *id, struct derr *err)
 {
 	static const char sql[] = "SELECT id FROM outbox WHERE channel = "
-	    "'email' AND status = 'sent' AND (message_id = ?1 OR (?1 IS NULL "
-	    "AND recipient = ?2 COLLATE NOCASE)) ORDER BY sent_at DESC, id "
-	    "DESC LIMIT 1";
+	    "'email' AND status = 'sent' AND (?1 IS NULL OR message_id = ?1) "
+	    "AND (?2 IS NULL OR recipient = ?2 COLLATE NOCASE) "
+	    "ORDER BY sent_at DESC, id DESC LIMIT 1";
 	sqlite3_stmt	*st;
 	int		 rc;
 
+	if (message_id == NULL && recipient == NULL)
+		return 0;
 	if ((st = st_prep(s, sql, err)) == NULL)
 		return -1;
 	st_bind_text(st, 1, message_id);
