@@ -10,6 +10,11 @@ misbehaves on purpose:
   --mode huge     announces a {999999999} literal for the message whose
                   UID is --huge-uid (listed as small); its headers, when
                   asked for alone, come properly
+  --mode silent   accepts the connection and never says a word (for an
+                  imaps:// client: a TLS handshake that never starts)
+  --mode tlsdrip  answers a TLS ClientHello with the header of a 16 KiB
+                  handshake record, then one byte of it every --every
+                  seconds (a handshake always making progress, forever)
 
 Messages are the files given with --msg, UIDs 1, 2, ... in that order.
 Every command received is appended to --log (one line each).
@@ -53,6 +58,8 @@ class H(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self):
+        if a.mode in ("silent", "tlsdrip"):
+            return self.stall()
         self.send(b"* OK [CAPABILITY IMAP4rev1 ID] badimapd ready\r\n")
         while True:
             line = self.rfile.readline()
@@ -79,6 +86,19 @@ class H(socketserver.StreamRequestHandler):
                 if self.fetch(rest.split(" ", 2)[2]) is False:
                     return
             self.send(tag.encode() + b" OK done\r\n")
+
+    def stall(self):
+        log("connected")
+        if a.mode == "tlsdrip":
+            self.request.recv(4096)  # the ClientHello
+            log("hello")
+            self.send(b"\x16\x03\x03\x40\x00")
+            for _ in range(100000):
+                self.send(b"\x02")
+                time.sleep(a.every)
+        while self.request.recv(4096):
+            pass
+        log("closed")
 
     def fetch(self, args):
         spec, _, items = args.partition(" ")

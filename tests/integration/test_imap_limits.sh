@@ -8,6 +8,8 @@
 #   as small: nothing waits for or allocates it; the message is stored
 #   from its headers with a note, its neighbours are stored whole, and it
 #   is never fetched again (badimapd.py --mode huge);
+# - an imaps:// server that accepts TCP and then never completes the TLS
+#   handshake (silent, or dripping it): one mailbox.timeout, not a hang;
 # - a real message over max_size in dovecot: stored from its headers with
 #   a note, not fetched again.
 . "$(dirname "$0")/lib.sh"
@@ -89,6 +91,44 @@ $DUTYD -c "$T/d.conf" --once --now "2026-12-01 13:00" > "$T/h2.log" 2>&1
 expect_in "the next poll has nothing new" "poll ok: 0 new" "$T/h2.log"
 after=$(grep -c "BODY.PEEK" "$T/bad-huge.log")
 expect_eq "and fetches nothing again" "$before" "$after"
+stop_pid "$BAD_PID"
+
+# 4. An imaps:// server that accepts TCP and never completes TLS: one
+#    that never speaks, and one that drips its handshake a byte at a time
+#    (always making progress).  Each costs one mailbox.timeout (2 s),
+#    which covers connecting, the handshake and the greeting together.
+for mode in silent tlsdrip; do
+	rm -f "$T/duty.db"*
+	start_bad "$mode" "$P"
+	conf "$T/s.conf" "$P" "timeout = 2;"
+	sed -i 's|url = "imap://|url = "imaps://|' "$T/s.conf"
+	$DUTYCTL -c "$T/s.conf" init > /dev/null
+	t0=$(date +%s)
+	timeout -k 2 20 $DUTYD -c "$T/s.conf" --once --now "2026-12-01 14:00" \
+	    > "$T/$mode.log" 2>&1
+	rc=$?
+	t=$(( $(date +%s) - t0 ))
+	expect_eq "imaps, $mode: dutyd --once exits 75" 75 "$rc"
+	expect_in "imaps, $mode: the poll says the handshake timed out" \
+	    "TLS handshake: timed out: no complete answer within 2 s (mailbox.timeout)" \
+	    "$T/$mode.log"
+	expect_eq "imaps, $mode: it took one timeout, not more (took ${t}s)" \
+	    yes "$([ "$t" -le 4 ] && echo yes || echo no)"
+	expect_in "imaps, $mode: the server saw the connection" connected \
+	    "$T/bad-$mode.log"
+	stop_pid "$BAD_PID"
+done
+# A plain IMAP greeting where the ServerHello should be: refused at once,
+# as a setting to fix (imaps:// on a plain port), not a timeout.
+rm -f "$T/duty.db"*
+start_bad normal "$P"
+$DUTYCTL -c "$T/s.conf" init > /dev/null
+timeout -k 2 20 $DUTYD -c "$T/s.conf" --once --now "2026-12-01 15:00" \
+    > "$T/garbage.log" 2>&1
+expect_eq "imaps, a plain greeting: dutyd --once exits 75" 75 $?
+expect_in "imaps, a plain greeting: the handshake failed, fix the config" \
+    "mailbox: poll failed (fix the config): 127.0.0.1 port $P: TLS handshake failed:" \
+    "$T/garbage.log"
 stop_pid "$BAD_PID"
 
 # 3. A real message over max_size (64 KiB) in dovecot.
