@@ -829,14 +829,17 @@ imap_starttls(struct net_imap *s, struct derr *err)
 
 	imap_arm(s, 0);
 	r = mailimap_starttls(s->imap);
-	if (r != MAILIMAP_NO_ERROR)
-		return r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
-		    imap_broken(s) ? imap_fail(s, r, "STARTTLS", err) :
-		    derr_set(err, DERR_CONFIG, false, "%s: server does not "
-		    "offer STARTTLS; use imaps://", s->u.host);
-	if (s->imap->imap_stream->read_buffer_len > 0)
+	/* libetpan 1.9.4 refuses it too, as "not offered": say what it is. */
+	if (s->imap->imap_stream != NULL &&
+	    s->imap->imap_stream->read_buffer_len > 0)
 		return derr_set(err, DERR_PEER, false, "STARTTLS: the server "
 		    "sent data before the TLS handshake");
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	    imap_broken(s))
+		return imap_fail(s, r, "STARTTLS", err);
+	if (r != MAILIMAP_NO_ERROR)
+		return derr_set(err, DERR_CONFIG, false, "%s: server does not "
+		    "offer STARTTLS; use imaps://", s->u.host);
 	plain = mailstream_get_low(s->imap->imap_stream);
 	if ((fd = dup(mailstream_low_get_fd(plain))) == -1)
 		return derr_set(err, DERR_SYS, true, "dup: %s",

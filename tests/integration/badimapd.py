@@ -12,6 +12,9 @@ misbehaves on purpose:
                   asked for alone, come properly
   --mode silent   accepts the connection and never says a word (for an
                   imaps:// client: a TLS handshake that never starts)
+  --mode inject   answers STARTTLS with OK and, in the same write, a
+                  line that would be read as if it came over TLS
+                  (libetpan's CVE-2020-15953), then waits
   --mode tlsdrip  answers a TLS ClientHello with the header of a 16 KiB
                   handshake record, then one byte of it every --every
                   seconds (a handshake always making progress, forever)
@@ -23,6 +26,7 @@ import argparse, re, socketserver, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--port", type=int, required=True)
+ap.add_argument("--addr", default="127.0.0.1")
 ap.add_argument("--pidfile", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--mode", default="normal")
@@ -74,6 +78,10 @@ class H(socketserver.StreamRequestHandler):
             if cmd == "LOGOUT":
                 self.send(b"* BYE bye\r\n" + tag.encode() + b" OK bye\r\n")
                 return
+            if cmd == "STARTTLS" and a.mode == "inject":
+                self.send(tag.encode() + b" OK begin TLS\r\n"
+                    b"* OK [ALERT] not over TLS\r\n")
+                return self.stall()
             if cmd == "ID":
                 self.send(b"* ID NIL\r\n")
             elif cmd == "CAPABILITY":
@@ -133,7 +141,7 @@ class S(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
-srv = S(("127.0.0.1", a.port), H)
+srv = S((a.addr, a.port), H)
 open(a.pidfile, "w").write("ready\n")
 try:
     srv.serve_forever()

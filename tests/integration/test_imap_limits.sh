@@ -10,6 +10,8 @@
 #   is never fetched again (badimapd.py --mode huge);
 # - an imaps:// server that accepts TCP and then never completes the TLS
 #   handshake (silent, or dripping it): one mailbox.timeout, not a hang;
+#   a plain greeting instead of TLS, or data sent with STARTTLS's OK:
+#   refused at once;
 # - a real message over max_size in dovecot: stored from its headers with
 #   a note, not fetched again.
 . "$(dirname "$0")/lib.sh"
@@ -27,10 +29,11 @@ mailbox = { enabled = true; url = "imap://127.0.0.1:$2/INBOX";
 	username = "feedback"; password_file = "$T/imap.pass"; ${3:-} };
 CONF
 }
-# start_bad MODE PORT: badimapd.py with the three messages.
+# start_bad MODE PORT [ADDR]: badimapd.py with the three messages.
 start_bad() {
 	rm -f "$T/bad.pid"
 	$PY "$TOP/tests/integration/badimapd.py" --mode "$1" --port "$2" \
+	    --addr "${3:-127.0.0.1}" \
 	    --pidfile "$T/bad.pid" --log "$T/bad-$1.log" --every 0.3 \
 	    --msg "$T/m1.eml" --msg "$T/m2.eml" --msg "$T/m3.eml" \
 	    > "$T/bad-$1.out" 2>&1 &
@@ -129,6 +132,20 @@ expect_eq "imaps, a plain greeting: dutyd --once exits 75" 75 $?
 expect_in "imaps, a plain greeting: the handshake failed, fix the config" \
     "mailbox: poll failed (fix the config): 127.0.0.1 port $P: TLS handshake failed:" \
     "$T/garbage.log"
+stop_pid "$BAD_PID"
+# STARTTLS (imap:// to a host not loopback): a line sent with the OK,
+# before the handshake, would be read as if it came over TLS: refused.
+rm -f "$T/duty.db"*
+start_bad inject "$P" 127.0.0.2
+conf "$T/i.conf" "$P" "timeout = 2;"
+sed -i 's|imap://127.0.0.1:|imap://127.0.0.2:|' "$T/i.conf"
+$DUTYCTL -c "$T/i.conf" init > /dev/null
+timeout -k 2 20 $DUTYD -c "$T/i.conf" --once --now "2026-12-01 15:30" \
+    > "$T/inject.log" 2>&1
+expect_eq "STARTTLS with data after the OK: dutyd --once exits 75" 75 $?
+expect_in "STARTTLS with data after the OK: refused" \
+    "STARTTLS: the server sent data before the TLS handshake" "$T/inject.log"
+expect_eq "and no password was sent" 0 "$(grep -c LOGIN "$T/bad-inject.log")"
 stop_pid "$BAD_PID"
 
 # 3. A real message over max_size (64 KiB) in dovecot.
