@@ -1,6 +1,6 @@
 /*
- * net: the feedback mailbox over IMAP through libetpan (see net.h).  The
- * only file that includes libetpan and gnutls headers.
+ * net: the feedback mailbox over IMAP through libetpan (see net.h).  With
+ * net_imap_tls.c, the only files that include libetpan and gnutls headers.
  *
  * libetpan's mailimap parser takes a literal by the byte count the
  * server sends, so a message body is data whatever its lines look like:
@@ -11,16 +11,16 @@
  * (NetEase refuses sessions without it) and EXAMINEs (or SELECTs) the
  * mailbox; a connection that broke is opened again the same way.
  *
- * libetpan does TLS (through gnutls) but checks no certificate: the
- * chain the server presented is checked here, against mailbox.ca_file
- * or the system's CAs and the host name, before the password is sent.
+ * TLS is net_imap_tls.c's stream over gnutls (libetpan's own had no
+ * bound on its handshake), which checks no certificate: the chain the
+ * server presented is checked here, against mailbox.ca_file or the
+ * system's CAs and the host name, before the password is sent.
  */
 #include "net.h"
 
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -518,230 +518,6 @@ tls_verify(struct net_imap *s, struct derr *err)
 }
 
 /*
- * TLS under the deadline.  libetpan's own TLS stream runs the handshake
- * on a blocking socket with no bound on its total time: a server that
- * accepts and then drips its handshake held a poll (and SIGTERM) for
- * ever.  This one runs it non-blocking, waiting on the socket and the
- * deadline's timerfd together, and then serves libetpan's reads and
- * writes, each within the silence the stream above allows.
- */
-struct imap_tls {
-	int				 fd;
-	gnutls_session_t		 ses;
-	gnutls_certificate_credentials_t cred;
-};
-
-/* Wait for `events` on `fd`, at most `ms` (-1: no limit) and, when
- * `tfd` is not -1, until that timerfd fires: 1 ready, 0 time up, -1. */
-static int
-imap_wait(int fd, int tfd, short events, int ms)
-{
-	struct pollfd	 p[2];
-	int		 r;
-
-	memset(p, 0, sizeof(p));
-	p[0].fd = fd;
-	p[0].events = events;
-	p[1].fd = tfd;
-	p[1].events = POLLIN;
-	do
-		r = poll(p, tfd != -1 ? 2 : 1, ms);
-	while (r == -1 && errno == EINTR);
-	if (r == -1)
-		return -1;
-	if (r == 0 || (p[1].revents & POLLIN) != 0)
-		return 0;
-	return 1;
-}
-
-static ssize_t
-tls_read(mailstream_low *l, void *buf, size_t count)
-{
-	struct imap_tls	*t = l->data;
-	ssize_t		 r;
-
-	for (;;) {
-		r = gnutls_record_recv(t->ses, buf, count);
-		if (r > 0)
-			return r;
-		if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED)
-			return -1;	/* closed (0) or broken */
-		if (imap_wait(t->fd, -1, POLLIN, (int)l->timeout * 1000) != 1)
-			return -1;
-	}
-}
-
-static ssize_t
-tls_write(mailstream_low *l, const void *buf, size_t count)
-{
-	struct imap_tls	*t = l->data;
-	ssize_t		 r;
-
-	for (;;) {
-		r = gnutls_record_send(t->ses, buf, count);
-		if (r > 0)
-			return r;
-		if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED)
-			return -1;
-		if (imap_wait(t->fd, -1, POLLOUT, (int)l->timeout * 1000) != 1)
-			return -1;
-	}
-}
-
-/* The session and credentials (not the socket). */
-static void
-tls_end(struct imap_tls *t)
-{
-	if (t->ses != NULL)
-		gnutls_deinit(t->ses);
-	if (t->cred != NULL)
-		gnutls_certificate_free_credentials(t->cred);
-	t->ses = NULL;
-	t->cred = NULL;
-}
-
-static int
-tls_close(mailstream_low *l)
-{
-	struct imap_tls	*t = l->data;
-
-	tls_end(t);
-	if (t->fd != -1)
-		close(t->fd);
-	t->fd = -1;
-	return 0;
-}
-
-static int
-tls_get_fd(mailstream_low *l)
-{
-	return ((struct imap_tls *)l->data)->fd;
-}
-
-static void
-tls_free(mailstream_low *l)
-{
-	struct imap_tls	*t = l->data;
-
-	tls_end(t);
-	free(t);
-	free(l);
-}
-
-static void
-tls_cancel(mailstream_low *l)
-{
-	(void)l;		/* nothing runs in another thread */
-}
-
-static struct mailstream_cancel *
-tls_get_cancel(mailstream_low *l)
-{
-	(void)l;
-	return NULL;
-}
-
-/* The server's chain as libetpan gives it: DER in MMAPStrings. */
-static carray *
-tls_chain(mailstream_low *l)
-{
-	struct imap_tls		*t = l->data;
-	const gnutls_datum_t	*d;
-	carray			*c;
-	unsigned int		 i, n = 0;
-
-	if (t->ses == NULL ||
-	    (d = gnutls_certificate_get_peers(t->ses, &n)) == NULL)
-		return NULL;
-	c = xalloced(carray_new(n > 0 ? n : 1));
-	for (i = 0; i < n; i++)
-		if (carray_add(c, xalloced(mmap_string_new_len((const char *)
-		    d[i].data, d[i].size)), NULL) < 0)
-			xalloced(NULL);		/* out of memory */
-	return c;
-}
-
-static const mailstream_low_driver imap_tls_driver = {
-	.mailstream_read = tls_read,
-	.mailstream_write = tls_write,
-	.mailstream_close = tls_close,
-	.mailstream_get_fd = tls_get_fd,
-	.mailstream_free = tls_free,
-	.mailstream_cancel = tls_cancel,
-	.mailstream_get_cancel = tls_get_cancel,
-	.mailstream_get_certificate_chain = tls_chain,
-};
-
-/* The handshake, until the deadline (imap_arm'd by the caller). */
-static int
-tls_handshake(struct net_imap *s, struct imap_tls *t, struct derr *err)
-{
-	short	 ev;
-	int	 r, w;
-
-	for (;;) {
-		r = gnutls_handshake(t->ses);
-		if (r == 0)
-			return 0;
-		if (r != GNUTLS_E_AGAIN && r != GNUTLS_E_INTERRUPTED)
-			return derr_set(err, DERR_CONFIG, false, "%s port %u: "
-			    "TLS handshake failed: %s", s->u.host, s->u.port,
-			    gnutls_strerror(r));
-		ev = gnutls_record_get_direction(t->ses) ? POLLOUT : POLLIN;
-		if ((w = imap_wait(t->fd, s->tfd, ev, -1)) == 0) {
-			s->expired = true;
-			return imap_stopped(s, "TLS handshake", err);
-		}
-		if (w == -1)
-			return derr_set(err, DERR_SYS, true, "poll: %s",
-			    strerror(errno));
-	}
-}
-
-/* TLS over the connected socket `fd` (taken, closed on failure), within
- * the deadline: the stream, or NULL. */
-static mailstream_low *
-imap_tls_open(struct net_imap *s, int fd, struct derr *err)
-{
-	struct imap_tls	*t = xcalloc(1, sizeof(*t));
-	unsigned char	 ip[16];
-
-	t->fd = fd;
-	if (gnutls_certificate_allocate_credentials(&t->cred) < 0 ||
-	    gnutls_init(&t->ses, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0 ||
-	    gnutls_set_default_priority(t->ses) < 0 ||
-	    gnutls_credentials_set(t->ses, GNUTLS_CRD_CERTIFICATE,
-	    t->cred) < 0) {
-		derr_set(err, DERR_SYS, true, "gnutls: cannot set up a "
-		    "session");
-		goto fail;
-	}
-	/* SNI names a host, never an address (RFC 6066). */
-	if (inet_pton(AF_INET, s->u.host, ip) != 1 &&
-	    inet_pton(AF_INET6, s->u.host, ip) != 1 &&
-	    gnutls_server_name_set(t->ses, GNUTLS_NAME_DNS, s->u.host,
-	    strlen(s->u.host)) < 0) {
-		derr_set(err, DERR_SYS, true, "gnutls: cannot set the name");
-		goto fail;
-	}
-	gnutls_transport_set_int(t->ses, fd);
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
-		derr_set(err, DERR_SYS, true, "fcntl: %s", strerror(errno));
-		goto fail;
-	}
-	if (tls_handshake(s, t, err) == -1)
-		goto fail;
-	/* libetpan wants the table non-const; it never writes to it. */
-	return xalloced(mailstream_low_new(t,
-	    (mailstream_low_driver *)(uintptr_t)&imap_tls_driver));
-fail:
-	tls_end(t);
-	close(fd);
-	free(t);
-	return NULL;
-}
-
-/*
  * A blocking TCP socket to the server, within connect_timeout and the
  * deadline.  XXX getaddrinfo cannot be interrupted: a resolver that does
  * not answer costs what resolv.conf allows (timeout x attempts), not
@@ -773,7 +549,7 @@ tcp_connect(const struct net_imap *s, struct derr *err)
 		e = 0;
 		len = sizeof(e);
 		if ((connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-		    (errno == EINPROGRESS && imap_wait(fd, s->tfd, POLLOUT,
+		    (errno == EINPROGRESS && net_imap_wait(fd, s->tfd, POLLOUT,
 		    s->o.connect_timeout * 1000) == 1 && getsockopt(fd,
 		    SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == 0)) &&
 		    fcntl(fd, F_SETFL, 0) == 0)
@@ -786,6 +562,21 @@ tcp_connect(const struct net_imap *s, struct derr *err)
 		return derr_set(err, DERR_NET, true, "cannot connect to %s "
 		    "port %u", s->u.host, s->u.port);
 	return fd;
+}
+
+/* TLS over socket `fd` (taken) within the deadline: the stream, or NULL. */
+static mailstream_low *
+imap_tls(struct net_imap *s, int fd, struct derr *err)
+{
+	mailstream_low	*low;
+
+	low = net_imap_tls_open(fd, s->u.host, s->u.port, s->tfd, err);
+	if (low == NULL && err->kind == DERR_NET) {
+		/* The deadline passed: said as for any command. */
+		s->expired = true;
+		(void)imap_stopped(s, "TLS handshake", err);	/* -1 */
+	}
+	return low;
 }
 
 /*
@@ -802,7 +593,7 @@ imap_greet(struct net_imap *s, struct derr *err)
 	if ((fd = tcp_connect(s, err)) == -1)
 		return -1;
 	if (s->u.imaps) {
-		if ((low = imap_tls_open(s, fd, err)) == NULL)
+		if ((low = imap_tls(s, fd, err)) == NULL)
 			return -1;
 	} else if ((low = mailstream_low_socket_open(fd)) == NULL) {
 		close(fd);
@@ -844,7 +635,7 @@ imap_starttls(struct net_imap *s, struct derr *err)
 	if ((fd = dup(mailstream_low_get_fd(plain))) == -1)
 		return derr_set(err, DERR_SYS, true, "dup: %s",
 		    strerror(errno));
-	if ((low = imap_tls_open(s, fd, err)) == NULL)
+	if ((low = imap_tls(s, fd, err)) == NULL)
 		return -1;
 	/* The plain stream goes, and its socket with it: TLS has its own
 	 * descriptor of the same connection. */
