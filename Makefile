@@ -89,7 +89,8 @@ $(B)/obj/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/obj/net_imap.o: $(ETPAN)/usr/include/libetpan/libetpan.h
+$(B)/obj/net_imap.o $(B)/obj/net_imap_tls.o: \
+    $(ETPAN)/usr/include/libetpan/libetpan.h
 
 $(ETPAN)/usr/include/libetpan/libetpan.h: tools/etpan-headers.sh
 	sh tools/etpan-headers.sh $(ETPAN)
@@ -231,7 +232,8 @@ $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 
 # The IMAP answers dutyd reads through libetpan: a loopback "server"
 # says the input whatever dutyd asks (tests/fuzz/fuzz_imap.c).
-FUZZ_IMAP_SRC = daemon/net_imap.c daemon/net_imap_url.c daemon/util.c daemon/err.c daemon/log.c
+FUZZ_IMAP_SRC = daemon/net_imap.c daemon/net_imap_url.c daemon/net_imap_tls.c \
+	daemon/util.c daemon/err.c daemon/log.c
 $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
     $(ETPAN)/usr/include/libetpan/libetpan.h
 	@mkdir -p $(dir $@)

@@ -180,7 +180,7 @@ store_unreadable(struct poll *p, int64_t uid, int64_t size, const char *why,
 /* A DSN's Status and Diagnostic-Code in the words of those who read the
  * digest; the code stays beside them for the admin. */
 static char *
-bounce_reason(const struct mime_msg *m)
+bounce_reason(const struct mime_dsn_rcpt *m)
 {
 	static const struct {
 		const char	*status;	/* prefix, or NULL */
@@ -205,28 +205,47 @@ bounce_reason(const struct mime_msg *m)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
-		if ((causes[i].status != NULL && m->dsn_status != NULL &&
-		    strncmp(m->dsn_status, causes[i].status,
+		if ((causes[i].status != NULL && m->status != NULL &&
+		    strncmp(m->status, causes[i].status,
 		    strlen(causes[i].status)) == 0) ||
-		    (causes[i].needle != NULL && m->dsn_diag != NULL &&
-		    strcasestr(m->dsn_diag, causes[i].needle) != NULL)) {
+		    (causes[i].needle != NULL && m->diag != NULL &&
+		    strcasestr(m->diag, causes[i].needle) != NULL)) {
 			words = causes[i].words;
 			break;
 		}
-	code = m->dsn_diag != NULL ? m->dsn_diag : m->dsn_status;
+	code = m->diag != NULL ? m->diag : m->status;
 	if (code == NULL)
 		return xasprintf("退信：%s", words);
 	return xasprintf("退信：%s（%s）", words, code);
 }
 
 /*
- * A bounce of an email dutyd sent (its Message-ID, else the last email
- * to its Final-Recipient): that person's address is failing, with why
- * (daemon_state "bounce:ADDRESS", shown by dutyctl status and the
- * digest).  Mail of others bounced is only stored.
+ * The sent email a failed recipient of a bounce is about: the one with
+ * the returned Message-ID sent to that address, else the last email sent
+ * to that address, else (`alone`: the report names no other recipient,
+ * e.g. a forwarded address failed) the one with that Message-ID.
  */
 static int
-bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
+bounce_match(struct poll *p, const char *msgid, const char *rcpt,
+    bool alone, int64_t *id, struct derr *err)
+{
+	int	 r = 0;
+
+	if (msgid != NULL && rcpt != NULL &&
+	    (r = store_outbox_bounced(p->store, msgid, rcpt, id, err)) != 0)
+		return r;
+	if (rcpt != NULL &&
+	    (r = store_outbox_bounced(p->store, NULL, rcpt, id, err)) != 0)
+		return r;
+	if (msgid != NULL && alone)
+		r = store_outbox_bounced(p->store, msgid, NULL, id, err);
+	return r;
+}
+
+/* One recipient of a bounce: if it failed and was dutyd's, note it. */
+static int
+bounce_rcpt(struct poll *p, const char *msgid, const struct mime_dsn_rcpt *g,
+    bool alone, struct derr *err)
 {
 	struct outbox_row	 row;
 	char			*name, *v, *why, masked[64];
@@ -234,14 +253,12 @@ bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
 	int			 r;
 
 	/* "delayed" (still trying), "delivered", "relayed": not failing. */
-	if ((m->dsn_msgid == NULL && m->dsn_rcpt == NULL) ||
-	    (m->dsn_action != NULL && strcasecmp(m->dsn_action, "failed") != 0))
+	if (g->action != NULL && strcasecmp(g->action, "failed") != 0)
 		return 0;
-	if ((r = store_outbox_bounced(p->store, m->dsn_msgid, m->dsn_rcpt,
-	    &id, err)) <= 0 || (r = store_outbox_get(p->store, id, &row,
-	    err)) <= 0)
+	if ((r = bounce_match(p, msgid, g->rcpt, alone, &id, err)) <= 0 ||
+	    (r = store_outbox_get(p->store, id, &row, err)) <= 0)
 		return r;
-	why = bounce_reason(m);
+	why = bounce_reason(g);
 	name = xasprintf("bounce:%s", row.recipient);
 	v = xasprintf("%s\t%lld\t%s", row.person, (long long)id, why);
 	r = store_state_set(p->store, name, v, p->now, err);
@@ -249,12 +266,40 @@ bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
 	if (r == 0)
 		log_warn("mailbox: a bounce says %s (%s) is failing: outbox "
 		    "id=%lld status=%s", masked, row.person, (long long)id,
-		    m->dsn_status != NULL ? m->dsn_status : "-");
+		    g->status != NULL ? g->status : "-");
 	free(name);
 	free(v);
 	free(why);
 	outbox_row_clear(&row);
 	return r < 0 ? -1 : 1;
+}
+
+/*
+ * A bounce of an email dutyd sent: each failed recipient it names that
+ * is a person's address (matched by bounce_match) is failing, with why
+ * (daemon_state "bounce:ADDRESS", shown by dutyctl status and the
+ * digest).  Mail of others bounced is only stored.  A report without
+ * recipient groups is matched by its Message-ID alone.
+ */
+static int
+bounce_note(struct poll *p, const struct mime_msg *m, struct derr *err)
+{
+	struct mime_dsn_rcpt	 one;
+	size_t			 i;
+
+	if (m->dsn_n == 0) {
+		one.rcpt = NULL;
+		one.action = m->dsn_action;
+		one.status = m->dsn_status;
+		one.diag = m->dsn_diag;
+		return m->dsn_msgid == NULL ? 0 :
+		    bounce_rcpt(p, m->dsn_msgid, &one, true, err);
+	}
+	for (i = 0; i < m->dsn_n; i++)
+		if (bounce_rcpt(p, m->dsn_msgid, &m->dsn_v[i], m->dsn_n == 1,
+		    err) < 0)
+			return -1;
+	return 0;
 }
 
 /*
@@ -280,6 +325,18 @@ reply_hook(struct poll *p, int64_t uid, const struct buf *raw, bool big,
 		return -1;
 	p->pending++;
 	return 1;
+}
+
+/* mailbox.mark_seen: a message handled is \Seen (a failure only warns). */
+static void
+mark_seen(struct poll *p, int64_t uid)
+{
+	struct derr	 ferr = { 0 };
+
+	if (p->o->cfg->mark_seen &&
+	    p->o->net->imap_seen(p->imap, uid, &ferr) < 0)
+		log_warn("mailbox: cannot mark uid=%lld seen: %s",
+		    (long long)uid, ferr.msg);
 }
 
 static int
@@ -324,17 +381,18 @@ fetch_one(struct poll *p, const struct net_imap_msg *msg, struct buf *raw,
 	if (p->o->reply != NULL && strcmp(m.kind, "bounce") != 0 &&
 	    (r = reply_hook(p, msg->uid, raw, big, &m, err)) != 0) {
 		mime_msg_clear(&m);
-		return r < 0 ? -1 : 0;
+		if (r < 0)
+			return -1;
+		mark_seen(p, msg->uid);	/* the reply is committed */
+		return 0;
 	}
 	r = store_msg(p, msg->uid, big ? 0 : (int64_t)raw->len, &m, err);
 	if (r == 0 && strcmp(m.kind, "bounce") == 0 &&
 	    bounce_note(p, &m, err) < 0)
 		r = -1;
 	mime_msg_clear(&m);
-	if (r == 0 && c->mark_seen &&
-	    p->o->net->imap_seen(p->imap, msg->uid, &ferr) < 0)
-		log_warn("mailbox: cannot mark uid=%lld seen: %s",
-		    (long long)msg->uid, ferr.msg);
+	if (r == 0)
+		mark_seen(p, msg->uid);
 	return r;
 }
 

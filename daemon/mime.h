@@ -91,6 +91,22 @@ struct mime_msg {
 	char		*dsn_status;
 	char		*dsn_diag;
 	char		*dsn_msgid;
+	/* Every recipient the report names (its per-recipient groups,
+	 * each with a Final-Recipient), in order, at most MIME_DSN_MAX. */
+	struct mime_dsn_rcpt	*dsn_v;
+	size_t			 dsn_n;
+};
+
+/* Recipients of a bounce's report kept, at most. */
+#define MIME_DSN_MAX	32
+/* One recipient of a bounce's report (RFC 3464 per-recipient fields):
+ * the Final-Recipient's address, and its Action, Status and
+ * Diagnostic-Code, each NULL if the group does not say. */
+struct mime_dsn_rcpt {
+	char		*rcpt;
+	char		*action;
+	char		*status;
+	char		*diag;
 };
 
 /* Longest excerpt kept, in characters (whitespace runs count as one). */

@@ -71,27 +71,68 @@ static const struct dsn_field {
 	{ "Message-ID:", offsetof(struct mime_msg, dsn_msgid), true },
 };
 
+/* The per-recipient fields, in a group of lines (struct mime_dsn_rcpt). */
+static const struct dsn_field rcpt_fields[] = {
+	{ "Final-Recipient:", offsetof(struct mime_dsn_rcpt, rcpt), true },
+	{ "Action:", offsetof(struct mime_dsn_rcpt, action), false },
+	{ "Status:", offsetof(struct mime_dsn_rcpt, status), false },
+	{ "Diagnostic-Code:", offsetof(struct mime_dsn_rcpt, diag), false },
+};
+
+/* If the line at `p` is field `f` of the fields at `base`, not set yet:
+ * set it. */
+static void
+dsn_field_set(void *base, const struct dsn_field *f, const char *p,
+    const char *end)
+{
+	size_t	 n = strlen(f->name);
+	char	**slot = (char **)(void *)((char *)base + f->off);
+
+	if (*slot != NULL || (size_t)(end - p) < n ||
+	    strncasecmp(p, f->name, n) != 0)
+		return;
+	*slot = dsn_value(p + n, end);
+	if (f->addr)
+		*slot = dsn_addr(*slot);
+}
+
+/* A group of lines ended: keep it if it named a recipient. */
+static void
+dsn_group_end(struct mime_msg *m, struct mime_dsn_rcpt *g)
+{
+	if (g->rcpt != NULL && m->dsn_n < MIME_DSN_MAX) {
+		m->dsn_v = xreallocarray(m->dsn_v, m->dsn_n + 1,
+		    sizeof(*m->dsn_v));
+		m->dsn_v[m->dsn_n++] = *g;
+	} else {
+		free(g->rcpt);
+		free(g->action);
+		free(g->status);
+		free(g->diag);
+	}
+	memset(g, 0, sizeof(*g));
+}
+
 void
 mime_dsn_read(const char *data, size_t len, size_t hlen, struct mime_msg *m)
 {
-	const char	*p = data + hlen, *end, *nl;
-	char		**slot;
-	size_t		 i, n;
+	const char		*p = data + hlen, *end, *nl;
+	struct mime_dsn_rcpt	 g;
+	size_t			 i;
 
+	memset(&g, 0, sizeof(g));
 	end = data + (len - hlen > DSN_SCAN_MAX ? hlen + DSN_SCAN_MAX : len);
 	for (; p < end; p = nl + 1) {
 		for (i = 0; i < sizeof(dsn_fields) / sizeof(dsn_fields[0]);
-		    i++) {
-			n = strlen(dsn_fields[i].name);
-			slot = (char **)(void *)((char *)m + dsn_fields[i].off);
-			if (*slot != NULL || (size_t)(end - p) < n ||
-			    strncasecmp(p, dsn_fields[i].name, n) != 0)
-				continue;
-			*slot = dsn_value(p + n, end);
-			if (dsn_fields[i].addr)
-				*slot = dsn_addr(*slot);
-		}
+		    i++)
+			dsn_field_set(m, &dsn_fields[i], p, end);
+		for (i = 0; i < sizeof(rcpt_fields) / sizeof(rcpt_fields[0]);
+		    i++)
+			dsn_field_set(&g, &rcpt_fields[i], p, end);
+		if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'))
+			dsn_group_end(m, &g);
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			break;
 	}
+	dsn_group_end(m, &g);
 }

@@ -27,7 +27,9 @@ char	*mime_charset_text(const char *label, const char *bytes, size_t n);
 /*
  * Fill m->dsn_* from a bounce: the first Final-Recipient, Action, Status,
  * Diagnostic-Code and Message-ID lines after its own header (`hlen`
- * bytes of `data`), within its first 64 KiB.
+ * bytes of `data`), within its first 64 KiB; and m->dsn_v with each
+ * group of lines (up to a blank line) that has a Final-Recipient: one
+ * per recipient, its fields in any order.
  */
 struct mime_msg;
 void	mime_dsn_read(const char *data, size_t len, size_t hlen,

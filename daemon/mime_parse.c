@@ -1513,6 +1513,8 @@ mime_parse(const char *data, size_t len, int64_t arrival, int utc_offset,
 void
 mime_msg_clear(struct mime_msg *m)
 {
+	size_t	 i;
+
 	if (m == NULL)
 		return;
 	free(m->subject);
@@ -1529,6 +1531,13 @@ mime_msg_clear(struct mime_msg *m)
 	free(m->dsn_status);
 	free(m->dsn_diag);
 	free(m->dsn_msgid);
+	for (i = 0; i < m->dsn_n; i++) {
+		free(m->dsn_v[i].rcpt);
+		free(m->dsn_v[i].action);
+		free(m->dsn_v[i].status);
+		free(m->dsn_v[i].diag);
+	}
+	free(m->dsn_v);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -1,6 +1,6 @@
 /*
- * net: the feedback mailbox over IMAP through libetpan (see net.h).  The
- * only file that includes libetpan and gnutls headers.
+ * net: the feedback mailbox over IMAP through libetpan (see net.h).  With
+ * net_imap_tls.c, the only files that include libetpan and gnutls headers.
  *
  * libetpan's mailimap parser takes a literal by the byte count the
  * server sends, so a message body is data whatever its lines look like:
@@ -11,9 +11,10 @@
  * (NetEase refuses sessions without it) and EXAMINEs (or SELECTs) the
  * mailbox; a connection that broke is opened again the same way.
  *
- * libetpan does TLS (through gnutls) but checks no certificate: the
- * chain the server presented is checked here, against mailbox.ca_file
- * or the system's CAs and the host name, before the password is sent.
+ * TLS is net_imap_tls.c's stream over gnutls (libetpan's own had no
+ * bound on its handshake), which checks no certificate: the chain the
+ * server presented is checked here, against mailbox.ca_file or the
+ * system's CAs and the host name, before the password is sent.
  */
 #include "net.h"
 
@@ -530,12 +531,16 @@ tls_verify(struct net_imap *s, struct derr *err)
 	return r;
 }
 
-/* A blocking TCP socket to the server, within connect_timeout. */
+/*
+ * A blocking TCP socket to the server, within connect_timeout and the
+ * deadline.  XXX getaddrinfo cannot be interrupted: a resolver that does
+ * not answer costs what resolv.conf allows (timeout x attempts), not
+ * mailbox.timeout; the time it took counts against the deadline.
+ */
 static int
 tcp_connect(const struct net_imap *s, struct derr *err)
 {
 	struct addrinfo	 hints, *res, *ai;
-	struct pollfd	 p;
 	socklen_t	 len;
 	char		 port[8];
 	int		 fd = -1, e, r;
@@ -546,16 +551,19 @@ tcp_connect(const struct net_imap *s, struct derr *err)
 	if ((r = getaddrinfo(s->u.host, port, &hints, &res)) != 0)
 		return derr_set(err, DERR_NET, true, "cannot resolve %s: %s",
 		    s->u.host, gai_strerror(r));
+	if (imap_left(s) == 0) {
+		freeaddrinfo(res);
+		return derr_set(err, DERR_NET, true, "cannot resolve %s: "
+		    "timed out (mailbox.timeout)", s->u.host);
+	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((fd = socket(ai->ai_family, ai->ai_socktype |
 		    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) == -1)
 			continue;
-		p.fd = fd;
-		p.events = POLLOUT;
 		e = 0;
 		len = sizeof(e);
 		if ((connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-		    (errno == EINPROGRESS && poll(&p, 1,
+		    (errno == EINPROGRESS && net_imap_wait(fd, s->tfd, POLLOUT,
 		    s->o.connect_timeout * 1000) == 1 && getsockopt(fd,
 		    SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == 0)) &&
 		    fcntl(fd, F_SETFL, 0) == 0)
@@ -570,24 +578,41 @@ tcp_connect(const struct net_imap *s, struct derr *err)
 	return fd;
 }
 
-/* TCP (and TLS for imaps), the stream under the deadline, the greeting. */
+/* TLS over socket `fd` (taken) within the deadline: the stream, or NULL. */
+static mailstream_low *
+imap_tls(struct net_imap *s, int fd, struct derr *err)
+{
+	mailstream_low	*low;
+
+	low = net_imap_tls_open(fd, s->u.host, s->u.port, s->tfd, err);
+	if (low == NULL && err->kind == DERR_NET) {
+		/* The deadline passed: said as for any command. */
+		s->expired = true;
+		(void)imap_stopped(s, "TLS handshake", err);	/* -1 */
+	}
+	return low;
+}
+
+/*
+ * TCP (and TLS for imaps), the stream under the deadline, the greeting:
+ * all within one mailbox.timeout.
+ */
 static int
 imap_greet(struct net_imap *s, struct derr *err)
 {
 	mailstream_low	*low;
 	int		 fd, r;
 
+	imap_arm(s, 0);
 	if ((fd = tcp_connect(s, err)) == -1)
 		return -1;
-	low = s->u.imaps ? mailstream_low_ssl_open_timeout(fd, s->o.timeout) :
-	    mailstream_low_socket_open(fd);
-	if (low == NULL) {
+	if (s->u.imaps) {
+		if ((low = imap_tls(s, fd, err)) == NULL)
+			return -1;
+	} else if ((low = mailstream_low_socket_open(fd)) == NULL) {
 		close(fd);
-		return s->u.imaps ? derr_set(err, DERR_CONFIG, false, "%s port "
-		    "%u: TLS handshake failed", s->u.host, s->u.port) :
-		    derr_set(err, DERR_SYS, true, "out of memory");
+		return derr_set(err, DERR_SYS, true, "out of memory");
 	}
-	imap_arm(s, 0);
 	r = mailimap_connect(s->imap, xalloced(mailstream_new(imap_wrap(s,
 	    low), IMAP_STREAM_BUF)));
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
@@ -596,11 +621,49 @@ imap_greet(struct net_imap *s, struct derr *err)
 	return 0;
 }
 
+/*
+ * STARTTLS, then TLS over the socket, within one mailbox.timeout.
+ * Anything the server sent after its OK would be read as if it came
+ * over TLS (libetpan's CVE-2020-15953): refused.
+ */
+static int
+imap_starttls(struct net_imap *s, struct derr *err)
+{
+	mailstream_low	*plain, *low;
+	int		 r, fd;
+
+	imap_arm(s, 0);
+	r = mailimap_starttls(s->imap);
+	/* libetpan 1.9.4 refuses it too, as "not offered": say what it is. */
+	if (s->imap->imap_stream != NULL &&
+	    s->imap->imap_stream->read_buffer_len > 0)
+		return derr_set(err, DERR_PEER, false, "STARTTLS: the server "
+		    "sent data before the TLS handshake");
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	    imap_broken(s))
+		return imap_fail(s, r, "STARTTLS", err);
+	if (r != MAILIMAP_NO_ERROR)
+		return derr_set(err, DERR_CONFIG, false, "%s: server does not "
+		    "offer STARTTLS; use imaps://", s->u.host);
+	plain = mailstream_get_low(s->imap->imap_stream);
+	if ((fd = dup(mailstream_low_get_fd(plain))) == -1)
+		return derr_set(err, DERR_SYS, true, "dup: %s",
+		    strerror(errno));
+	if ((low = imap_tls(s, fd, err)) == NULL)
+		return -1;
+	/* The plain stream goes, and its socket with it: TLS has its own
+	 * descriptor of the same connection. */
+	mailstream_low_close(plain);
+	mailstream_low_free(plain);
+	mailstream_set_low(s->imap->imap_stream, imap_wrap(s, low));
+	if (log_level_get() >= LOGL_DEBUG)
+		mailstream_set_logger(s->imap->imap_stream, imap_logger, s);
+	return 0;
+}
+
 static int
 imap_connect(struct net_imap *s, struct derr *err)
 {
-	int	 r;
-
 	s->imap = mailimap_new(0, NULL);
 	if (s->imap == NULL)
 		return derr_set(err, DERR_SYS, true, "out of memory");
@@ -611,21 +674,8 @@ imap_connect(struct net_imap *s, struct derr *err)
 		return -1;
 	if (log_level_get() >= LOGL_DEBUG)
 		mailstream_set_logger(s->imap->imap_stream, imap_logger, s);
-	if (s->u.starttls) {
-		imap_arm(s, 0);
-		r = mailimap_socket_starttls(s->imap);
-		if (r != MAILIMAP_NO_ERROR)
-			return r == MAILIMAP_ERROR_STREAM ? imap_fail(s, r,
-			    "STARTTLS", err) : derr_set(err, DERR_CONFIG,
-			    false, "%s: server does not offer STARTTLS; use "
-			    "imaps://", s->u.host);
-		/* libetpan put TLS over the socket: the deadline over it. */
-		mailstream_set_low(s->imap->imap_stream, imap_wrap(s,
-		    mailstream_get_low(s->imap->imap_stream)));
-		if (log_level_get() >= LOGL_DEBUG)
-			mailstream_set_logger(s->imap->imap_stream,
-			    imap_logger, s);
-	}
+	if (s->u.starttls && imap_starttls(s, err) == -1)
+		return -1;
 	if ((s->u.imaps || s->u.starttls) && tls_verify(s, err) == -1)
 		return -1;
 	return 0;

@@ -256,10 +256,8 @@ limit_until(struct store *s, const struct channel *ch,
 
 /*
  * The email to send for `r`: the one built when it was queued, or, for a
- * row queued without it, built now by the same function.  XXX a row read
- * back has no reply_token (the store keeps tokens in their own table), so
- * such an email goes without its token and Reply-To, as it did when the
- * channels built it.
+ * row queued without it, built now by the same function (the row read
+ * back carries its reply token, so the token and Reply-To are there).
  */
 static int
 row_mail(const struct outbox_drain_opts *o, struct round *rd,

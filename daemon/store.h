@@ -335,7 +335,7 @@ struct outbox_row {
 	int64_t			 sent_at;
 	char			*last_error;
 	char			*provider_id;
-	char			*reply_token;	/* queued with it, or NULL */
+	char			*reply_token;	/* its reply_token row's, or NULL */
 };
 void	outbox_row_clear(struct outbox_row *);
 
@@ -362,9 +362,10 @@ int	store_outbox_insert(struct store *, const struct outbox_row *,
 int	store_outbox_due(struct store *, int64_t now, int limit,
 	    struct outbox_list *, struct derr *);
 /*
- * The sent email a bounce returns: the row whose Message-ID is
- * `message_id`, or (message_id NULL) the last sent to `recipient` (any
- * case).  1 found (*id), 0 none, -1 (DERR_DB).
+ * The sent email a bounce returns: the last sent whose Message-ID is
+ * `message_id` and whose recipient is `recipient` (any case); a NULL
+ * one matches any (both NULL: none).  1 found (*id), 0 none, -1
+ * (DERR_DB).
  */
 int	store_outbox_bounced(struct store *, const char *message_id,
 	    const char *recipient, int64_t *id, struct derr *);

@@ -87,12 +87,18 @@ outbox_list_clear(struct outbox_list *l)
 	l->n = 0;
 }
 
+/*
+ * The reply token lives in reply_token (migration 010), keyed by the
+ * Message-ID of the email that carries it: a row read back carries it
+ * too, so an email built when sent has its token and Reply-To.
+ */
 static const char outbox_cols[] =
     "SELECT id, key, kind, channel, person, recipient, recipient_name, "
     "subject, body_text, body_html, message_id, status, attempts, "
     "maybe_dup, created_at, first_attempt_at, next_attempt_at, sent_at, "
-    "last_error, provider_id, message FROM outbox "
-    "LEFT JOIN outbox_body USING (id) ";
+    "last_error, provider_id, message, (SELECT t.token FROM reply_token t "
+    "WHERE t.message_id = outbox.message_id AND outbox.channel = 'email') "
+    "FROM outbox LEFT JOIN outbox_body USING (id) ";
 
 static void
 row_outbox(sqlite3_stmt *st, struct outbox_row *r)
@@ -129,6 +135,7 @@ row_outbox(sqlite3_stmt *st, struct outbox_row *r)
 		r->message[n] = '\0';
 		r->message_len = n;
 	}
+	r->reply_token = st_col_dup(st, 21);
 }
 
 static int
@@ -316,12 +323,14 @@ store_outbox_bounced(struct store *s, const char *message_id,
     const char *recipient, int64_t *id, struct derr *err)
 {
 	static const char sql[] = "SELECT id FROM outbox WHERE channel = "
-	    "'email' AND status = 'sent' AND (message_id = ?1 OR (?1 IS NULL "
-	    "AND recipient = ?2 COLLATE NOCASE)) ORDER BY sent_at DESC, id "
-	    "DESC LIMIT 1";
+	    "'email' AND status = 'sent' AND (?1 IS NULL OR message_id = ?1) "
+	    "AND (?2 IS NULL OR recipient = ?2 COLLATE NOCASE) "
+	    "ORDER BY sent_at DESC, id DESC LIMIT 1";
 	sqlite3_stmt	*st;
 	int		 rc;
 
+	if (message_id == NULL && recipient == NULL)
+		return 0;
 	if ((st = st_prep(s, sql, err)) == NULL)
 		return -1;
 	st_bind_text(st, 1, message_id);

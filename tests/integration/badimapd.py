@@ -10,6 +10,14 @@ misbehaves on purpose:
   --mode huge     announces a {999999999} literal for the message whose
                   UID is --huge-uid (listed as small); its headers, when
                   asked for alone, come properly
+  --mode silent   accepts the connection and never says a word (for an
+                  imaps:// client: a TLS handshake that never starts)
+  --mode inject   answers STARTTLS with OK and, in the same write, a
+                  line that would be read as if it came over TLS
+                  (libetpan's CVE-2020-15953), then waits
+  --mode tlsdrip  answers a TLS ClientHello with the header of a 16 KiB
+                  handshake record, then one byte of it every --every
+                  seconds (a handshake always making progress, forever)
 
 Messages are the files given with --msg, UIDs 1, 2, ... in that order.
 Every command received is appended to --log (one line each).
@@ -18,6 +26,7 @@ import argparse, re, socketserver, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--port", type=int, required=True)
+ap.add_argument("--addr", default="127.0.0.1")
 ap.add_argument("--pidfile", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--mode", default="normal")
@@ -57,6 +66,8 @@ class H(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self):
+        if a.mode in ("silent", "tlsdrip"):
+            return self.stall()
         self.send(b"* OK [CAPABILITY IMAP4rev1 ID] badimapd ready\r\n")
         while True:
             line = self.rfile.readline()
@@ -71,6 +82,10 @@ class H(socketserver.StreamRequestHandler):
             if cmd == "LOGOUT":
                 self.send(b"* BYE bye\r\n" + tag.encode() + b" OK bye\r\n")
                 return
+            if cmd == "STARTTLS" and a.mode == "inject":
+                self.send(tag.encode() + b" OK begin TLS\r\n"
+                    b"* OK [ALERT] not over TLS\r\n")
+                return self.stall()
             if cmd == "ID":
                 self.send(b"* ID NIL\r\n")
             elif cmd == "CAPABILITY":
@@ -83,6 +98,19 @@ class H(socketserver.StreamRequestHandler):
                 if self.fetch(rest.split(" ", 2)[2]) is False:
                     return
             self.send(tag.encode() + b" OK done\r\n")
+
+    def stall(self):
+        log("connected")
+        if a.mode == "tlsdrip":
+            self.request.recv(4096)  # the ClientHello
+            log("hello")
+            self.send(b"\x16\x03\x03\x40\x00")
+            for _ in range(100000):
+                self.send(b"\x02")
+                time.sleep(a.every)
+        while self.request.recv(4096):
+            pass
+        log("closed")
 
     def fetch(self, args):
         spec, _, items = args.partition(" ")
@@ -117,7 +145,7 @@ class S(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
-srv = S(("127.0.0.1", a.port), H)
+srv = S((a.addr, a.port), H)
 open(a.pidfile, "w").write("ready\n")
 try:
     srv.serve_forever()

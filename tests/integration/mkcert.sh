@@ -11,7 +11,7 @@ mkdir -p "$dir"
 cd "$dir"
 umask 077
 
-san="subjectAltName=IP:127.0.0.1,DNS:localhost"
+san="subjectAltName=IP:127.0.0.1,IP:127.0.0.2,DNS:localhost"
 
 openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
     -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=dutyd test CA" \

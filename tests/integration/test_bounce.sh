@@ -115,4 +115,26 @@ expect_in "the digest counts only that one" "被退信的邮箱1个" "$T/digest3
 expect_eq "and does not name the old address" 0 \
     "$(grep -c 'zhangwei@example.org' "$T/digest3.txt")"
 
+# 4. One report for several recipients (a group of fields each, RFC
+# 3464): every failed one is recorded against its own person (zhang by
+# the returned Message-ID and his address, wang by hers), the delayed
+# one is not.  The state of the parts above is cleared first.
+sed -i 's/zhang.wei@example.org/zhangwei@example.org/' "$T/d.conf"
+sqlite3 "$T/duty.db" "DELETE FROM daemon_state WHERE name LIKE 'bounce:%'"
+printf 'From: MAILER-DAEMON@mx.example.org\r\nTo: duty@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b5@mx.example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nThree recipients.\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; zhangwei@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\nOriginal-Recipient: rfc822;lina@example.org\r\nAction: delayed\r\nFinal-Recipient: rfc822; lina@example.org\r\nStatus: 4.4.1\r\n\r\nAction: failed\r\nStatus: 5.2.1\r\nFinal-Recipient: rfc822; WangFang@example.org\r\nDiagnostic-Code: smtp; 550 5.2.1 account disabled\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: duty@example.org\r\nTo: zhangwei@example.org\r\nSubject: reminder\r\nMessage-ID: <%s>\r\nStatus: RO\r\n\r\n--B--\r\n' \
+    "$mid" > "$T/b5.eml"
+put_mail "$T/dc" "$T/b5.eml" a-b5
+$DUTYD -c "$T/d.conf" --once --now "2026-11-30 11:30" > "$T/poll4.log" 2>&1
+expect_in "the multi-recipient report is stored" "poll ok: 1 new" "$T/poll4.log"
+$C --now "2026-11-30 11:35" status > "$T/status4.txt" 2>&1
+expect_in "its first failed recipient is recorded" \
+    "张伟 <zhangwei@example.org> is failing: 退信：收件人地址不存在（smtp; 550 5.1.1 no such user）" \
+    "$T/status4.txt"
+expect_in "and its third, with its own reason" \
+    "王芳 <wangfang@example.org> is failing: 退信：收件人邮箱已停用（smtp; 550 5.2.1 account disabled）" \
+    "$T/status4.txt"
+expect_eq "the delayed one is not" 2 "$(grep -c 'is failing' "$T/status4.txt")"
+expect_eq "the log names each failed one" 2 \
+    "$(grep -c 'mailbox: a bounce says' "$T/poll4.log")"
+
 finish

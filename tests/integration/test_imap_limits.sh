@@ -8,6 +8,10 @@
 #   as small: nothing waits for or allocates it; the message is stored
 #   from its headers with a note, its neighbours are stored whole, and it
 #   is never fetched again (badimapd.py --mode huge);
+# - an imaps:// server that accepts TCP and then never completes the TLS
+#   handshake (silent, or dripping it): one mailbox.timeout, not a hang;
+#   a plain greeting instead of TLS, or data sent with STARTTLS's OK:
+#   refused at once;
 # - a real message over max_size in dovecot: stored from its headers with
 #   a note, not fetched again.
 . "$(dirname "$0")/lib.sh"
@@ -25,10 +29,11 @@ mailbox = { enabled = true; url = "imap://127.0.0.1:$2/INBOX";
 	username = "feedback"; password_file = "$T/imap.pass"; ${3:-} };
 CONF
 }
-# start_bad MODE PORT: badimapd.py with the three messages.
+# start_bad MODE PORT [ADDR]: badimapd.py with the three messages.
 start_bad() {
 	rm -f "$T/bad.pid"
 	$PY "$TOP/tests/integration/badimapd.py" --mode "$1" --port "$2" \
+	    --addr "${3:-127.0.0.1}" \
 	    --pidfile "$T/bad.pid" --log "$T/bad-$1.log" --every 0.3 \
 	    --msg "$T/m1.eml" --msg "$T/m2.eml" --msg "$T/m3.eml" \
 	    > "$T/bad-$1.out" 2>&1 &
@@ -89,6 +94,58 @@ $DUTYD -c "$T/d.conf" --once --now "2026-12-01 13:00" > "$T/h2.log" 2>&1
 expect_in "the next poll has nothing new" "poll ok: 0 new" "$T/h2.log"
 after=$(grep -c "BODY.PEEK" "$T/bad-huge.log")
 expect_eq "and fetches nothing again" "$before" "$after"
+stop_pid "$BAD_PID"
+
+# 4. An imaps:// server that accepts TCP and never completes TLS: one
+#    that never speaks, and one that drips its handshake a byte at a time
+#    (always making progress).  Each costs one mailbox.timeout (2 s),
+#    which covers connecting, the handshake and the greeting together.
+for mode in silent tlsdrip; do
+	rm -f "$T/duty.db"*
+	start_bad "$mode" "$P"
+	conf "$T/s.conf" "$P" "timeout = 2;"
+	sed -i 's|url = "imap://|url = "imaps://|' "$T/s.conf"
+	$DUTYCTL -c "$T/s.conf" init > /dev/null
+	t0=$(date +%s)
+	timeout -k 2 20 $DUTYD -c "$T/s.conf" --once --now "2026-12-01 14:00" \
+	    > "$T/$mode.log" 2>&1
+	rc=$?
+	t=$(( $(date +%s) - t0 ))
+	expect_eq "imaps, $mode: dutyd --once exits 75" 75 "$rc"
+	expect_in "imaps, $mode: the poll says the handshake timed out" \
+	    "TLS handshake: timed out: no complete answer within 2 s (mailbox.timeout)" \
+	    "$T/$mode.log"
+	expect_eq "imaps, $mode: it took one timeout, not more (took ${t}s)" \
+	    yes "$([ "$t" -le 4 ] && echo yes || echo no)"
+	expect_in "imaps, $mode: the server saw the connection" connected \
+	    "$T/bad-$mode.log"
+	stop_pid "$BAD_PID"
+done
+# A plain IMAP greeting where the ServerHello should be: refused at once,
+# as a setting to fix (imaps:// on a plain port), not a timeout.
+rm -f "$T/duty.db"*
+start_bad normal "$P"
+$DUTYCTL -c "$T/s.conf" init > /dev/null
+timeout -k 2 20 $DUTYD -c "$T/s.conf" --once --now "2026-12-01 15:00" \
+    > "$T/garbage.log" 2>&1
+expect_eq "imaps, a plain greeting: dutyd --once exits 75" 75 $?
+expect_in "imaps, a plain greeting: the handshake failed, fix the config" \
+    "mailbox: poll failed (fix the config): 127.0.0.1 port $P: TLS handshake failed:" \
+    "$T/garbage.log"
+stop_pid "$BAD_PID"
+# STARTTLS (imap:// to a host not loopback): a line sent with the OK,
+# before the handshake, would be read as if it came over TLS: refused.
+rm -f "$T/duty.db"*
+start_bad inject "$P" 127.0.0.2
+conf "$T/i.conf" "$P" "timeout = 2;"
+sed -i 's|imap://127.0.0.1:|imap://127.0.0.2:|' "$T/i.conf"
+$DUTYCTL -c "$T/i.conf" init > /dev/null
+timeout -k 2 20 $DUTYD -c "$T/i.conf" --once --now "2026-12-01 15:30" \
+    > "$T/inject.log" 2>&1
+expect_eq "STARTTLS with data after the OK: dutyd --once exits 75" 75 $?
+expect_in "STARTTLS with data after the OK: refused" \
+    "STARTTLS: the server sent data before the TLS handshake" "$T/inject.log"
+expect_eq "and no password was sent" 0 "$(grep -c LOGIN "$T/bad-inject.log")"
 stop_pid "$BAD_PID"
 
 # 3. A real message over max_size (64 KiB) in dovecot.

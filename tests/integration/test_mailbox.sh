@@ -180,4 +180,55 @@ expect_in "an untrusted certificate is refused" "set mailbox.ca_file" "$T/bad-tl
 n=$(sqlite3 "$T/duty.db" "SELECT count(*) FROM feedback")
 expect_eq "nothing is stored from it" 0 "$n"
 
+# 9. STARTTLS: imap:// to a host that is not loopback (127.0.0.2, a
+# relay to the same dovecot) upgrades to TLS before the login, under the
+# same deadline and checks as imaps.
+R=$(free_port)
+$PY - "$R" "$P2" "$T/relay.ready" <<'PY' > "$T/relay.out" 2>&1 &
+import socket, sys, threading
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.2", int(sys.argv[1])))
+ls.listen(5)
+open(sys.argv[3], "w").write("ready\n")
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    try:
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+while True:
+    c, _ = ls.accept()
+    u = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+    for a, b in ((c, u), (u, c)):
+        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+PY
+PIDS="$PIDS $!"
+i=0
+while [ ! -s "$T/relay.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+tls_logins() { grep -c 'Login: user=<feedback>.*, TLS' "$T/dc2/dovecot.log"; }
+n0=$(tls_logins)
+rm -f "$T/duty.db"*
+conf "$T/stls.conf" "imap://127.0.0.2:$R/INBOX" "ca_file = \"$T/certs/ca.pem\";"
+$DUTYCTL -c "$T/stls.conf" init > /dev/null
+timeout -k 2 30 $DUTYD -c "$T/stls.conf" --once -d --now "2026-12-03 11:00" \
+    > "$T/stls.log" 2>&1
+expect_in "STARTTLS with the private CA works" "poll ok: 1 new" "$T/stls.log"
+expect_in "STARTTLS was asked for" "net: > 1 STARTTLS" "$T/stls.log"
+expect_eq "dovecot saw the login over TLS" "$((n0 + 1))" "$(tls_logins)"
+rm -f "$T/duty.db"*
+conf "$T/bad-stls.conf" "imap://127.0.0.2:$R/INBOX" "ca_file = \"$T/certs/self.pem\";"
+$DUTYCTL -c "$T/bad-stls.conf" init > /dev/null
+timeout -k 2 30 $DUTYD -c "$T/bad-stls.conf" --once --now "2026-12-03 11:00" \
+    > "$T/bad-stls.log" 2>&1
+expect_in "STARTTLS: an untrusted certificate is refused" "set mailbox.ca_file" \
+    "$T/bad-stls.log"
+
 finish

@@ -280,6 +280,17 @@ $PY "$TOP/tests/integration/mailcheck.py" --body "$d" > "$T/w.txt"
 expect_in "the officer is told of the new deadline" "时限已调整为2027-01-15" \
     "$T/w.txt"
 
+# --- mailbox.mark_seen: a reply handled is \Seen like any other mail ------
+sed -i 's/max_size = 200000; poll_interval = 60; };/max_size = 200000; poll_interval = 60; mark_seen = true; };/' "$T/d.conf"
+mail 14 --from zhangwei@example.org --subject "Re: $SZ" \
+    --message-id r14@phone.example --body "八-三 进展：培训讲义已印发"
+run "2026-12-03 15:00" seen
+expect_eq "the reply was applied" "applied|" \
+    "$(q "select status, reason from reply where message_id = 'r14@phone.example'")"
+expect_eq "mark_seen = true marks the handled reply seen" 1 \
+    "$(ls "$T/dc/home/Maildir/cur" | grep -c '^r14:2,.*S' || true)"
+sed -i 's/ mark_seen = true;//' "$T/d.conf"
+
 # --- replies.require_dkim: the receiving server's word ---------------------
 sed -i 's/max_attachment = 65536; };/max_attachment = 65536; require_dkim = true; };/' "$T/d.conf"
 $C check-config > "$T/dk0.out" 2>&1

@@ -384,6 +384,52 @@ test_mimeparse_dsn_fields(void **state)
 	mime_msg_clear(&m);
 }
 
+/* A report for several recipients: one entry a group, its fields in any
+ * order, a group without Final-Recipient (per-message fields, the
+ * returned header's "Status: RO") is none. */
+static void
+test_mimeparse_dsn_recipients(void **state)
+{
+	static const char dsn[] = "From: MAILER-DAEMON@mx.example.org\r\n"
+	    "Subject: Undelivered\r\nMessage-ID: <own@mx>\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=B\r\n\r\n--B\r\nContent-Type: message/delivery-status"
+	    "\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+	    "Final-Recipient: rfc822; a@example.org\r\nAction: failed\r\n"
+	    "Status: 5.1.1\r\n\r\n"
+	    "Action: delayed\r\nFinal-Recipient: rfc822; b@example.org\r\n"
+	    "Status: 4.4.1\r\n\r\n"
+	    "Status: 5.2.2\r\nDiagnostic-Code: smtp; 552\r\n full\r\n"
+	    "Final-Recipient: rfc822;<C@example.org>\r\nAction: failed\r\n"
+	    "\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	    "Message-Id: <remind.1@example.org>\r\nStatus: RO\r\n\r\n"
+	    "--B--\r\n";
+	struct mime_msg	 m;
+	struct derr	 err = { 0 };
+
+	(void)state;
+	assert_int_equal(mime_parse(dsn, sizeof(dsn) - 1, ARRIVAL, 480, &m,
+	    &err), 0);
+	assert_string_equal(m.kind, "bounce");
+	assert_string_equal(m.dsn_msgid, "remind.1@example.org");
+	assert_int_equal(m.dsn_n, 3);
+	assert_string_equal(m.dsn_v[0].rcpt, "a@example.org");
+	assert_string_equal(m.dsn_v[0].action, "failed");
+	assert_string_equal(m.dsn_v[0].status, "5.1.1");
+	assert_null(m.dsn_v[0].diag);
+	assert_string_equal(m.dsn_v[1].rcpt, "b@example.org");
+	assert_string_equal(m.dsn_v[1].action, "delayed");
+	assert_string_equal(m.dsn_v[1].status, "4.4.1");
+	assert_string_equal(m.dsn_v[2].rcpt, "C@example.org");
+	assert_string_equal(m.dsn_v[2].action, "failed");
+	assert_string_equal(m.dsn_v[2].status, "5.2.2");
+	assert_string_equal(m.dsn_v[2].diag, "smtp; 552 full");
+	/* The first of each, as before. */
+	assert_string_equal(m.dsn_rcpt, "a@example.org");
+	assert_string_equal(m.dsn_status, "5.1.1");
+	mime_msg_clear(&m);
+}
+
 static int
 setup(void **state)
 {
@@ -415,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_mimeparse_html_text),
 		cmocka_unit_test(test_mimeparse_long_excerpt_cut),
 		cmocka_unit_test(test_mimeparse_dsn_fields),
+		cmocka_unit_test(test_mimeparse_dsn_recipients),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

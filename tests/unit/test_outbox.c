@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -239,6 +240,7 @@ drain(struct fx *f, int64_t now, struct outbox_stats *st)
 	o.utc_offset = cal_utc_offset(f->cal, now);
 	o.from_addr = f->cfg->smtp.from;
 	o.from_name = f->cfg->smtp.from_name;
+	o.reply_addr = f->cfg->replies.address;
 	n = outbox_drain(f->st, &f->cfg->outbox, &o, now, st, &err);
 	if (n < 0)
 		fail_msg("outbox_drain: %s", err.msg);
@@ -551,6 +553,82 @@ test_outbox_deliver_builds_a_row_without_message(void **state)
 	outbox_row_clear(&r);
 }
 
+/* Turn replies on, with a key file in `dir` (removed by the caller). */
+static void
+replies_on(struct fx *f, char *dir, size_t dirsz, char *key, size_t keysz)
+{
+	FILE	*fp;
+
+	snprintf(dir, dirsz, "/tmp/dutyd-outbox.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, keysz, "%s/replies.key", dir);
+	assert_non_null(fp = fopen(key, "w"));
+	fputs("0123456789abcdef0123456789abcdef\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod(key, 0600), 0);
+	free(f->cfg->replies.address);
+	free(f->cfg->replies.key_file);
+	f->cfg->replies.enabled = true;
+	f->cfg->replies.address = strdup("reply@example.org");
+	f->cfg->replies.key_file = strdup(key);
+}
+
+/*
+ * An answerable row queued without its message: built when sent with
+ * its token (the store keeps it in reply_token) and the Reply-To, so the
+ * channel gets the bytes it would have got from the queued message.
+ */
+static void
+test_outbox_deliver_builds_an_answerable_row_with_its_token(void **state)
+{
+	struct fx		*f = *state;
+	struct outbox_stats	 st;
+	struct outbox_list	 l = { 0 };
+	struct outbox_row	 r, old;
+	struct derr		 err = { 0 };
+	char			 dir[64], key[96];
+	int64_t			 id = 0;
+
+	replies_on(f, dir, sizeof(dir), key, sizeof(key));
+	assert_int_equal(outbox_enqueue_answerable(f->st, f->cfg, f->cal,
+	    "reply-ask", "ask:1", "wang", "请认定", "正文\n", "", 0, f->now,
+	    &err), 1);
+	unlink(key);
+	rmdir(dir);
+	assert_int_equal(store_outbox_since(f->st, 0, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	get(f, l.v[0].id, &r);
+	outbox_list_clear(&l);
+	assert_string_equal(r.key, "ask:1");
+	assert_non_null(r.message);
+	assert_non_null(strstr(r.message, "Reply-To: reply@example.org"));
+	assert_non_null(r.reply_token);
+	assert_non_null(strstr(r.subject, r.reply_token));
+	memset(&old, 0, sizeof(old));
+	old.key = (char *)(uintptr_t)"ask:2";
+	old.kind = r.kind;
+	old.channel = r.channel;
+	old.person = r.person;
+	old.recipient = r.recipient;
+	old.recipient_name = r.recipient_name;
+	old.subject = r.subject;
+	old.body_text = r.body_text;
+	old.body_html = r.body_html;
+	old.message_id = r.message_id;
+	old.created_at = r.created_at;
+	old.next_attempt_at = r.created_at;
+	assert_int_equal(store_outbox_insert(f->st, &old, &id, &err), 1);
+	assert_int_equal(store_outbox_cancel(f->st, r.id, "test", f->now,
+	    &err), 1);
+	assert_int_equal(drain(f, f->now, &st), 1);
+	assert_int_equal(st.sent, 1);
+	assert_string_equal(f->fake.key[0], "ask:2");
+	assert_non_null(f->fake.raw[0]);
+	assert_int_equal(f->fake.raw_len[0], r.message_len);
+	assert_memory_equal(f->fake.raw[0], r.message, r.message_len);
+	outbox_row_clear(&r);
+}
+
 /* A row without a message that cannot be built: dead, channel untried. */
 static void
 test_outbox_deliver_unbuildable_row_is_dead(void **state)
@@ -596,6 +674,7 @@ main(void)
 		T(test_outbox_deliver_unknown_may_duplicate),
 		T(test_outbox_deliver_channel_pause_holds),
 		T(test_outbox_deliver_builds_a_row_without_message),
+		T(test_outbox_deliver_builds_an_answerable_row_with_its_token),
 		T(test_outbox_deliver_unbuildable_row_is_dead),
 	};
 	int	 rc;
