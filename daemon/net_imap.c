@@ -1175,26 +1175,29 @@ batch_set(const struct net_imap *s, size_t k, size_t n)
 static void
 pend_send(struct net_imap *s, size_t k)
 {
-	struct buf	 cmd;
-	size_t		 n, bytes, i, j;
-	bool		 ok;
+	struct mailimap_set	*set;
+	struct mailimap_set_item *it;
+	struct buf		 cmd;
+	clistiter		*c;
+	size_t			 n, bytes;
+	bool			 ok;
 
 	if (s->pending || s->imap == NULL ||
 	    s->imap->imap_state != MAILIMAP_STATE_SELECTED ||
 	    (n = batch_span(s, k, &bytes)) == 0)
 		return;
+	set = batch_set(s, k, n);
 	buf_init(&cmd, 64);
 	(void)buf_puts(&cmd, "UID FETCH ", NULL);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && s->listed.v[k + j].uid ==
-		    s->listed.v[k + j - 1].uid + 1; j++)
-			;
-		(void)buf_printf(&cmd, NULL, "%s%lld", i > 0 ? "," : "",
-		    (long long)s->listed.v[k + i].uid);
-		if (j - i > 1)
-			(void)buf_printf(&cmd, NULL, ":%lld",
-			    (long long)s->listed.v[k + j - 1].uid);
+	for (c = clist_begin(set->set_list); c != NULL; c = clist_next(c)) {
+		it = clist_content(c);
+		(void)buf_printf(&cmd, NULL, "%s%lu", c != clist_begin(
+		    set->set_list) ? "," : "", (unsigned long)it->set_first);
+		if (it->set_last != it->set_first)
+			(void)buf_printf(&cmd, NULL, ":%lu",
+			    (unsigned long)it->set_last);
 	}
+	mailimap_set_free(set);
 	(void)buf_puts(&cmd, " (UID BODY.PEEK[])\r\n", NULL);
 	imap_arm(s, 0);
 	ok = mailimap_send_current_tag(s->imap) == MAILIMAP_NO_ERROR &&
