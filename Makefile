@@ -239,7 +239,7 @@ $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 \
 	    -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined -Idaemon -I$(ETPAN)/usr/include \
+	    -fno-sanitize-recover=undefined -DIMAP_BATCH_MAX=2 -Idaemon -I$(ETPAN)/usr/include \
 	    $(shell pkg-config --cflags gnutls) -o $@ \
 	    tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
 	    -l:libetpan.so.20 $(shell pkg-config --libs gnutls) -lpthread

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,15 +33,25 @@ static void *
 serve(void *arg)
 {
 	struct job	*j = arg;
+	struct pollfd	 pfd;
 	size_t		 off = 0;
 	ssize_t		 n;
 	int		 fd;
+	char		 sink[4096];
 
 	if ((fd = accept(j->lfd, NULL, NULL)) == -1)
 		return NULL;
 	while (off < j->size &&
 	    (n = write(fd, j->data + off, j->size - off)) > 0)
 		off += (size_t)n;
+	/* Read what dutyd sends until it hangs up: closing with its
+	 * commands unread would reset the connection, and the FETCH it
+	 * sends ahead would fail before its answer is read. */
+	shutdown(fd, SHUT_WR);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 3000) == 1 && read(fd, sink, sizeof(sink)) > 0)
+		;
 	close(fd);
 	return NULL;
 }
