@@ -44,13 +44,13 @@ serve(void *arg)
 	while (off < j->size &&
 	    (n = write(fd, j->data + off, j->size - off)) > 0)
 		off += (size_t)n;
-	/* Read what dutyd sends until it hangs up: closing with its
-	 * commands unread would reset the connection, and the FETCH it
+	/* Read what dutyd sends until it hangs up or pauses: closing with
+	 * its commands unread would reset the connection, and the FETCH it
 	 * sends ahead would fail before its answer is read. */
 	shutdown(fd, SHUT_WR);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (poll(&pfd, 1, 3000) == 1 && read(fd, sink, sizeof(sink)) > 0)
+	while (poll(&pfd, 1, 50) == 1 && read(fd, sink, sizeof(sink)) > 0)
 		;
 	close(fd);
 	return NULL;
