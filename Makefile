@@ -89,7 +89,8 @@ $(B)/obj/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/obj/net_imap.o $(B)/obj/net_imap_tls.o: \
+# Every file of net's IMAP part includes libetpan (net_imap_int.h).
+$(patsubst daemon/%.c,$(B)/obj/%.o,$(wildcard daemon/net_imap*.c)): \
     $(ETPAN)/usr/include/libetpan/libetpan.h
 
 $(ETPAN)/usr/include/libetpan/libetpan.h: tools/etpan-headers.sh
@@ -232,8 +233,8 @@ $(B)/fuzz/fuzz_mime: tests/fuzz/fuzz_mime.c $(FUZZ_SRC)
 
 # The IMAP answers dutyd reads through libetpan: a loopback "server"
 # says the input whatever dutyd asks (tests/fuzz/fuzz_imap.c).
-FUZZ_IMAP_SRC = daemon/net_imap.c daemon/net_imap_url.c daemon/net_imap_tls.c \
-	daemon/util.c daemon/err.c daemon/log.c
+FUZZ_IMAP_SRC = $(wildcard daemon/net_imap*.c) daemon/util.c daemon/err.c \
+	daemon/log.c
 $(B)/fuzz/fuzz_imap: tests/fuzz/fuzz_imap.c $(FUZZ_IMAP_SRC) \
     $(ETPAN)/usr/include/libetpan/libetpan.h
 	@mkdir -p $(dir $@)

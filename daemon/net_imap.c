@@ -1,13 +1,13 @@
 /*
- * net: the feedback mailbox over IMAP through libetpan (see net.h).  With
- * net_imap_tls.c, the only files that include libetpan and gnutls headers.
+ * net: the feedback mailbox's IMAP session through libetpan (see net.h):
+ * the connection, the stream under libetpan's with the command deadline
+ * and the caps, login and errors.  Listing and fetching the messages is
+ * net_imap_fetch.c's.  With net_imap_tls.c, the only files that include
+ * libetpan and gnutls headers.
  *
  * libetpan's mailimap parser takes a literal by the byte count the
- * server sends, so a message body is data whatever its lines look like:
- * a body holding "* 2 FETCH (UID 2 BODY[] {N}" cannot become another
- * message.  One FETCH asks for several listed messages at once (a round
- * trip each cost more than parsing and storing one); their answers are
- * kept until mailbox asks for them.  Every connection logs in, sends ID
+ * server sends, so a message body is data whatever its lines look like.
+ * Every connection logs in, sends ID
  * (NetEase refuses sessions without it) and EXAMINEs (or SELECTs) the
  * mailbox; a connection that broke is opened again the same way.
  *
@@ -38,65 +38,6 @@
 #include "log.h"
 #include "net_imap_int.h"
 #include "util.h"
-
-/* Messages, and bytes as the listing counted them, one FETCH asks for
- * (fuzz_imap makes batches of 2, so its short inputs reach the FETCH
- * sent ahead). */
-#ifndef IMAP_BATCH_MAX
-#define IMAP_BATCH_MAX		512
-#endif
-#define IMAP_BATCH_BYTES	(4 * 1024 * 1024)
-#define IMAP_DEBUG_MAX		512
-/* libetpan's read and write buffers.  Not larger: libetpan moves what
- * is left of its read buffer down after each read, so 64 KiB cost
- * a tenth more instructions per message than 8 KiB (callgrind). */
-#define IMAP_STREAM_BUF		(8 * 1024)
-/* Each command has mailbox.timeout seconds, plus one per IMAP_RATE_MIN
- * bytes of mail it asks for: a trickle costs one timeout, a big message
- * on a slow line is not cut. */
-#define IMAP_RATE_MIN		(32 * 1024)
-/* A literal (or a line) may hold max_size plus this; a message in the
- * answer is refused above it (the header fetch asks for max_size). */
-#define IMAP_LITERAL_SLACK	65536
-/* Bytes kept of a line's end to read a "{N}" announcement. */
-#define IMAP_TAIL		24
-
-/* One message of the last batch, its bytes copied out of libetpan. */
-struct imap_got {
-	int64_t		 uid;
-	char		*data;
-	size_t		 len;
-};
-
-struct net_imap {
-	mailimap		*imap;	/* NULL: not connected */
-	struct net_imap_opts	 o;	/* strings below are owned copies */
-	struct net_imap_url	 u;	/* host, port, TLS, mailbox */
-	bool			 quiet;		/* debug: no lines in */
-	bool			 hide;		/* debug: nothing out (login) */
-	struct net_imap_box	 box;
-	struct net_imap_list	 listed;
-	struct imap_got		*got;
-	size_t			 ngot;
-	/* listed[single_lo..single_hi): a batch one of whose answers was
-	 * over the cap, asked for one message a FETCH to find which. */
-	size_t			 single_lo, single_hi;
-	/* A FETCH sent ahead (listed[pend_lo..pend_hi)), its answer not
-	 * read yet: the server sends it while mailbox parses and stores
-	 * the batch before. */
-	bool			 pending;
-	size_t			 pend_lo, pend_hi, pend_bytes;
-	/* The stream under libetpan (imap_low_driver): the command's
-	 * deadline and what the server's framing announced. */
-	int			 tfd;		/* timerfd, the deadline */
-	int			 cmd_secs;	/* the deadline, in seconds */
-	bool			 expired;
-	uint64_t		 too_big;	/* a literal over the cap */
-	bool			 long_line;
-	size_t			 line_len;	/* of the line being read */
-	size_t			 ntail;
-	char			 tail[IMAP_TAIL];
-};
 
 /* What the stream under libetpan's holds: the socket (or TLS) stream
  * it wraps and the session whose deadline and caps it enforces. */
@@ -146,8 +87,8 @@ imap_progress(size_t done, size_t total, void *ud)
 
 /* The next command may take `secs` seconds (monotonic, kept by the
  * kernel: net reads no clock). */
-static void
-imap_arm(struct net_imap *s, size_t bytes)
+void
+net_imap_arm(struct net_imap *s, size_t bytes)
 {
 	struct itimerspec	 its;
 
@@ -377,8 +318,8 @@ imap_said(const struct net_imap *s, char *out, size_t n)
  * and wait for an answer a broken or hostile server may never give
  * (fuzz_imap found the wait).
  */
-static void
-imap_drop(struct net_imap *s)
+void
+net_imap_drop(struct net_imap *s)
 {
 	s->pending = false;	/* its answer goes with the connection */
 	if (s->imap == NULL)
@@ -406,7 +347,7 @@ imap_stopped(struct net_imap *s, const char *cmd, struct derr *err)
 	uint64_t	 big = s->too_big;
 	bool		 expired = s->expired;
 
-	imap_drop(s);
+	net_imap_drop(s);
 	if (expired)
 		return derr_set(err, DERR_NET, true, "%s: timed out: no "
 		    "complete answer within %d s (mailbox.timeout)", cmd,
@@ -427,8 +368,8 @@ imap_stopped(struct net_imap *s, const char *cmd, struct derr *err)
  * stream or parse error: it is dropped, and the next command opens a
  * new one.  A command the server refused leaves it as it was.
  */
-static int
-imap_fail(struct net_imap *s, int r, const char *cmd, struct derr *err)
+int
+net_imap_fail(struct net_imap *s, int r, const char *cmd, struct derr *err)
 {
 	char	 said[NET_REPLY_MAX];
 
@@ -436,15 +377,15 @@ imap_fail(struct net_imap *s, int r, const char *cmd, struct derr *err)
 		return imap_stopped(s, cmd, err);
 	switch (r) {
 	case MAILIMAP_ERROR_CONNECTION_REFUSED:
-		imap_drop(s);
+		net_imap_drop(s);
 		return derr_set(err, DERR_NET, true, "cannot connect to %s "
 		    "port %u", s->u.host, s->u.port);
 	case MAILIMAP_ERROR_STREAM:
-		imap_drop(s);
+		net_imap_drop(s);
 		return derr_set(err, DERR_NET, true, "%s: the connection "
 		    "failed or timed out", cmd);
 	case MAILIMAP_ERROR_PARSE:
-		imap_drop(s);
+		net_imap_drop(s);
 		return derr_set(err, DERR_PEER, true, "%s: the server's "
 		    "answer could not be parsed; reconnecting", cmd);
 	case MAILIMAP_ERROR_MEMORY:
@@ -607,7 +548,7 @@ imap_greet(struct net_imap *s, struct derr *err)
 	mailstream_low	*low;
 	int		 fd, r;
 
-	imap_arm(s, 0);
+	net_imap_arm(s, 0);
 	if ((fd = tcp_connect(s, err)) == -1)
 		return -1;
 	if (s->u.imaps) {
@@ -621,7 +562,7 @@ imap_greet(struct net_imap *s, struct derr *err)
 	    low), IMAP_STREAM_BUF)));
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
-		return imap_fail(s, r, "greeting", err);
+		return net_imap_fail(s, r, "greeting", err);
 	return 0;
 }
 
@@ -636,7 +577,7 @@ imap_starttls(struct net_imap *s, struct derr *err)
 	mailstream_low	*plain, *low;
 	int		 r, fd;
 
-	imap_arm(s, 0);
+	net_imap_arm(s, 0);
 	r = mailimap_starttls(s->imap);
 	/* libetpan 1.9.4 refuses it too, as "not offered": say what it is. */
 	if (s->imap->imap_stream != NULL &&
@@ -645,7 +586,7 @@ imap_starttls(struct net_imap *s, struct derr *err)
 		    "sent data before the TLS handshake");
 	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
 	    imap_broken(s))
-		return imap_fail(s, r, "STARTTLS", err);
+		return net_imap_fail(s, r, "STARTTLS", err);
 	if (r != MAILIMAP_NO_ERROR)
 		return derr_set(err, DERR_CONFIG, false, "%s: server does not "
 		    "offer STARTTLS; use imaps://", s->u.host);
@@ -716,14 +657,14 @@ imap_id(struct net_imap *s, struct derr *err)
 		    etpan_str(kv[i]), etpan_str(kv[i + 1])) !=
 		    MAILIMAP_NO_ERROR)
 			xalloced(NULL);		/* out of memory */
-	imap_arm(s, 0);
+	net_imap_arm(s, 0);
 	r = mailimap_id(s->imap, l, &got);
 	mailimap_id_params_list_free(l);
 	if (got != NULL)
 		mailimap_id_params_list_free(got);
 	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
 	    r == MAILIMAP_ERROR_MEMORY || imap_broken(s))
-		return imap_fail(s, r, "ID", err);
+		return net_imap_fail(s, r, "ID", err);
 	return 0;
 }
 
@@ -733,7 +674,7 @@ imap_login(struct net_imap *s, struct derr *err)
 	int	 r;
 
 	s->hide = true;
-	imap_arm(s, 0);
+	net_imap_arm(s, 0);
 	r = mailimap_login(s->imap, s->o.username, s->o.password != NULL ?
 	    s->o.password : "");
 	s->hide = false;
@@ -741,7 +682,7 @@ imap_login(struct net_imap *s, struct derr *err)
 		return 0;
 	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
 	    imap_broken(s))
-		return imap_fail(s, r, "LOGIN", err);
+		return net_imap_fail(s, r, "LOGIN", err);
 	return derr_set(err, DERR_CONFIG, false, "login denied; check "
 	    "mailbox.username and mailbox.password_file (126.com/163.com "
 	    "want the 授权码, not the web password)");
@@ -757,11 +698,11 @@ imap_session(struct net_imap *s, struct derr *err)
 	if (imap_connect(s, err) == -1 || imap_login(s, err) == -1 ||
 	    imap_id(s, err) == -1)
 		goto fail;
-	imap_arm(s, 0);
+	net_imap_arm(s, 0);
 	r = s->o.read_write ? mailimap_select(s->imap, s->u.mailbox) :
 	    mailimap_examine(s->imap, s->u.mailbox);
 	if (r != MAILIMAP_NO_ERROR) {
-		imap_fail(s, r, s->o.read_write ? "SELECT" : "EXAMINE", err);
+		net_imap_fail(s, r, s->o.read_write ? "SELECT" : "EXAMINE", err);
 		goto fail;
 	}
 	si = s->imap->imap_selection_info;
@@ -778,14 +719,14 @@ imap_session(struct net_imap *s, struct derr *err)
 	}
 	return 0;
 fail:
-	imap_drop(s);
+	net_imap_drop(s);
 	return -1;
 }
 
 /* A connection for the next command: the open one, or a new one on the
  * same mailbox (same UIDVALIDITY, or the poll's UIDs mean nothing). */
-static int
-imap_ready(struct net_imap *s, struct derr *err)
+int
+net_imap_ready(struct net_imap *s, struct derr *err)
 {
 	int64_t	 was = s->box.uidvalidity;
 
@@ -794,23 +735,11 @@ imap_ready(struct net_imap *s, struct derr *err)
 	if (imap_session(s, err) == -1)
 		return -1;
 	if (s->box.uidvalidity != was) {
-		imap_drop(s);
+		net_imap_drop(s);
 		return derr_set(err, DERR_NET, true, "UIDVALIDITY changed "
 		    "during the poll");
 	}
 	return 0;
-}
-
-static void
-got_clear(struct net_imap *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < s->ngot; i++)
-		free(s->got[i].data);
-	free(s->got);
-	s->got = NULL;
-	s->ngot = 0;
 }
 
 static void
@@ -821,11 +750,11 @@ net_imap_free(struct net_imap *s)
 	/* LOGOUT's answer would come after the pending FETCH's: with one
 	 * in flight, the connection is only closed. */
 	if (s->imap != NULL && !s->pending) {
-		imap_arm(s, 0);
+		net_imap_arm(s, 0);
 		(void)mailimap_logout(s->imap);	/* we leave either way */
 	}
-	imap_drop(s);
-	got_clear(s);
+	net_imap_drop(s);
+	net_imap_got_clear(s);
 	net_imap_list_clear(&s->listed);
 	if (s->tfd != -1)
 		close(s->tfd);
@@ -863,465 +792,6 @@ net_imap_open(const struct net_imap_opts *o, struct net_imap_box *box,
 	}
 	*box = s->box;
 	return s;
-}
-
-void
-net_imap_list_clear(struct net_imap_list *l)
-{
-	if (l == NULL)
-		return;
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static int
-msg_cmp(const void *a, const void *b)
-{
-	const struct net_imap_msg	*x = a, *y = b;
-
-	return x->uid < y->uid ? -1 : x->uid > y->uid;
-}
-
-static int
-msg_find(const struct net_imap_list *l, int64_t uid)
-{
-	size_t	 lo = 0, hi = l->n, mid;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (l->v[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < l->n && l->v[lo].uid == uid ? (int)lo : -1;
-}
-
-/* The static item of `type` in a FETCH answer, or NULL. */
-static struct mailimap_msg_att_static *
-att_get(struct mailimap_msg_att *ma, int type)
-{
-	struct mailimap_msg_att_item	*it;
-	clistiter			*c;
-
-	for (c = clist_begin(ma->att_list); c != NULL; c = clist_next(c)) {
-		it = clist_content(c);
-		if (it->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
-		    it->att_data.att_static != NULL &&
-		    it->att_data.att_static->att_type == type)
-			return it->att_data.att_static;
-	}
-	return NULL;
-}
-
-/* Copy each message's bytes out of a FETCH answer into s->got, after
- * what it holds. */
-static void
-got_add(struct net_imap *s, clist *res)
-{
-	struct mailimap_msg_att_static	*u, *b;
-	struct mailimap_msg_att_body_section *bs;
-	clistiter			*c;
-
-	if (res == NULL)
-		return;
-	s->got = xreallocarray(s->got, s->ngot + (size_t)clist_count(res) + 1,
-	    sizeof(*s->got));
-	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
-		u = att_get(clist_content(c), MAILIMAP_MSG_ATT_UID);
-		b = att_get(clist_content(c), MAILIMAP_MSG_ATT_BODY_SECTION);
-		if (u == NULL || b == NULL ||
-		    (bs = b->att_data.att_body_section) == NULL ||
-		    bs->sec_body_part == NULL)
-			continue;
-		s->got[s->ngot].uid = u->att_data.att_uid;
-		s->got[s->ngot].len = bs->sec_length;
-		s->got[s->ngot].data = xmalloc(bs->sec_length + 1);
-		memcpy(s->got[s->ngot].data, bs->sec_body_part,
-		    bs->sec_length);
-		s->ngot++;
-	}
-}
-
-/* The messages of one FETCH answer in s->got, in place of the last. */
-static void
-got_take(struct net_imap *s, clist *res)
-{
-	got_clear(s);
-	got_add(s, res);
-}
-
-/*
- * Read the answer to the FETCH sent ahead (pend_send) into *res, as
- * mailimap_uid_fetch reads its own: the same parser, the same tag
- * check (nothing was sent after it), the same deadline and caps.
- */
-static int
-pend_read(struct net_imap *s, clist **res, struct derr *err)
-{
-	struct mailimap_response	*resp;
-	int				 r, cond;
-
-	*res = NULL;
-	s->pending = false;
-	s->quiet = true;
-	imap_arm(s, s->pend_bytes);
-	if (mailimap_read_line(s->imap) == NULL)
-		r = MAILIMAP_ERROR_STREAM;
-	else
-		r = mailimap_parse_response(s->imap, &resp);
-	s->quiet = false;
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(s, r, "UID FETCH", err);
-	*res = s->imap->imap_response_info->rsp_fetch_list;
-	s->imap->imap_response_info->rsp_fetch_list = NULL;
-	cond = *res != NULL && clist_count(*res) > 0 ?
-	    MAILIMAP_RESP_COND_STATE_OK :
-	    resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
-	mailimap_response_free(resp);
-	if (cond == MAILIMAP_RESP_COND_STATE_OK)
-		return 0;
-	if (*res != NULL)
-		mailimap_fetch_list_free(*res);
-	*res = NULL;
-	return imap_fail(s, MAILIMAP_ERROR_UID_FETCH, "UID FETCH", err);
-}
-
-/* Before any other command: the answer sent ahead, into s->got. */
-static int
-pend_drain(struct net_imap *s, struct derr *err)
-{
-	clist	*res;
-
-	if (!s->pending)
-		return 0;
-	if (pend_read(s, &res, err) == -1) {
-		/* Over the cap: the connection is gone; one by one now. */
-		if (err->kind != DERR_INPUT)
-			return -1;
-		s->single_lo = s->pend_lo;
-		s->single_hi = s->pend_hi;
-		return 0;
-	}
-	got_add(s, res);
-	if (res != NULL)
-		mailimap_fetch_list_free(res);
-	return 0;
-}
-
-/* UID FETCH `set` for `atts` (both taken), about `bytes` of answer;
- * the answers in `*res`. */
-static int
-imap_uid_fetch(struct net_imap *s, struct mailimap_set *set,
-    struct mailimap_fetch_type *ft, size_t bytes, clist **res,
-    struct derr *err)
-{
-	int	 r;
-
-	*res = NULL;
-	if (pend_drain(s, err) == -1 || imap_ready(s, err) == -1) {
-		mailimap_set_free(set);
-		mailimap_fetch_type_free(ft);
-		return -1;
-	}
-	s->quiet = true;
-	imap_arm(s, bytes);
-	r = mailimap_uid_fetch(s->imap, set, ft, res);
-	s->quiet = false;
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r == MAILIMAP_NO_ERROR)
-		return 0;
-	if (*res != NULL)
-		mailimap_fetch_list_free(*res);
-	*res = NULL;
-	return imap_fail(s, r, "UID FETCH", err);
-}
-
-static void
-list_add(struct net_imap_list *out, clist *res, int64_t after,
-    size_t max_size)
-{
-	struct mailimap_msg_att_static	*u, *z;
-	clistiter			*c;
-	size_t				 cap = 0;
-
-	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
-		u = att_get(clist_content(c), MAILIMAP_MSG_ATT_UID);
-		z = att_get(clist_content(c), MAILIMAP_MSG_ATT_RFC822_SIZE);
-		/* "n:*" also answers for the last message when n is past
-		 * it. */
-		if (u == NULL || (int64_t)u->att_data.att_uid <= after)
-			continue;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			out->v = xreallocarray(out->v, cap, sizeof(*out->v));
-		}
-		out->v[out->n].uid = u->att_data.att_uid;
-		out->v[out->n].size = z == NULL ? 0 :
-		    z->att_data.att_rfc822_size > max_size ?
-		    (int64_t)max_size + 1 : z->att_data.att_rfc822_size;
-		out->n++;
-	}
-}
-
-/* UID FETCH after+1:* (UID RFC822.SIZE): the new messages and sizes. */
-static int
-net_imap_list(struct net_imap *s, int64_t after, size_t max,
-    struct net_imap_list *out, struct derr *err)
-{
-	struct mailimap_fetch_type	*ft;
-	clist				*res;
-
-	net_imap_list_clear(&s->listed);
-	got_clear(s);
-	s->single_lo = s->single_hi = 0;
-	if (s->box.exists == 0 || after >= UINT32_MAX)
-		return 0;
-	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
-	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    xalloced(mailimap_fetch_att_new_uid())) != MAILIMAP_NO_ERROR ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    xalloced(mailimap_fetch_att_new_rfc822_size())) !=
-	    MAILIMAP_NO_ERROR)
-		xalloced(NULL);		/* out of memory */
-	/* About 40 bytes a message: "* n FETCH (UID u RFC822.SIZE z)". */
-	if (imap_uid_fetch(s, xalloced(mailimap_set_new_interval(
-	    (uint32_t)after + 1, 0)), ft, (size_t)s->box.exists * 48, &res,
-	    err) == -1)
-		return -1;
-	list_add(out, res, after, s->o.max_size);
-	mailimap_fetch_list_free(res);
-	if (out->n > 1)		/* qsort(NULL, 0): undefined (fuzz_imap) */
-		qsort(out->v, out->n, sizeof(*out->v), msg_cmp);
-	if (out->n > max)
-		out->n = max;
-	if (out->n > 0) {
-		s->listed.v = xreallocarray(NULL, out->n, sizeof(*out->v));
-		memcpy(s->listed.v, out->v, out->n * sizeof(*out->v));
-		s->listed.n = out->n;
-	}
-	return 0;
-}
-
-/* FETCH items: UID and BODY.PEEK[] (or [HEADER]<0.max_size>). */
-static struct mailimap_fetch_type *
-body_fetch_type(const struct net_imap *s, bool headers_only)
-{
-	struct mailimap_fetch_type	*ft;
-	struct mailimap_fetch_att	*fa;
-	struct mailimap_section		*sec;
-
-	ft = xalloced(mailimap_fetch_type_new_fetch_att_list_empty());
-	sec = xalloced(headers_only ? mailimap_section_new_header() :
-	    mailimap_section_new(NULL));
-	fa = xalloced(headers_only ?
-	    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
-	    (uint32_t)s->o.max_size) :
-	    mailimap_fetch_att_new_body_peek_section(sec));
-	/* Adding fails only when out of memory. */
-	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    xalloced(mailimap_fetch_att_new_uid())) != MAILIMAP_NO_ERROR ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) !=
-	    MAILIMAP_NO_ERROR)
-		xalloced(NULL);
-	return ft;
-}
-
-/* How many listed messages from index k on one FETCH asks for: at most
- * IMAP_BATCH_MAX, IMAP_BATCH_BYTES, none over max_size; their listed
- * size in *bytes. */
-static size_t
-batch_span(const struct net_imap *s, size_t k, size_t *nbytes)
-{
-	size_t	 n = 0, bytes = 0;
-
-	for (; k < s->listed.n && n < IMAP_BATCH_MAX; k++, n++) {
-		if ((k >= s->single_lo && k < s->single_hi) ||
-		    s->listed.v[k].size > (int64_t)s->o.max_size ||
-		    (n > 0 && bytes + (size_t)s->listed.v[k].size >
-		    IMAP_BATCH_BYTES))
-			break;
-		bytes += (size_t)s->listed.v[k].size;
-	}
-	*nbytes = bytes;
-	return n;
-}
-
-/* The UIDs of listed[k..k+n) as a set for libetpan, in runs. */
-static struct mailimap_set *
-batch_set(const struct net_imap *s, size_t k, size_t n)
-{
-	struct mailimap_set	*set = xalloced(mailimap_set_new_empty());
-	size_t			 i, j;
-
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && s->listed.v[k + j].uid ==
-		    s->listed.v[k + j - 1].uid + 1; j++)
-			;
-		if (mailimap_set_add_interval(set,
-		    (uint32_t)s->listed.v[k + i].uid,
-		    (uint32_t)s->listed.v[k + j - 1].uid) != MAILIMAP_NO_ERROR)
-			xalloced(NULL);		/* out of memory */
-	}
-	return set;
-}
-
-/*
- * Send the FETCH for the batch from listed index k and leave its answer
- * unread (pend_read takes it): the server writes it while mailbox parses
- * and stores the batch before, instead of both waiting in turn.  The
- * command is what mailimap_uid_fetch sends for the same set, UIDs in
- * runs ("1:512").  A failed write drops the connection: the next
- * command opens a new one.
- */
-static void
-pend_send(struct net_imap *s, size_t k)
-{
-	struct mailimap_set	*set;
-	struct mailimap_set_item *it;
-	struct buf		 cmd;
-	clistiter		*c;
-	size_t			 n, bytes;
-	bool			 ok;
-
-	if (s->pending || s->imap == NULL ||
-	    s->imap->imap_state != MAILIMAP_STATE_SELECTED ||
-	    (n = batch_span(s, k, &bytes)) == 0)
-		return;
-	set = batch_set(s, k, n);
-	buf_init(&cmd, 64);
-	(void)buf_puts(&cmd, "UID FETCH ", NULL);
-	for (c = clist_begin(set->set_list); c != NULL; c = clist_next(c)) {
-		it = clist_content(c);
-		(void)buf_printf(&cmd, NULL, "%s%lu", c != clist_begin(
-		    set->set_list) ? "," : "", (unsigned long)it->set_first);
-		if (it->set_last != it->set_first)
-			(void)buf_printf(&cmd, NULL, ":%lu",
-			    (unsigned long)it->set_last);
-	}
-	mailimap_set_free(set);
-	(void)buf_puts(&cmd, " (UID BODY.PEEK[])\r\n", NULL);
-	imap_arm(s, 0);
-	ok = mailimap_send_current_tag(s->imap) == MAILIMAP_NO_ERROR &&
-	    mailstream_write(s->imap->imap_stream, cmd.data, cmd.len) ==
-	    (ssize_t)cmd.len && mailstream_flush(s->imap->imap_stream) == 0;
-	buf_clear(&cmd);
-	if (!ok) {
-		log_debug("net: cannot send the next UID FETCH ahead; "
-		    "reconnecting for it");
-		imap_drop(s);
-		return;
-	}
-	s->pending = true;
-	s->pend_lo = k;
-	s->pend_hi = k + n;
-	s->pend_bytes = bytes;
-}
-
-/* Move message `uid` of the last batch into `out`: 1, or 0 if absent. */
-static int
-got_give(struct net_imap *s, int64_t uid, struct buf *out, struct derr *err)
-{
-	size_t	 i;
-	int	 r;
-
-	for (i = 0; i < s->ngot; i++) {
-		if (s->got[i].uid != uid || s->got[i].data == NULL)
-			continue;
-		if (s->got[i].len > s->o.max_size + 65536)
-			r = derr_set(err, DERR_INPUT, false, "message UID %lld "
-			    "is larger than mailbox.max_size",
-			    (long long)uid);
-		else
-			r = buf_append(out, s->got[i].data, s->got[i].len,
-			    err) < 0 ? -1 : 1;
-		free(s->got[i].data);
-		s->got[i].data = NULL;
-		return r;
-	}
-	return 0;
-}
-
-static int
-net_imap_fetch(struct net_imap *s, int64_t uid, bool headers_only,
-    struct buf *out, struct derr *err)
-{
-	struct mailimap_set	*set;
-	clist			*res;
-	size_t			 bytes, n = 0;
-	bool			 batch;
-	int			 k, r;
-
-	if (uid <= 0 || uid > UINT32_MAX)
-		return 0;
-	if (!headers_only && (r = got_give(s, uid, out, err)) != 0)
-		return r;
-	k = msg_find(&s->listed, uid);
-	/* In the batch sent ahead: its answer, and the next one sent. */
-	if (!headers_only && s->pending && k >= 0 &&
-	    (size_t)k >= s->pend_lo && (size_t)k < s->pend_hi) {
-		if (pend_read(s, &res, err) == -1) {
-			if (err->kind != DERR_INPUT)
-				return -1;
-			s->single_lo = s->pend_lo;	/* which one: one by one */
-			s->single_hi = s->pend_hi;
-			return net_imap_fetch(s, uid, headers_only, out, err);
-		}
-		got_take(s, res);
-		if (res != NULL)
-			mailimap_fetch_list_free(res);
-		pend_send(s, s->pend_hi);
-		return got_give(s, uid, out, err);
-	}
-	batch = !headers_only && k >= 0 &&
-	    (n = batch_span(s, (size_t)k, &bytes)) > 0;
-	if (batch) {
-		set = batch_set(s, (size_t)k, n);
-	} else {
-		set = xalloced(mailimap_set_new_single((uint32_t)uid));
-		bytes = k < 0 || s->listed.v[k].size > (int64_t)s->o.max_size ?
-		    s->o.max_size : (size_t)s->listed.v[k].size;
-	}
-	r = imap_uid_fetch(s, set, body_fetch_type(s, headers_only), bytes,
-	    &res, err);
-	/* One of the batch is over the cap, but which: one by one now. */
-	if (r == -1 && batch && err->kind == DERR_INPUT) {
-		s->single_lo = (size_t)k;
-		s->single_hi = (size_t)k + n;
-		return net_imap_fetch(s, uid, headers_only, out, err);
-	}
-	if (r == -1)
-		return -1;
-	got_take(s, res);
-	mailimap_fetch_list_free(res);
-	if (batch)
-		pend_send(s, (size_t)k + n);
-	return got_give(s, uid, out, err);
-}
-
-static int
-net_imap_seen(struct net_imap *s, int64_t uid, struct derr *err)
-{
-	struct mailimap_flag_list	*fl;
-	struct mailimap_store_att_flags	*sf;
-	struct mailimap_set		*set;
-	int				 r;
-
-	if (pend_drain(s, err) == -1 || imap_ready(s, err) == -1)
-		return -1;
-	fl = xalloced(mailimap_flag_list_new_empty());
-	set = xalloced(mailimap_set_new_single((uint32_t)uid));
-	if (mailimap_flag_list_add(fl, xalloced(mailimap_flag_new_seen())) !=
-	    MAILIMAP_NO_ERROR)
-		xalloced(NULL);		/* out of memory */
-	sf = xalloced(mailimap_store_att_flags_new_add_flags_silent(fl));
-	imap_arm(s, 0);
-	r = mailimap_uid_store(s->imap, set, sf);
-	mailimap_set_free(set);
-	mailimap_store_att_flags_free(sf);
-	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(s, r, "UID STORE", err);
 }
 
 const struct net_imap_ops net_imap_etpan_ops = {
