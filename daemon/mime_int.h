@@ -55,4 +55,31 @@ const char *mime_charset_guess_header(const char *block, size_t n);
  */
 char	*mime_charset_header(const char *value, const char *cs);
 
+/* ---- the text of parts (mime_text.c) ---------------------------- */
+
+/* Decoded text parts larger than this are cut before the excerpt is made. */
+#define MIME_TEXT_MAX		(1024 * 1024)
+
+/*
+ * mime_clean_text: `s` (taken, g_malloc'd) made safe to store and show:
+ * valid UTF-8, controls and runs of whitespace one space, direction
+ * marks dropped, trimmed, at most `max` bytes (and, for _n, `chars`
+ * characters).  malloc'd.
+ */
+char	*mime_clean_text(char *s, size_t max);
+char	*mime_clean_text_n(char *s, size_t max, size_t chars);
+/* `s` (malloc'd, taken) cut to `chars` characters, with "…" if cut. */
+char	*mime_excerpt_cut(char *s, size_t chars);
+/* How much of `t` an excerpt can need (a character boundary). */
+size_t	 mime_excerpt_span(const char *t);
+/* End `t` where the sender's own words end within its first `span`
+ * bytes: a quote, a signature, a phone's trailer. */
+void	 mime_quote_cut(char *t, size_t span);
+/* A text part's decoded text (transfer encoding, charset, flowed) as
+ * UTF-8, malloc'd; GMime's GMimePart, named without its header. */
+struct _GMimePart;
+char	*mime_part_text(struct _GMimePart *);
+/* Does `s` start with `p`, ASCII case aside? */
+bool	 mime_prefix_ci(const char *s, const char *p);
+
 #endif

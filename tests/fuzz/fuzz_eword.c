@@ -1,7 +1,7 @@
 /*
  * fuzz_eword: libFuzzer target for the RFC 2047 encoded-word repair in
  * mime_parse.c (relabel_words, words_merge, eword_join), then GMime's
- * decoding and clean_text, as a Subject or From header takes them.
+ * decoding and mime_clean_text, as a Subject or From header takes them.
  * fuzz_mime reaches the same code only behind a whole message; this one
  * calls it directly, so the fuzzer spends its time on the words.  The
  * functions are static, so the file is included.  Besides memory errors
@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fixed = relabel_words(s);
 	merged = words_merge(fixed);
 	dec = g_mime_utils_header_decode_text(o, merged);
-	clean = clean_text(dec, MIME_FIELD_MAX);
+	clean = mime_clean_text(dec, MIME_FIELD_MAX);
 	if (!g_utf8_validate(clean, -1, NULL) ||
 	    strlen(clean) > MIME_FIELD_MAX)
 		__builtin_trap();
