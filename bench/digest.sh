@@ -8,6 +8,7 @@ B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/dutyd-bench-digest.XXXXXX)
 trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM HUP PIPE
 people=""
 for i in 0 1 2 3 4 5 6 7 8 9; do
 	people="$people{ key = \"p$i\"; name = \"责任人$i\"; email = \"p$i@example.org\"; leaders = [\"boss\"]; },"

@@ -19,6 +19,7 @@ PIDS=""
 T=$(mktemp -d /tmp/dutyd-bench-mbox.XXXXXX)
 chmod 700 "$T"
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM HUP PIPE	# so that the EXIT trap stops dovecot
 . "$top/tests/integration/dovecot.sh"
 free_port() {
 	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

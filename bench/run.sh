@@ -30,6 +30,7 @@ dpid=""
 ipid=""
 spid=""
 trap 'for p in $ipid $dpid $spid; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM HUP PIPE	# so that the EXIT trap stops them
 PY=/usr/bin/python3
 N=10000
 

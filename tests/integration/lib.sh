@@ -40,6 +40,9 @@ cleanup() {
 	if [ "$FAIL" = 0 ]; then rm -rf "$T"; else echo "(kept $T)"; fi
 }
 trap cleanup EXIT
+# sh runs the EXIT trap only on exit: a test killed (a CI timeout, a pipe
+# closed) would leave its servers on 127.0.0.1 running.
+trap 'exit 130' INT TERM HUP PIPE
 
 ok() { PASS=$((PASS + 1)); echo "ok   - $NAME: $*"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $NAME: $*"; }
